@@ -1,0 +1,52 @@
+"""Options and argument parsing shared by commands."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from qualcode.errors import QualcodeError
+from qualcode.services.project import open_project, resolve_target
+from qualcode.storage.store import Store
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Project file (.qualcode) or database URL; default $QUALCODE_DB or the one *.qualcode here.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what matters: no progress, no tables.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+CoderOption = Annotated[str | None, typer.Option(
+    "--coder", help="Who is coding; default $QUALCODE_CODER.", envvar="QUALCODE_CODER")]
+AttrOption = Annotated[list[str] | None, typer.Option(
+    "--attr", help="Attribute filter or value KEY=VALUE (repeatable; repeat a key for OR).")]
+
+
+def store_for(db: str | None) -> Store:
+    return open_project(resolve_target(db))
+
+
+def coder_name(coder: str | None) -> str:
+    name = coder or os.environ.get("QUALCODE_CODER")
+    if not name:
+        raise QualcodeError("No coder given.", "Pass --coder NAME or set QUALCODE_CODER.")
+    return name
+
+
+def parse_pairs(pairs: list[str] | None, *, what: str = "--attr") -> dict[str, str]:
+    result: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QualcodeError(f"{what} '{pair}' is not KEY=VALUE.", f"Write e.g. {what} level=school.")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def parse_filters(pairs: list[str] | None) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QualcodeError(f"--attr '{pair}' is not KEY=VALUE.", "Write e.g. --attr level=school.")
+        result.setdefault(key.strip(), []).append(value.strip())
+    return result

@@ -1,0 +1,58 @@
+"""``qualcode init`` and ``qualcode demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.output import console, print_json, progress_bar
+from qualcode.cli.options import JsonOption, QuietOption
+from qualcode.services import corpus, demo
+from qualcode.services.project import create_project, open_project
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def init(
+        path: Annotated[str, typer.Argument(help="Project file to create, or a database URL.")] = "project.qualcode",
+        name: Annotated[str | None, typer.Option(help="Project name (default: the file name).")] = None,
+    ) -> None:
+        """Create an empty project (a SQLite file, or a PostgreSQL database by URL)."""
+        store = create_project(path, name=name)
+        console.print(f"Created project [bold]{store.project_name()}[/] at {store.location.display()}")
+        store.close()
+
+    @app.command("demo")
+    def demo_command(
+        no_open: Annotated[bool, typer.Option("--no-open", help="Build it, print a summary, do not open the workbench.")] = False,
+        rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace an existing sbs-demo.qualcode.")] = False,
+        quiet: QuietOption = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Build sbs-demo.qualcode here from the shipped corpus, codebooks and example codings."""
+        target = Path.cwd() / demo.DEMO_FILE
+        if target.exists() and rebuild:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(target) + suffix).unlink(missing_ok=True)
+        if target.exists():
+            store = open_project(target)
+            if not quiet:
+                console.print(f"Using the existing {target.name} (pass --rebuild to build it anew).")
+        else:
+            with progress_bar("Importing transcripts", quiet=quiet) as progress:
+                store, report = demo.build_demo(target, progress=progress)
+            if not quiet and not as_json:
+                console.print(f"Built {target.name}: {len(report.import_report.imported)} transcripts, "
+                              f"{report.import_report.words:,} words, codebooks {', '.join(report.codebooks)}, "
+                              f"{report.codings} example codings, {report.memos} memos.")
+        totals = corpus.corpus_totals(store)
+        if as_json:
+            print_json({"project": str(target), **totals})
+        elif not quiet:
+            from qualcode.cli.corpus_cmds import print_documents
+            print_documents(corpus.list_documents(store))
+        store.close()
+        if not no_open:
+            console.print("Open it with: qualcode docs --db sbs-demo.qualcode")

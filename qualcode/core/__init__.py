@@ -1,0 +1,1 @@
+"""Pure domain objects: no storage, no UI, no heavy libraries."""

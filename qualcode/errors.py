@@ -1,0 +1,80 @@
+"""The one exception family of qualcode.
+
+Every failure a user can cause is a :class:`QualcodeError` carrying a message that
+says what went wrong and where, and a hint that says how to fix it. The CLI and the
+TUI translate it once, at their boundary; nothing below them prints.
+"""
+
+from __future__ import annotations
+
+
+class QualcodeError(Exception):
+    """A problem the user can act on."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\nHint: {self.hint}"
+
+
+class SourceFileError(QualcodeError):
+    """A source file could not be read as a transcript."""
+
+    exit_code = 3
+
+
+class CodebookError(QualcodeError):
+    """A codebook file or codebook change is invalid."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, hint: str | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(message, hint)
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        lines = [self.message, *("  - " + p for p in self.problems)]
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class StoreError(QualcodeError):
+    """The project store cannot be opened or is inconsistent."""
+
+    exit_code = 5
+
+
+class NotFoundError(QualcodeError):
+    """A named document, code, coder or run does not exist."""
+
+    exit_code = 6
+
+
+class CodingError(QualcodeError):
+    """A coding operation was refused (bad span, unknown code, nothing to undo)."""
+
+    exit_code = 7
+
+
+class ExchangeError(QualcodeError):
+    """A REFI-QDA exchange file is unsafe, corrupt or unsupported."""
+
+    exit_code = 8
+
+
+class ExportError(QualcodeError):
+    """An export could not be written."""
+
+    exit_code = 9
+
+
+class AnalysisError(QualcodeError):
+    """An analysis cannot run on the given data or settings."""
+
+    exit_code = 10

@@ -1,0 +1,79 @@
+"""Codings anchored by quoted text rather than offsets.
+
+A file names a coder and a document and lists codings as ``code`` + ``quote`` (+
+``occurrence`` when the quote appears more than once, and an optional ``memo``).
+Quotes survive edits to the transcript around them, which raw offsets would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from qualcode.errors import SourceFileError
+
+
+@dataclass(frozen=True)
+class AnchoredCoding:
+    code: str
+    quote: str
+    occurrence: int = 1
+    memo: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class AnchoredCodings:
+    path: str
+    coder: str
+    document: str
+    codings: tuple[AnchoredCoding, ...]
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def read_anchored_codings(path: Path) -> AnchoredCodings:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except FileNotFoundError as exc:
+        raise SourceFileError(f"{path}: no such file.") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise SourceFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(f"{path}: not UTF-8 text.", "Save the file as UTF-8.") from exc
+    if not isinstance(data, dict):
+        raise SourceFileError(f"{path}: expected a mapping with coder, document and codings.")
+    problems = [f"missing '{key}'" for key in ("coder", "document", "codings") if not data.get(key)]
+    if problems:
+        raise SourceFileError(f"{path}: {', '.join(problems)}.",
+                              "Each file needs 'coder', 'document' and a list of 'codings'.")
+    items = []
+    for entry in data["codings"]:
+        line = entry.get("__line__", 0) if isinstance(entry, dict) else 0
+        if not isinstance(entry, dict) or not entry.get("code") or not entry.get("quote"):
+            raise SourceFileError(f"{path}:{line}: each coding needs 'code' and 'quote'.")
+        occurrence = entry.get("occurrence", 1)
+        if not isinstance(occurrence, int) or occurrence < 1:
+            raise SourceFileError(f"{path}:{line}: 'occurrence' must be a whole number from 1.")
+        items.append(AnchoredCoding(str(entry["code"]), str(entry["quote"]), occurrence,
+                                    entry.get("memo"), line))
+    return AnchoredCodings(str(path), str(data["coder"]), str(data["document"]), tuple(items))
+
+
+def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, int] | None:
+    """``[start, end)`` of the n-th occurrence of ``quote`` in ``text``, or None."""
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(quote, start + 1)
+        if start < 0:
+            return None
+    return start, start + len(quote)

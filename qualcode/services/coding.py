@@ -1,0 +1,293 @@
+"""Coding operations: apply, remove, memos, rename/merge/split codes, and undo.
+
+Each function is one user action: one transaction and one event in the log. The
+event's payload holds what is needed to revert it, so ``undo`` needs nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qualcode.core.codebook import Code
+from qualcode.core.model import Coding, CodingOrigin, Memo, SegmentKind
+from qualcode.errors import CodingError, NotFoundError
+from qualcode.services.codebook import resolve_code
+from qualcode.services.corpus import find_document
+from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.store import Store
+
+UNDOABLE = frozenset({
+    "coding.added", "coding.removed", "memo.added", "memo.edited", "memo.deleted",
+    "code.renamed", "code.merged", "code.split",
+})
+MEMO_TARGETS = ("project", "document", "code", "coding")
+
+
+@dataclass(frozen=True)
+class Span:
+    """What to code: explicit offsets, a segment id, or a turn index."""
+
+    start: int | None = None
+    end: int | None = None
+    segment_id: int | None = None
+    turn: int | None = None
+
+
+def _coder_id(uow, coder: str) -> int:  # type: ignore[no-untyped-def]
+    if not coder or not coder.strip():
+        raise CodingError("No coder named.", "Pass --coder NAME (or set QUALCODE_CODER).")
+    return uow.coders.get_or_create(coder.strip()).id
+
+
+def _resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    if span.segment_id is not None:
+        segment = uow.documents.segment(span.segment_id)
+        if segment is None or segment.document_id != document_id:
+            raise CodingError(f"Segment {span.segment_id} is not in this document.",
+                              "Find segment ids with 'qualcode show DOC --sentences'.")
+        return segment.start, segment.end
+    if span.turn is not None:
+        turns = uow.documents.turns(document_id)
+        if not 0 <= span.turn < len(turns):
+            raise CodingError(f"Turn {span.turn} does not exist (the document has {len(turns)} turns, "
+                              "numbered from 0).")
+        return turns[span.turn].start, turns[span.turn].end
+    if span.start is None or span.end is None:
+        raise CodingError("No span given.", "Pass --start and --end, --segment, or --turn.")
+    if not 0 <= span.start < span.end <= text_length:
+        raise CodingError(
+            f"Span [{span.start}, {span.end}) is not inside the document (0 to {text_length}).",
+            "Offsets are [start, end) in characters of the stored text, start < end.")
+    return span.start, span.end
+
+
+def apply_code(store: Store, document: str | int, code: str, coder: str, span: Span, *,
+               origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> Coding:
+    with store.unit_of_work() as uow:
+        doc = find_document(uow, document)
+        target = resolve_code(uow, code, codebook)
+        if not target.active:
+            raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
+        start, end = _resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
+        coder_id = _coder_id(uow, coder)
+        coding = uow.codings.add(doc.id, target.id, coder_id, start, end, origin)
+        uow.events.append("coding.added", _coding_payload(coding), coder_id)
+        return coding
+
+
+def _coding_payload(coding: Coding) -> dict:
+    return {"coding_id": coding.id, "document_id": coding.document_id, "code_id": coding.code_id,
+            "coder_id": coding.coder_id, "start": coding.start, "end": coding.end,
+            "origin": str(coding.origin), "created_at": coding.created_at.isoformat()}
+
+
+def remove_coding(store: Store, coding_id: int, coder: str) -> Coding:
+    with store.unit_of_work() as uow:
+        coding = uow.codings.get(coding_id)
+        if coding is None:
+            raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
+        coder_id = _coder_id(uow, coder)
+        uow.codings.delete(coding_id)
+        uow.events.append("coding.removed", _coding_payload(coding), coder_id)
+        return coding
+
+
+def codings_at(store: Store, document_id: int, offset: int) -> list[Coding]:
+    with store.unit_of_work() as uow:
+        return [c for c in uow.codings.for_document(document_id) if c.start <= offset < c.end]
+
+
+def list_codings(store: Store, *, document: str | None = None, code: str | None = None,
+                 coder: str | None = None, limit: int | None = None) -> list[Coding]:
+    with store.unit_of_work() as uow:
+        flt = CodingFilter(
+            document_ids=[find_document(uow, document).id] if document else None,
+            code_ids=[resolve_code(uow, code).id] if code else None,
+            coder_ids=[_existing_coder(uow, coder)] if coder else None,
+        )
+        return uow.codings.list(flt, limit=limit)
+
+
+def _existing_coder(uow, name: str) -> int:  # type: ignore[no-untyped-def]
+    found = uow.coders.find(name)
+    if found is None:
+        names = ", ".join(c.name for c in uow.coders.list()) or "none yet"
+        raise NotFoundError(f"No coder '{name}' in this project (coders: {names}).")
+    return found.id
+
+
+# ----------------------------------------------------------------------- memos
+
+
+def _check_target(uow, kind: str, target_id: int | None) -> None:  # type: ignore[no-untyped-def]
+    if kind not in MEMO_TARGETS:
+        raise CodingError(f"Memos attach to {', '.join(MEMO_TARGETS)}; not '{kind}'.")
+    exists = {
+        "project": lambda: True,
+        "document": lambda: uow.documents.get(target_id) is not None,
+        "code": lambda: uow.codebooks.code(target_id) is not None,
+        "coding": lambda: uow.codings.get(target_id) is not None,
+    }[kind]
+    if kind != "project" and (target_id is None or not exists()):
+        raise NotFoundError(f"No {kind} {target_id} to attach the memo to.")
+
+
+def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: str) -> Memo:
+    if not text.strip():
+        raise CodingError("A memo cannot be empty.")
+    with store.unit_of_work() as uow:
+        _check_target(uow, kind, target_id)
+        coder_id = _coder_id(uow, coder)
+        memo = uow.memos.add(kind, target_id, coder_id, text)
+        uow.events.append("memo.added", {"memo_id": memo.id, "target_kind": kind,
+                                         "target_id": target_id, "text": text}, coder_id)
+        return memo
+
+
+def edit_memo(store: Store, memo_id: int, text: str, coder: str) -> Memo:
+    if not text.strip():
+        raise CodingError("A memo cannot be empty.", "Delete it instead.")
+    with store.unit_of_work() as uow:
+        memo = uow.memos.get(memo_id)
+        if memo is None:
+            raise NotFoundError(f"No memo {memo_id}.")
+        coder_id = _coder_id(uow, coder)
+        uow.memos.update(memo_id, text)
+        uow.events.append("memo.edited", {"memo_id": memo_id, "old": memo.text, "new": text}, coder_id)
+        return uow.memos.get(memo_id)
+
+
+def delete_memo(store: Store, memo_id: int, coder: str) -> Memo:
+    with store.unit_of_work() as uow:
+        memo = uow.memos.get(memo_id)
+        if memo is None:
+            raise NotFoundError(f"No memo {memo_id}.")
+        coder_id = _coder_id(uow, coder)
+        uow.memos.delete(memo_id)
+        uow.events.append("memo.deleted", {"memo_id": memo_id, "target_kind": memo.target_kind,
+                                           "target_id": memo.target_id, "text": memo.text,
+                                           "coder_id": memo.coder_id}, coder_id)
+        return memo
+
+
+def memos_for(store: Store, kind: str, target_id: int | None) -> list[Memo]:
+    with store.unit_of_work() as uow:
+        return uow.memos.for_target(kind, target_id)
+
+
+def all_memos(store: Store) -> list[Memo]:
+    with store.unit_of_work() as uow:
+        return uow.memos.list()
+
+
+# -------------------------------------------------------- changing the codebook
+
+
+def rename_code(store: Store, code: str, coder: str, *, label_en: str | None = None,
+                label_sv: str | None = None) -> Code:
+    with store.unit_of_work() as uow:
+        target = resolve_code(uow, code)
+        coder_id = _coder_id(uow, coder)
+        fields = {k: v for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
+        if not fields:
+            raise CodingError("Nothing to rename.", "Pass --label and/or --label-sv.")
+        uow.codebooks.set_fields(target.id, **fields)
+        uow.events.append("code.renamed", {"code_id": target.id, "old": {
+            "label_en": target.label_en, "label_sv": target.label_sv}, "new": fields}, coder_id)
+        return uow.codebooks.code(target.id)
+
+
+def merge_codes(store: Store, source: str, target: str, coder: str) -> int:
+    """Move every coding of ``source`` to ``target`` and retire ``source``; nothing is lost."""
+    with store.unit_of_work() as uow:
+        src, dst = resolve_code(uow, source), resolve_code(uow, target)
+        if src.id == dst.id:
+            raise CodingError("A code cannot be merged into itself.")
+        coder_id = _coder_id(uow, coder)
+        moved = [c.id for c in uow.codings.list(CodingFilter(code_ids=[src.id]))]
+        children = [c.id for c in uow.codebooks.codes(src.codebook_id) if c.parent_id == src.id]
+        uow.codings.set_code(moved, dst.id)
+        for child in children:
+            uow.codebooks.set_fields(child, parent_id=dst.id)
+        uow.codebooks.set_active(src.id, False)
+        uow.events.append("code.merged", {"source": src.id, "target": dst.id, "codings": moved,
+                                          "children": children}, coder_id)
+        return len(moved)
+
+
+def split_code(store: Store, source: str, new_key: str, coder: str, *, label: str,
+               coding_ids: list[int], definition: str = "") -> Code:
+    """Create ``new_key`` beside ``source`` and move the chosen codings to it."""
+    from qualcode.core.codebook import CodeSpec
+
+    with store.unit_of_work() as uow:
+        src = resolve_code(uow, source)
+        if uow.codebooks.find_codes(new_key, src.codebook_id):
+            raise CodingError(f"Code '{new_key}' already exists in this codebook.")
+        coder_id = _coder_id(uow, coder)
+        owned = {c.id for c in uow.codings.list(CodingFilter(code_ids=[src.id]))}
+        stray = [i for i in coding_ids if i not in owned]
+        if stray:
+            raise CodingError(f"Codings {stray} are not codings of '{src.key}'.",
+                              f"List them with 'qualcode code list --code {src.key}'.")
+        spec = CodeSpec(key=new_key, label_en=label, definition=definition or src.definition,
+                        colour=src.colour)
+        new = uow.codebooks.add_code(src.codebook_id, spec, src.parent_id,
+                                     uow.codebooks.max_position(src.codebook_id) + 1)
+        uow.codings.set_code(coding_ids, new.id)
+        uow.events.append("code.split", {"source": src.id, "new_code": new.id, "codings": coding_ids},
+                          coder_id)
+        return new
+
+
+# ------------------------------------------------------------------------ undo
+
+
+def undo(store: Store, coder: str) -> str:
+    """Revert the coder's last change that is not yet undone; say what was undone."""
+    with store.unit_of_work() as uow:
+        coder_id = _coder_id(uow, coder)
+        event = uow.events.last_undoable(coder_id, UNDOABLE)
+        if event is None:
+            raise CodingError(f"Nothing to undo for coder '{coder}'.")
+        p = event.payload
+        if event.kind == "coding.added":
+            uow.codings.delete(p["coding_id"])
+            what = f"coding {p['coding_id']} removed again"
+        elif event.kind == "coding.removed":
+            from datetime import datetime
+            uow.codings.add(p["document_id"], p["code_id"], p["coder_id"], p["start"], p["end"],
+                            CodingOrigin(p["origin"]), coding_id=p["coding_id"],
+                            created_at=datetime.fromisoformat(p["created_at"]))
+            what = f"coding {p['coding_id']} restored"
+        elif event.kind == "memo.added":
+            uow.memos.delete(p["memo_id"])
+            what = f"memo {p['memo_id']} removed again"
+        elif event.kind == "memo.edited":
+            uow.memos.update(p["memo_id"], p["old"])
+            what = f"memo {p['memo_id']} text restored"
+        elif event.kind == "memo.deleted":
+            uow.memos.add(p["target_kind"], p["target_id"], p["coder_id"], p["text"], memo_id=p["memo_id"])
+            what = f"memo {p['memo_id']} restored"
+        elif event.kind == "code.renamed":
+            uow.codebooks.set_fields(p["code_id"], **{k: v for k, v in p["old"].items() if k in p["new"]})
+            what = f"code {p['code_id']} name restored"
+        elif event.kind == "code.merged":
+            uow.codings.set_code(p["codings"], p["source"])
+            for child in p["children"]:
+                uow.codebooks.set_fields(child, parent_id=p["source"])
+            uow.codebooks.set_active(p["source"], True)
+            what = f"merge undone: {len(p['codings'])} codings moved back"
+        elif event.kind == "code.split":
+            uow.codings.set_code(p["codings"], p["source"])
+            uow.codebooks.delete_code(p["new_code"])
+            what = f"split undone: {len(p['codings'])} codings moved back"
+        else:  # pragma: no cover - UNDOABLE and the branches above are kept in step
+            raise CodingError(f"Cannot undo a '{event.kind}' change.")
+        undo_event = uow.events.append("undo", {"event_id": event.id, "kind": event.kind}, coder_id)
+        uow.events.mark_undone(event.id, undo_event.id)
+        return what
+
+
+def segment_kinds() -> list[str]:
+    return [str(k) for k in SegmentKind]

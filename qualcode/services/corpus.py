@@ -1,0 +1,241 @@
+"""Importing transcripts into a project, and reading documents back.
+
+Import runs in two phases: every file is parsed first (pure importers, no database),
+so a bad speaker map is refused before anything is written; then each document is
+stored in its own transaction, so one bad file never leaves half a document behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qualcode.analysis import terms
+from qualcode.core.model import DocumentSummary, ParsedDocument, SegmentKind, Speaker, Turn
+from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
+from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
+from qualcode.importers.language import detect_language
+from qualcode.importers.segmenter import Segmenter
+from qualcode.importers.speaker_map import check_known, load_speaker_map
+from qualcode.storage.repositories.documents import NewSegment
+from qualcode.storage.store import Store
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    path: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    imported: list[DocumentSummary] = field(default_factory=list)
+    failed: list[ImportProblem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> int:
+        return sum(d.word_count for d in self.imported)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document as the reader shows it: text, turns with speakers, sentences."""
+
+    summary: DocumentSummary
+    text: str
+    turns: list[Turn]
+    speakers: list[Speaker]
+    sentences: list
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ImportProblem]]:
+    """Files to import: named files as given, folders searched for supported files."""
+    files: list[Path] = []
+    problems: list[ImportProblem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+            if not found:
+                problems.append(ImportProblem(str(path), "no supported files in this folder "
+                                              f"(supported: {', '.join(SUPPORTED_EXTENSIONS)})"))
+            files.extend(found)
+        elif not path.exists():
+            problems.append(ImportProblem(str(path), "no such file or folder"))
+        else:
+            files.append(path)
+    return files, problems
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[Path | str],
+    *,
+    attributes: dict[str, str] | None = None,
+    speaker_map: Path | None = None,
+    language: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
+    """Import files and folders; bad files are reported and skipped, never half-stored."""
+    report = ImportReport()
+    files, problems = expand_paths(Path(p) for p in paths)
+    report.failed.extend(problems)
+    speakers = load_speaker_map(speaker_map) if speaker_map else {}
+
+    parsed: list[tuple[Path, ParsedDocument, bytes]] = []
+    for path in files:
+        try:
+            raw = path.read_bytes()
+            document = read_source(path)
+        except QualcodeError as exc:
+            report.failed.append(ImportProblem(str(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
+            continue
+        except OSError as exc:
+            report.failed.append(ImportProblem(str(path), f"cannot read the file: {exc.strerror}"))
+            continue
+        if document.encoding not in ("utf-8", "ascii"):
+            report.notices.append(f"{path}: decoded as {document.encoding} (not UTF-8)")
+        parsed.append((path, document, raw))
+
+    if speaker_map:
+        seen = {t.speaker for _, d, _ in parsed for t in d.turns if t.speaker}
+        unmapped = check_known(speakers, seen, speaker_map)
+        for label in sorted(unmapped):
+            report.notices.append(f"speaker '{label}' is not in {speaker_map}: no role or level set")
+
+    segmenters: dict[str, Segmenter] = {}
+    for done, (path, document, raw) in enumerate(parsed, start=1):
+        if cancel is not None and cancel.is_set():
+            report.notices.append("import cancelled: the remaining files were not imported")
+            break
+        try:
+            summary = _store_document(store, document, raw, attributes or {}, speakers, language,
+                                      force, segmenters, report)
+            report.imported.append(summary)
+        except QualcodeError as exc:
+            report.failed.append(ImportProblem(str(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
+        if progress:
+            progress(done, len(parsed), path.name)
+    return report
+
+
+def _store_document(store: Store, document: ParsedDocument, raw: bytes, attributes: dict[str, str],
+                    speakers: dict[str, dict[str, str]], language: str | None, force: bool,
+                    segmenters: dict[str, Segmenter], report: ImportReport) -> DocumentSummary:
+    sha = hashlib.sha256(raw).hexdigest()
+    merged = {**document.attributes, **attributes}
+    lang = (language or merged.get("language") or document.language or detect_language(document.text)).lower()
+    if lang not in ("sv", "en"):
+        raise SourceFileError(f"Language '{lang}' is not supported for segmentation.",
+                              "Use --language sv or --language en.")
+    merged["language"] = lang
+    segmenter = segmenters.setdefault(lang, Segmenter(lang))
+    segments = _segments(document, segmenter, lang)
+    with store.unit_of_work() as uow:
+        duplicate = uow.documents.find_by_sha(sha)
+        if duplicate is not None and not force:
+            raise SourceFileError(
+                f"already imported as '{duplicate.name}' (same content, sha256 {sha[:12]}...).",
+                "Use --force to import it again as a separate document.")
+        name = _free_name(uow, document.name)
+        if name != document.name:
+            report.notices.append(f"{document.source_path}: stored as '{name}' (the name was taken)")
+        document = replace(document, name=name, attributes=merged)
+        doc_id = uow.documents.add(
+            document, language=lang, word_count=terms.word_count(document.text), sha256=sha,
+            speaker_attributes=speakers, segments=segments)
+        uow.events.append("document.imported", {"document_id": doc_id, "name": name, "sha256": sha})
+        summary = uow.documents.find_by_name(name)
+        assert summary is not None
+        return summary
+
+
+def _free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
+    candidate, n = name, 1
+    while uow.documents.find_by_name(candidate) is not None:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
+def _segments(document: ParsedDocument, segmenter: Segmenter, language: str) -> list[NewSegment]:
+    text = document.text
+    segments = [NewSegment(SegmentKind.TURN, t.start, t.end, i) for i, t in enumerate(document.turns)]
+    for start, end, turn_index in segmenter.paragraphs(text, document.turns):
+        segments.append(NewSegment(SegmentKind.PARAGRAPH, start, end, turn_index))
+    for start, end, turn_index in segmenter.sentences(text, document.turns):
+        segments.append(NewSegment(SegmentKind.SENTENCE, start, end, turn_index,
+                                   terms.index_terms(text[start:end], language)))
+    return segments
+
+
+# --------------------------------------------------------------------- reading
+
+
+def list_documents(store: Store, *, attributes: dict[str, list[str]] | None = None) -> list[DocumentSummary]:
+    with store.unit_of_work() as uow:
+        documents = uow.documents.list()
+    if attributes:
+        documents = [d for d in documents
+                     if all(d.attributes.get(k) in values for k, values in attributes.items())]
+    return documents
+
+
+def find_document(uow, reference: str | int) -> DocumentSummary:  # type: ignore[no-untyped-def]
+    """A document by name, by id, or by a unique name prefix."""
+    text = str(reference)
+    found = uow.documents.find_by_name(text)
+    if found:
+        return found
+    documents = uow.documents.list()
+    if text.isdigit():
+        for d in documents:
+            if d.id == int(text):
+                return d
+    matches = [d for d in documents if d.name.startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise NotFoundError(f"'{text}' matches several documents: {', '.join(d.name for d in matches[:8])}.",
+                            "Give more of the name.")
+    raise NotFoundError(f"No document '{text}' in this project.", "List them with 'qualcode docs'.")
+
+
+def view_document(store: Store, reference: str | int) -> DocumentView:
+    with store.unit_of_work() as uow:
+        summary = find_document(uow, reference)
+        return DocumentView(
+            summary=summary,
+            text=uow.documents.text(summary.id),
+            turns=uow.documents.turns(summary.id),
+            speakers=uow.documents.speakers(summary.id),
+            sentences=uow.documents.segments(summary.id, SegmentKind.SENTENCE),
+        )
+
+
+def set_document_attributes(store: Store, reference: str, attributes: dict[str, str]) -> DocumentSummary:
+    with store.unit_of_work() as uow:
+        summary = find_document(uow, reference)
+        uow.documents.set_attributes(summary.id, attributes)
+        uow.events.append("document.attributes", {"document_id": summary.id, "set": attributes})
+        return uow.documents.find_by_name(summary.name)
+
+
+def corpus_totals(store: Store) -> dict[str, int]:
+    with store.unit_of_work() as uow:
+        documents = uow.documents.list()
+        return {
+            "documents": len(documents),
+            "words": sum(d.word_count for d in documents),
+            "turns": sum(d.turn_count for d in documents),
+            "sentences": sum(d.sentence_count for d in documents),
+            "speakers": sum(d.speaker_count for d in documents),
+        }

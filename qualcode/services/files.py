@@ -1,0 +1,44 @@
+"""Writing export files safely: never over an existing file unless told, never half."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from qualcode.errors import ExportError
+
+
+def check_target(path: Path, *, overwrite: bool) -> None:
+    if path.exists() and not overwrite:
+        raise ExportError(f"{path} already exists.", "Pass --force to replace it, or choose another name.")
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder.", "Give a file name.")
+    if not path.parent.exists():
+        raise ExportError(f"Cannot write {path}: folder {path.parent} does not exist.")
+
+
+@contextmanager
+def atomic_output(path: Path, *, overwrite: bool, binary: bool = True) -> Iterator[IO]:
+    """A stream whose content replaces ``path`` only when the block ends without error."""
+    check_target(path, overwrite=overwrite)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"Cannot write to {path.parent}: {exc.strerror}.") from exc
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as stream:
+            yield stream
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_with(path: Path, writer: Callable[[IO], None], *, overwrite: bool, binary: bool = True) -> Path:
+    with atomic_output(path, overwrite=overwrite, binary=binary) as stream:
+        writer(stream)
+    return path

@@ -1,0 +1,150 @@
+"""Getting passages back: everything coded with a code, and full-text search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qualcode.analysis import terms
+from qualcode.core.model import CodedPassage
+from qualcode.errors import NotFoundError, QualcodeError
+from qualcode.services.codebook import resolve_code
+from qualcode.services.corpus import find_document
+from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.store import Store
+
+
+@dataclass(frozen=True)
+class RetrievalPage:
+    passages: list[CodedPassage]
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    segment_id: int
+    document_id: int
+    document_name: str
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    attributes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    terms: list[list[str]]
+
+
+def _filter(uow, *, codes: list[str] | None, coders: list[str] | None,  # type: ignore[no-untyped-def]
+            documents: list[str] | None, attributes: dict[str, list[str]] | None) -> CodingFilter:
+    coder_ids = None
+    if coders:
+        coder_ids = []
+        for name in coders:
+            found = uow.coders.find(name)
+            if found is None:
+                known = ", ".join(c.name for c in uow.coders.list()) or "none yet"
+                raise NotFoundError(f"No coder '{name}' in this project (coders: {known}).")
+            coder_ids.append(found.id)
+    return CodingFilter(
+        code_ids=[resolve_code(uow, c).id for c in codes] if codes else None,
+        coder_ids=coder_ids,
+        document_ids=[find_document(uow, d).id for d in documents] if documents else None,
+        attributes=attributes or {},
+    )
+
+
+def retrieve(store: Store, code: str, *, coders: list[str] | None = None,
+             documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
+             limit: int | None = 50, offset: int = 0, context: int = 80,
+             with_total: bool = True) -> RetrievalPage:
+    """Every passage coded with ``code``, in reading order, one page at a time."""
+    with store.unit_of_work() as uow:
+        flt = _filter(uow, codes=[code], coders=coders, documents=documents, attributes=attributes)
+        passages = uow.codings.passages(flt, limit=limit, offset=offset, context=context)
+        total = uow.codings.count(flt) if with_total else len(passages)
+        return RetrievalPage(passages, total, offset)
+
+
+def cooccurring(store: Store, first: str, second: str, *, coders: list[str] | None = None,
+                attributes: dict[str, list[str]] | None = None, context: int = 80) -> list[tuple[CodedPassage, CodedPassage]]:
+    """Pairs of overlapping passages coded with both codes (in the same document)."""
+    with store.unit_of_work() as uow:
+        a = uow.codings.passages(_filter(uow, codes=[first], coders=coders, documents=None,
+                                         attributes=attributes), limit=None, context=context)
+        b = uow.codings.passages(_filter(uow, codes=[second], coders=coders, documents=None,
+                                         attributes=attributes), limit=None, context=context)
+    by_doc: dict[int, list[CodedPassage]] = {}
+    for passage in b:
+        by_doc.setdefault(passage.document_id, []).append(passage)
+    pairs = []
+    for passage in a:
+        for other in by_doc.get(passage.document_id, []):
+            if passage.start < other.end and other.start < passage.end and passage.coding_id != other.coding_id:
+                pairs.append((passage, other))
+    return pairs
+
+
+def search(store: Store, query: str, *, documents: list[str] | None = None,
+           attributes: dict[str, list[str]] | None = None, limit: int | None = 100,
+           offset: int = 0) -> SearchPage:
+    """Sentences containing every word of ``query`` (or an inflected form of it)."""
+    groups = terms.query_groups(query)
+    if not groups:
+        raise QualcodeError("The search has no words in it.", "Type at least one word.")
+    with store.unit_of_work() as uow:
+        doc_ids = [find_document(uow, d).id for d in documents] if documents else None
+        if attributes:
+            matching = [d.id for d in uow.documents.list()
+                        if all(d.attributes.get(k) in v for k, v in attributes.items())]
+            doc_ids = matching if doc_ids is None else [i for i in doc_ids if i in matching]
+        rows = uow.search.find(groups, document_ids=doc_ids, limit=limit, offset=offset)
+        total = uow.search.count(groups, document_ids=doc_ids)
+        names, texts, turn_speakers, attrs = {}, {}, {}, uow.documents.all_attributes()
+        hits = []
+        for segment_id, doc_id, start, end in rows:
+            if doc_id not in texts:
+                texts[doc_id] = uow.documents.text(doc_id)
+                names[doc_id] = uow.documents.get(doc_id).name
+                speakers = {s.id: s for s in uow.documents.speakers(doc_id)}
+                turn_speakers[doc_id] = [(t.start, speakers.get(t.speaker_id)) for t in uow.documents.turns(doc_id)]
+            speaker = None
+            for turn_start, sp in turn_speakers[doc_id]:
+                if turn_start <= start:
+                    speaker = sp
+            merged = dict(attrs.get(doc_id, {}))
+            if speaker is not None:
+                merged.update(speaker.attributes)
+            hits.append(SearchHit(segment_id, doc_id, names[doc_id], start, end, texts[doc_id][start:end],
+                                  speaker.label if speaker else None, merged))
+        return SearchPage(hits, total, groups)
+
+
+def attribution(passage_attributes: dict[str, str], speaker: str | None,
+                template: str = "({role}, {school})") -> str:
+    """A citation like "(Rektor, skola 3)": template fields missing from the data drop out."""
+    values = dict(passage_attributes)
+    values.setdefault("speaker", speaker or "")
+    parts = []
+    inner = template.strip()
+    opening, closing = "", ""
+    if inner.startswith("(") and inner.endswith(")"):
+        opening, closing, inner = "(", ")", inner[1:-1]
+    for piece in inner.split(","):
+        piece = piece.strip()
+        try:
+            rendered = piece.format_map(_Missing(values)).strip()
+        except (ValueError, IndexError):
+            rendered = piece
+        if rendered:
+            parts.append(rendered)
+    return f"{opening}{', '.join(parts)}{closing}" if parts else ""
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,142 @@
+"""Opening a project store: SQLite file or PostgreSQL URL, set up and migrated.
+
+A SQLite project is one file. On open it gets foreign keys, WAL, a busy timeout and
+the qualcode ``application_id``; before an automatic schema upgrade the file is copied
+to ``<file>.bak``. PostgreSQL is reached through any SQLAlchemy URL.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from qualcode.errors import StoreError
+
+APPLICATION_ID = 0x51434F44  # "QCOD"
+BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a project lives: a SQLite file path or a server URL."""
+
+    url: str
+    path: Path | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.path is not None
+
+    def display(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+def locate(target: str | Path) -> Location:
+    """Interpret a ``--db`` value: a database URL or a project file path."""
+    text = str(target)
+    if "://" in text:
+        try:
+            url = make_url(text)
+        except ArgumentError as exc:
+            raise StoreError(f"'{text}' is not a valid database URL.",
+                             "Use e.g. postgresql+psycopg://user@host:5432/dbname") from exc
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        if url.drivername.startswith("sqlite"):
+            database = url.database or ""
+            return Location(url.render_as_string(hide_password=False), Path(database).resolve())
+        return Location(url.render_as_string(hide_password=False))
+    path = Path(text).expanduser().resolve()
+    return Location(f"sqlite:///{path}", path)
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # Let SQLAlchemy issue BEGIN itself, so one unit of work is one transaction.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # IMMEDIATE takes the write lock up front: concurrent writers queue on the busy
+    # timeout instead of failing half-way with "database is locked".
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(location: Location) -> Engine:
+    if location.is_sqlite:
+        engine = create_engine(location.url)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        return create_engine(location.url, pool_pre_ping=True)
+    except (ArgumentError, SQLAlchemyError, ModuleNotFoundError) as exc:
+        raise StoreError(f"Cannot use database URL {location.display()}: {exc}") from exc
+
+
+def check_sqlite_file(path: Path, *, must_exist: bool) -> None:
+    """Refuse files that are not qualcode projects before SQLite touches them."""
+    if not path.exists():
+        if must_exist:
+            raise StoreError(f"No project at {path}.",
+                             "Create one with 'qualcode init PATH' or check the path.")
+        if not path.parent.exists():
+            raise StoreError(f"Cannot create {path}: folder {path.parent} does not exist.")
+        return
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a project file.")
+    if path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise StoreError(f"{path} is not a qualcode project (not a SQLite database).",
+                         "Pass the .qualcode file made by 'qualcode init'.")
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id not in (0, APPLICATION_ID):
+        raise StoreError(f"{path} is a SQLite database of another application.",
+                         "Pass the .qualcode file made by 'qualcode init'.")
+
+
+def stamp_application_id(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def backup_sqlite(path: Path) -> Path:
+    """Copy a project to ``<file>.bak`` with SQLite's online backup (WAL-safe)."""
+    target = path.with_name(path.name + ".bak")
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    return target
+
+
+def has_tables(engine: Engine) -> bool:
+    try:
+        return bool(inspect(engine).get_table_names())
+    except OperationalError as exc:
+        raise StoreError(f"Cannot read the project store: {exc.orig}") from exc
+
+
+def copy_file(source: Path, target: Path) -> None:
+    shutil.copy2(source, target)

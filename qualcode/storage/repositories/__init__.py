@@ -1,0 +1,1 @@
+"""Repositories: one per aggregate, converting rows to core dataclasses."""

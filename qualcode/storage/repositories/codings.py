@@ -1,0 +1,202 @@
+"""Codings: writing them, and reading them back as passages with attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, delete, func, insert, literal, select, update
+from sqlalchemy.orm import Session, aliased
+
+from qualcode.core.model import CodedPassage, Coding, CodingOrigin
+from qualcode.storage.schema import (
+    CodeRow,
+    CoderRow,
+    CodingRow,
+    DocumentAttributeRow,
+    DocumentRow,
+    SpeakerAttributeRow,
+    SpeakerRow,
+    TurnRow,
+)
+
+
+def _coding(row: CodingRow) -> Coding:
+    return Coding(row.id, row.document_id, row.code_id, row.coder_id, row.start, row.end,
+                  CodingOrigin(row.origin), row.created_at)
+
+
+@dataclass(frozen=True)
+class CodingFilter:
+    """Which codings a query means. Attribute filters match the speaker's attribute
+    where the speaker has one, else the document's (a principal's turn in a group
+    interview counts as the principal's)."""
+
+    code_ids: Sequence[int] | None = None
+    coder_ids: Sequence[int] | None = None
+    document_ids: Sequence[int] | None = None
+    origins: Sequence[str] | None = None
+    attributes: dict[str, Sequence[str]] = field(default_factory=dict)
+
+
+class CodingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ----------------------------------------------------------------- writing
+
+    def speaker_at(self, document_id: int, offset: int) -> int | None:
+        return self.session.scalar(
+            select(TurnRow.speaker_id)
+            .where(TurnRow.document_id == document_id, TurnRow.start <= offset)
+            .order_by(TurnRow.start.desc())
+            .limit(1)
+        )
+
+    def add(self, document_id: int, code_id: int, coder_id: int, start: int, end: int,
+            origin: CodingOrigin = CodingOrigin.MANUAL, coding_id: int | None = None,
+            created_at: datetime | None = None) -> Coding:
+        row = CodingRow(document_id=document_id, code_id=code_id, coder_id=coder_id, start=start,
+                        end=end, origin=str(origin), speaker_id=self.speaker_at(document_id, start))
+        if coding_id is not None:
+            row.id = coding_id
+        if created_at is not None:
+            row.created_at = created_at
+        self.session.add(row)
+        self.session.flush()
+        return _coding(row)
+
+    def add_many(self, rows: list[dict]) -> None:
+        """Bulk insert; each dict has document_id, code_id, coder_id, start, end, origin."""
+        if not rows:
+            return
+        turns_by_doc: dict[int, list[tuple[int, int | None]]] = {}
+        for doc_id in {r["document_id"] for r in rows}:
+            turns_by_doc[doc_id] = list(self.session.execute(
+                select(TurnRow.start, TurnRow.speaker_id).where(TurnRow.document_id == doc_id)
+                .order_by(TurnRow.start)).tuples())
+        from bisect import bisect_right
+        prepared = []
+        for r in rows:
+            turns = turns_by_doc[r["document_id"]]
+            i = bisect_right([t[0] for t in turns], r["start"]) - 1 if turns else -1
+            prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
+        self.session.execute(insert(CodingRow), prepared)
+
+    def get(self, coding_id: int) -> Coding | None:
+        row = self.session.get(CodingRow, coding_id)
+        return _coding(row) if row else None
+
+    def delete(self, coding_id: int) -> None:
+        self.session.execute(delete(CodingRow).where(CodingRow.id == coding_id))
+
+    def move_code(self, from_code_id: int, to_code_id: int) -> int:
+        result = self.session.execute(
+            update(CodingRow).where(CodingRow.code_id == from_code_id).values(code_id=to_code_id))
+        return int(result.rowcount or 0)
+
+    def set_code(self, coding_ids: Sequence[int], code_id: int) -> None:
+        if coding_ids:
+            self.session.execute(update(CodingRow).where(CodingRow.id.in_(list(coding_ids)))
+                                 .values(code_id=code_id))
+
+    # ----------------------------------------------------------------- reading
+
+    def _filtered(self, query: Select, flt: CodingFilter) -> Select:
+        if flt.code_ids is not None:
+            query = query.where(CodingRow.code_id.in_(list(flt.code_ids)))
+        if flt.coder_ids is not None:
+            query = query.where(CodingRow.coder_id.in_(list(flt.coder_ids)))
+        if flt.document_ids is not None:
+            query = query.where(CodingRow.document_id.in_(list(flt.document_ids)))
+        if flt.origins is not None:
+            query = query.where(CodingRow.origin.in_(list(flt.origins)))
+        for key, values in flt.attributes.items():
+            sa = aliased(SpeakerAttributeRow)
+            da = aliased(DocumentAttributeRow)
+            query = (
+                query.outerjoin(sa, and_(sa.speaker_id == CodingRow.speaker_id, sa.key == key))
+                .outerjoin(da, and_(da.document_id == CodingRow.document_id, da.key == key))
+                .where(func.coalesce(sa.value, da.value).in_(list(values)))
+            )
+        return query
+
+    def list(self, flt: CodingFilter = CodingFilter(), *, limit: int | None = None,
+             offset: int = 0) -> list[Coding]:
+        query = self._filtered(select(CodingRow), flt).order_by(
+            CodingRow.document_id, CodingRow.start, CodingRow.id)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        return [_coding(r) for r in self.session.scalars(query)]
+
+    def for_document(self, document_id: int, coder_ids: Sequence[int] | None = None) -> list[Coding]:
+        return self.list(CodingFilter(document_ids=[document_id], coder_ids=coder_ids))
+
+    def count(self, flt: CodingFilter = CodingFilter()) -> int:
+        return int(self.session.scalar(self._filtered(select(func.count(CodingRow.id)), flt)) or 0)
+
+    def passages(self, flt: CodingFilter, *, limit: int | None = 50, offset: int = 0,
+                 context: int = 0) -> list[CodedPassage]:
+        """Codings with their text, a little context either side, and attribution."""
+        length = CodingRow.end - CodingRow.start
+        columns = [
+            CodingRow.id, CodingRow.document_id, DocumentRow.name, CodingRow.code_id, CodeRow.key,
+            CodeRow.label_en, CoderRow.name, CodingRow.start, CodingRow.end, CodingRow.origin,
+            SpeakerRow.label, CodingRow.speaker_id,
+            func.substr(DocumentRow.text, CodingRow.start + 1, length),
+        ]
+        if context:
+            before_start = func.max(CodingRow.start - context, 0)
+            columns += [
+                func.substr(DocumentRow.text, before_start + 1, CodingRow.start - before_start),
+                func.substr(DocumentRow.text, CodingRow.end + 1, context),
+            ]
+        else:
+            columns += [literal(""), literal("")]
+        query = (
+            select(*columns)
+            .join(DocumentRow, DocumentRow.id == CodingRow.document_id)
+            .join(CodeRow, CodeRow.id == CodingRow.code_id)
+            .join(CoderRow, CoderRow.id == CodingRow.coder_id)
+            .outerjoin(SpeakerRow, SpeakerRow.id == CodingRow.speaker_id)
+        )
+        query = self._filtered(query, flt).order_by(CodingRow.document_id, CodingRow.start, CodingRow.id)
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        rows = self.session.execute(query).all()
+        doc_attrs = self._attributes_for({r[1] for r in rows}, {r[11] for r in rows if r[11]})
+        passages = []
+        for (cid, doc_id, doc_name, code_id, key, label, coder, start, end, origin, speaker,
+             speaker_id, text, before, after) in rows:
+            attributes = dict(doc_attrs[0].get(doc_id, {}))
+            attributes.update(doc_attrs[1].get(speaker_id, {}))
+            passages.append(CodedPassage(
+                coding_id=cid, document_id=doc_id, document_name=doc_name, code_id=code_id,
+                code_key=key, code_label=label, coder=coder, start=start, end=end, text=text,
+                origin=origin, speaker=speaker, attributes=attributes, before=before or "",
+                after=after or ""))
+        return passages
+
+    def _attributes_for(self, document_ids: set[int], speaker_ids: set[int]
+                        ) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+        docs: dict[int, dict[str, str]] = {}
+        speakers: dict[int, dict[str, str]] = {}
+        if document_ids:
+            for doc_id, key, value in self.session.execute(
+                select(DocumentAttributeRow.document_id, DocumentAttributeRow.key, DocumentAttributeRow.value)
+                .where(DocumentAttributeRow.document_id.in_(document_ids))):
+                docs.setdefault(doc_id, {})[key] = value
+        if speaker_ids:
+            for sp_id, key, value in self.session.execute(
+                select(SpeakerAttributeRow.speaker_id, SpeakerAttributeRow.key, SpeakerAttributeRow.value)
+                .where(SpeakerAttributeRow.speaker_id.in_(speaker_ids))):
+                speakers.setdefault(sp_id, {})[key] = value
+        return docs, speakers
+
+    def coder_progress(self) -> dict[tuple[int, int], int]:
+        """Number of codings per (document, coder)."""
+        rows = self.session.execute(
+            select(CodingRow.document_id, CodingRow.coder_id, func.count()).group_by(
+                CodingRow.document_id, CodingRow.coder_id))
+        return {(d, c): n for d, c, n in rows}

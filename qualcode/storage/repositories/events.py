@@ -1,0 +1,49 @@
+"""The append-only event log: every change, who made it, and what undoes it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode.core.model import Event
+from qualcode.storage.schema import EventRow
+
+
+def _event(row: EventRow) -> Event:
+    return Event(row.id, row.at, row.coder_id, row.kind, dict(row.payload or {}), row.undone_by is not None)
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(self, kind: str, payload: dict, coder_id: int | None = None) -> Event:
+        row = EventRow(kind=kind, payload=payload, coder_id=coder_id)
+        self.session.add(row)
+        self.session.flush()
+        return _event(row)
+
+    def last_undoable(self, coder_id: int, kinds: frozenset[str]) -> Event | None:
+        row = self.session.scalars(
+            select(EventRow)
+            .where(EventRow.coder_id == coder_id, EventRow.undone_by.is_(None), EventRow.kind.in_(kinds))
+            .order_by(EventRow.id.desc())
+            .limit(1)
+        ).first()
+        return _event(row) if row else None
+
+    def mark_undone(self, event_id: int, undo_event_id: int) -> None:
+        row = self.session.get(EventRow, event_id)
+        assert row is not None
+        row.undone_by = undo_event_id
+
+    def list(self, *, coder_id: int | None = None, kind: str | None = None, limit: int | None = None) -> list[Event]:
+        query = select(EventRow)
+        if coder_id is not None:
+            query = query.where(EventRow.coder_id == coder_id)
+        if kind is not None:
+            query = query.where(EventRow.kind == kind)
+        query = query.order_by(EventRow.id.desc())
+        if limit:
+            query = query.limit(limit)
+        return [_event(r) for r in self.session.scalars(query)]

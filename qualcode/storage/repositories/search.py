@@ -1,0 +1,55 @@
+"""Full-text search over sentences, one interface for both backends.
+
+Each sentence is indexed as its lower-cased words plus their lemmas
+(``search_text.terms``). SQLite answers through FTS5, PostgreSQL through a GIN index
+on ``to_tsvector('simple', terms)``; both do prefix matching, so the same query finds
+the same sentences on either backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from qualcode.storage.schema import SearchTextRow, SegmentRow
+
+
+class SearchRepository:
+    def __init__(self, session: Session, dialect: str) -> None:
+        self.session = session
+        self.dialect = dialect
+
+    def _match(self, groups: Sequence[Sequence[str]]):  # type: ignore[no-untyped-def]
+        """A WHERE clause: every group must match, any term of a group may."""
+        if self.dialect == "sqlite":
+            expression = " AND ".join(
+                "(" + " OR ".join(f'"{term}"*' for term in group) + ")" for group in groups)
+            ids = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q").bindparams(q=expression)
+            return SearchTextRow.segment_id.in_(ids.columns(rowid=SearchTextRow.segment_id))
+        expression = " & ".join(
+            "(" + " | ".join(f"'{term}':*" for term in group) + ")" for group in groups)
+        return func.to_tsvector("simple", SearchTextRow.terms).op("@@")(
+            func.to_tsquery("simple", expression))
+
+    def find(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None,
+             limit: int | None = 100, offset: int = 0) -> list[tuple[int, int, int, int]]:
+        """(segment id, document id, start, end) of matching sentences in reading order."""
+        query = (
+            select(SegmentRow.id, SegmentRow.document_id, SegmentRow.start, SegmentRow.end)
+            .join(SearchTextRow, SearchTextRow.segment_id == SegmentRow.id)
+            .where(self._match(groups))
+            .order_by(SegmentRow.document_id, SegmentRow.start)
+        )
+        if document_ids is not None:
+            query = query.where(SegmentRow.document_id.in_(list(document_ids)))
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]
+
+    def count(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None) -> int:
+        query = select(func.count()).select_from(SearchTextRow).where(self._match(groups))
+        if document_ids is not None:
+            query = query.where(SearchTextRow.document_id.in_(list(document_ids)))
+        return int(self.session.scalar(query) or 0)
