@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from qualcode.cli.options import DbOption, JsonOption, parse_pairs, store_for
+from qualcode.cli.options import DbOption, JsonOption, parse_pairs, project
 from qualcode.cli.output import console, print_json
 from qualcode.services import codebook as codebooks
 from qualcode.services.codebook_exchange import export_codebook, import_qdc
@@ -36,22 +36,16 @@ def load(
     db: DbOption = None,
 ) -> None:
     """Load a codebook, or a new version of one already loaded."""
-    store = store_for(db)
-    try:
+    with project(db) as store:
         report = codebooks.load_file(store, path, remap=parse_pairs(map_, what="--map"), drop=set(drop or []))
-    finally:
-        store.close()
     _print_report(report)
 
 
 @app.command("list")
 def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the project's codebooks."""
-    store = store_for(db)
-    try:
+    with project(db) as store:
         books = codebooks.list_codebooks(store)
-    finally:
-        store.close()
     if as_json:
         print_json([{"codebook": b, "codes": n, "codings": c} for b, n, c in books])
         return
@@ -72,11 +66,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a codebook's code tree with coding counts and shortcut keys."""
-    store = store_for(db)
-    try:
+    with project(db) as store:
         book, nodes = codebooks.code_tree(store, slug, coder)
-    finally:
-        store.close()
     if as_json:
         print_json({"codebook": book, "codes": [{"depth": n.depth, "count": n.count, **n.code.__dict__} for n in nodes]})
         return
@@ -104,11 +95,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export a codebook as an article table (Markdown, DOCX) or REFI-QDA .qdc."""
-    store = store_for(db)
-    try:
+    with project(db) as store:
         written = export_codebook(store, slug, output, language=language, overwrite=force)
-    finally:
-        store.close()
     console.print(f"Wrote {written}")
 
 
@@ -122,11 +110,8 @@ def export_qdc(
     """Export a codebook in the REFI-QDA codebook exchange format (.qdc)."""
     if output.suffix.lower() != ".qdc":
         output = output.with_suffix(".qdc")
-    store = store_for(db)
-    try:
+    with project(db) as store:
         written = export_codebook(store, slug, output, overwrite=force)
-    finally:
-        store.close()
     console.print(f"Wrote {written}")
 
 
@@ -137,9 +122,6 @@ def import_qdc_command(
     db: DbOption = None,
 ) -> None:
     """Import a REFI-QDA codebook (.qdc)."""
-    store = store_for(db)
-    try:
+    with project(db) as store:
         report = import_qdc(store, path, slug=slug)
-    finally:
-        store.close()
     _print_report(report)

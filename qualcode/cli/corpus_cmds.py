@@ -16,7 +16,7 @@ from qualcode.cli.options import (
     QuietOption,
     parse_filters,
     parse_pairs,
-    store_for,
+    project,
 )
 from qualcode.cli.output import console, errors, print_json, progress_bar
 from qualcode.core.model import DocumentSummary
@@ -59,14 +59,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Import transcripts; a folder import goes on past bad files and lists them."""
-        store = store_for(db)
-        try:
+        with project(db) as store:
             with progress_bar("Importing", quiet=quiet or as_json) as progress:
                 report = corpus.import_paths(store, paths, attributes=parse_pairs(attr),
                                              speaker_map=speakers, language=language, force=force,
                                              progress=progress)
-        finally:
-            store.close()
         if as_json:
             print_json({"imported": report.imported, "failed": report.failed, "notices": report.notices})
         else:
@@ -86,11 +83,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def docs(attr: AttrOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
         """List documents with their attributes and counts."""
-        store = store_for(db)
-        try:
+        with project(db) as store:
             documents = corpus.list_documents(store, attributes=parse_filters(attr))
-        finally:
-            store.close()
         if as_json:
             print_json(documents)
         else:
@@ -104,11 +98,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show a transcript turn by turn with each speaker's role."""
-        store = store_for(db)
-        try:
+        with project(db) as store:
             view = corpus.view_document(store, document)
-        finally:
-            store.close()
         speakers = {s.id: s for s in view.speakers}
         if as_json:
             print_json({"document": view.summary, "turns": [
@@ -140,9 +131,6 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Set or remove attributes of a document."""
-        store = store_for(db)
-        try:
+        with project(db) as store:
             summary = corpus.set_document_attributes(store, document, parse_pairs(pairs, what="attribute"))
-        finally:
-            store.close()
         console.print(f"{summary.name}: " + ", ".join(f"{k}={v}" for k, v in summary.attributes.items()))

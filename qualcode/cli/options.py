@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from qualcode.errors import QualcodeError
-from qualcode.services.project import open_project, resolve_target
+from qualcode.services.project import open_project, remembered_coder, resolve_target
 from qualcode.storage.store import Store
 
 DbOption = Annotated[str | None, typer.Option(
@@ -25,8 +27,19 @@ def store_for(db: str | None) -> Store:
     return open_project(resolve_target(db))
 
 
-def coder_name(coder: str | None) -> str:
-    name = coder or os.environ.get("QUALCODE_CODER")
+@contextmanager
+def project(db: str | None) -> Iterator[Store]:
+    """The project named by --db (or found), closed when the command is done."""
+    store = store_for(db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def coder_name(store: Store, coder: str | None) -> str:
+    """--coder, else $QUALCODE_CODER, else the coder this user last worked as in this project."""
+    name = coder or os.environ.get("QUALCODE_CODER") or remembered_coder(store)
     if not name:
         raise QualcodeError("No coder given.", "Pass --coder NAME or set QUALCODE_CODER.")
     return name

@@ -132,6 +132,23 @@ def _check_target(uow, kind: str, target_id: int | None) -> None:  # type: ignor
         raise NotFoundError(f"No {kind} {target_id} to attach the memo to.")
 
 
+def memo_target(store: Store, kind: str, reference: str | None) -> int | None:
+    """The id a memo attaches to, from what a user types: a document name, a code key, an id."""
+    if kind == "project":
+        return None
+    if not reference:
+        raise CodingError(f"Name the {kind} the memo is about.")
+    with store.unit_of_work() as uow:
+        if kind == "document":
+            return find_document(uow, reference).id
+        if kind == "code":
+            return resolve_code(uow, reference).id
+        if kind == "coding" and reference.isdigit():
+            return int(reference)
+    raise CodingError(f"Memos attach to {', '.join(MEMO_TARGETS)}; '{kind} {reference}' is not one.",
+                      "Write e.g. 'document 03_forvaltningschef', 'code lc.bypassed' or 'coding 12'.")
+
+
 def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: str) -> Memo:
     if not text.strip():
         raise CodingError("A memo cannot be empty.")

@@ -63,11 +63,28 @@ def retrieve(store: Store, code: str, *, coders: list[str] | None = None,
              limit: int | None = 50, offset: int = 0, context: int = 80,
              with_total: bool = True) -> RetrievalPage:
     """Every passage coded with ``code``, in reading order, one page at a time."""
+    return passages(store, codes=[code], coders=coders, documents=documents, attributes=attributes,
+                    limit=limit, offset=offset, context=context, with_total=with_total)
+
+
+def passages(store: Store, *, codes: list[str] | None = None, coders: list[str] | None = None,
+             documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
+             limit: int | None = 50, offset: int = 0, context: int = 80,
+             with_total: bool = True) -> RetrievalPage:
+    """Coded passages matching every given filter (none given: all of them)."""
     with store.unit_of_work() as uow:
-        flt = _filter(uow, codes=[code], coders=coders, documents=documents, attributes=attributes)
-        passages = uow.codings.passages(flt, limit=limit, offset=offset, context=context)
-        total = uow.codings.count(flt) if with_total else len(passages)
-        return RetrievalPage(passages, total, offset)
+        flt = _filter(uow, codes=codes, coders=coders, documents=documents, attributes=attributes)
+        found = uow.codings.passages(flt, limit=limit, offset=offset, context=context)
+        total = uow.codings.count(flt) if with_total else len(found)
+        return RetrievalPage(found, total, offset)
+
+
+def count(store: Store, code: str, *, coders: list[str] | None = None,
+          documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None) -> int:
+    """How many passages ``retrieve`` would return in all."""
+    with store.unit_of_work() as uow:
+        return uow.codings.count(_filter(uow, codes=[code], coders=coders, documents=documents,
+                                         attributes=attributes))
 
 
 def cooccurring(store: Store, first: str, second: str, *, coders: list[str] | None = None,

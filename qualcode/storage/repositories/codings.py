@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from qualcode.core.model import CodedPassage, Coding, CodingOrigin
@@ -147,7 +147,7 @@ class CodingRepository:
             func.substr(DocumentRow.text, CodingRow.start + 1, length),
         ]
         if context:
-            before_start = func.max(CodingRow.start - context, 0)
+            before_start = case((CodingRow.start > context, CodingRow.start - context), else_=0)
             columns += [
                 func.substr(DocumentRow.text, before_start + 1, CodingRow.start - before_start),
                 func.substr(DocumentRow.text, CodingRow.end + 1, context),

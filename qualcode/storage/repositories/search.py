@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
 from qualcode.storage.schema import SearchTextRow, SegmentRow
@@ -27,7 +27,7 @@ class SearchRepository:
             expression = " AND ".join(
                 "(" + " OR ".join(f'"{term}"*' for term in group) + ")" for group in groups)
             ids = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q").bindparams(q=expression)
-            return SearchTextRow.segment_id.in_(ids.columns(rowid=SearchTextRow.segment_id))
+            return SearchTextRow.segment_id.in_(ids.columns(column("rowid", Integer)))
         expression = " & ".join(
             "(" + " | ".join(f"'{term}':*" for term in group) + ")" for group in groups)
         return func.to_tsvector("simple", SearchTextRow.terms).op("@@")(

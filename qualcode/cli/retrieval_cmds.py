@@ -1,0 +1,80 @@
+"""``qualcode retrieve CODE`` and ``qualcode search QUERY``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+
+from qualcode.cli.options import AttrOption, DbOption, JsonOption, QuietOption, parse_filters, project
+from qualcode.cli.output import console, print_json
+from qualcode.services import retrieval
+
+CiteOption = Annotated[str, typer.Option(
+    "--cite", help="Attribution template from speaker and document attributes, e.g. '({role}, {school})'.")]
+
+
+def retrieve(
+    code: Annotated[str, typer.Argument(help="Code key, e.g. lc.bypassed (or codebook:key).")],
+    coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders (repeatable).")] = None,
+    document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
+    attr: AttrOption = None,
+    page: Annotated[int, typer.Option(help="Page number, from 1.", min=1)] = 1,
+    page_size: Annotated[int, typer.Option(help="Passages per page.", min=1)] = 20,
+    context: Annotated[int, typer.Option(help="Characters of context on each side.", min=0)] = 80,
+    cite: CiteOption = "({role}, {school})",
+    db: DbOption = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Every passage coded with CODE, with context and attribution."""
+    with project(db) as store:
+        result = retrieval.retrieve(store, code, coders=coder, documents=document,
+                                    attributes=parse_filters(attr), limit=page_size,
+                                    offset=(page - 1) * page_size, context=context)
+    if as_json:
+        print_json({"code": code, "total": result.total, "page": page, "passages": [
+            {**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}
+            for p in result.passages]})
+        return
+    if quiet:
+        for p in result.passages:
+            console.print(p.text, markup=False, soft_wrap=True)
+        return
+    last = result.offset + len(result.passages)
+    console.print(f"[bold]{escape(code)}[/]: {result.total} passages"
+                  + (f", showing {result.offset + 1}-{last}" if result.passages else ""))
+    for p in result.passages:
+        body = (f"[dim]{escape(p.before)}[/]" + f"[bold]{escape(p.text)}[/]" + f"[dim]{escape(p.after)}[/]")
+        title = f"{escape(p.document_name)} {p.start}-{p.end}  {escape(p.speaker or '')}"
+        subtitle = f"{escape(retrieval.attribution(p.attributes, p.speaker, cite))}  coder {escape(p.coder)}"
+        console.print(Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right"))
+    if last < result.total:
+        console.print(f"More: --page {page + 1}")
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find; inflected forms match (e.g. 'rektor' finds 'rektorerna').")],
+    document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
+    attr: AttrOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many sentences.", min=1)] = 50,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Full-text search over the sentences of every document."""
+    with project(db) as store:
+        found = retrieval.search(store, query, documents=document, attributes=parse_filters(attr), limit=limit)
+    if as_json:
+        print_json({"query": query, "total": found.total, "hits": found.hits})
+        return
+    console.print(f"{found.total} sentences match '{escape(query)}'.")
+    for hit in found.hits:
+        console.print(f"[cyan]{escape(hit.document_name)}[/] {hit.start}-{hit.end} "
+                      f"[dim]{escape(hit.speaker or '')}[/]: {escape(hit.text)}", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(retrieve)
+    app.command()(search)

@@ -1,0 +1,153 @@
+"""REFI-QDA codebook export (``.qdc``, namespace ``urn:QDA-XML:codebook:1.0``).
+
+The standard gives a code only a GUID, a name, a colour and a free-text description,
+so everything else a :class:`CodeSpec` holds (inclusion, exclusion, examples, key,
+Swedish label, shortcut) is written into the description as labelled plain-text
+lines that people can read in any QDA tool and that :mod:`qualcode.importers.qdc`
+parses back. Codebook metadata travels in a ``<?qualcode ...?>`` processing
+instruction, which validating tools ignore. GUIDs are derived from the codebook
+slug and the code key, so exporting the same codebook twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from typing import IO
+
+from qualcode.core.codebook import COLOUR_PATTERN, CodebookSpec, CodeSpec
+from qualcode.errors import ExportError
+
+NAMESPACE = "urn:QDA-XML:codebook:1.0"
+PI_TARGET = "qualcode"
+ORIGIN = "qualcode"
+# Fixed namespace for uuid5: changing it would change every exported GUID.
+GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://qualcode.invalid/refi-qda/codebook")
+
+# Characters XML 1.0 cannot carry at all; they are dropped rather than written.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# Labels of the structured lines in a code description (shared with the importer).
+INCLUSION = "Inclusion"
+EXCLUSION = "Exclusion"
+EXAMPLES = "Examples"
+KEY = "Key"
+LABEL_SV = "Swedish label"
+SHORTCUT = "Shortcut"
+
+
+def code_guid(slug: str, key: str) -> str:
+    """A GUID that stays the same for the same codebook and code key."""
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{slug}/{key}"))
+
+
+def describe(code: CodeSpec) -> str:
+    """The plain-text description: the definition, then one labelled line per field.
+
+    Continuation lines of a multi-line value are indented by two spaces so that they
+    can never be mistaken for a label line.
+    """
+    parts: list[str] = []
+    if code.definition.strip():
+        parts.append(code.definition.strip())
+        parts.append("")
+    fields: list[str] = []
+    if code.inclusion.strip():
+        fields.append(_field(INCLUSION, code.inclusion))
+    if code.exclusion.strip():
+        fields.append(_field(EXCLUSION, code.exclusion))
+    examples = [e for e in code.examples if e.strip()]
+    if examples:
+        fields.append(f"{EXAMPLES}:")
+        fields.extend(_indented("- " + e.strip()) for e in examples)
+    fields.append(f"{KEY}: {code.key}")
+    if code.label_sv:
+        fields.append(_field(LABEL_SV, code.label_sv))
+    if code.shortcut:
+        fields.append(_field(SHORTCUT, code.shortcut))
+    return _NOT_XML.sub("", "\n".join(parts + fields))
+
+
+def _field(label: str, value: str) -> str:
+    return _indented(f"{label}: {value.strip()}")
+
+
+def _indented(text: str) -> str:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join([lines[0]] + [("  " + line) if line.strip() else "" for line in lines[1:]])
+
+
+def _colour(code: CodeSpec) -> str | None:
+    if not code.colour:
+        return None
+    if not COLOUR_PATTERN.match(code.colour):
+        raise ExportError(f"Code '{code.key}' has colour '{code.colour}', which is not #RRGGBB.",
+                          "Fix the colour in the codebook, e.g. #1F77B4.")
+    return code.colour.upper()
+
+
+def _metadata(spec: CodebookSpec) -> str:
+    data = {"slug": spec.slug, "name": spec.name, "version": spec.version,
+            "languages": list(spec.languages), "description": spec.description}
+    # No '>' may appear in a processing instruction's data ('?>' would end it);
+    # inside JSON strings it can be written as an escape instead.
+    return _NOT_XML.sub("", json.dumps(data, ensure_ascii=False).replace(">", "\\u003e"))
+
+
+def build_tree(spec: CodebookSpec) -> ET.Element:
+    """The ``CodeBook`` element, codes nested under their parents in file order.
+
+    Tags are left unqualified and the root carries the default ``xmlns``, so every
+    element lands in the codebook namespace without ElementTree's ``ns0:`` prefixes.
+    """
+    keys = {c.key for c in spec.codes}
+    if len(keys) != len(spec.codes):
+        raise ExportError(f"Codebook '{spec.slug}' has two codes with the same key.",
+                          "Give every code its own key.")
+    root = ET.Element("CodeBook", {"xmlns": NAMESPACE, "origin": ORIGIN})
+    codes = ET.SubElement(root, "Codes")
+    if not spec.codes:
+        raise ExportError(f"Codebook '{spec.slug}' has no codes to export.",
+                          "The REFI-QDA format needs at least one code.")
+    children: dict[str | None, list[CodeSpec]] = {}
+    for code in spec.codes:
+        parent = code.parent if code.parent in keys and code.parent != code.key else None
+        children.setdefault(parent, []).append(code)
+    placed: set[str] = set()
+
+    def add(parent_element: ET.Element, code: CodeSpec) -> None:
+        placed.add(code.key)
+        attributes = {"guid": code_guid(spec.slug, code.key), "name": _NOT_XML.sub("", code.label_en),
+                      "isCodable": "true"}
+        colour = _colour(code)
+        if colour:
+            attributes["color"] = colour
+        element = ET.SubElement(parent_element, "Code", attributes)
+        ET.SubElement(element, "Description").text = describe(code)
+        for child in children.get(code.key, []):
+            if child.key not in placed:
+                add(element, child)
+
+    for code in children.get(None, []):
+        add(codes, code)
+    for code in spec.codes:  # codes caught in a parent cycle: keep them, at top level
+        if code.key not in placed:
+            add(codes, code)
+    return root
+
+
+def to_bytes(spec: CodebookSpec) -> bytes:
+    """The whole ``.qdc`` document as UTF-8 bytes."""
+    root = build_tree(spec)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    text = ('<?xml version="1.0" encoding="utf-8"?>\n'
+            f"<?{PI_TARGET} {_metadata(spec)}?>\n{body}\n")
+    return text.encode("utf-8")
+
+
+def write_qdc(spec: CodebookSpec, stream: IO[bytes]) -> None:
+    """Write ``spec`` as a REFI-QDA codebook to a binary stream."""
+    stream.write(to_bytes(spec))
