@@ -279,8 +279,11 @@ def test_nvivo_sample_codebook_is_read(tmp_path: Path) -> None:
     assert schema.validate(etree.fromstring(export(spec))), schema.error_log
 
 
-@pytest.mark.parametrize("path", sorted((REFI / "samples").glob("*.qdc")) if REFI.is_dir() else [],
-                         ids=lambda p: p.name)
+QDC_SAMPLES = sorted((REFI / "samples").glob("*.qdc")) if REFI.is_dir() else []
+
+
+@pytest.mark.skipif(not QDC_SAMPLES, reason=f"no .qdc samples in {REFI / 'samples'}")
+@pytest.mark.parametrize("path", QDC_SAMPLES or [None], ids=lambda p: p.name if p else "none")
 def test_shared_qdc_samples_are_read(path: Path) -> None:
     spec = read_qdc(path)
     assert spec.codes and len({c.key for c in spec.codes}) == len(spec.codes)
@@ -454,3 +457,20 @@ def test_shipped_codebooks_round_trip(path: Path, tmp_path: Path) -> None:
         assert schema.validate(etree.fromstring(data)), schema.error_log
     for language in ("en", "sv"):
         codebook_tables.write_markdown(spec, io.StringIO(), language=language)
+
+
+# ------------------------------------------------------------- via a project
+
+
+def test_project_export_and_reimport(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qualcode.services import codebook, codebook_exchange
+
+    codebook.load_spec(store, BOOK)
+    for suffix in codebook_exchange.EXPORT_FORMATS:
+        codebook_exchange.export_codebook(store, "coupling", tmp_path / f"book{suffix}", language="sv")
+    assert (tmp_path / "book.md").read_text(encoding="utf-8").startswith("# Loose coupling")
+    report = codebook_exchange.import_qdc(store, tmp_path / "book.qdc")
+    assert not report.created and not (report.added or report.updated or report.removed)
+    assert codebook.spec_of(store, "coupling") == BOOK
+    with pytest.raises(ExportError, match="already exists"):
+        codebook_exchange.export_codebook(store, "coupling", tmp_path / "book.qdc")

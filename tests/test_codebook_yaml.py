@@ -421,3 +421,13 @@ def test_arbitrary_bytes_raise_only_codebook_error(tmp_path_factory: pytest.Temp
         load_codebook(path)
     except CodebookError:
         pass
+
+
+def test_wrong_type_is_reported_once() -> None:
+    problems = problems_of("codebook: {id: [], name: {a: 1}}\ncodes:\n  - id: [x]\n    label: {en: [A]}\n    definition: d\n")
+    assert problems == [
+        "book.yaml:1: 'id' of codebook must be text, not a list",
+        "book.yaml:1: 'name' of codebook must be text, not a mapping",
+        "book.yaml:3: 'id' of code must be text, not a list",
+        "book.yaml:4: 'en' of label of code must be text, not a list",
+    ]

@@ -44,7 +44,7 @@ retrieval_cmds.register(app)
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: QualcodeError becomes a message and an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:
         report_error(error)
         return error.exit_code

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qualcode.cli.options import AttrOption, CoderOption, DbOption, JsonOption, coder_name, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    CoderOption,
+    DbOption,
+    JsonOption,
+    coder_name,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, print_json
 from qualcode.services import coding, retrieval
 from qualcode.services.coding import MEMO_TARGETS, Span

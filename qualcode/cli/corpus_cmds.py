@@ -59,11 +59,10 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Import transcripts; a folder import goes on past bad files and lists them."""
-        with project(db) as store:
-            with progress_bar("Importing", quiet=quiet or as_json) as progress:
-                report = corpus.import_paths(store, paths, attributes=parse_pairs(attr),
-                                             speaker_map=speakers, language=language, force=force,
-                                             progress=progress)
+        with project(db) as store, progress_bar("Importing", quiet=quiet or as_json) as progress:
+            report = corpus.import_paths(store, paths, attributes=parse_pairs(attr),
+                                         speaker_map=speakers, language=language, force=force,
+                                         progress=progress)
         if as_json:
             print_json({"imported": report.imported, "failed": report.failed, "notices": report.notices})
         else:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.cli.options import JsonOption, QuietOption
+from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.services import corpus, demo
 from qualcode.services.project import create_project, open_project
 

@@ -8,7 +8,14 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from qualcode.cli.options import AttrOption, DbOption, JsonOption, QuietOption, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    DbOption,
+    JsonOption,
+    QuietOption,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, print_json
 from qualcode.services import retrieval
 

@@ -11,17 +11,21 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.analysis import terms
 from qualcode.core.model import DocumentSummary, ParsedDocument, SegmentKind, Speaker, Turn
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
 from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
 from qualcode.importers.language import detect_language
-from qualcode.importers.segmenter import Segmenter
 from qualcode.importers.speaker_map import check_known, load_speaker_map
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.importers.segmenter import Segmenter
 
 Progress = Callable[[int, int, str], None]
 
@@ -101,7 +105,7 @@ def import_paths(
         except OSError as exc:
             report.failed.append(ImportProblem(str(path), f"cannot read the file: {exc.strerror}"))
             continue
-        if document.encoding not in ("utf-8", "ascii"):
+        if document.encoding not in ("utf-8", "utf-8-sig", "ascii"):
             report.notices.append(f"{path}: decoded as {document.encoding} (not UTF-8)")
         parsed.append((path, document, raw))
 
@@ -111,14 +115,13 @@ def import_paths(
         for label in sorted(unmapped):
             report.notices.append(f"speaker '{label}' is not in {speaker_map}: no role or level set")
 
-    segmenters: dict[str, Segmenter] = {}
     for done, (path, document, raw) in enumerate(parsed, start=1):
         if cancel is not None and cancel.is_set():
             report.notices.append("import cancelled: the remaining files were not imported")
             break
         try:
             summary = _store_document(store, document, raw, attributes or {}, speakers, language,
-                                      force, segmenters, report)
+                                      force, report)
             report.imported.append(summary)
         except QualcodeError as exc:
             report.failed.append(ImportProblem(str(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
@@ -127,9 +130,21 @@ def import_paths(
     return report
 
 
+@lru_cache(maxsize=4)
+def segmenter_for(language: str):  # type: ignore[no-untyped-def]
+    """One segmenter per language and process: building a spaCy pipeline takes a while.
+
+    Imported here, not at module level: spaCy (and through it torch) must not load when
+    a command that never segments starts.
+    """
+    from qualcode.importers.segmenter import Segmenter
+
+    return Segmenter(language)
+
+
 def _store_document(store: Store, document: ParsedDocument, raw: bytes, attributes: dict[str, str],
                     speakers: dict[str, dict[str, str]], language: str | None, force: bool,
-                    segmenters: dict[str, Segmenter], report: ImportReport) -> DocumentSummary:
+                    report: ImportReport) -> DocumentSummary:
     sha = hashlib.sha256(raw).hexdigest()
     merged = {**document.attributes, **attributes}
     lang = (language or merged.get("language") or document.language or detect_language(document.text)).lower()
@@ -137,7 +152,7 @@ def _store_document(store: Store, document: ParsedDocument, raw: bytes, attribut
         raise SourceFileError(f"Language '{lang}' is not supported for segmentation.",
                               "Use --language sv or --language en.")
     merged["language"] = lang
-    segmenter = segmenters.setdefault(lang, Segmenter(lang))
+    segmenter = segmenter_for(lang)
     segments = _segments(document, segmenter, lang)
     with store.unit_of_work() as uow:
         duplicate = uow.documents.find_by_sha(sha)

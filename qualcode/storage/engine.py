@@ -45,7 +45,7 @@ def locate(target: str | Path) -> Location:
     if "://" in text:
         try:
             url = make_url(text)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:
             raise StoreError(f"'{text}' is not a valid database URL.",
                              "Use e.g. postgresql+psycopg://user@host:5432/dbname") from exc
         if url.drivername == "postgresql":

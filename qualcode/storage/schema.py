@@ -211,4 +211,4 @@ class EventRow(Base):
     kind: Mapped[str] = mapped_column(String(50))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     undone_by: Mapped[int | None] = mapped_column(Integer)
-    __table_args__ = (Index("ix_events_coder_id", "coder_id", "id"),)
+    __table_args__ = (Index("ix_events_coder_id", "coder_id", "id"), Index("ix_events_kind", "kind", "id"))

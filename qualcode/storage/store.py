@@ -25,8 +25,8 @@ from qualcode.storage.repositories.codebooks import CodebookRepository
 from qualcode.storage.repositories.codings import CodingRepository
 from qualcode.storage.repositories.documents import DocumentRepository
 from qualcode.storage.repositories.events import EventRepository
-from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
 from qualcode.storage.repositories.memos import MemoRepository
+from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
 from qualcode.storage.repositories.search import SearchRepository
 from qualcode.storage.schema import ProjectRow
 

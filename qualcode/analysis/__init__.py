@@ -1,0 +1,1 @@
+"""Analyses over domain objects; heavy libraries are imported lazily inside them."""
