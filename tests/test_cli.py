@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from qualcode.cli import output
 from qualcode.cli.app import app, main
 
 from .conftest import INTERVIEW, SPEAKERS
@@ -39,7 +40,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("QUALCODE_DB", raising=False)
     monkeypatch.setenv("QUALCODE_CODER", "anna")
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(output.console, "width", 200)  # no wrapping inside asserted phrases
+    monkeypatch.setattr(output.errors, "width", 200)
     (tmp_path / "interview.md").write_text(INTERVIEW, encoding="utf-8")
     (tmp_path / "speakers.yaml").write_text(SPEAKERS, encoding="utf-8")
     (tmp_path / "steering.yaml").write_text(CODEBOOK, encoding="utf-8")

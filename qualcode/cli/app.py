@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             error.show()
             return error.exit_code
         raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def entry() -> None:  # pragma: no cover - thin wrapper for the console script

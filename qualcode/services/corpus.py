@@ -175,7 +175,7 @@ def _store_document(store: Store, document: ParsedDocument, raw: bytes, attribut
 
 def _free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
     candidate, n = name, 1
-    while uow.documents.find_by_name(candidate) is not None:
+    while uow.documents.name_taken(candidate):
         n += 1
         candidate = f"{name} ({n})"
     return candidate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from qualcode.core.model import (
@@ -68,7 +68,11 @@ class DocumentRepository:
         self.session.add(row)
         self.session.flush()
         document_id = row.id
-        self.set_attributes(document_id, parsed.attributes)
+        connection = self.session.connection()
+        attributes = [{"document_id": document_id, "key": k, "value": str(v)}
+                      for k, v in parsed.attributes.items() if v is not None and v != ""]
+        if attributes:
+            connection.execute(DocumentAttributeRow.__table__.insert(), attributes)
 
         speaker_ids: dict[str, int] = {}
         for label in dict.fromkeys(t.speaker for t in parsed.turns if t.speaker):
@@ -115,16 +119,30 @@ class DocumentRepository:
                 "start": seg.start,
                 "end": seg.end,
             })
-        ids = list(self.session.scalars(
-            insert(SegmentRow).returning(SegmentRow.id, sort_by_parameter_order=True), rows
-        ))
+        ids = self._reserve_segment_ids(len(rows))
+        for seg_id, row in zip(ids, rows, strict=True):
+            row["id"] = seg_id
+        # Core executemany with ids chosen up front: an import writes hundreds of
+        # thousands of segments, and RETURNING them row by row is most of the cost.
+        connection = self.session.connection()
+        connection.execute(SegmentRow.__table__.insert(), rows)
         search_rows = [
             {"segment_id": seg_id, "document_id": document_id, "terms": seg.terms}
             for seg_id, seg in zip(ids, segments, strict=True)
             if seg.terms
         ]
         if search_rows:
-            self.session.execute(insert(SearchTextRow), search_rows)
+            connection.execute(SearchTextRow.__table__.insert(), search_rows)
+
+    def _reserve_segment_ids(self, count: int) -> list[int]:
+        """Ids for ``count`` new segments, taken so that no other writer can take them."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return list(self.session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('segments', 'id')) "
+                     "FROM generate_series(1, :n)").bindparams(n=count)))
+        # SQLite: the write lock is held for the whole transaction (BEGIN IMMEDIATE).
+        first = int(self.session.scalar(select(func.coalesce(func.max(SegmentRow.id), 0)))) + 1
+        return list(range(first, first + count))
 
     def set_attributes(self, document_id: int, attributes: dict[str, str]) -> None:
         for key, value in attributes.items():
@@ -154,6 +172,9 @@ class DocumentRepository:
     def find_by_sha(self, sha256: str) -> DocumentSummary | None:
         row = self.session.scalars(select(DocumentRow).where(DocumentRow.sha256 == sha256)).first()
         return self._summary(row) if row else None
+
+    def name_taken(self, name: str) -> bool:
+        return self.session.scalar(select(DocumentRow.id).where(DocumentRow.name == name).limit(1)) is not None
 
     def find_by_name(self, name: str) -> DocumentSummary | None:
         row = self.session.scalars(select(DocumentRow).where(DocumentRow.name == name)).first()
@@ -194,15 +215,19 @@ class DocumentRepository:
         counts = self._counts()
         return [self._summary(row, attributes.get(row.id, {}), counts.get(row.id)) for row in rows]
 
-    def _counts(self) -> dict[int, tuple[int, int, int]]:
-        turn_counts = dict(self.session.execute(
-            select(TurnRow.document_id, func.count()).group_by(TurnRow.document_id)).all())
-        sentence_counts = dict(self.session.execute(
-            select(SegmentRow.document_id, func.count())
-            .where(SegmentRow.kind == str(SegmentKind.SENTENCE))
-            .group_by(SegmentRow.document_id)).all())
-        speaker_counts = dict(self.session.execute(
-            select(SpeakerRow.document_id, func.count()).group_by(SpeakerRow.document_id)).all())
+    def _counts(self, only: Sequence[int] | None = None) -> dict[int, tuple[int, int, int]]:
+        """(turns, sentences, speakers) per document; ``only`` limits it to some documents."""
+
+        def per_document(query):  # type: ignore[no-untyped-def]
+            column = query.selected_columns[0]
+            if only is not None:
+                query = query.where(column.in_(list(only)))
+            return dict(self.session.execute(query.group_by(column)).all())
+
+        turn_counts = per_document(select(TurnRow.document_id, func.count()))
+        sentence_counts = per_document(select(SegmentRow.document_id, func.count())
+                                       .where(SegmentRow.kind == str(SegmentKind.SENTENCE)))
+        speaker_counts = per_document(select(SpeakerRow.document_id, func.count()))
         ids = set(turn_counts) | set(sentence_counts) | set(speaker_counts)
         return {i: (turn_counts.get(i, 0), sentence_counts.get(i, 0), speaker_counts.get(i, 0)) for i in ids}
 
@@ -211,7 +236,7 @@ class DocumentRepository:
         if attributes is None:
             attributes = self.attributes(row.id)
         if counts is None:
-            counts = self._counts().get(row.id, (0, 0, 0))
+            counts = self._counts([row.id]).get(row.id, (0, 0, 0))
         return DocumentSummary(
             id=row.id, name=row.name, format=row.format, language=row.language, sha256=row.sha256,
             imported_at=row.imported_at, word_count=row.word_count, attributes=attributes,
