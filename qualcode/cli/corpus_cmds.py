@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -22,24 +23,31 @@ from qualcode.cli.output import console, errors, print_json, progress_bar
 from qualcode.core.model import DocumentSummary
 from qualcode.services import corpus
 
-KEY_ATTRIBUTES = ("level", "role", "school", "date", "interview_type")
+KEY_ATTRIBUTES = ("level", "role", "school")
+WIDE_ENOUGH_FOR_OTHERS = 140  # columns; narrower terminals get the key attributes only
 
 
 def print_documents(documents: list[DocumentSummary]) -> None:
-    table = Table(title=f"{len(documents)} documents", title_justify="left")
-    table.add_column("Document", no_wrap=True)
+    """A compact table that fits 80 columns; wide terminals also get the other attributes."""
+    table = Table(title=f"{len(documents)} documents", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True)
+    table.add_column("Document", overflow="ellipsis", min_width=18, max_width=28)
     keys = [k for k in KEY_ATTRIBUTES if any(k in d.attributes for d in documents)]
     others = sorted({k for d in documents for k in d.attributes} - set(KEY_ATTRIBUTES) - {"language", "title"})
+    if console.width < WIDE_ENOUGH_FOR_OTHERS:
+        others = []
+    languages = len({d.language for d in documents}) > 1
     for key in keys:
-        table.add_column(key)
-    table.add_column("Lang")
-    for name in ("Words", "Turns", "Sentences", "Speakers"):
-        table.add_column(name, justify="right")
+        table.add_column(key.capitalize(), max_width=10, overflow="ellipsis")
+    if languages:
+        table.add_column("Lang")
+    for name in ("Words", "Turns", "Sent.", "Spk."):
+        table.add_column(name, justify="right", no_wrap=True)
     if others:
         table.add_column("Other attributes")
     for d in documents:
-        row = [d.name, *(d.attributes.get(k, "") for k in keys), d.language, f"{d.word_count:,}",
-               str(d.turn_count), str(d.sentence_count), str(d.speaker_count)]
+        row = [d.name, *(d.attributes.get(k, "") for k in keys), *([d.language] if languages else []),
+               f"{d.word_count:,}", str(d.turn_count), str(d.sentence_count), str(d.speaker_count)]
         if others:
             row.append(", ".join(f"{k}={d.attributes[k]}" for k in others if k in d.attributes))
         table.add_row(*row)

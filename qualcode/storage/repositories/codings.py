@@ -75,7 +75,7 @@ class CodingRepository:
         for doc_id in {r["document_id"] for r in rows}:
             turns_by_doc[doc_id] = list(self.session.execute(
                 select(TurnRow.start, TurnRow.speaker_id).where(TurnRow.document_id == doc_id)
-                .order_by(TurnRow.start)).tuples())
+                .order_by(TurnRow.start)).all())
         from bisect import bisect_right
         prepared = []
         for r in rows:
