@@ -121,6 +121,27 @@ def test_codebook_code_memo_retrieve_search(workdir: Path, capsys: pytest.Captur
     assert json.loads(out)["total"] == 1
 
 
+def test_codebook_exports_and_qdc_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "init", "study.qualcode")
+    run(capsys, "codebook", "load", "steering.yaml")
+    run(capsys, "codebook", "export", "table.md", "--codebook", "steering", "--language", "sv")
+    table = (workdir / "table.md").read_text(encoding="utf-8")
+    assert "Uppföljning" in table and "Vi går igenom betygen varje höst." in table
+    run(capsys, "codebook", "export", "table.docx", "-c", "steering")
+    assert (workdir / "table.docx").stat().st_size > 0
+    _, err = run(capsys, "codebook", "export", "table.md", "-c", "steering", code=9)
+    assert "--force" in err
+    run(capsys, "codebook", "export-qdc", "steering.qdc", "-c", "steering")
+    run(capsys, "init", "other.qualcode")
+    out, _ = run(capsys, "codebook", "import-qdc", "steering.qdc", "--as", "copy", "--db", "other.qualcode")
+    assert "2 added" in out
+    out, _ = run(capsys, "codebook", "show", "copy", "--json", "--db", "other.qualcode")
+    codes = {c["key"]: c for c in json.loads(out)["codes"]}
+    assert codes["dialogue"]["colour"] == "#993366" and codes["followup"]["exclusion"] == "Plans without follow-up."
+    _, err = run(capsys, "codebook", "export", "table.pdf", "-c", "steering", "--db", "study.qualcode", code=9)
+    assert ".md, .docx, .qdc" in err
+
+
 def test_codebook_errors_are_listed_with_lines(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "init", "study.qualcode")
     (workdir / "bad.yaml").write_text(CODEBOOK.replace("parent: followup", "parent: nowhere")
