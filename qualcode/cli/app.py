@@ -13,8 +13,7 @@ from qualcode.errors import QualcodeError
 
 app = typer.Typer(
     name="qualcode",
-    help="A terminal workbench for coding qualitative interviews.",
-    no_args_is_help=True,
+    help="A terminal workbench for coding qualitative interviews. Without a command: open the workbench.",
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -27,10 +26,13 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context,
+         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                       help="Print the version and exit.")) -> None:
-    """A terminal workbench for coding qualitative interviews."""
+    """A terminal workbench for coding qualitative interviews. Without a command: open the workbench."""
+    if ctx.invoked_subcommand is None:
+        project_cmds.open_workbench(None, None)
 
 
 project_cmds.register(app)

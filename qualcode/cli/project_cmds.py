@@ -7,13 +7,29 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.options import JsonOption, QuietOption
+from qualcode.cli.options import CoderOption, JsonOption, QuietOption
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.services import corpus, demo
-from qualcode.services.project import create_project, open_project
+from qualcode.services.project import create_project, open_project, resolve_target
+
+
+def open_workbench(db: str | None, coder: str | None) -> None:
+    """Start the Textual workbench (imported here: other commands never load Textual)."""
+    target = resolve_target(db)
+    from qualcode.tui.app import run
+
+    run(target, coder)
 
 
 def register(app: typer.Typer) -> None:
+    @app.command("open")
+    def open_command(
+        project: Annotated[str | None, typer.Argument(help="Project file or database URL (default: as --db).")] = None,
+        coder: CoderOption = None,
+    ) -> None:
+        """Open the workbench: read, code, memo, search and retrieve in the terminal."""
+        open_workbench(project, coder)
+
     @app.command()
     def init(
         path: Annotated[str, typer.Argument(help="Project file to create, or a database URL.")] = "project.qualcode",
@@ -55,4 +71,4 @@ def register(app: typer.Typer) -> None:
             print_documents(corpus.list_documents(store))
         store.close()
         if not no_open:
-            console.print("Open it with: qualcode docs --db sbs-demo.qualcode")
+            open_workbench(str(target), None)

@@ -17,13 +17,13 @@ from typing import Any
 
 import yaml
 
-# libyaml's safe loader when PyYAML was built with it: the same result, much faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 from qualcode.core.model import ParsedDocument
 from qualcode.errors import SourceFileError
 from qualcode.importers.decoding import decode_bytes
 from qualcode.importers.turns import detect_turns
+
+# libyaml's safe loader when PyYAML was built with it: the same result, much faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _OPENING = re.compile(r"---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)

@@ -1,0 +1,121 @@
+"""What the interactive workbench reads: one call per screen refresh.
+
+The TUI asks for a whole document with its codings, or the document list with each
+coder's progress, in one unit of work each, so that a refresh is consistent and cheap,
+and a second process writing to the same project is seen on the next refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qualcode.core.codebook import Code, Codebook
+from qualcode.core.model import DocumentSummary, Segment, SegmentKind, Speaker, Turn
+from qualcode.services.corpus import find_document
+from qualcode.storage.store import Store
+
+
+@dataclass(frozen=True)
+class DocumentProgress:
+    document: DocumentSummary
+    codings_by_coder: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ShownCoding:
+    """A coding as the reader draws it: span, code and who made it."""
+
+    id: int
+    start: int
+    end: int
+    code_id: int
+    code_key: str
+    code_label: str
+    colour: str
+    coder: str
+
+
+@dataclass(frozen=True)
+class OpenDocument:
+    summary: DocumentSummary
+    text: str
+    turns: list[Turn]
+    speakers: dict[int, Speaker]
+    sentences: list[Segment]
+    paragraphs: list[Segment]
+    codings: list[ShownCoding]
+
+
+@dataclass(frozen=True)
+class CodebookView:
+    codebook: Codebook
+    codes: list[tuple[Code, int, int]]  # code, depth, number of codings
+
+
+FALLBACK_COLOUR = "#888888"
+
+
+def documents_with_progress(store: Store, attributes: dict[str, list[str]] | None = None
+                            ) -> list[DocumentProgress]:
+    with store.unit_of_work() as uow:
+        documents = uow.documents.list()
+        coders = {c.id: c.name for c in uow.coders.list()}
+        progress = uow.codings.coder_progress()
+    if attributes:
+        documents = [d for d in documents
+                     if all(d.attributes.get(k) in values for k, values in attributes.items())]
+    result = []
+    for d in documents:
+        counts = {coders[c]: n for (doc, c), n in progress.items() if doc == d.id}
+        result.append(DocumentProgress(d, dict(sorted(counts.items()))))
+    return result
+
+
+def open_document(store: Store, reference: str | int, coders: list[str] | None = None) -> OpenDocument:
+    """A document with everything the reader shows; ``coders`` limits whose codings."""
+    with store.unit_of_work() as uow:
+        summary = find_document(uow, reference)
+        segments = uow.documents.segments(summary.id, kind=None)
+        return OpenDocument(
+            summary=summary,
+            text=uow.documents.text(summary.id),
+            turns=uow.documents.turns(summary.id),
+            speakers={s.id: s for s in uow.documents.speakers(summary.id)},
+            sentences=[s for s in segments if s.kind == SegmentKind.SENTENCE],
+            paragraphs=[s for s in segments if s.kind == SegmentKind.PARAGRAPH],
+            codings=_shown_codings(uow, summary.id, coders),
+        )
+
+
+def document_codings(store: Store, document_id: int, coders: list[str] | None = None) -> list[ShownCoding]:
+    """Only the codings of a document: what changes when someone codes."""
+    with store.unit_of_work() as uow:
+        return _shown_codings(uow, document_id, coders)
+
+
+def _shown_codings(uow, document_id: int, coders: list[str] | None) -> list[ShownCoding]:  # type: ignore[no-untyped-def]
+    codes = {c.id: c for book in uow.codebooks.list()
+             for c in uow.codebooks.codes(book.id, include_inactive=True)}
+    names = {c.id: c.name for c in uow.coders.list()}
+    wanted = {i for i, n in names.items() if n in coders} if coders is not None else None
+    shown = []
+    for c in uow.codings.for_document(document_id):
+        if wanted is not None and c.coder_id not in wanted:
+            continue
+        code = codes[c.code_id]
+        shown.append(ShownCoding(c.id, c.start, c.end, c.code_id, code.key, code.label_en,
+                                 code.colour or FALLBACK_COLOUR, names.get(c.coder_id, "?")))
+    return shown
+
+
+def codebooks_with_counts(store: Store, coder: str | None = None) -> list[CodebookView]:
+    """Every codebook's active codes depth-first, with coding counts (one coder's if named)."""
+    from qualcode.services.codebook import code_tree
+
+    with store.unit_of_work() as uow:
+        slugs = [b.slug for b in uow.codebooks.list()]
+    views = []
+    for slug in slugs:
+        book, nodes = code_tree(store, slug, coder)
+        views.append(CodebookView(book, [(n.code, n.depth, n.count) for n in nodes]))
+    return views

@@ -1,0 +1,1 @@
+"""The interactive workbench (Textual). Only this package imports Textual."""

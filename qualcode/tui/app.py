@@ -1,0 +1,85 @@
+"""The workbench application: opens a project in a worker, asks for the coder, shows the main screen."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Middle
+from textual.widgets import Label, LoadingIndicator
+from textual.worker import Worker, WorkerState
+
+from qualcode.errors import QualcodeError
+from qualcode.services.project import open_project, remember_coder, remembered_coder
+from qualcode.storage.store import Store
+from qualcode.tui.screens.coder_prompt import CoderPrompt
+from qualcode.tui.screens.main import MainScreen
+
+
+class QualcodeApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "qualcode"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+    ]
+
+    def __init__(self, target: str, *, coder: str | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.coder = coder
+        self.store: Store | None = None
+
+    def compose(self) -> ComposeResult:
+        with Middle(), Center():
+            yield Label(f"Opening {self.target}…", id="opening")
+            yield LoadingIndicator()
+
+    def on_mount(self) -> None:
+        self.open_store()
+
+    @work(thread=True, exit_on_error=False, group="open")
+    def open_store(self) -> Store:
+        """Opening may upgrade the schema or wait on a busy server: never on the UI thread."""
+        return open_project(self.target)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message = error.message if isinstance(error, QualcodeError) else str(error)
+            hint = getattr(error, "hint", None)
+            self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
+                        severity="error", timeout=30)
+            self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
+            self.query_one(LoadingIndicator).display = False
+        elif event.state == WorkerState.SUCCESS and event.worker.group == "open":
+            self.store = event.worker.result
+            self._choose_coder()
+
+    def _choose_coder(self) -> None:
+        assert self.store is not None
+        name = self.coder or remembered_coder(self.store)
+        if name:
+            self._start(name)
+        else:
+            self.push_screen(CoderPrompt(), self._start)
+
+    def _start(self, name: str | None) -> None:
+        if not name or self.store is None:
+            return
+        remember_coder(self.store, name)
+        self.coder = name
+        self.push_screen(MainScreen(self.store, name))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, MainScreen):
+            self.push_screen(self.screen.help_screen())
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def run(target: str, coder: str | None = None) -> None:
+    QualcodeApp(target, coder=coder).run()

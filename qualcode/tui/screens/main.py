@@ -1,0 +1,319 @@
+"""The main screen: documents and codes on the left, the reader and its context on the right.
+
+Every change goes through one service call (one transaction), so it is saved the moment
+it is made; the reader then reloads only the codings of the open document.
+"""
+
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from qualcode.core.codebook import Code
+from qualcode.core.model import Memo
+from qualcode.errors import QualcodeError
+from qualcode.services import coding, workbench
+from qualcode.services.coding import Span
+from qualcode.storage.store import Store
+from qualcode.tui.screens.code_finder import CodeFinder
+from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.screens.memo_editor import MemoEditor
+from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
+from qualcode.tui.screens.search import Jump, SearchScreen
+from qualcode.tui.widgets.code_tree import CodeTree
+from qualcode.tui.widgets.context_panel import ContextPanel
+from qualcode.tui.widgets.document_list import DocumentList
+from qualcode.tui.widgets.reader import TranscriptReader
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "find_code", "Code…", tooltip="Find a code by name and apply it"),
+        Binding("delete,backspace", "remove_coding", "Remove", tooltip="Remove the coding under the cursor"),
+        Binding("m", "memo", "Memo", tooltip="Write a memo on the coding under the cursor (or the document)"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last change"),
+        Binding("slash", "search", "Search"),
+        Binding("n", "next_hit", "Next hit", show=False),
+        Binding("ctrl+r", "retrieve", "Retrieve"),
+        Binding("ctrl+b", "next_codebook", "Codebook", tooltip="Switch the active codebook"),
+        Binding("ctrl+o", "focus_documents", "Documents", show=False),
+        Binding("ctrl+t", "toggle_coders", "Mine/all", show=False, tooltip="Show only your codings, or all"),
+        Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
+    ]
+
+    def __init__(self, store: Store, coder: str) -> None:
+        super().__init__()
+        self.store = store
+        self.coder = coder
+        self.document_id: int | None = None
+        self.books: list[workbench.CodebookView] = []
+        self.active_book = 0
+        self.only_mine = False
+        self.hits: tuple[tuple[int, int, int], ...] = ()
+        self.hit_index = -1
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Input(placeholder="filter: level=school", id="document-filter")
+                yield DocumentList(id="documents")
+                yield CodeTree(id="codes")
+            with Vertical(id="center"):
+                yield Label("", id="document-title")
+                yield TranscriptReader(id="reader")
+                yield ContextPanel(id="context")
+        yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < 100, "-narrow")
+
+    def on_mount(self) -> None:
+        self.load_codebooks()
+        documents = self.load_documents()
+        if documents:
+            self.open_document(documents[0].document.id)
+        self.query_one(TranscriptReader).focus()
+
+    # ----------------------------------------------------------------- loading
+
+    @property
+    def reader(self) -> TranscriptReader:
+        return self.query_one(TranscriptReader)
+
+    def _coders(self) -> list[str] | None:
+        return [self.coder] if self.only_mine else None
+
+    def load_documents(self) -> list[workbench.DocumentProgress]:
+        try:
+            filters = parse_filters(self.query_one("#document-filter", Input).value)
+        except QualcodeError as error:
+            self.notify(error.message, severity="warning")
+            filters = {}
+        documents = workbench.documents_with_progress(self.store, filters)
+        self.query_one(DocumentList).show(documents, self.document_id)
+        return documents
+
+    def load_codebooks(self) -> None:
+        self.books = workbench.codebooks_with_counts(self.store, self.coder)
+        self.active_book = min(self.active_book, max(len(self.books) - 1, 0))
+        self.query_one(CodeTree).show(self.books[self.active_book] if self.books else None)
+
+    def open_document(self, document_id: int, offset: int | None = None, end: int | None = None) -> None:
+        document = workbench.open_document(self.store, document_id, self._coders())
+        self.document_id = document_id
+        self.reader.show(document, offset=offset)
+        if offset is not None and end is not None:
+            self.reader.move_to(offset, end)
+        d = document.summary
+        facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
+        self.query_one("#document-title", Label).update(f"{d.name}  ({facts})  coder: {self.coder}")
+        self.sub_title = d.name
+
+    def refresh_codings(self) -> None:
+        if self.document_id is None or self.reader.document is None:
+            return
+        codings = workbench.document_codings(self.store, self.document_id, self._coders())
+        self.reader.refresh_codings(_with_codings(self.reader.document, codings))
+        self.load_codebooks()
+
+    def action_reload(self) -> None:
+        self.load_documents()
+        self.load_codebooks()
+        if self.document_id is not None:
+            self.open_document(self.document_id, self.reader.target_span().start)
+        self.notify("Reloaded from the project.")
+
+    # ---------------------------------------------------------------- messages
+
+    @on(DocumentList.Chosen)
+    def _document_chosen(self, event: DocumentList.Chosen) -> None:
+        self.open_document(event.document_id)
+        self.reader.focus()
+
+    @on(CodeTree.Chosen)
+    def _code_chosen(self, event: CodeTree.Chosen) -> None:
+        self.apply(event.code)
+
+    @on(Input.Submitted, "#document-filter")
+    def _filter_documents(self) -> None:
+        self.load_documents()
+
+    @on(TranscriptReader.CursorMoved)
+    def _cursor_moved(self, event: TranscriptReader.CursorMoved) -> None:
+        self.show_context()
+
+    def show_context(self) -> None:
+        reader = self.reader
+        if reader.document is None:
+            return
+        codings = reader.codings_at_cursor()
+        memos: dict[int, list[Memo]] = {}
+        for c in codings:
+            memos[c.id] = coding.memos_for(self.store, "coding", c.id)
+        span = reader.target_span()
+        self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end])
+
+    def on_key(self, event: events.Key) -> None:
+        """A code's shortcut key applies it, when the reader has focus."""
+        if not isinstance(self.focused, TranscriptReader) or not event.character or not self.books:
+            return
+        for code, _, _ in self.books[self.active_book].codes:
+            if code.shortcut and code.shortcut == event.character:
+                event.stop()
+                event.prevent_default()
+                self.apply(code)
+                return
+
+    # ----------------------------------------------------------------- actions
+
+    def apply(self, code: Code) -> None:
+        if self.document_id is None:
+            return
+        span = self.reader.target_span()
+        try:
+            made = coding.apply_code(self.store, self.document_id, f"{self._book_slug(code)}:{code.key}",
+                                     self.coder, Span(span.start, span.end))
+        except QualcodeError as error:
+            self.notify(error.message, title="Not coded", severity="error")
+            return
+        self.reader.selection = None
+        self.refresh_codings()
+        self.notify(f"Coded {code.label_en} (#{made.id})", timeout=2)
+
+    def _book_slug(self, code: Code) -> str:
+        for view in self.books:
+            if view.codebook.id == code.codebook_id:
+                return view.codebook.slug
+        return ""
+
+    def _coding_under_cursor(self) -> workbench.ShownCoding | None:
+        codings = self.reader.codings_at_cursor()
+        mine = [c for c in codings if c.coder == self.coder]
+        candidates = mine or codings
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: c.id)  # the newest: what was most likely just made
+
+    def action_remove_coding(self) -> None:
+        target = self._coding_under_cursor()
+        if target is None:
+            self.notify("No coding under the cursor.", severity="warning")
+            return
+        try:
+            coding.remove_coding(self.store, target.id, self.coder)
+        except QualcodeError as error:
+            self.notify(error.message, severity="error")
+            return
+        self.refresh_codings()
+        self.notify(f"Removed {target.code_label} (#{target.id}). Press u to undo.", timeout=3)
+
+    def action_undo(self) -> None:
+        try:
+            what = coding.undo(self.store, self.coder)
+        except QualcodeError as error:
+            self.notify(error.message, severity="warning")
+            return
+        self.refresh_codings()
+        self.notify(f"Undone: {what}", timeout=3)
+
+    def action_find_code(self) -> None:
+        if not self.books:
+            self.notify("No codebook loaded: qualcode codebook load FILE.", severity="warning")
+            return
+        active = self.books[self.active_book]
+        codes = [(active.codebook.slug, c) for c, _, _ in active.codes]
+        codes += [(v.codebook.slug, c) for v in self.books if v is not active for c, _, _ in v.codes]
+
+        def chosen(code: Code | None) -> None:
+            if code is not None:
+                self.apply(code)
+
+        self.app.push_screen(CodeFinder(codes), chosen)
+
+    def action_memo(self) -> None:
+        if self.document_id is None:
+            return
+        target = self._coding_under_cursor()
+        kind, target_id = ("coding", target.id) if target else ("document", self.document_id)
+        existing = coding.memos_for(self.store, kind, target_id)
+        about = f"{target.code_label} (#{target.id})" if target else "this document"
+        title = f"Memo on {about}"
+
+        def saved(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                if existing and text.strip():
+                    coding.edit_memo(self.store, existing[-1].id, text, self.coder)
+                elif existing:
+                    coding.delete_memo(self.store, existing[-1].id, self.coder)
+                elif text.strip():
+                    coding.add_memo(self.store, kind, target_id, text, self.coder)
+                else:
+                    return
+            except QualcodeError as error:
+                self.notify(error.message, severity="error")
+                return
+            self.show_context()
+            self.notify("Memo saved.", timeout=2)
+
+        self.app.push_screen(MemoEditor(title, existing[-1].text if existing else ""), saved)
+
+    def jump(self, target: Jump | None) -> None:
+        if target is None:
+            return
+        if target.hits:
+            self.hits = target.hits
+            self.hit_index = self.hits.index((target.document_id, target.start, target.end))
+        if target.document_id != self.document_id:
+            self.open_document(target.document_id, target.start, target.end)
+        else:
+            self.reader.move_to(target.start, target.end)
+        self.reader.focus()
+
+    def action_search(self) -> None:
+        self.app.push_screen(SearchScreen(self.store), self.jump)
+
+    def action_next_hit(self) -> None:
+        if not self.hits:
+            self.notify("No search yet: press / to search.", severity="warning")
+            return
+        self.hit_index = (self.hit_index + 1) % len(self.hits)
+        document_id, start, end = self.hits[self.hit_index]
+        self.jump(Jump(document_id, start, end))
+        self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)}", timeout=1.5)
+
+    def action_retrieve(self) -> None:
+        codings = self.reader.codings_at_cursor()
+        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else ""), self.jump)
+
+    def action_next_codebook(self) -> None:
+        if self.books:
+            self.active_book = (self.active_book + 1) % len(self.books)
+            self.query_one(CodeTree).show(self.books[self.active_book])
+            self.notify(f"Active codebook: {self.books[self.active_book].codebook.name}", timeout=2)
+
+    def action_toggle_coders(self) -> None:
+        self.only_mine = not self.only_mine
+        self.refresh_codings()
+        self.show_context()
+        self.notify("Showing your codings only." if self.only_mine else "Showing every coder's codings.")
+
+    def action_focus_documents(self) -> None:
+        self.query_one(DocumentList).focus()
+
+    def help_screen(self) -> HelpScreen:
+        keys = [(b.key, b.description) for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
+                if isinstance(b, Binding)]
+        shortcuts = [c for c, _, _ in self.books[self.active_book].codes if c.shortcut] if self.books else []
+        return HelpScreen(keys, shortcuts)
+
+
+def _with_codings(document: workbench.OpenDocument, codings: list[workbench.ShownCoding]) -> workbench.OpenDocument:
+    from dataclasses import replace
+
+    return replace(document, codings=codings)

@@ -1,0 +1,98 @@
+"""Retrieval: every passage of a code (or of two codes together), filtered, in context."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from qualcode.core.model import CodedPassage
+from qualcode.errors import QualcodeError
+from qualcode.services import retrieval
+from qualcode.storage.store import Store
+from qualcode.tui.screens.search import Jump
+
+
+def parse_filters(text: str) -> dict[str, list[str]]:
+    """``level=school role=rektor`` (a repeated key means either value)."""
+    filters: dict[str, list[str]] = {}
+    for pair in text.replace(",", " ").split():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise QualcodeError(f"'{pair}' is not key=value.", "Write filters like level=school.")
+        filters.setdefault(key, []).append(value)
+    return filters
+
+
+class RetrievalScreen(ModalScreen[Jump | None]):
+    BINDINGS = [Binding("escape", "cancel", "Close")]
+
+    def __init__(self, store: Store, code: str = "") -> None:
+        super().__init__()
+        self.store = store
+        self.initial = code
+        self.passages: list[CodedPassage] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("Retrieve coded passages", classes="dialog-title")
+            with Horizontal(classes="fields"):
+                yield Input(self.initial, placeholder="code key or label", id="retrieve-code")
+                yield Input(placeholder="and code (optional)", id="retrieve-second")
+            with Horizontal(classes="fields"):
+                yield Input(placeholder="filters: level=school role=rektor", id="retrieve-filters")
+                yield Input(placeholder="coder (optional)", id="retrieve-coder")
+            yield Label("Enter runs the query; Enter on a passage jumps to it.", id="retrieve-summary",
+                        classes="dialog-hint")
+            yield OptionList(id="retrieve-results")
+
+    def on_mount(self) -> None:
+        if self.initial:
+            self.run_query()
+
+    def on_input_submitted(self) -> None:
+        self.run_query()
+
+    def run_query(self) -> None:
+        code = self.query_one("#retrieve-code", Input).value.strip()
+        second = self.query_one("#retrieve-second", Input).value.strip()
+        coder = self.query_one("#retrieve-coder", Input).value.strip()
+        if not code:
+            self.notify("Name a code first.", severity="warning")
+            return
+        try:
+            filters = parse_filters(self.query_one("#retrieve-filters", Input).value)
+            coders = [coder] if coder else None
+            if second:
+                pairs = retrieval.cooccurring(self.store, code, second, coders=coders, attributes=filters)
+                self.passages = [first for first, _ in pairs]
+                total = len(pairs)
+            else:
+                page = retrieval.retrieve(self.store, code, coders=coders, attributes=filters, limit=500)
+                self.passages, total = page.passages, page.total
+        except QualcodeError as error:
+            self.notify(error.message, title="Retrieve", severity="error")
+            return
+        what = f"{code} with {second}" if second else code
+        self.query_one("#retrieve-summary", Label).update(f"{total} passages: {what}")
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for i, p in enumerate(self.passages):
+            label = Text(p.document_name, style="bold")
+            label.append(f"  {retrieval.attribution(p.attributes, p.speaker)}  {p.coder}\n", style="dim")
+            label.append(p.text)
+            options.add_option(Option(label, id=str(i)))
+        if self.passages:
+            options.highlighted = 0
+            options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        p = self.passages[int(event.option.id or 0)]
+        self.dismiss(Jump(p.document_id, p.start, p.end))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,72 @@
+"""Full-text search over the project; Enter jumps to the hit in context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from qualcode.errors import QualcodeError
+from qualcode.services import retrieval
+from qualcode.storage.store import Store
+
+
+@dataclass(frozen=True)
+class Jump:
+    """Where to go: a document and a span in it; ``hits`` lets 'next hit' go on."""
+
+    document_id: int
+    start: int
+    end: int
+    hits: tuple[tuple[int, int, int], ...] = ()
+
+
+class SearchScreen(ModalScreen[Jump | None]):
+    BINDINGS = [Binding("escape", "cancel", "Close")]
+
+    def __init__(self, store: Store, query: str = "") -> None:
+        super().__init__()
+        self.store = store
+        self.initial = query
+        self.hits: list[retrieval.SearchHit] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label("Search (every word, any inflection)", classes="dialog-title")
+            yield Input(self.initial, placeholder="e.g. kvalitetsdialog rektor", id="search-input")
+            yield Label("", id="search-summary", classes="dialog-hint")
+            yield OptionList(id="search-results")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            page = retrieval.search(self.store, event.value, limit=200)
+        except QualcodeError as error:
+            self.notify(error.message, title="Search", severity="warning")
+            return
+        self.hits = page.hits
+        self.query_one("#search-summary", Label).update(
+            f"{page.total} sentences" + (f", first {len(page.hits)} shown" if page.total > len(page.hits) else ""))
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for i, hit in enumerate(page.hits):
+            label = Text(f"{hit.document_name}", style="bold")
+            label.append(f"  {hit.speaker or ''}\n", style="dim")
+            label.append(hit.text)
+            options.add_option(Option(label, id=str(i)))
+        if page.hits:
+            options.highlighted = 0
+            options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        hit = self.hits[int(event.option.id or 0)]
+        all_hits = tuple((h.document_id, h.start, h.end) for h in self.hits)
+        self.dismiss(Jump(hit.document_id, hit.start, hit.end, all_hits))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

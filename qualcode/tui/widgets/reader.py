@@ -1,0 +1,301 @@
+"""The transcript reader: turns with speakers, coded passages, coding stripes, a cursor.
+
+The cursor is always a sentence; a selection is any ``[start, end)`` span grown from it
+by words or sentences. What gets coded is the selection, or the cursor's sentence when
+nothing is selected. The margin shows one stripe per code covering the line, in the
+code's colour, like the coding stripes of other QDA programs.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from qualcode.services.workbench import OpenDocument, ShownCoding
+from qualcode.tui.text_layout import TextLayout, lay_out
+
+STRIPES = 4  # coding stripes in the margin; more codes on a line show as "+"
+MARGIN = STRIPES + 1
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+class TranscriptReader(ScrollView, can_focus=True):
+    """Shows one document; moves a sentence cursor and grows a selection."""
+
+    COMPONENT_CLASSES = {"reader--header", "reader--cursor", "reader--selection", "reader--margin"}
+    BINDINGS = [
+        Binding("down", "sentence(1)", "Next sentence", show=False),
+        Binding("up", "sentence(-1)", "Previous sentence", show=False),
+        Binding("ctrl+down", "turn(1)", "Next turn", show=False),
+        Binding("ctrl+up", "turn(-1)", "Previous turn", show=False),
+        Binding("alt+down", "paragraph(1)", "Next paragraph", show=False),
+        Binding("alt+up", "paragraph(-1)", "Previous paragraph", show=False),
+        Binding("home", "edge(0)", "First sentence", show=False),
+        Binding("end", "edge(1)", "Last sentence", show=False),
+        Binding("shift+right", "extend_word(1)", "Select word more", show=False),
+        Binding("shift+left", "extend_word(-1)", "Select word less", show=False),
+        Binding("shift+down", "extend_sentence(1)", "Select sentence more", show=False),
+        Binding("shift+up", "extend_sentence(-1)", "Select sentence less", show=False),
+        Binding("escape", "clear_selection", "Clear selection", show=False),
+    ]
+
+    class CursorMoved(Message):
+        """The cursor or the selection changed; ``span`` is what a code would cover."""
+
+        def __init__(self, offset: int, span: Span) -> None:
+            super().__init__()
+            self.offset = offset
+            self.span = span
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.document: OpenDocument | None = None
+        self.layout_: TextLayout | None = None
+        self.sentence = 0
+        self.selection: Span | None = None
+        self._sentence_starts: list[int] = []
+        self._styles: dict[tuple[str, str], Style] = {}
+
+    # ------------------------------------------------------------------ content
+
+    def show(self, document: OpenDocument, *, offset: int | None = None) -> None:
+        """Display ``document``, keeping the cursor at ``offset`` when given."""
+        self.document = document
+        self._sentence_starts = [s.start for s in document.sentences]
+        self.selection = None
+        self._relayout()
+        self.move_to(offset if offset is not None else (self._sentence_starts or [0])[0])
+
+    def refresh_codings(self, document: OpenDocument) -> None:
+        """New codings for the same text: keep cursor, selection and scroll position."""
+        selection, sentence = self.selection, self.sentence
+        self.document = document
+        self.sentence, self.selection = sentence, selection
+        self.refresh()
+        self._announce()
+
+    def _relayout(self) -> None:
+        if self.document is None:
+            return
+        width = max(self.scrollable_content_region.width - MARGIN, 20) if self.size.width else 80
+        self.layout_ = lay_out(self.document, width)
+        self.virtual_size = Size(width + MARGIN, len(self.layout_.lines))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.document is not None:
+            self._relayout()
+            self._scroll_to_cursor()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def cursor_offset(self) -> int:
+        if self.document is None or not self.document.sentences:
+            return 0
+        return self.document.sentences[self.sentence].start
+
+    def cursor_span(self) -> Span:
+        if self.document is None or not self.document.sentences:
+            return Span(0, 0)
+        s = self.document.sentences[self.sentence]
+        return Span(s.start, s.end)
+
+    def target_span(self) -> Span:
+        """What a code applies to: the selection, else the cursor's sentence."""
+        return self.selection or self.cursor_span()
+
+    def codings_at_cursor(self) -> list[ShownCoding]:
+        if self.document is None:
+            return []
+        span = self.target_span()
+        return [c for c in self.document.codings if c.start < span.end and span.start < c.end]
+
+    # ------------------------------------------------------------------ moving
+
+    def move_to(self, offset: int, end: int | None = None) -> None:
+        """Put the cursor on the sentence holding ``offset``; select up to ``end`` if given."""
+        if self.document is None or not self._sentence_starts:
+            return
+        self.sentence = max(bisect_right(self._sentence_starts, offset) - 1, 0)
+        self.selection = Span(offset, end) if end is not None and end > offset else None
+        self._moved()
+
+    def action_sentence(self, step: int) -> None:
+        if self.document is None or not self.document.sentences:
+            return
+        self.sentence = min(max(self.sentence + step, 0), len(self.document.sentences) - 1)
+        self.selection = None
+        self._moved()
+
+    def _move_to_unit(self, starts: list[int], step: int) -> None:
+        here = self.cursor_offset
+        if step > 0:
+            following = [s for s in starts if s > here]
+            target = following[0] if following else None
+        else:
+            before = [s for s in starts if s < here]
+            target = before[-1] if before else None
+        if target is not None:
+            self.move_to(target)
+
+    def action_turn(self, step: int) -> None:
+        if self.document is not None:
+            self._move_to_unit([t.start for t in self.document.turns], step)
+
+    def action_paragraph(self, step: int) -> None:
+        if self.document is not None:
+            self._move_to_unit([p.start for p in self.document.paragraphs], step)
+
+    def action_edge(self, last: int) -> None:
+        if self.document and self.document.sentences:
+            self.sentence = len(self.document.sentences) - 1 if last else 0
+            self.selection = None
+            self._moved()
+
+    def action_extend_word(self, step: int) -> None:
+        if self.document is None:
+            return
+        text = self.document.text
+        span = self.target_span()
+        end = span.end
+        if step > 0:
+            position = end
+            while position < len(text) and not text[position].isalnum():
+                position += 1
+            while position < len(text) and (text[position].isalnum() or text[position] in "-'"):
+                position += 1
+            end = position
+        else:
+            position = end - 1
+            while position > span.start and not text[position - 1].isalnum():
+                position -= 1
+            while position > span.start and text[position - 1].isalnum():
+                position -= 1
+            end = max(position, span.start + 1)
+            while end > span.start + 1 and text[end - 1] == " ":
+                end -= 1
+        self.selection = Span(span.start, end)
+        self._moved()
+
+    def action_extend_sentence(self, step: int) -> None:
+        if self.document is None or not self.document.sentences:
+            return
+        sentences = self.document.sentences
+        span = self.target_span()
+        if step > 0:
+            following = [s for s in sentences if s.end > span.end]
+            end = following[0].end if following else span.end
+        else:
+            earlier = [s for s in sentences if span.start < s.end < span.end]
+            end = earlier[-1].end if earlier else span.end
+        self.selection = Span(span.start, end)
+        self._moved()
+
+    def action_clear_selection(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self._moved()
+
+    def _moved(self) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self._announce()
+
+    def _announce(self) -> None:
+        self.post_message(self.CursorMoved(self.cursor_offset, self.target_span()))
+
+    def _scroll_to_cursor(self) -> None:
+        if self.layout_ is None:
+            return
+        span = self.target_span()
+        line = self.layout_.line_of(span.end - 1 if self.selection else span.start)
+        height = max(self.scrollable_content_region.height, 1)
+        top = int(self.scroll_offset.y)
+        if line < top + 1:
+            self.scroll_to(y=max(line - 2, 0), animate=False)
+        elif line >= top + height - 1:
+            self.scroll_to(y=line - height + 3, animate=False)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _tint(self, colour: str) -> Style:
+        background = self.background_colors[1]
+        key = (colour, background.hex)
+        if key not in self._styles:
+            mixed = background.blend(Color.parse(colour), 0.45)
+            self._styles[key] = Style(bgcolor=mixed.rich_color, color=mixed.get_contrast_text(0.9).rich_color)
+        return self._styles[key]
+
+    def _stripe(self, colour: str) -> Style:
+        return Style(color=Color.parse(colour).rich_color, bold=True)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_y = int(self.scroll_offset.y)
+        index = y + scroll_y
+        width = self.scrollable_content_region.width
+        if self.layout_ is None or self.document is None or index >= len(self.layout_.lines):
+            return Strip.blank(width, self.rich_style)
+        line = self.layout_.lines[index]
+        base = self.rich_style
+        if line.kind == "header":
+            header = self.get_component_rich_style("reader--header")
+            return Strip([Segment(" " * MARGIN, base), Segment(line.text, base + header)]).crop_extend(0, width, base)
+        if line.kind == "blank":
+            return Strip.blank(width, base)
+        covering = [c for c in self.document.codings if c.start < line.end and line.start < c.end]
+        segments = [*self._margin(covering, base), *self._text(line.start, line.end, covering, base)]
+        return Strip(segments).crop_extend(0, width, base)
+
+    def _margin(self, covering: list[ShownCoding], base: Style) -> list[Segment]:
+        colours = list(dict.fromkeys(c.colour for c in covering))
+        margin_style = base + self.get_component_rich_style("reader--margin")
+        cells = [Segment("▌", base + self._stripe(colour)) for colour in colours[:STRIPES]]
+        if len(colours) > STRIPES:
+            cells[-1] = Segment("+", margin_style)
+        cells += [Segment(" ", margin_style)] * (STRIPES - len(cells))
+        return [*cells, Segment(" ", base)]
+
+    def _text(self, start: int, end: int, covering: list[ShownCoding], base: Style) -> list[Segment]:
+        assert self.document is not None
+        text = self.document.text
+        cursor = self.cursor_span()
+        selection = self.selection
+        cuts = {start, end}
+        for c in covering:
+            cuts.update((max(c.start, start), min(c.end, end)))
+        for span in (cursor, selection):
+            if span is not None:
+                cuts.update((min(max(span.start, start), end), min(max(span.end, start), end)))
+        points = sorted(cuts)
+        cursor_style = self.get_component_rich_style("reader--cursor")
+        selection_style = self.get_component_rich_style("reader--selection")
+        segments = []
+        for left, right in zip(points, points[1:], strict=False):
+            if left >= right:
+                continue
+            style = base
+            inside = [c for c in covering if c.start <= left and right <= c.end]
+            if inside:
+                innermost = min(inside, key=lambda c: c.end - c.start)
+                style = style + self._tint(innermost.colour)
+            if cursor.start <= left and right <= cursor.end:
+                style = style + cursor_style
+            if selection is not None and selection.start <= left and right <= selection.end:
+                style = style + selection_style
+            segments.append(Segment(text[left:right], style))
+        return segments
