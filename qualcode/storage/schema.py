@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    LargeBinary,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -212,3 +213,80 @@ class EventRow(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     undone_by: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (Index("ix_events_coder_id", "coder_id", "id"), Index("ix_events_kind", "kind", "id"))
+
+
+# ------------------------------------------------------------ double coding (agreement)
+
+
+class SampleRow(Base):
+    """A double-coding sample (one training or reliability round) drawn by a supervisor."""
+
+    __tablename__ = "samples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    unit: Mapped[str] = mapped_column(String(20))  # "document" or "segment"
+    seed: Mapped[int] = mapped_column(Integer)
+    stratify_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="SET NULL"))
+
+
+class SampleItemRow(Base):
+    """A document, or one segment of it, that belongs to a sample."""
+
+    __tablename__ = "sample_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    __table_args__ = (Index("ix_sample_items_sample", "sample_id", "document_id"),)
+
+
+class SampleCoderRow(Base):
+    """A coder assigned to a sample; ``done_at`` is set when they mark it done."""
+
+    __tablename__ = "sample_coders"
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), primary_key=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"), primary_key=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ------------------------------------------------------------ embeddings and suggestions
+
+
+class EmbeddingModelRow(Base):
+    """Which model made a set of vectors: a changed model never reuses old vectors."""
+
+    __tablename__ = "embedding_models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    version: Mapped[str] = mapped_column(String(100))
+    dimension: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_embedding_models_name_version"),)
+
+
+class EmbeddingRow(Base):
+    """One float32 vector, keyed by model and the SHA-256 of the embedded text."""
+
+    __tablename__ = "embeddings"
+    model_id: Mapped[int] = mapped_column(ForeignKey("embedding_models.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SuggestionFeedbackRow(Base):
+    """A suggestion a coder accepted or rejected, so the next suggestions can learn from it."""
+
+    __tablename__ = "suggestion_feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="SET NULL"))
+    verdict: Mapped[str] = mapped_column(String(20))  # "accepted" or "rejected"
+    score: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (Index("ix_suggestion_feedback_document", "document_id", "start"),)

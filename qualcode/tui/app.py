@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
@@ -71,6 +71,13 @@ class QualcodeApp(App[None]):
         remember_coder(self.store, name)
         self.coder = name
         self.push_screen(MainScreen(self.store, name))
+
+    def on_key(self, event: events.Key) -> None:
+        """Code shortcuts, handled in the order keys arrive (see MainScreen.apply_shortcut)."""
+        screen = self.screen
+        if isinstance(screen, MainScreen) and event.character and screen.apply_shortcut(event.character):
+            event.stop()
+            event.prevent_default()
 
     def action_help(self) -> None:
         if isinstance(self.screen, MainScreen):

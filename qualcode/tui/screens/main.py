@@ -157,16 +157,20 @@ class MainScreen(Screen[None]):
         span = reader.target_span()
         self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end])
 
-    def on_key(self, event: events.Key) -> None:
-        """A code's shortcut key applies it, when the reader has focus."""
-        if not isinstance(self.focused, TranscriptReader) or not event.character or not self.books:
-            return
+    def apply_shortcut(self, character: str) -> bool:
+        """A code's shortcut key applies it, when the reader has focus; True if one did.
+
+        The app calls this once the key reaches it, after the bindings of earlier keys
+        (the cursor moves) have run; handled here on the way up, a fast "down t" coded
+        the sentence the cursor was leaving.
+        """
+        if not isinstance(self.focused, TranscriptReader) or not self.books:
+            return False
         for code, _, _ in self.books[self.active_book].codes:
-            if code.shortcut and code.shortcut == event.character:
-                event.stop()
-                event.prevent_default()
+            if code.shortcut and code.shortcut == character:
                 self.apply(code)
-                return
+                return True
+        return False
 
     # ----------------------------------------------------------------- actions
 
