@@ -290,3 +290,47 @@ class SuggestionFeedbackRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (Index("ix_suggestion_feedback_document", "document_id", "start"),)
+
+
+# ------------------------------------------------------------------------ topic models
+
+
+class TopicRunRow(Base):
+    """One topic-model fit: its settings, library versions and seed, so it can be redone."""
+
+    __tablename__ = "topic_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))  # "sentence" or "turn"
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    versions: Mapped[dict] = mapped_column(JSON, default=dict)
+    seed: Mapped[int] = mapped_column(Integer)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("embedding_models.id", ondelete="SET NULL"))
+    topic_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TopicRow(Base):
+    """A topic of a run: number -1 holds the outliers, as BERTopic numbers them."""
+
+    __tablename__ = "topics"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    terms: Mapped[list] = mapped_column(JSON, default=list)  # [[term, weight], ...]
+    representatives: Mapped[list] = mapped_column(JSON, default=list)  # segment ids
+    candidate_code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id", ondelete="SET NULL"))
+    __table_args__ = (UniqueConstraint("run_id", "number", name="uq_topics_run_number"),)
+
+
+class TopicAssignmentRow(Base):
+    """Which topic a segment fell into in a run, and how sure the model was."""
+
+    __tablename__ = "topic_assignments"
+    run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id", ondelete="CASCADE"), primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
+    topic_number: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (Index("ix_topic_assignments_topic", "run_id", "topic_number"),)
