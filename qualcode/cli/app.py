@@ -7,7 +7,18 @@ import sys
 import typer
 
 from qualcode import __version__
-from qualcode.cli import codebook_cmds, coding_cmds, corpus_cmds, project_cmds, retrieval_cmds
+from qualcode.cli import (
+    agreement_cmds,
+    codebook_cmds,
+    coding_cmds,
+    compare_cmds,
+    corpus_cmds,
+    exchange_cmds,
+    export_cmds,
+    project_cmds,
+    retrieval_cmds,
+    suggest_cmds,
+)
 from qualcode.cli.output import report_error
 from qualcode.errors import QualcodeError
 
@@ -41,6 +52,12 @@ app.add_typer(codebook_cmds.app, name="codebook")
 app.add_typer(coding_cmds.code_app, name="code")
 app.add_typer(coding_cmds.memo_app, name="memo")
 retrieval_cmds.register(app)
+suggest_cmds.register(app)
+compare_cmds.register(app)
+exchange_cmds.register(app)
+agreement_cmds.register(app)
+exchange_cmds.add_export_commands(export_cmds.export_app)
+app.add_typer(export_cmds.export_app, name="export")
 
 
 def main(argv: list[str] | None = None) -> int:

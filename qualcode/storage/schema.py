@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
-    LargeBinary,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -20,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,

@@ -21,10 +21,13 @@ from qualcode import __version__
 from qualcode.errors import StoreError
 from qualcode.storage import engine as engines
 from qualcode.storage import migrate
+from qualcode.storage.repositories.agreement import AgreementRepository
 from qualcode.storage.repositories.codebooks import CodebookRepository
 from qualcode.storage.repositories.codings import CodingRepository
 from qualcode.storage.repositories.documents import DocumentRepository
+from qualcode.storage.repositories.embeddings import EmbeddingRepository
 from qualcode.storage.repositories.events import EventRepository
+from qualcode.storage.repositories.matrix import MatrixRepository
 from qualcode.storage.repositories.memos import MemoRepository
 from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
 from qualcode.storage.repositories.search import SearchRepository
@@ -40,6 +43,7 @@ class UnitOfWork:
 
     def __post_init__(self) -> None:
         self.documents = DocumentRepository(self.session)
+        self.agreement = AgreementRepository(self.session)
         self.codebooks = CodebookRepository(self.session)
         self.codings = CodingRepository(self.session)
         self.memos = MemoRepository(self.session)
@@ -47,6 +51,8 @@ class UnitOfWork:
         self.coders = CoderRepository(self.session)
         self.settings = SettingsRepository(self.session)
         self.search = SearchRepository(self.session, self.dialect)
+        self.embeddings = EmbeddingRepository(self.session)
+        self.matrix = MatrixRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()

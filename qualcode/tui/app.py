@@ -55,6 +55,8 @@ class QualcodeApp(App[None]):
             self.query_one(LoadingIndicator).display = False
         elif event.state == WorkerState.SUCCESS and event.worker.group == "open":
             self.store = event.worker.result
+            # Covered by the main screen it would still redraw 16 times a second: a fifth of a core.
+            self.query_one(LoadingIndicator).remove()
             self._choose_coder()
 
     def _choose_coder(self) -> None:

@@ -105,6 +105,7 @@ class MainScreen(Screen[None]):
     def open_document(self, document_id: int, offset: int | None = None, end: int | None = None) -> None:
         document = workbench.open_document(self.store, document_id, self._coders())
         self.document_id = document_id
+        self.query_one(DocumentList).mark(document_id)
         self.reader.show(document, offset=offset)
         if offset is not None and end is not None:
             self.reader.move_to(offset, end)

@@ -26,4 +26,6 @@ class ContextPanel(Static):
             parts.append(line)
             for memo in memos.get(coding.id, []):
                 parts.append(Text(f"   memo: {memo.text}", style="italic"))
-        self.update(Group(*parts))
+        # The panel's size is fixed by the stylesheet: a layout pass here would re-lay out the
+        # whole screen on every cursor move.
+        self.update(Group(*parts), layout=False)

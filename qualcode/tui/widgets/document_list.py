@@ -28,11 +28,16 @@ class DocumentList(OptionList):
             label.append(f"\n {facts}" if facts else "", style="dim")
             label.append(f"\n {progress}", style="italic")
             self.add_option(Option(label, id=str(d.id)))
-        if current is not None:
-            try:
-                self.highlighted = self.get_option_index(str(current))
-            except Exception:  # noqa: BLE001 - the document may have gone; keep no highlight
-                self.highlighted = None
+        self.mark(current)
+
+    def mark(self, current: int | None) -> None:
+        """Highlight the open document, so that moving in the list starts from it."""
+        if current is None:
+            return
+        try:
+            self.highlighted = self.get_option_index(str(current))
+        except Exception:  # noqa: BLE001 - the document may have gone; keep no highlight
+            self.highlighted = None
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -69,6 +69,9 @@ class TranscriptReader(ScrollView, can_focus=True):
         self.selection: Span | None = None
         self._sentence_starts: list[int] = []
         self._styles: dict[tuple[str, str], Style] = {}
+        self._drawn: tuple[Span, Span | None] | None = None  # cursor and selection last drawn
+        self._paint: tuple[Style, Style, Style, Style, Style] | None = None
+        self._background = Color(0, 0, 0)
 
     # ------------------------------------------------------------------ content
 
@@ -77,6 +80,7 @@ class TranscriptReader(ScrollView, can_focus=True):
         self.document = document
         self._sentence_starts = [s.start for s in document.sentences]
         self.selection = None
+        self._drawn = None
         self._relayout()
         self.move_to(offset if offset is not None else (self._sentence_starts or [0])[0])
 
@@ -86,6 +90,7 @@ class TranscriptReader(ScrollView, can_focus=True):
         self.document = document
         self.sentence, self.selection = sentence, selection
         self.refresh()
+        self._drawn = (self.cursor_span(), self.selection)
         self._announce()
 
     def _relayout(self) -> None:
@@ -212,8 +217,19 @@ class TranscriptReader(ScrollView, can_focus=True):
             self._moved()
 
     def _moved(self) -> None:
+        """Redraw what changed: only the lines of the old and new cursor and selection,
+        unless the view scrolled (then everything)."""
+        top = self.scroll_offset.y
         self._scroll_to_cursor()
-        self.refresh()
+        now = (self.cursor_span(), self.selection)
+        if self._drawn is None or self.layout_ is None or self.scroll_offset.y != top:
+            self.refresh()
+        else:
+            for span in (*self._drawn, *now):
+                if span is not None:
+                    lines = self.layout_.lines_between(span.start, span.end)
+                    self.refresh(Region(0, lines.start - int(top), self.size.width, len(lines)))
+        self._drawn = now
         self._announce()
 
     def _announce(self) -> None:
@@ -234,7 +250,8 @@ class TranscriptReader(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def _tint(self, colour: str) -> Style:
-        background = self.background_colors[1]
+        self._paint_styles()
+        background = self._background
         key = (colour, background.hex)
         if key not in self._styles:
             mixed = background.blend(Color.parse(colour), 0.45)
@@ -244,6 +261,18 @@ class TranscriptReader(ScrollView, can_focus=True):
     def _stripe(self, colour: str) -> Style:
         return Style(color=Color.parse(colour).rich_color, bold=True)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = None  # styles are looked up once per paint, not once per line
+        return super().render_lines(crop)
+
+    def _paint_styles(self) -> tuple[Style, Style, Style, Style, Style]:
+        """Base, header, cursor, selection and margin styles of the current paint."""
+        if self._paint is None:
+            self._background = self.background_colors[1]
+            self._paint = (self.rich_style, *(self.get_component_rich_style(f"reader--{part}") for part in
+                                              ("header", "cursor", "selection", "margin")))
+        return self._paint
+
     def render_line(self, y: int) -> Strip:
         scroll_y = int(self.scroll_offset.y)
         index = y + scroll_y
@@ -251,9 +280,8 @@ class TranscriptReader(ScrollView, can_focus=True):
         if self.layout_ is None or self.document is None or index >= len(self.layout_.lines):
             return Strip.blank(width, self.rich_style)
         line = self.layout_.lines[index]
-        base = self.rich_style
+        base, header, _, _, _ = self._paint_styles()
         if line.kind == "header":
-            header = self.get_component_rich_style("reader--header")
             return Strip([Segment(" " * MARGIN, base), Segment(line.text, base + header)]).crop_extend(0, width, base)
         if line.kind == "blank":
             return Strip.blank(width, base)
@@ -263,7 +291,7 @@ class TranscriptReader(ScrollView, can_focus=True):
 
     def _margin(self, covering: list[ShownCoding], base: Style) -> list[Segment]:
         colours = list(dict.fromkeys(c.colour for c in covering))
-        margin_style = base + self.get_component_rich_style("reader--margin")
+        margin_style = base + self._paint_styles()[4]
         cells = [Segment("▌", base + self._stripe(colour)) for colour in colours[:STRIPES]]
         if len(colours) > STRIPES:
             cells[-1] = Segment("+", margin_style)
@@ -282,8 +310,7 @@ class TranscriptReader(ScrollView, can_focus=True):
             if span is not None:
                 cuts.update((min(max(span.start, start), end), min(max(span.end, start), end)))
         points = sorted(cuts)
-        cursor_style = self.get_component_rich_style("reader--cursor")
-        selection_style = self.get_component_rich_style("reader--selection")
+        _, _, cursor_style, selection_style, _ = self._paint_styles()
         segments = []
         for left, right in zip(points, points[1:], strict=False):
             if left >= right:

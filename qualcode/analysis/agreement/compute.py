@@ -1,0 +1,301 @@
+"""From coders' spans to an :class:`~qualcode.core.agreement.AgreementReport`.
+
+:class:`AgreementInput` is everything a computation needs, as plain data (names,
+document lengths, spans and units as arrays); :func:`compute` runs the statistics
+of one unit of analysis and turns every undefined value into ``None`` with a reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from qualcode.analysis.agreement import bootstrap as boot
+from qualcode.analysis.agreement import segment_stats as st
+from qualcode.analysis.agreement.character import character_counts, character_statistics
+from qualcode.analysis.agreement.overlap import overlap_agreement, overlap_counts
+from qualcode.analysis.agreement.units import (
+    Spans,
+    Units,
+    merged,
+    merged_by_code_coder,
+    offsets,
+    presence,
+    self_overlaps,
+)
+from qualcode.analysis.agreement.unitized import UnitizedResult, pooled_alpha, unitized_alpha
+from qualcode.core.agreement import POOLED, AgreementReport, AgreementRow, Statistic
+
+UNITS = ("segment", "character", "overlap", "unitized")
+BY = ("code", "document")
+INFLATION_NOTE = ("Agreement and kappa over all characters are inflated when most of the text is "
+                  "uncoded; agreement over coded characters counts only text at least one coder coded.")
+
+
+@dataclass(frozen=True)
+class AgreementInput:
+    """Plain data for one agreement run. Indices in ``spans``/``units`` point into the lists."""
+
+    coders: tuple[str, ...]
+    codes: tuple[tuple[str, str], ...]  # (key, label)
+    documents: tuple[str, ...]
+    lengths: np.ndarray
+    spans: Spans
+    units: Units | None = None
+    segment_kind: str = "sentence"
+    coded_documents: np.ndarray | None = None  # documents x coders, who coded what
+
+
+@dataclass(frozen=True)
+class Options:
+    unit: str = "segment"
+    by: str = "code"
+    threshold: float = 0.9
+    resamples: int = 1000
+    seed: int = 2024
+    extra_notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _stat(name: str, value: float, unit: str, n: int, *, ci: np.ndarray | None = None,
+          why: str = "") -> Statistic:
+    if value is None or not np.isfinite(value):
+        return Statistic(name, None, unit, n, None, why or "undefined for these data")
+    interval = None
+    if ci is not None and np.all(np.isfinite(ci)):
+        interval = (float(ci[0]), float(ci[1]))
+    return Statistic(name, float(value), unit, n, interval)
+
+
+def compute(data: AgreementInput, options: Options = Options(),
+            cancel: threading.Event | None = None) -> AgreementReport:
+    if options.unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}")
+    if options.unit == "segment":
+        rows, description, notes = _segment_rows(data, options, cancel)
+    elif options.unit == "character":
+        rows, description, notes = _pairwise_rows(data, options, character=True)
+    elif options.unit == "overlap":
+        rows, description, notes = _pairwise_rows(data, options, character=False)
+    else:
+        rows, description, notes = _unitized_rows(data, options)
+    return AgreementReport(unit=options.unit, by=options.by, coders=data.coders,
+                           documents=data.documents, rows=tuple(rows), unit_description=description,
+                           notes=tuple(notes) + options.extra_notes,
+                           settings={"threshold": f"{options.threshold:g}",
+                                     "resamples": str(options.resamples), "seed": str(options.seed),
+                                     "segment_kind": data.segment_kind})
+
+
+# ------------------------------------------------------------------ segments
+
+
+def _segment_rows(data: AgreementInput, options: Options, cancel: threading.Event | None
+                  ) -> tuple[list[AgreementRow], str, list[str]]:
+    assert data.units is not None, "segment agreement needs units"
+    m, k = len(data.coders), 2
+    coded = data.coded_documents if data.coded_documents is not None else np.ones(
+        (len(data.documents), m), dtype=bool)
+    values = presence(data.spans, data.units, data.lengths, len(data.codes), m, coded)
+    unit = f"{data.segment_kind} (presence/absence of the code)"
+    description = (f"Each {data.segment_kind} is a unit; for each code a coder applied it to the unit "
+                   "or not (a coding counts for a unit when it covers at least half of the unit or "
+                   "half of the coding lies in it).")
+    kappa_name = st.kappa_name(m)
+    notes = [f"Kappa is {'Cohen' if m == 2 else 'Fleiss'}'s kappa over units every coder coded; "
+             "Krippendorff's alpha (nominal) allows missing values.",
+             f"95 % intervals: percentile bootstrap over units, {options.resamples} resamples, "
+             f"seed {options.seed}."]
+    n_codes, n_units = len(data.codes), len(data.units)
+    kappa_features = st.cohen_features if m == 2 else st.fleiss_features
+    kappa_from = st.cohen_from_sums if m == 2 else (lambda s: st.fleiss_from_sums(s, m))
+    # per-unit features of each code; a pooled row sums them over codes (its items are the
+    # code x unit pairs, and every statistic here is a sum over items)
+    ac1_blocks, alpha_blocks, kappa_blocks = [], [], []
+    for c in range(n_codes):
+        counts = st.category_counts(values[c], k)
+        ac1_blocks.append(st.ac1_features(counts))
+        alpha_blocks.append(st.alpha_features(counts))
+        kappa_blocks.append(kappa_features(values[c], k) if m >= 2 else np.zeros((n_units, 1)))
+    width = {"ac1": 3 + k, "alpha": 1 + k, "kappa": kappa_blocks[0].shape[1] if kappa_blocks else 1}
+
+    def pooled(blocks: list[np.ndarray], name: str) -> np.ndarray:
+        return np.sum(blocks, axis=0) if blocks else np.zeros((n_units, width[name]))
+
+    all_ac1, all_alpha, all_kappa = pooled(ac1_blocks, "ac1"), pooled(alpha_blocks, "alpha"), pooled(kappa_blocks, "kappa")
+    # (key, label, document, ac1, alpha and kappa per-unit features)
+    groups: list[tuple[str, str, str | None, np.ndarray, np.ndarray, np.ndarray]] = []
+    if options.by == "code":
+        for c, (key, label) in enumerate(data.codes):
+            groups.append((key, label, None, ac1_blocks[c], alpha_blocks[c], kappa_blocks[c]))
+    else:
+        for d, name in enumerate(data.documents):
+            mask = data.units.document == d
+            groups.append((POOLED, "all codes", name, all_ac1[mask], all_alpha[mask], all_kappa[mask]))
+    groups.append((POOLED, "all codes", None, all_ac1, all_alpha, all_kappa))
+    alpha_ci = kappa_ci = None
+    if options.resamples > 0 and m >= 2:
+        alpha_ci = _intervals([g[4] for g in groups], st.alpha_from_sums, options, cancel)
+        kappa_ci = _intervals([g[5] for g in groups], kappa_from, options, cancel)
+    rows = []
+    for g, (key, label, doc, f_ac1, f_alpha, f_kappa) in enumerate(groups):
+        s_ac1, s_alpha, s_kappa = f_ac1.sum(axis=0), f_alpha.sum(axis=0), f_kappa.sum(axis=0)
+        pairable, complete = int(s_ac1[0]), int(s_kappa[0]) if m >= 2 else 0
+        totals = s_alpha[1:]
+        unused = (key != POOLED and s_alpha[2] == 0) if k == 2 else False
+
+        def why(name: str, unused: bool = unused, pairable: int = pairable, complete: int = complete,
+                totals: np.ndarray = totals) -> str:
+            if unused:
+                return "no coder applied this code"
+            return st.explain_sums(name, m, pairable, complete, totals)
+
+        stats = [_stat("percent_agreement", st.percent_from_sums(s_ac1[:2]), unit, pairable,
+                       why=why("percent_agreement"))]
+        if m >= 2:
+            stats.append(_stat(kappa_name, kappa_from(s_kappa), unit, complete,
+                               ci=None if kappa_ci is None else kappa_ci[:, g], why=why(kappa_name)))
+            stats.append(_stat("krippendorff_alpha", st.alpha_from_sums(s_alpha), unit, pairable,
+                               ci=None if alpha_ci is None else alpha_ci[:, g],
+                               why=why("krippendorff_alpha")))
+            stats.append(_stat("gwet_ac1", st.ac1_from_sums(s_ac1), unit, pairable, why=why("gwet_ac1")))
+        rows.append(AgreementRow(key, label, doc, data.coders, tuple(stats), {"pairable": float(pairable)}))
+    if m < 2:
+        notes.append("Only one coder: agreement needs two or more.")
+    return rows, description, notes
+
+
+def _intervals(blocks: list[np.ndarray], from_sums, options: Options,  # type: ignore[no-untyped-def]
+               cancel: threading.Event | None) -> np.ndarray:
+    """2 x groups intervals: one bootstrap for all groups when they share the units."""
+    width = blocks[0].shape[1]
+    if all(b.shape[0] == blocks[0].shape[0] for b in blocks):
+        return boot.bootstrap_intervals(np.hstack(blocks), width, from_sums,
+                                        n_resamples=options.resamples, seed=options.seed, cancel=cancel)
+    out = np.full((2, len(blocks)), np.nan)
+    for i, block in enumerate(blocks):
+        out[:, i] = boot.bootstrap_intervals(block, width, from_sums, n_resamples=options.resamples,
+                                             seed=options.seed, cancel=cancel)[:, 0]
+    return out
+
+
+# ------------------------------------------------------- character and overlap
+
+
+def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
+                   ) -> tuple[list[AgreementRow], str, list[str]]:
+    n_codes = len(data.codes)
+    rows: list[AgreementRow] = []
+    if character:
+        description = ("Each character of a document is a unit; per code and document, a coder "
+                       "coded it or not (NVivo's coding comparison).")
+        notes = [INFLATION_NOTE, "Kappa over characters: Cohen's kappa, chance terms added."]
+        unit = "character"
+    else:
+        pct = f"{options.threshold * 100:g} %"
+        description = (f"Each coded segment is a unit; two coders' segments of a code match when they "
+                       f"overlap by at least {pct} of the text either covers (MAXQDA's segment agreement).")
+        notes = ["Agreement = matched segments / segments checked, from both coders' sides; "
+                 "no chance correction (there is no 'neither coded' count)."]
+        unit = f"coded segment (match at {pct} overlap)"
+    for a, b in combinations(range(len(data.coders)), 2):
+        pair = (data.coders[a], data.coders[b])
+        if character:
+            counts = character_counts(data.spans, data.lengths, n_codes, a, b)
+        else:
+            counts = overlap_counts(data.spans, data.lengths, n_codes, a, b, options.threshold)
+        cells: list[tuple[str, str, str | None, np.ndarray]] = []
+        for c, (key, label) in enumerate(data.codes):
+            if options.by == "document":
+                for d, doc in enumerate(data.documents):
+                    cells.append((key, label, doc, counts[c, d]))
+            else:
+                cells.append((key, label, None, counts[c].sum(axis=0)))
+        cells.append((POOLED, "all codes", None, counts.sum(axis=(0, 1))))
+        for key, label, doc, cell in cells:
+            rows.append(_pair_row(key, label, doc, pair, cell, unit, character))
+    if len(data.coders) < 2:
+        notes.append("Only one coder: agreement needs two or more.")
+    return rows, description, notes
+
+
+def _pair_row(key: str, label: str, doc: str | None, pair: tuple[str, str], cell: np.ndarray,
+              unit: str, character: bool) -> AgreementRow:
+    if character:
+        figures = character_statistics(cell)
+        total = int(cell.sum())
+        coded = int(cell[:3].sum())
+        why_none = "neither coder coded this text" if coded == 0 else ""
+        stats = (
+            _stat("char_agreement_all", figures["char_agreement_all"], unit, total),
+            _stat("char_agreement_coded", figures["char_agreement_coded"], "coded character", coded,
+                  why=why_none or "no coded text"),
+            _stat("char_kappa", figures["char_kappa"], unit, total,
+                  why=why_none or "undefined: both coders coded all of the text"),
+        )
+        extra = {"both": float(cell[0]), "only_a": float(cell[1]), "only_b": float(cell[2]),
+                 "neither": float(cell[3])}
+    else:
+        checked = int(cell[1] + cell[3])
+        stats = (_stat("overlap_agreement", overlap_agreement(cell), unit, checked,
+                       why="neither coder coded a segment with this code"),)
+        extra = {"a_matched": float(cell[0]), "a_segments": float(cell[1]),
+                 "b_matched": float(cell[2]), "b_segments": float(cell[3])}
+    return AgreementRow(key, label, doc, pair, stats, extra)
+
+
+# ------------------------------------------------------------------- unitized
+
+
+def _unitized_rows(data: AgreementInput, options: Options
+                   ) -> tuple[list[AgreementRow], str, list[str]]:
+    m = len(data.coders)
+    unit = "coders' own spans (continuum of the documents)"
+    overlapping = self_overlaps(data.spans)
+    description = ("The coders' own spans are the units: for each code, each coder's text falls into "
+                   "coded units and gaps on the continuum of the selected documents laid end to end.")
+    notes = ["Computed: Krippendorff's alpha_U (2004 per-code version; codes may overlap, each code "
+             "is judged on its own continuum; a coder's overlapping spans of one code are merged)."]
+    if overlapping:
+        notes.append(f"Not computed: the 2016 family (u-alpha, cu-alpha): its precondition fails, "
+                     f"{overlapping} spans overlap another span of the same coder and code.")
+    else:
+        notes.append("Not computed: the 2016 family (u-alpha, cu-alpha; Krippendorff, Mathet et al. "
+                     "2016): its precondition holds here (no coder's spans of one code overlap), but "
+                     "this version of qualcode does not implement it.")
+    notes.append("No bootstrap interval for unitized alpha (its units are not independent draws).")
+    rows: list[AgreementRow] = []
+    lengths = np.asarray(data.lengths, dtype=np.int64)
+    scopes: list[tuple[str | None, Spans, np.ndarray]] = []
+    if options.by == "document":
+        for d, name in enumerate(data.documents):
+            mask = data.spans.document == d
+            sub = data.spans.where(mask)
+            sub = Spans(np.zeros(len(sub), dtype=np.int64), sub.code, sub.coder, sub.start, sub.end)
+            scopes.append((name, sub, lengths[d:d + 1]))
+    else:
+        scopes.append((None, data.spans, lengths))
+    for doc, spans, scope_lengths in scopes:
+        base = offsets(scope_lengths)
+        total = int(base[-1] + scope_lengths[-1]) if len(scope_lengths) else 0
+        per = merged_by_code_coder(spans, base, len(data.codes), m)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        results: list[UnitizedResult] = []
+        for c, (key, label) in enumerate(data.codes):
+            coder_spans = [per.get((c, i), empty) for i in range(m)]
+            result = unitized_alpha([merged(*s) for s in coder_spans], 0, total) if m >= 2 else \
+                UnitizedResult(float("nan"), 0.0, 0)
+            results.append(result)
+            why = ("needs two or more coders" if m < 2 else
+                   "no coder applied this code" if result.units == 0 else "undefined for these data")
+            if options.by == "code":
+                rows.append(AgreementRow(key, label, doc, data.coders, (
+                    _stat("unitized_alpha_2004", result.alpha, unit, result.units, why=why),),
+                    {"observed": result.observed, "expected": result.expected}))
+        pooled = pooled_alpha(results) if m >= 2 else float("nan")
+        rows.append(AgreementRow(POOLED, "all codes", doc, data.coders, (
+            _stat("unitized_alpha_2004", pooled, unit, sum(r.units for r in results),
+                  why="needs two or more coders" if m < 2 else "no coder applied any code"),)))
+    return rows, description, notes

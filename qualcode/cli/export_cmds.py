@@ -1,0 +1,142 @@
+"""``qualcode export ...``: quotes, matrices, figures and a methods summary to files.
+
+The group lives here so that other exports (REFI-QDA) can add their commands to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.options import AttrOption, DbOption, QuietOption, parse_filters, project
+from qualcode.cli.output import console
+from qualcode.services import compare, export
+
+export_app = typer.Typer(help="Write coded passages, matrices, figures and a methods summary to files.",
+                         no_args_is_help=True)
+
+PathArg = Annotated[Path, typer.Argument(help="File to write; its ending picks the format.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
+FormatOption = Annotated[str | None, typer.Option("--format", help="Format, when the file name does not say it.")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Codebook slug.")]
+CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
+CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")]
+DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
+
+
+def _done(result: export.Exported, what: str, quiet: bool) -> None:
+    if quiet:
+        console.print(str(result.path), markup=False)
+    else:
+        console.print(f"Wrote {result.items} {what} to {result.path}.", markup=False)
+
+
+@export_app.command("quotes")
+def quotes(
+    path: PathArg,
+    codebook: CodebookOption = None,
+    code: CodeOption = None,
+    coder: CodersOption = None,
+    attr: AttrOption = None,
+    document: DocOption = None,
+    cite: Annotated[str, typer.Option("--cite", help="Attribution template from speaker and document "
+                                      "attributes; fields without a value drop out.")] = export.DEFAULT_CITE,
+    title: Annotated[str, typer.Option("--title", help="Title of the Markdown or Word document.")] = "Coded passages",
+    appendix: Annotated[bool, typer.Option("--appendix/--no-appendix",
+                                           help="Word: add the codebook as an appendix table (needs --codebook).")] = True,
+    language: Annotated[str, typer.Option("--language", help="Word appendix labels: en or sv.")] = "en",
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Coded passages with attribution: .csv, .xlsx, .json, .md or article-ready .docx."""
+    with project(db) as store:
+        result = export.export_quotes(
+            store, path, fmt=fmt, codebook=codebook, codes=code, coders=coder,
+            attributes=parse_filters(attr), documents=document, template=cite, title=title,
+            appendix=appendix, language=language, overwrite=force)
+    _done(result, "passages", quiet)
+
+
+def _query(codebook: str, by: str, measure: str, level: int | None, rollup: bool, code: list[str] | None,
+           coder: list[str] | None, attr: list[str] | None, group: list[str] | None) -> compare.ComparisonQuery:
+    return compare.ComparisonQuery(
+        codebook=codebook, by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
+        coders=tuple(coder or ()), attributes=compare.ComparisonQuery.attrs(parse_filters(attr)),
+        groups=tuple(group or ()))
+
+
+CodebookArg = Annotated[str, typer.Option("--codebook", help="Codebook slug.")]
+ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
+MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]
+LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top).")]
+RollupOption = Annotated[bool, typer.Option("--rollup", help="Rows also count their sub-codes.")]
+GroupOption = Annotated[list[str] | None, typer.Option("--group", help="Only these columns, in order (repeatable).")]
+
+
+@export_app.command("matrix")
+def matrix(
+    path: PathArg,
+    codebook: CodebookArg,
+    by: ByOption,
+    measure: MeasureOption = "codings",
+    level: LevelOption = None,
+    rollup: RollupOption = False,
+    code: CodeOption = None,
+    coder: CodersOption = None,
+    attr: AttrOption = None,
+    group: GroupOption = None,
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """A code-by-group matrix with adjusted residuals and test results: .csv or .xlsx."""
+    query = _query(codebook, by, measure, level, rollup, code, coder, attr, group)
+    with project(db) as store:
+        result = export.export_matrix(store, path, query, fmt=fmt, overwrite=force)
+    _done(result, "rows", quiet)
+
+
+@export_app.command("figure")
+def figure(
+    path: PathArg,
+    codebook: CodebookArg,
+    by: ByOption,
+    measure: MeasureOption = "codings",
+    level: LevelOption = None,
+    rollup: RollupOption = False,
+    code: CodeOption = None,
+    coder: CodersOption = None,
+    attr: AttrOption = None,
+    group: GroupOption = None,
+    values: Annotated[bool, typer.Option("--values", help="Draw the values instead of the residuals.")] = False,
+    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)] = 300,
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """A heatmap of the matrix's adjusted residuals (or values): .png or .svg."""
+    query = _query(codebook, by, measure, level, rollup, code, coder, attr, group)
+    with project(db) as store:
+        result = export.export_figure(store, path, query, fmt=fmt, values=values, dpi=dpi, overwrite=force)
+    _done(result, "rows", quiet)
+
+
+@export_app.command("methods")
+def methods(
+    path: PathArg,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Break the corpus down by these attributes "
+                                                 "(repeatable; default level).")] = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """A methods summary in Markdown: corpus by attribute, codebooks and versions, coders, counts."""
+    with project(db) as store:
+        result = export.export_methods(store, path, by=by, overwrite=force)
+    _done(result, "documents", quiet)

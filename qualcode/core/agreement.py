@@ -1,0 +1,129 @@
+"""Result types of inter-coder agreement, shared by analysis, services and exporters.
+
+A :class:`Statistic` always names the unit it was computed over, so a table or a
+methods paragraph can never lose that information. An undefined statistic (for
+instance kappa when every coder chose one category everywhere) has ``value`` None
+and a ``note`` saying why; it is never a bare NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+STATISTIC_LABELS = {
+    "percent_agreement": "Percent agreement",
+    "cohen_kappa": "Cohen's kappa",
+    "fleiss_kappa": "Fleiss' kappa",
+    "krippendorff_alpha": "Krippendorff's alpha (nominal)",
+    "gwet_ac1": "Gwet's AC1",
+    "char_agreement_all": "Agreement over all characters",
+    "char_agreement_coded": "Agreement over coded characters",
+    "char_kappa": "Kappa over characters",
+    "overlap_agreement": "Segment overlap agreement",
+    "unitized_alpha_2004": "Unitized alpha (Krippendorff 2004)",
+}
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """One agreement figure, the unit it counts, and its 95 % interval if bootstrapped."""
+
+    name: str
+    value: float | None
+    unit: str
+    n_units: int
+    ci: tuple[float, float] | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATISTIC_LABELS.get(self.name, self.name)
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """The statistics of one code (or the pooled row, ``code_key`` "(pooled)"), one document
+    (``document`` None when pooled over documents) and one set of coders."""
+
+    code_key: str
+    code_label: str
+    document: str | None
+    coders: tuple[str, ...]
+    statistics: tuple[Statistic, ...]
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def get(self, name: str) -> Statistic | None:
+        for statistic in self.statistics:
+            if statistic.name == name:
+                return statistic
+        return None
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    """Everything one ``qualcode agreement`` run computed, with how it was computed."""
+
+    unit: str  # "segment" | "character" | "overlap" | "unitized"
+    by: str  # "code" | "document"
+    coders: tuple[str, ...]
+    documents: tuple[str, ...]
+    rows: tuple[AgreementRow, ...]
+    unit_description: str
+    notes: tuple[str, ...] = ()
+    sample: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+    @property
+    def pooled(self) -> AgreementRow | None:
+        for row in self.rows:
+            if row.code_key == POOLED and row.document is None:
+                return row
+        return None
+
+
+POOLED = "(pooled)"
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """A double-coding sample (a training or reliability round)."""
+
+    id: int
+    name: str
+    unit: str
+    seed: int
+    stratify_by: str | None
+    created_at: datetime
+    coders: tuple[str, ...]
+    done: tuple[str, ...]
+    document_ids: tuple[int, ...]
+    segment_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoderSpan:
+    """One coder's coding inside a disagreement."""
+
+    coder: str
+    coding_id: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A stretch of one document where the coders applied one code differently."""
+
+    key: str  # "document_id:code_id:start-end", stable while the codings stay
+    document_id: int
+    document: str
+    code_id: int
+    code_key: str
+    start: int
+    end: int
+    text: str
+    spans: tuple[CoderSpan, ...]
+    coders: tuple[str, ...]
+    settled: str | None = None  # the decision already taken, if any

@@ -1,0 +1,187 @@
+"""Agreement reports as CSV, Markdown and DOCX, with a methods paragraph for an article.
+
+Pure writers: each takes an :class:`AgreementReport` and one stream. The table layout
+(:func:`table`) is shared with the terminal so every output shows the same figures.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import IO
+
+from qualcode.core.agreement import POOLED, STATISTIC_LABELS, AgreementReport, Statistic
+
+NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven",
+                8: "Eight", 9: "Nine", 10: "Ten"}
+ALPHA_FLOOR = 0.667  # Krippendorff (2004, p. 241): lowest value for tentative conclusions
+
+
+def figure(statistic: Statistic | None, *, percent: bool = False) -> str:
+    """A value with its interval, '0.78 [0.71, 0.84]'; 'n/a' when undefined."""
+    if statistic is None or statistic.value is None:
+        return "n/a"
+    if percent or statistic.name.startswith(("percent", "char_agreement", "overlap")):
+        text = f"{statistic.value * 100:.1f} %"
+    else:
+        text = f"{statistic.value:.3f}"
+    if statistic.ci is not None:
+        low, high = statistic.ci
+        text += f" [{low:.2f}, {high:.2f}]"
+    return text
+
+
+def statistic_names(report: AgreementReport) -> list[str]:
+    names: list[str] = []
+    for row in report.rows:
+        for statistic in row.statistics:
+            if statistic.name not in names:
+                names.append(statistic.name)
+    return names
+
+
+def table(report: AgreementReport) -> tuple[list[str], list[list[str]]]:
+    """Header and rows as text: code, document and coders (when they vary), one column per
+    statistic, units counted."""
+    names = statistic_names(report)
+    show_doc = any(row.document for row in report.rows)
+    show_coders = len({row.coders for row in report.rows}) > 1
+    header = ["Code", *(["Document"] if show_doc else []), *(["Coders"] if show_coders else []),
+              *(STATISTIC_LABELS.get(n, n) for n in names), "Units"]
+    rows = []
+    for row in report.rows:
+        cells = [row.code_key]
+        if show_doc:
+            cells.append(row.document or "all")
+        if show_coders:
+            cells.append(", ".join(row.coders))
+        for name in names:
+            cells.append(figure(row.get(name)))
+        units = max((s.n_units for s in row.statistics), default=0)
+        cells.append(str(units))
+        rows.append(cells)
+    return header, rows
+
+
+def undefined_reasons(report: AgreementReport) -> list[str]:
+    """One line per distinct reason a figure is 'n/a', naming where it happened."""
+    reasons: dict[str, list[str]] = {}
+    for row in report.rows:
+        for statistic in row.statistics:
+            if statistic.value is None:
+                place = row.code_key + (f" in {row.document}" if row.document else "")
+                reasons.setdefault(f"{statistic.label}: {statistic.note}", []).append(place)
+    lines = []
+    for reason, places in reasons.items():
+        shown = ", ".join(dict.fromkeys(places[:6])) + (" ..." if len(places) > 6 else "")
+        lines.append(f"n/a = {reason} ({shown})")
+    return lines
+
+
+# ------------------------------------------------------------------- methods
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def methods_paragraph(report: AgreementReport) -> str:
+    """One paragraph a supervisor can paste into an article's methods section."""
+    n = len(report.coders)
+    who = NUMBER_WORDS.get(n, str(n)).capitalize()
+    docs = len(report.documents)
+    sample = f" (sample '{report.sample}')" if report.sample else ""
+    codes = [r for r in report.rows if r.code_key != POOLED]
+    n_codes = len({r.code_key for r in codes})
+    unit_text = {
+        "segment": f"with each {report.settings.get('segment_kind', 'sentence')} as the unit and the "
+                   "presence or absence of each code as the value",
+        "character": "at the level of characters (each character coded or not, per code)",
+        "overlap": (f"by coded segments, counting two coders' segments as matching when they overlapped "
+                    f"by at least {float(report.settings.get('threshold', '0.9')) * 100:g} %"),
+        "unitized": "with the coders' own spans as units (Krippendorff's unitized alpha)",
+    }[report.unit]
+    text = (f"{who} coders ({_join(list(report.coders))}) independently coded {docs} "
+            f"document{'s' if docs != 1 else ''}{sample}. Agreement was assessed per code "
+            f"({n_codes} code{'s' if n_codes != 1 else ''}) {unit_text}.")
+    pooled = report.pooled
+    if pooled is not None:
+        parts = []
+        for statistic in pooled.statistics:
+            if statistic.value is None:
+                continue
+            if statistic.name.startswith(("percent", "char_agreement", "overlap")):
+                parts.append(f"{statistic.label.lower()} was {figure(statistic)}")
+            else:
+                parts.append(f"{statistic.label} = {figure(statistic)}")
+        if parts:
+            text += f" Pooled over all codes, {_join(parts)}."
+        if any(s.ci for s in pooled.statistics):
+            text += (f" Intervals are 95 % percentile bootstrap intervals "
+                     f"({report.settings.get('resamples', '1000')} resamples of units).")
+    alphas = [(r.code_key, r.get("krippendorff_alpha") or r.get("unitized_alpha_2004")) for r in codes]
+    defined = [(k, s.value) for k, s in alphas if s is not None and s.value is not None]
+    if defined:
+        low = min(defined, key=lambda kv: kv[1])
+        high = max(defined, key=lambda kv: kv[1])
+        weak = sum(1 for _k, v in defined if v < ALPHA_FLOOR)
+        text += (f" Per code, alpha ranged from {low[1]:.2f} ({low[0]}) to {high[1]:.2f} ({high[0]}); "
+                 f"{weak} of {len(defined)} codes fell below {ALPHA_FLOOR}, the lowest value "
+                 "Krippendorff (2004) accepts for tentative conclusions.")
+    if report.unit == "character":
+        text += " Agreement over all characters is inflated by uncoded text, so agreement over coded characters is also reported."
+    return text
+
+
+# ------------------------------------------------------------------- writers
+
+
+def write_csv(report: AgreementReport, stream: IO[str]) -> None:
+    """One line per row and statistic, with value, interval, unit and note: easy to pivot."""
+    writer = csv.writer(stream)
+    writer.writerow(["unit", "code", "label", "document", "coders", "statistic", "value", "ci_low",
+                     "ci_high", "units", "unit_counted", "note"])
+    for row in report.rows:
+        for s in row.statistics:
+            writer.writerow([report.unit, row.code_key, row.code_label, row.document or "",
+                             ";".join(row.coders), s.name, "" if s.value is None else f"{s.value:.6f}",
+                             f"{s.ci[0]:.6f}" if s.ci else "", f"{s.ci[1]:.6f}" if s.ci else "",
+                             s.n_units, s.unit, s.note])
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def write_markdown(report: AgreementReport, stream: IO[str]) -> None:
+    header, rows = table(report)
+    stream.write(f"# Inter-coder agreement ({report.unit})\n\n")
+    stream.write(f"Unit: {report.unit_description}\n\n")
+    stream.write("| " + " | ".join(header) + " |\n")
+    stream.write("|" + "---|" * len(header) + "\n")
+    for cells in rows:
+        stream.write("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
+    stream.write("\n")
+    for line in [*report.notes, *undefined_reasons(report)]:
+        stream.write(f"- {line}\n")
+    stream.write("\n## Methods\n\n" + methods_paragraph(report) + "\n")
+
+
+def write_docx(report: AgreementReport, stream: IO[bytes]) -> None:
+    from docx import Document
+
+    document = Document()
+    document.add_heading(f"Inter-coder agreement ({report.unit})", level=1)
+    document.add_paragraph(f"Unit: {report.unit_description}")
+    header, rows = table(report)
+    grid = document.add_table(rows=1, cols=len(header))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, header, strict=True):
+        cell.text = text
+    for cells in rows:
+        for cell, text in zip(grid.add_row().cells, cells, strict=True):
+            cell.text = text
+    for line in [*report.notes, *undefined_reasons(report)]:
+        document.add_paragraph(line, style="List Bullet")
+    document.add_heading("Methods", level=2)
+    document.add_paragraph(methods_paragraph(report))
+    document.save(stream)

@@ -1,0 +1,197 @@
+"""Getting results out for the article: quotes, matrices, figures, a methods summary.
+
+Each function is one user action: read in one unit of work, then hand plain data to a
+pure writer in :mod:`qualcode.exporters` through :func:`~qualcode.services.files.write_with`
+(atomic, and never over an existing file unless ``overwrite``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.errors import ExportError
+from qualcode.exporters import figures, methods, tabular
+from qualcode.exporters.markdown import write_quotes_markdown
+from qualcode.exporters.quotes_docx import write_quotes_docx
+from qualcode.exporters.tabular import MatrixTable, Quote
+from qualcode.services import compare, retrieval
+from qualcode.services.codebook import get_codebook, spec_of
+from qualcode.services.files import write_with
+from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.store import Store
+
+DEFAULT_CITE = "({role}, {school})"
+QUOTE_FORMATS = ("csv", "xlsx", "json", "md", "docx")
+MATRIX_FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    items: int
+
+
+def _format(path: Path, allowed: tuple[str, ...], fmt: str | None) -> str:
+    chosen = (fmt or path.suffix.lstrip(".")).lower()
+    chosen = {"markdown": "md"}.get(chosen, chosen)
+    if chosen not in allowed:
+        raise ExportError(f"Cannot tell how to write {path}: format '{chosen or 'none'}' is not one of "
+                          f"{', '.join(allowed)}.", "End the file name in one of those, or pass --format.")
+    return chosen
+
+
+def cite(passage, template: str = DEFAULT_CITE, *, capitalize: bool = True) -> str:  # type: ignore[no-untyped-def]
+    """"(Rektor, skola 3)": the attribution, its first word capitalised as in print."""
+    text = retrieval.attribution(passage.attributes, passage.speaker, template)
+    if capitalize:
+        for i, char in enumerate(text):
+            if char.isalpha():
+                return text[:i] + char.upper() + text[i + 1:]
+    return text
+
+
+def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None = None,
+           coders: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
+           documents: list[str] | None = None, template: str = DEFAULT_CITE,
+           capitalize: bool = True) -> list[Quote]:
+    """Coded passages with attribution, in codebook order then reading order."""
+    codes = list(codes or [])
+    order: dict[str, int] = {}
+    if codebook is not None:
+        with store.unit_of_work() as uow:
+            book = get_codebook(uow, codebook)
+            tree = compare._tree(uow.codebooks.codes(book.id))
+        order = {code.key: i for i, (code, _) in enumerate(tree)}
+        codes = codes or [f"{book.slug}:{key}" for key in order]
+    found = retrieval.passages(store, codes=codes or None, coders=coders, documents=documents,
+                               attributes=attributes, limit=None, context=0, with_total=False).passages
+    if not found:
+        raise ExportError("No coded passages match this selection.",
+                          "Loosen the filters (--code, --attr, --coder) or code some passages first.")
+    found = sorted(found, key=lambda p: (order.get(p.code_key, len(order)), p.code_key,
+                                         p.document_name, p.start, p.coding_id))
+    return [Quote(p, cite(p, template, capitalize=capitalize)) for p in found]
+
+
+def export_quotes(store: Store, path: Path, *, fmt: str | None = None, codebook: str | None = None,
+                  codes: list[str] | None = None, coders: list[str] | None = None,
+                  attributes: dict[str, list[str]] | None = None, documents: list[str] | None = None,
+                  template: str = DEFAULT_CITE, title: str = "Coded passages", appendix: bool = True,
+                  language: str = "en", overwrite: bool = False) -> Exported:
+    """Coded passages to CSV, XLSX, JSON, Markdown or an article-ready Word file."""
+    chosen = _format(path, QUOTE_FORMATS, fmt)
+    found = quotes(store, codebook=codebook, codes=codes, coders=coders, attributes=attributes,
+                   documents=documents, template=template)
+    if chosen == "csv":
+        write_with(path, lambda s: tabular.write_quotes_csv(found, s), overwrite=overwrite, binary=False)
+    elif chosen == "json":
+        write_with(path, lambda s: tabular.write_quotes_json(found, s), overwrite=overwrite, binary=False)
+    elif chosen == "md":
+        write_with(path, lambda s: write_quotes_markdown(found, s, title=title), overwrite=overwrite,
+                   binary=False)
+    elif chosen == "xlsx":
+        write_with(path, lambda s: tabular.write_quotes_xlsx(found, s), overwrite=overwrite)
+    else:
+        spec = spec_of(store, codebook) if appendix and codebook else None
+        write_with(path, lambda s: write_quotes_docx(found, s, title=title, codebook=spec,
+                                                     language=language), overwrite=overwrite)
+    return Exported(path, len(found))
+
+
+# ------------------------------------------------------------------ matrices
+
+
+def matrix_table(matrix: compare.ComparisonMatrix) -> MatrixTable:
+    """A comparison matrix as the plain table writers take, with its test as notes."""
+    q = matrix.query
+    notes = []
+    s = matrix.stats
+    if s is not None:
+        notes.append(f"Chi-square({s.dof}, N = {s.n:g}) = {s.chi2:.2f}, p = {s.p_value:.4f}; "
+                     f"Cramér's V = {s.cramers_v:.3f}; tested on {matrix.stats_basis}.")
+        if s.fisher_p_value is not None:
+            notes.append(f"Fisher's exact test: odds ratio {s.fisher_odds_ratio:.3f}, p = {s.fisher_p_value:.4f}.")
+        notes.append(f"Residuals beyond ±{s.critical:.2f} mark cells with more (+) or fewer (-) "
+                     "codings than independence predicts.")
+        notes.extend(s.warnings)
+    elif matrix.stats_note:
+        notes.append(matrix.stats_note)
+    return MatrixTable(
+        title=f"{matrix.codebook.name}: {q.measure} by {q.by}",
+        row_labels=tuple("  " * r.depth + r.label for r in matrix.rows),
+        column_labels=matrix.column_names, values=matrix.values,
+        residuals=s.residuals if s is not None else None, value_name=q.measure, notes=tuple(notes),
+        digits=0 if q.measure in compare.COUNT_MEASURES else 2)
+
+
+def export_matrix(store: Store, path: Path, query: compare.ComparisonQuery, *, fmt: str | None = None,
+                  overwrite: bool = False) -> Exported:
+    """The matrix (and its residuals) to CSV or XLSX."""
+    chosen = _format(path, MATRIX_FORMATS, fmt)
+    table = matrix_table(compare.compare(store, query))
+    if chosen == "csv":
+        write_with(path, lambda s: tabular.write_matrix_csv(table, s), overwrite=overwrite, binary=False)
+    else:
+        write_with(path, lambda s: tabular.write_matrix_xlsx(table, s), overwrite=overwrite)
+    return Exported(path, len(table.row_labels))
+
+
+def export_figure(store: Store, path: Path, query: compare.ComparisonQuery, *, fmt: str | None = None,
+                  values: bool = False, dpi: int = 300, overwrite: bool = False) -> Exported:
+    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG."""
+    chosen = _format(path, figures.FORMATS, fmt)
+    table = matrix_table(compare.compare(store, query))
+    if not values and table.residuals is None:
+        raise ExportError("This matrix has no chi-square test, so no residuals to draw.",
+                          "Pass --values to draw the counts instead, or widen the selection.")
+    write_with(path, lambda s: figures.write_heatmap(table, s, fmt=chosen, residuals=not values, dpi=dpi),
+               overwrite=overwrite)
+    return Exported(path, len(table.row_labels))
+
+
+# ------------------------------------------------------------------ methods
+
+
+def methods_summary(store: Store, *, by: list[str] | None = None) -> methods.MethodsSummary:
+    """What a methods section reports: corpus size by attribute, codebooks, coders, counts."""
+    by = by or ["level"]
+    with store.unit_of_work() as uow:
+        compare._check_attributes(uow, by, "--by")
+        docs = uow.documents.list()
+        words = sum(d.word_count for d in docs)
+        breakdowns = []
+        for key in by:
+            sizes = uow.matrix.group_sizes(key)
+            spoken = compare._words_per_group(uow, key, CodingFilter())
+            rows = tuple((g.group if g.group is not None else compare.MISSING, g.documents, g.speakers,
+                          spoken.get(g.group, 0))
+                         for g in sorted(sizes, key=lambda g: compare._natural(g.group or "~")))
+            breakdowns.append(methods.CorpusBreakdown(key, rows))
+        books = []
+        for book in uow.codebooks.list():
+            counts = uow.codebooks.coding_counts(book.id)
+            books.append((book.slug, book.name, book.version, len(uow.codebooks.codes(book.id)),
+                          sum(counts.values())))
+        progress = uow.codings.coder_progress()
+        coders = []
+        for coder in uow.coders.list():
+            mine = {d: n for (d, c), n in progress.items() if c == coder.id}
+            if mine:
+                coders.append((coder.name, len(mine), sum(mine.values())))
+        sentences = sum(d.sentence_count for d in docs)
+        speakers = sum(d.speaker_count for d in docs)
+    return methods.MethodsSummary(
+        project=store.project_name(), documents=len(docs), words=words, sentences=sentences,
+        speakers=speakers, breakdowns=tuple(breakdowns), codebooks=tuple(books), coders=tuple(coders),
+        notes=("Words per group count the words of each speaker's turns; a turn counts for its "
+               "speaker's attribute where the speaker has one, else for the document's.",))
+
+
+def export_methods(store: Store, path: Path, *, by: list[str] | None = None,
+                   overwrite: bool = False) -> Exported:
+    """The methods summary as Markdown."""
+    _format(path, ("md",), None)
+    summary = methods_summary(store, by=by)
+    write_with(path, lambda s: methods.write_methods(summary, s), overwrite=overwrite, binary=False)
+    return Exported(path, summary.documents)

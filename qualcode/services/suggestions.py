@@ -1,0 +1,290 @@
+"""Code suggestions for passages: ranking, accepting, rejecting, and the next one to look at.
+
+A :class:`Suggester` holds what suggesting needs in memory (codes, their description
+vectors, the coded passages used as exemplars, rejected suggestions) and refreshes it
+when codings, feedback or codes change; a screen keeps one and calls it per passage,
+a command makes one per run. Vectors come from the project's embedding cache, so an
+unchanged project is suggested for without a single model call.
+
+Accepting goes through :func:`qualcode.services.coding.apply_code` (origin
+``suggestion-accepted``), so the event log and undo cover it; both verdicts are kept in
+``suggestion_feedback``, and rejected ones damp the same code on similar passages.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from qualcode.analysis import suggest as scoring
+from qualcode.analysis.embeddings import Embedder, text_hash
+from qualcode.core.codebook import Code
+from qualcode.core.model import Coding, CodingOrigin, Segment, SegmentKind
+from qualcode.errors import AnalysisError, CodingError
+from qualcode.services import coding as coding_service
+from qualcode.services import embedding_cache as cache
+from qualcode.services.codebook import get_codebook, resolve_code
+from qualcode.services.coding import Span
+from qualcode.services.corpus import find_document
+from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.repositories.embeddings import Feedback
+from qualcode.storage.store import Store
+
+CONFIDENT = 0.35  # a top score from which 'next' stops at a passage
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a code was suggested: the description or coded passage it resembles most."""
+
+    kind: str  # "label" | "definition" | "inclusion" | "example" | "coded passage"
+    text: str
+    similarity: float
+    coding_id: int | None = None
+    document_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CodeSuggestion:
+    code_id: int
+    code_key: str
+    code_label: str
+    score: float
+    zero_shot: float
+    learned: float
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class PassageSuggestions:
+    """Ranked codes for one passage; ``coded`` lists codes already on an overlapping span."""
+
+    document_id: int
+    document_name: str
+    segment_id: int | None
+    start: int
+    end: int
+    text: str
+    suggestions: tuple[CodeSuggestion, ...]
+    coded: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Exemplar:
+    text: str
+    code_index: int
+    coding_id: int
+    document_name: str
+
+
+class Suggester:
+    """Suggestion state for one project and embedder, refreshed as codings arrive."""
+
+    def __init__(self, store: Store, embedder: str | Embedder | None = None, *,
+                 codebook: str | None = None, coder: str | None = None,
+                 progress: cache.Progress | None = None, cancel: threading.Event | None = None,
+                 settings: scoring.Settings = scoring.Settings()) -> None:
+        self.store = store
+        self.embedder = cache.resolve(store, embedder)
+        self.codebook = codebook
+        self.coder = coder
+        self.progress = progress
+        self.cancel = cancel
+        self.settings = settings
+        self._signature: tuple | None = None  # type: ignore[type-arg]
+        self._texts: dict[int, tuple[str, str]] = {}
+        self.refresh()
+
+    # ----------------------------------------------------------------- state
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        return cache.vectors(self.store, self.embedder, texts, progress=self.progress, cancel=self.cancel)
+
+    def _current(self, uow) -> tuple:  # type: ignore[no-untyped-def, type-arg]
+        book_id = get_codebook(uow, self.codebook).id if self.codebook else None
+        codes = uow.codebooks.codes(book_id)
+        coder_ids = None
+        if self.coder:
+            found = uow.coders.find(self.coder)
+            coder_ids = [found.id] if found else [-1]
+        flt = CodingFilter(code_ids=[c.id for c in codes], coder_ids=coder_ids)
+        signature = (tuple((c.id, tuple(scoring.description_texts(c))) for c in codes),
+                     uow.codings.count(flt), uow.embeddings.feedback_count())
+        return codes, flt, signature
+
+    def refresh(self) -> bool:
+        """Reload codes, exemplars and feedback if any changed; say whether they did."""
+        with self.store.unit_of_work() as uow:
+            codes, flt, signature = self._current(uow)
+            if signature == self._signature:
+                return False
+            if not codes:
+                raise AnalysisError("The project has no active codes to suggest.",
+                                    "Load a codebook with 'qualcode codebook load FILE'.")
+            passages = uow.codings.passages(flt, limit=None, context=0)
+            feedback = uow.embeddings.feedback(verdict="rejected")
+            rejected_texts = [uow.documents.text(f.document_id)[f.start:f.end] for f in feedback]
+        self.codes: list[Code] = codes
+        index = {c.id: i for i, c in enumerate(codes)}
+        descriptions = [(i, kind, text) for i, c in enumerate(codes)
+                        for kind, text in scoring.description_texts(c)]
+        seen: set[tuple[str, int]] = set()
+        exemplars = []
+        for p in passages:
+            key = (text_hash(p.text), index[p.code_id])
+            if p.text.strip() and key not in seen:
+                seen.add(key)
+                exemplars.append(_Exemplar(p.text, index[p.code_id], p.coding_id, p.document_name))
+        kept = [(f, t) for f, t in zip(feedback, rejected_texts, strict=True) if f.code_id in index]
+        vectors = self._vectors([t for _, _, t in descriptions] + [e.text for e in exemplars]
+                                + [t for _, t in kept])
+        m, n = len(descriptions), len(exemplars)
+        self.descriptions = descriptions
+        self.exemplars = exemplars
+        self.space = scoring.CodeSpace(np.asarray([c.id for c in codes]), vectors[:m],
+                                       np.asarray([i for i, _, _ in descriptions], dtype=np.int64))
+        self.examples = scoring.Examples(vectors[m:m + n], np.asarray(
+            [e.code_index for e in exemplars], dtype=np.int64))
+        self.rejected = scoring.Examples(vectors[m + n:], np.asarray(
+            [index[f.code_id] for f, _ in kept], dtype=np.int64))
+        self.rejected_spans = {(f.document_id, f.start, f.end, f.code_id) for f, _ in kept}
+        self._signature = signature
+        return True
+
+    def _document(self, uow, reference: str | int) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+        summary = find_document(uow, reference)
+        if summary.id not in self._texts:
+            self._texts[summary.id] = (summary.name, uow.documents.text(summary.id))
+        name, text = self._texts[summary.id]
+        return summary.id, name, text
+
+    # ----------------------------------------------------------------- suggesting
+
+    def _rank(self, doc_id: int, doc_name: str, text: str, spans: list[tuple[int | None, int, int]],
+              codings: list[Coding], top: int) -> list[PassageSuggestions]:
+        if top < 1:
+            raise AnalysisError(f"--top must be at least 1, not {top}.")
+        if not spans:
+            return []
+        queries = self._vectors([text[s:e] for _, s, e in spans])
+        result = scoring.score(queries, self.space, self.examples, self.rejected, self.settings)
+        out = []
+        for row, (segment_id, start, end) in enumerate(spans):
+            coded = tuple(sorted({c.code_id for c in codings if c.start < end and start < c.end}))
+            ranked = []
+            for c in scoring.top_k(result.combined[row], len(self.codes)):
+                code = self.codes[c]
+                if code.id in coded or (doc_id, start, end, code.id) in self.rejected_spans:
+                    continue
+                if result.combined[row, c] <= 0:
+                    break
+                ranked.append(self._suggestion(result, queries[row], row, int(c)))
+                if len(ranked) >= top:
+                    break
+            out.append(PassageSuggestions(doc_id, doc_name, segment_id, start, end, text[start:end],
+                                          tuple(ranked), coded))
+        return out
+
+    def _suggestion(self, result: scoring.Scores, query: np.ndarray, row: int, c: int) -> CodeSuggestion:
+        code = self.codes[c]
+        weight = float(result.weights[c])
+        example = int(result.best_example[row, c])
+        if example >= 0 and weight * result.learned[row, c] >= (1 - weight) * result.zero_shot[row, c]:
+            e = self.exemplars[example]
+            similarity = round(float(self.examples.vectors[example] @ query), 4)
+            reason = Reason("coded passage", e.text, similarity, e.coding_id, e.document_name)
+        else:
+            d = int(result.best_description[row, c])
+            _, kind, text = self.descriptions[d]
+            reason = Reason(kind, text, round(float(result.zero_shot_raw[row, c]), 4))
+        return CodeSuggestion(code.id, code.key, code.label_en, round(float(result.combined[row, c]), 4),
+                              round(float(result.zero_shot[row, c]), 4),
+                              round(float(result.learned[row, c]), 4), reason)
+
+    def for_span(self, document: str | int, start: int, end: int, *, top: int = 5) -> PassageSuggestions:
+        """Suggestions for a selection ``[start, end)`` of a document."""
+        self.refresh()
+        with self.store.unit_of_work() as uow:
+            doc_id, name, text = self._document(uow, document)
+            if not 0 <= start < end <= len(text):
+                raise CodingError(f"Span [{start}, {end}) is not inside {name} (0 to {len(text)}).",
+                                  "Offsets are [start, end) in characters of the stored text.")
+            if not text[start:end].strip():
+                raise CodingError(f"Span [{start}, {end}) of {name} holds only white space.")
+            codings = uow.codings.for_document(doc_id)
+        return self._rank(doc_id, name, text, [(None, start, end)], codings, top)[0]
+
+    def for_document(self, document: str | int, *, segment_id: int | None = None,
+                     kind: SegmentKind = SegmentKind.SENTENCE, top: int = 5,
+                     uncoded_only: bool = False) -> list[PassageSuggestions]:
+        """Suggestions for every segment of a document (or one segment of it)."""
+        self.refresh()
+        with self.store.unit_of_work() as uow:
+            doc_id, name, text = self._document(uow, document)
+            segments = self._segments(uow, doc_id, kind, segment_id)
+            codings = uow.codings.for_document(doc_id)
+        spans = [(s.id, s.start, s.end) for s in segments if text[s.start:s.end].strip()]
+        if uncoded_only:
+            spans = [sp for sp in spans if not any(c.start < sp[2] and sp[1] < c.end for c in codings)]
+        return self._rank(doc_id, name, text, spans, codings, top)
+
+    def _segments(self, uow, doc_id: int, kind: SegmentKind, segment_id: int | None) -> list[Segment]:  # type: ignore[no-untyped-def]
+        if segment_id is None:
+            return uow.documents.segments(doc_id, kind)
+        segment = uow.documents.segment(segment_id)
+        if segment is None or segment.document_id != doc_id:
+            raise CodingError(f"Segment {segment_id} is not in this document.",
+                              "Find segment ids with 'qualcode show DOC --sentences'.")
+        return [segment]
+
+    def next_confident(self, document: str | int | None = None, *, after: int = -1,
+                       kind: SegmentKind = SegmentKind.SENTENCE, min_score: float = CONFIDENT,
+                       top: int = 5) -> PassageSuggestions | None:
+        """The first uncoded segment after offset ``after`` whose best suggestion reaches
+        ``min_score``; without a document, searches documents in name order."""
+        self.refresh()
+        with self.store.unit_of_work() as uow:
+            names = [find_document(uow, document).name] if document is not None else \
+                [d.name for d in uow.documents.list()]
+        for i, name in enumerate(names):
+            for found in self.for_document(name, kind=kind, top=top, uncoded_only=True):
+                if (i > 0 or found.start > after) and found.suggestions \
+                        and found.suggestions[0].score >= min_score:
+                    return found
+        return None
+
+
+# --------------------------------------------------------------------- verdicts
+
+
+def accept(store: Store, document: str | int, code: str, coder: str, span: Span, *,
+           score: float | None = None, codebook: str | None = None) -> Coding:
+    """Code the span as suggested (undoable like any coding) and record the verdict."""
+    made = coding_service.apply_code(store, document, code, coder, span,
+                                     origin=CodingOrigin.SUGGESTION_ACCEPTED, codebook=codebook)
+    with store.unit_of_work() as uow:
+        uow.embeddings.add_feedback(made.document_id, made.start, made.end, made.code_id,
+                                    made.coder_id, "accepted", score)
+    return made
+
+
+def reject(store: Store, document: str | int, code: str, coder: str, span: Span, *,
+           score: float | None = None, codebook: str | None = None) -> Feedback:
+    """Record that ``code`` does not fit the span; it is not suggested there again."""
+    with store.unit_of_work() as uow:
+        doc = find_document(uow, document)
+        target = resolve_code(uow, code, codebook)
+        start, end = coding_service._resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
+        coder_id = coding_service._coder_id(uow, coder)
+        verdict = uow.embeddings.add_feedback(doc.id, start, end, target.id, coder_id, "rejected", score)
+        uow.events.append("suggestion.rejected", {"feedback_id": verdict.id, "document_id": doc.id,
+                                                  "code_id": target.id, "start": start, "end": end},
+                          coder_id)
+        return verdict
+
+
+def feedback(store: Store) -> list[Feedback]:
+    with store.unit_of_work() as uow:
+        return uow.embeddings.feedback()

@@ -1,0 +1,212 @@
+"""Responsiveness of the workbench: startup, first render of a long transcript, moves, coding.
+
+Builds the demo project in a temporary folder and imports one generated ~30,000-word
+transcript into it (the demo transcripts' bodies one after the other, turns kept).
+Then, driving the app headless through Textual's Pilot:
+
+- reader_first_render_ms: opening the long transcript, from the call until its first
+  screen is painted (loading, layout and drawing);
+- cursor_move_median_ms: one "down" key, from posting it until every message it caused
+  is handled and the screen is painted (200 presses in the long transcript);
+- apply_median_ms: one shortcut key that codes the cursor's sentence, the same way
+  (50 applications, each on the next sentence);
+- pilot_press_pause_median_ms: for reference, ``pilot.press`` + ``pilot.pause`` per key;
+  it includes Pilot's idle detection, which sleeps in 20 ms steps.
+
+And startup_s: wall time from starting ``python -m qualcode open DEMO --coder bench`` in a
+120x40 tmux window until the document title is drawn (capture-pane every 50 ms).
+
+Prints name=value lines, with the target after each timing.
+Run: python tests/bench/bench_tui.py [--no-startup]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from textual import events  # noqa: E402
+
+from qualcode.analysis.terms import word_count  # noqa: E402
+from qualcode.services import corpus  # noqa: E402
+from qualcode.services.demo import build_demo  # noqa: E402
+from qualcode.tui.app import QualcodeApp  # noqa: E402
+from qualcode.tui.screens.main import MainScreen  # noqa: E402
+
+CORPUS = REPO / "corpora" / "sbs-demo"
+LONG_NAME = "long_interview"
+TARGETS = {"startup_s": 1.5, "reader_first_render_ms": 500, "cursor_move_median_ms": 16,
+           "apply_median_ms": 50}
+
+
+def long_transcript(folder: Path, words: int = 30_000) -> tuple[Path, int]:
+    """The demo bodies one after another until ``words``; every turn keeps its speaker."""
+    bodies, total = [], 0
+    for source in sorted(CORPUS.glob("[0-9]*.md")):
+        body = source.read_text(encoding="utf-8").partition("\n---\n")[2].strip()
+        for turn in body.split("\n\n"):
+            if total >= words:
+                break
+            bodies.append(turn)
+            total += word_count(turn)
+    path = folder / f"{LONG_NAME}.md"
+    header = (f"---\ntitle: Long generated interview\ninterview_id: bench-long\nlevel: school\n"
+              f"role: rektor\nschool: skola 1\nlanguage: sv\n---\n\n")
+    path.write_text(header + "\n\n".join(bodies) + "\n", encoding="utf-8")
+    return path, total
+
+
+def build(folder: Path) -> tuple[Path, int]:
+    project = folder / "demo.qualcode"
+    store, _ = build_demo(project)
+    try:
+        source, words = long_transcript(folder)
+        report = corpus.import_paths(store, [source], speaker_map=CORPUS / "speakers.yaml")
+        if report.failed:
+            raise SystemExit(f"the long transcript did not import: {report.failed}")
+    finally:
+        store.close()
+    return project, words
+
+
+# --------------------------------------------------------------------- in-app
+
+
+def _busy(app: QualcodeApp) -> bool:
+    nodes = [app, app.screen, *app.screen.walk_children()]
+    return any(not node._message_queue.empty() for node in nodes)
+
+
+async def _handled_and_painted(app: QualcodeApp, done: Callable[[], bool]) -> None:
+    """Wait (yielding only) until ``done`` holds and no message is queued, then paint."""
+    deadline = time.perf_counter() + 10
+    while not done() or _busy(app):
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the app did not settle within 10 s")
+        await asyncio.sleep(0)
+    app.screen._on_timer_update()  # what the next frame tick would draw, drawn now
+
+
+async def _key(app: QualcodeApp, key: str, done: Callable[[], bool]) -> float:
+    started = time.perf_counter()
+    app.post_message(events.Key(key, key if len(key) == 1 else None))
+    await _handled_and_painted(app, done)
+    return (time.perf_counter() - started) * 1000
+
+
+async def measure_in_app(project: Path) -> dict[str, float]:
+    app = QualcodeApp(str(project), coder="bench")
+    results: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        while not isinstance(app.screen, MainScreen):
+            await pilot.pause(0.01)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        from qualcode.services import workbench
+
+        long_id = next(d.document.id for d in workbench.documents_with_progress(screen.store)
+                       if d.document.name == LONG_NAME)
+
+        started = time.perf_counter()
+        screen.open_document(long_id)
+        await _handled_and_painted(app, lambda: screen.reader.document is not None
+                                   and screen.reader.document.summary.id == long_id)
+        results["reader_first_render_ms"] = (time.perf_counter() - started) * 1000
+        reader = screen.reader
+        assert reader.document is not None
+        results["long_document_sentences"] = len(reader.document.sentences)
+        await pilot.pause()
+
+        moves = []
+        for _ in range(200):
+            target = reader.sentence + 1
+            moves.append(await _key(app, "down", lambda t=target: reader.sentence == t))
+        results["cursor_move_median_ms"] = statistics.median(moves)
+        results["cursor_move_p95_ms"] = sorted(moves)[int(len(moves) * 0.95)]
+        await pilot.pause()
+
+        applies = []
+        for _ in range(50):
+            before = len(reader.document.codings)
+            applies.append(await _key(app, "t", lambda b=before: len(reader.document.codings) > b))
+            target = reader.sentence + 1
+            await _key(app, "down", lambda t=target: reader.sentence == t)
+        results["apply_median_ms"] = statistics.median(applies)
+        results["apply_p95_ms"] = sorted(applies)[int(len(applies) * 0.95)]
+
+        pilot_times = []
+        for _ in range(30):
+            started = time.perf_counter()
+            await pilot.press("down")
+            await pilot.pause()
+            pilot_times.append((time.perf_counter() - started) * 1000)
+        results["pilot_press_pause_median_ms"] = statistics.median(pilot_times)
+    return results
+
+
+# -------------------------------------------------------------------- startup
+
+
+def measure_startup(project: Path, title: str = "01_processtodjare", tries: int = 3) -> float | None:
+    """Median wall time until the first document's title is on the tmux screen."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        return None
+    command = f"{sys.executable} -m qualcode open {project} --coder bench"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    times = []
+    for _ in range(tries):
+        session = f"qcbench-{uuid.uuid4().hex[:8]}"
+        started = time.perf_counter()
+        subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command],
+                       check=True, env=env)
+        try:
+            while time.perf_counter() - started < 30:
+                screen = subprocess.run([tmux, "capture-pane", "-p", "-t", session],
+                                        capture_output=True, text=True).stdout
+                if title in screen and "coder: bench" in screen:
+                    times.append(time.perf_counter() - started)
+                    break
+                time.sleep(0.05)
+        finally:
+            subprocess.run([tmux, "kill-session", "-t", session], capture_output=True)
+    return statistics.median(times) if times else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-startup", action="store_true", help="skip the tmux startup timing")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project, words = build(Path(tmp))
+        print(f"long_document_words={words}")
+        if not args.no_startup:
+            startup = measure_startup(project)
+            if startup is None:
+                print("startup_s=n/a (tmux missing or the title never appeared)")
+            else:
+                print(f"startup_s={startup:.2f} target<{TARGETS['startup_s']}")
+        results = asyncio.run(measure_in_app(project))
+    for name, value in results.items():
+        target = f" target<{TARGETS[name]}" if name in TARGETS else ""
+        shown = f"{value:.0f}" if name == "long_document_sentences" else f"{value:.2f}"
+        print(f"{name}={shown}{target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Agreement end to end: samples, reports, disagreements, adjudication, export, CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qualcode.cli.app import main
+from qualcode.core.model import CodingOrigin
+from qualcode.errors import AnalysisError, CodingError, ExportError
+from qualcode.services import agreement, coding, corpus
+from qualcode.services.coding import Span
+from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.store import Store
+
+DOC = "skola2_rektorer"
+
+
+@pytest.fixture
+def double_coded(coded_store: Store) -> tuple[Store, list]:
+    """anna and bo code the interview's sentences; they disagree on some."""
+    sentences = corpus.view_document(coded_store, DOC).sentences
+    assert len(sentences) >= 6
+    plan = {  # sentence index -> (anna's codes, bo's codes)
+        0: ({"followup"}, {"followup"}),
+        1: ({"dialogue"}, {"dialogue"}),
+        2: ({"dialogue", "voice"}, {"dialogue"}),
+        3: ({"voice"}, {"voice"}),
+        4: (set(), {"followup"}),
+        5: ({"followup"}, {"followup"}),
+    }
+    for index, (anna, bo) in plan.items():
+        for key in sorted(anna):
+            coding.apply_code(coded_store, DOC, key, "anna", Span(segment_id=sentences[index].id))
+        for key in sorted(bo):
+            coding.apply_code(coded_store, DOC, key, "bo", Span(segment_id=sentences[index].id))
+    return coded_store, sentences
+
+
+def test_report_matches_direct_computation(double_coded) -> None:  # type: ignore[no-untyped-def]
+    store, sentences = double_coded
+    report = agreement.agreement_report(store, coders=["anna", "bo"], resamples=200)
+    n = len(sentences)
+    rows = {r.code_key: r for r in report.rows}
+    # voice: anna on 2 and 3, bo on 3 -> one disagreement among n sentences
+    voice = rows["voice"].get("percent_agreement")
+    assert voice is not None and voice.value == pytest.approx((n - 1) / n)
+    assert "sentence" in voice.unit
+    from sklearn.metrics import cohen_kappa_score
+
+    a = np.zeros(n, dtype=int)
+    b = np.zeros(n, dtype=int)
+    a[[0, 5]] = 1
+    b[[0, 4, 5]] = 1
+    kappa = rows["followup"].get("cohen_kappa")
+    assert kappa is not None and kappa.value == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+    assert kappa.ci is not None
+    assert report.pooled is not None
+
+
+def test_every_unit_and_by_document(double_coded) -> None:  # type: ignore[no-untyped-def]
+    store, _ = double_coded
+    for unit in ("character", "overlap", "unitized"):
+        report = agreement.agreement_report(store, coders=["anna", "bo"], unit=unit, by="document",
+                                            resamples=0)
+        assert report.rows and report.unit == unit
+        assert all(s.value is None or -1.0 <= s.value <= 1.0 for r in report.rows for s in r.statistics)
+    dialogue = agreement.agreement_report(store, coders=["anna", "bo"], unit="overlap", codes=["dialogue"])
+    row = next(r for r in dialogue.rows if r.code_key == "dialogue")
+    assert row.get("overlap_agreement").value == pytest.approx(1.0)  # type: ignore[union-attr]
+
+
+def test_degenerate_selections_give_messages(double_coded) -> None:  # type: ignore[no-untyped-def]
+    store, _ = double_coded
+    with pytest.raises(AnalysisError, match="two or more coders"):
+        agreement.agreement_report(store, coders=["anna"])
+    with pytest.raises(AnalysisError, match="Unknown unit"):
+        agreement.agreement_report(store, unit="paragraphs")
+    # total agreement on one code: kappa undefined, said so
+    report = agreement.agreement_report(store, coders=["anna", "bo"], codes=["followup"],
+                                        documents=[DOC], resamples=0, unit="character")
+    assert report.rows
+
+
+def test_samples_rounds_and_hiding(double_coded) -> None:  # type: ignore[no-untyped-def]
+    store, _ = double_coded
+    first = agreement.draw_sample(store, "round-1", ["anna", "bo"], size=1, seed=7, supervisor="sara")
+    assert first.coders == ("anna", "bo") and len(first.document_ids) == 1
+    with pytest.raises(AnalysisError, match="already exists"):
+        agreement.draw_sample(store, "round-1", ["anna", "bo"], size=1, seed=7)
+    with pytest.raises(AnalysisError, match="two or more coders"):
+        agreement.draw_sample(store, "solo", ["anna"], size=1)
+    seg = agreement.draw_sample(store, "round-2", ["anna", "bo"], size=4, unit="segment", seed=3,
+                                stratify_by="level")
+    again_store_sample = agreement.get_sample(store, "round-2")
+    assert len(seg.segment_ids) == 4 and again_store_sample.segment_ids == seg.segment_ids
+    doc_id = first.document_ids[0]
+    anna_id = next(c for c in _coders(store) if c.name == "anna").id
+    bo_id = next(c for c in _coders(store) if c.name == "bo").id
+    assert agreement.hidden_coder_ids(store, "anna", doc_id) == {bo_id}
+    agreement.mark_done(store, "round-1", "anna")
+    agreement.mark_done(store, "round-2", "anna")
+    assert agreement.hidden_coder_ids(store, "anna", doc_id) == set()
+    assert agreement.hidden_coder_ids(store, "bo", doc_id) == {anna_id}
+    with pytest.raises(CodingError):
+        agreement.mark_done(store, "round-1", "sara")
+    report = agreement.agreement_report(store, sample="round-2", resamples=0)
+    assert report.sample == "round-2"
+    assert max(s.n_units for s in report.rows[0].statistics) <= 4
+    rounds = agreement.rounds(store, resamples=0)
+    assert [r.sample.name for r in rounds] == ["round-1", "round-2"]
+    assert rounds[0].alpha is not None
+
+
+def _coders(store: Store):  # type: ignore[no-untyped-def]
+    with store.unit_of_work() as uow:
+        return uow.coders.list()
+
+
+def test_disagreements_and_adjudication_end_to_end(double_coded) -> None:  # type: ignore[no-untyped-def]
+    store, sentences = double_coded
+    found = agreement.disagreements(store, coders=["anna", "bo"])
+    keys = {(d.code_key, d.start) for d in found}
+    assert keys == {("voice", sentences[2].start), ("followup", sentences[4].start)}
+    voice = next(d for d in found if d.code_key == "voice")
+    assert {s.coder for s in voice.spans} == {"anna"} and voice.text
+    followup = next(d for d in found if d.code_key == "followup")
+
+    added = agreement.adjudicate(store, voice.key, "accept", "sara", coder="anna")
+    assert [(c.start, c.end, c.origin) for c in added] == [
+        (sentences[2].start, sentences[2].end, CodingOrigin.ADJUDICATED)]
+    # changing one's mind replaces the consensus coding
+    assert agreement.adjudicate(store, voice.key, "neither", "sara") == []
+    edited = agreement.adjudicate(store, followup.key, "edit", "sara",
+                                  span=(sentences[4].start, sentences[4].start + 5))
+    assert edited[0].end - edited[0].start == 5
+    both = agreement.adjudicate(store, followup.key, "both", "sara")
+    assert (both[0].start, both[0].end) == (sentences[4].start, sentences[4].end)
+    with pytest.raises(CodingError):
+        agreement.adjudicate(store, "nonsense", "both", "sara")
+    with pytest.raises(CodingError):
+        agreement.adjudicate(store, followup.key, "accept", "sara")
+
+    with store.unit_of_work() as uow:
+        consensus = uow.coders.find(agreement.CONSENSUS)
+        assert consensus is not None
+        kept = uow.codings.list(CodingFilter(coder_ids=[consensus.id]))
+        events = uow.events.list(kind="agreement.adjudicated")
+        sara = uow.coders.find("sara")
+    assert [(c.start, c.end) for c in kept] == [(sentences[4].start, sentences[4].end)]
+    assert len(events) == 4 and all(e.coder_id == sara.id for e in events)  # type: ignore[union-attr]
+    settled = {d.key: d.settled for d in agreement.disagreements(store, coders=["anna", "bo"])}
+    assert settled[voice.key] == "neither" and settled[followup.key] == "both"
+    assert agreement.disagreements(store, coders=["anna", "bo"], include_settled=False) == []
+    # the consensus coder is not counted as a coder by default
+    assert agreement.agreement_report(store, resamples=0).coders == ("anna", "bo")
+
+
+def test_export_formats(double_coded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, _ = double_coded
+    report = agreement.agreement_report(store, coders=["anna", "bo"], resamples=100)
+    csv_path = agreement.export_report(report, tmp_path / "agreement.csv")
+    assert "krippendorff_alpha" in csv_path.read_text(encoding="utf-8")
+    md = agreement.export_report(report, tmp_path / "agreement.md").read_text(encoding="utf-8")
+    assert "Two coders (anna and bo) independently coded 1 document." in md
+    assert "Krippendorff's alpha (nominal) = " in md
+    docx_path = agreement.export_report(report, tmp_path / "agreement.docx")
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(docx_path)).paragraphs)
+    assert "independently coded" in text
+    with pytest.raises(ExportError):
+        agreement.export_report(report, tmp_path / "agreement.md")
+    with pytest.raises(Exception, match="unknown format"):
+        agreement.export_report(report, tmp_path / "agreement.pdf")
+
+
+# ---------------------------------------------------------------- the demo, CLI
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from qualcode.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.qualcode"
+    store, _ = build_demo(path)
+    store.close()
+    return path
+
+
+def test_demo_full_report_in_the_cli(demo_file: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "demo.qualcode"
+    shutil.copy(demo_file, db)
+    assert main(["agreement", "--db", str(db), "--coders", "anna,bo", "--resamples", "200",
+                 "--methods"]) == 0
+    out = capsys.readouterr().out
+    assert "Cohen's kappa" in out and "(pooled)" in out and "Two coders (anna and bo)" in out
+    for unit in ("character", "overlap", "unitized"):
+        assert main(["agreement", "--db", str(db), "--unit", unit, "--quiet"]) == 0
+    assert "coded characters" in capsys.readouterr().out
+    assert main(["agreement", "export", str(tmp_path / "a.md"), "--db", str(db), "--resamples", "50",
+                 "--quiet"]) == 0
+    assert "## Methods" in (tmp_path / "a.md").read_text(encoding="utf-8")
+
+    assert main(["agreement", "sample", "r1", "--db", str(db), "--coders", "anna,bo", "--size", "3",
+                 "--seed", "1", "--stratify", "level", "--coder", "sara"]) == 0
+    assert main(["agreement", "samples", "--db", str(db)]) == 0
+    assert main(["agreement", "done", "r1", "--db", str(db), "--coder", "anna"]) == 0
+    assert main(["agreement", "rounds", "--db", str(db), "--resamples", "0"]) == 0
+    capsys.readouterr()
+    assert main(["agreement", "disagreements", "--db", str(db), "--coders", "anna,bo", "--json",
+                 "--limit", "3"]) == 0
+    import json
+
+    first = json.loads(capsys.readouterr().out)[0]
+    accepted = first["spans"][0]["coder"]
+    assert main(["agreement", "adjudicate", first["key"], "--accept", accepted, "--db", str(db),
+                 "--coder", "sara"]) == 0
+    assert "Settled" in capsys.readouterr().out
+    assert main(["agreement", "adjudicate", first["key"], "--both", "--neither", "--db", str(db),
+                 "--coder", "sara"]) == 1
+    assert main(["agreement", "--db", str(db), "--coders", "anna"]) == 10
+    assert "two or more coders" in capsys.readouterr().err
