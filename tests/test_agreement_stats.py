@@ -10,8 +10,8 @@ from qualcode.analysis.agreement.bootstrap import bootstrap_intervals
 from qualcode.analysis.agreement.character import character_counts, character_statistics
 from qualcode.analysis.agreement.compute import AgreementInput, Options, compute
 from qualcode.analysis.agreement.overlap import overlap_agreement, overlap_counts
-from qualcode.analysis.agreement.units import Spans, Units, presence
 from qualcode.analysis.agreement.unitized import pooled_alpha, unitized_alpha
+from qualcode.analysis.agreement.units import Spans, Units, presence
 from qualcode.core.agreement import POOLED
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the 4 coders x 12 units

@@ -1,7 +1,8 @@
 """The workbench driven through Textual's Pilot: every workflow, checked through the services.
 
-The demo project is built once per module and copied for each test, so each test
-codes in a project of its own. What the UI did is asserted through the service layer
+A small project (three demo transcripts, the shipped codebooks, anna's and bo's example
+codings of them) is built once per module and copied for each test, so each test codes
+in a project of its own. What the UI did is asserted through the service layer
 (list_codings, memos_for, retrieval), i.e. by what is stored, not by what is drawn.
 """
 
@@ -19,8 +20,9 @@ from textual.widgets import Input
 from textual.worker import WorkerFailed
 
 from qualcode.core.model import Coding
-from qualcode.services import coding, retrieval, workbench
-from qualcode.services.demo import build_demo
+from qualcode.services import anchored, codebook, coding, corpus, retrieval, workbench
+from qualcode.services.demo import SHIPPED_CODEBOOKS, data_root
+from qualcode.services.project import create_project
 from qualcode.storage.store import Store
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.code_finder import CodeFinder
@@ -39,11 +41,29 @@ SIZE = (120, 40)
 Scenario = Callable[[QualcodeApp, Pilot], Awaitable[None]]
 
 
+DOCUMENTS = ("01_processtodjare", "02_dialogledare", "03_forvaltningschef")
+
+
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project cut down to three documents: the same data, a fraction of the build."""
+    root = data_root()
+    corpus_dir = root / "corpora" / "sbs-demo"
     path = tmp_path_factory.mktemp("demo") / "demo.qualcode"
-    store, _ = build_demo(path)
-    store.close()
+    store = create_project(path, name="TUI test project")
+    try:
+        report = corpus.import_paths(store, [corpus_dir / f"{name}.md" for name in DOCUMENTS],
+                                     speaker_map=corpus_dir / "speakers.yaml")
+        assert not report.failed, report.failed
+        for slug in SHIPPED_CODEBOOKS:
+            codebook.load_file(store, root / "codebooks" / f"{slug}.yaml")
+        for coder in ("anna", "bo"):
+            for name in DOCUMENTS:
+                file = corpus_dir / "codings" / coder / f"{name}.yaml"
+                if file.exists():
+                    anchored.apply_anchored_file(store, file)
+    finally:
+        store.close()
     return path
 
 
@@ -135,16 +155,16 @@ def test_coder_prompt_appears_once_and_the_name_is_remembered(project: Path) -> 
         await _until(pilot, lambda: isinstance(app.screen, CoderPrompt), "the coder prompt")
         await pilot.press("enter")  # an empty name is refused
         assert isinstance(app.screen, CoderPrompt)
-        await pilot.press(*"maja", "enter")
+        await pilot.press(*"maj", "enter")
         await _until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
-        assert main_screen(app).coder == "maja"
+        assert main_screen(app).coder == "maj"
 
     run_app(project, first, coder=None, main=False)
 
     async def again(app: QualcodeApp, pilot: Pilot) -> None:
         await pilot.pause()
         assert not isinstance(app.screen, CoderPrompt)
-        assert main_screen(app).coder == "maja"
+        assert main_screen(app).coder == "maj"
 
     run_app(project, again, coder=None)
 
@@ -409,13 +429,13 @@ def test_a_memo_on_the_coding_under_the_cursor(project: Path) -> None:
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         await pilot.press("t", "m")
         assert isinstance(app.screen, MemoEditor)
-        await pilot.press(*"stark koppling", "ctrl+s")
+        await pilot.press(*"stark", "ctrl+s")
         assert isinstance(app.screen, MainScreen)
         assert "Memo saved." in notes(app)
         # editing the same memo replaces its text
         await pilot.press("m")
         assert isinstance(app.screen, MemoEditor)
-        await pilot.press("end", *" här", "ctrl+s")
+        await pilot.press("end", *" ja", "ctrl+s")
 
     run_app(project, scenario)
     (made,) = stored(project, coder=CODER)
@@ -424,18 +444,18 @@ def test_a_memo_on_the_coding_under_the_cursor(project: Path) -> None:
         memos = coding.memos_for(store, "coding", made.id)
     finally:
         store.close()
-    assert [m.text for m in memos] == ["stark koppling här"]
+    assert [m.text for m in memos] == ["stark ja"]
 
 
 def test_a_memo_without_a_coding_goes_on_the_document(project: Path) -> None:
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         await pilot.press("m")
-        await pilot.press(*"om dokumentet", "ctrl+s")
+        await pilot.press(*"om", "ctrl+s")
 
     run_app(project, scenario)
     store = Store.open(project)
     try:
-        assert [m.text for m in coding.memos_for(store, "document", 1)] == ["om dokumentet"]
+        assert [m.text for m in coding.memos_for(store, "document", 1)] == ["om"]
     finally:
         store.close()
 
@@ -567,13 +587,13 @@ def test_filtering_the_document_list(project: Path) -> None:
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         screen = main_screen(app)
         await pilot.click("#document-filter")
-        await pilot.press(*"level=school", "enter")
+        await pilot.press(*"level=owner", "enter")
         documents = screen.query_one(DocumentList)
-        assert 0 < documents.option_count < 17
+        assert documents.option_count == 1
         screen.query_one("#document-filter", Input).value = ""
         await pilot.press(*"level", "enter")  # not key=value
         assert any("not key=value" in m for m in notes(app))
-        assert documents.option_count == 17
+        assert documents.option_count == len(DOCUMENTS)
 
     run_app(project, scenario)
 

@@ -28,9 +28,13 @@ pytestmark = [
 ]
 
 
-def _tmux(*args: str) -> str:
+SOCKET = f"qualcode-test-{uuid.uuid4().hex[:8]}"  # a server of our own: no one else's options
+
+
+def _tmux(*args: str, check: bool = False, env: dict[str, str] | None = None) -> str:
     assert TMUX is not None
-    return subprocess.run([TMUX, *args], capture_output=True, text=True, check=False).stdout
+    return subprocess.run([TMUX, "-L", SOCKET, "-f", os.devnull, *args], capture_output=True,
+                          text=True, check=check, env=env).stdout
 
 
 def _screen(session: str) -> str:
@@ -60,15 +64,13 @@ def test_code_a_sentence_in_the_real_app(tmp_path: Path) -> None:
     assert shortcuts["lc.tight"] == "t"
     expected = (sentences[2].start, sentences[2].end)
 
-    session = f"qualcode-test-{uuid.uuid4().hex[:8]}"
-    command = f"{sys.executable} -m qualcode open {project} --coder tmuxer"
+    session = "workbench"
+    command = f"env TERM=xterm-256color {sys.executable} -m qualcode open {project} --coder tmuxer"
     env = {**os.environ, "TERM": "xterm-256color"}
-    assert TMUX is not None
-    subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command],
-                   check=True, env=env, cwd=tmp_path)
+    env.pop("TMUX", None)
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command, check=True, env=env)
     try:
         _wait_for(session, first.name)
-        _wait_for(session, "coder: tmuxer")
         # one burst, as fast typing sends it: the code must land where the cursor ends up
         _tmux("send-keys", "-t", session, "Down", "Down", "t")
         _wait_for(session, "Coded Tight coupling")
@@ -77,7 +79,7 @@ def test_code_a_sentence_in_the_real_app(tmp_path: Path) -> None:
         while time.monotonic() < deadline and session in _tmux("list-sessions", "-F", "#{session_name}"):
             time.sleep(0.1)
     finally:
-        _tmux("kill-session", "-t", session)
+        _tmux("kill-server")
 
     store = Store.open(project)
     try:

@@ -70,7 +70,8 @@ def cross_validate(vectors: np.ndarray, labels: Sequence[frozenset[int]], groups
     if len(labels) == 0:
         raise AnalysisError("There are no codings to evaluate suggestions on.",
                             "Code some passages first, or load the demo with 'qualcode demo'.")
-    ranks = {s: np.zeros((len(labels), 3), dtype=np.int64) for s in SOURCES}
+    width = min(3, space.size)
+    ranks = {s: np.zeros((len(labels), width), dtype=np.int64) for s in SOURCES}
     for held in group_folds(groups, folds):
         if cancel is not None and cancel():
             raise AnalysisError("Evaluation cancelled.")
@@ -81,7 +82,7 @@ def cross_validate(vectors: np.ndarray, labels: Sequence[frozenset[int]], groups
         result = score(vectors[held], space, examples, None, settings)
         for source, matrix in (("combined", result.combined), ("learned", result.learned),
                                ("zero-shot", result.zero_shot)):
-            ranks[source][held] = np.argsort(-matrix, axis=1, kind="stable")[:, :3]
+            ranks[source][held] = np.argsort(-matrix, axis=1, kind="stable")[:, :width]
     totals = np.zeros(space.size, dtype=np.int64)
     for item in labels:
         for c in item:

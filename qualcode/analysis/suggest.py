@@ -8,9 +8,11 @@ Everything here is numpy over unit-length rows; nothing knows about the database
   the ``k`` closest passages coded with the code. Adding a coding adds a row, so the
   model is refitted incrementally at no cost.
 - Both are turned into a distribution over codes (softmax over scores standardised
-  across codes, so different embedders' cosine ranges compare), and mixed per code
-  with weight ``n / (n + prior)`` on the learned side, ``n`` being the code's number of
-  codings: the learned source takes over as examples accumulate.
+  across codes, so different embedders' cosine ranges compare) and mixed with weight
+  ``w`` on the learned side, ``w`` the mean over codes of ``n / (n + prior)``, ``n``
+  being a code's number of codings: the learned source takes over as examples
+  accumulate. (A weight per code measured the same on the demo corpus but lets a code
+  without examples outrank coded ones on zero-shot noise, so the mean is used.)
 - A rejected (passage, code) pair damps that code for passages very like the
   rejected one, and removes it for the same passage.
 """
@@ -23,7 +25,7 @@ import numpy as np
 
 from qualcode.core.codebook import Code
 
-NEIGHBOURS = 3
+NEIGHBOURS = 5
 PRIOR = 5.0
 SHARPNESS = 2.0
 REJECT_FROM = 0.75
@@ -63,6 +65,7 @@ class Settings:
     prior: float = PRIOR
     sharpness: float = SHARPNESS
     reject_from: float = REJECT_FROM
+    per_code_weight: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ def score(queries: np.ndarray, space: CodeSpace, examples: Examples,
     zs = distribution(zs_raw, has_desc, settings.sharpness)
     learned = distribution(ex_raw, counts > 0, settings.sharpness)
     weight = counts / (counts + settings.prior)
+    if not settings.per_code_weight:
+        weight = np.full(space.size, weight.mean())
     weight[~has_desc & (counts > 0)] = 1.0
     combined = (1.0 - weight) * zs + weight * learned
     if rejected is not None:

@@ -18,6 +18,7 @@ from qualcode.cli import (
     project_cmds,
     retrieval_cmds,
     suggest_cmds,
+    topics_cmds,
 )
 from qualcode.cli.output import report_error
 from qualcode.errors import QualcodeError
@@ -58,6 +59,7 @@ exchange_cmds.register(app)
 agreement_cmds.register(app)
 exchange_cmds.add_export_commands(export_cmds.export_app)
 app.add_typer(export_cmds.export_app, name="export")
+app.add_typer(topics_cmds.app, name="topics")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -277,7 +277,7 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
     coded = np.ones((len(sel.documents), len(coder_names)), dtype=bool)
     if sel.sample is None:
         for d in sel.documents:
-            for name, cid in sel.coders.items():
+            for cid in sel.coders.values():
                 coded[doc_index[d.id], coder_index[cid]] = (d.id, cid) in progress_pairs
     span_rows = [(doc_index[c.document_id], code_index[c.code_id], coder_index[c.coder_id], c.start, c.end)
                  for c in codings]

@@ -32,10 +32,17 @@ def atomic_output(path: Path, *, overwrite: bool, binary: bool = True) -> Iterat
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as stream:
             yield stream
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; exports are ordinary files
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_with(path: Path, writer: Callable[[IO], None], *, overwrite: bool, binary: bool = True) -> Path:

@@ -187,6 +187,8 @@ class CodingRow(Base):
         Index("ix_codings_code_document_start", "code_id", "document_id", "start"),
         Index("ix_codings_document_start", "document_id", "start"),
         Index("ix_codings_coder", "coder_id"),
+        # Covers the comparison matrix's first aggregation, so it streams in index order.
+        Index("ix_codings_matrix", "code_id", "document_id", "speaker_id", "coder_id"),
     )
 
 

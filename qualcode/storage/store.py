@@ -31,6 +31,7 @@ from qualcode.storage.repositories.matrix import MatrixRepository
 from qualcode.storage.repositories.memos import MemoRepository
 from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
 from qualcode.storage.repositories.search import SearchRepository
+from qualcode.storage.repositories.topics import TopicRepository
 from qualcode.storage.schema import ProjectRow
 
 
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.search = SearchRepository(self.session, self.dialect)
         self.embeddings = EmbeddingRepository(self.session)
         self.matrix = MatrixRepository(self.session)
+        self.topics = TopicRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()

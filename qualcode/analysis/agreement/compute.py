@@ -17,6 +17,7 @@ from qualcode.analysis.agreement import bootstrap as boot
 from qualcode.analysis.agreement import segment_stats as st
 from qualcode.analysis.agreement.character import character_counts, character_statistics
 from qualcode.analysis.agreement.overlap import overlap_agreement, overlap_counts
+from qualcode.analysis.agreement.unitized import UnitizedResult, pooled_alpha, unitized_alpha
 from qualcode.analysis.agreement.units import (
     Spans,
     Units,
@@ -26,7 +27,6 @@ from qualcode.analysis.agreement.units import (
     presence,
     self_overlaps,
 )
-from qualcode.analysis.agreement.unitized import UnitizedResult, pooled_alpha, unitized_alpha
 from qualcode.core.agreement import POOLED, AgreementReport, AgreementRow, Statistic
 
 UNITS = ("segment", "character", "overlap", "unitized")
@@ -137,8 +137,8 @@ def _segment_rows(data: AgreementInput, options: Options, cancel: threading.Even
     groups.append((POOLED, "all codes", None, all_ac1, all_alpha, all_kappa))
     alpha_ci = kappa_ci = None
     if options.resamples > 0 and m >= 2:
-        alpha_ci = _intervals([g[4] for g in groups], st.alpha_from_sums, options, cancel)
-        kappa_ci = _intervals([g[5] for g in groups], kappa_from, options, cancel)
+        alpha_ci, kappa_ci = _intervals([([g[4] for g in groups], st.alpha_from_sums),
+                                         ([g[5] for g in groups], kappa_from)], options, cancel)
     rows = []
     for g, (key, label, doc, f_ac1, f_alpha, f_kappa) in enumerate(groups):
         s_ac1, s_alpha, s_kappa = f_ac1.sum(axis=0), f_alpha.sum(axis=0), f_kappa.sum(axis=0)
@@ -167,18 +167,30 @@ def _segment_rows(data: AgreementInput, options: Options, cancel: threading.Even
     return rows, description, notes
 
 
-def _intervals(blocks: list[np.ndarray], from_sums, options: Options,  # type: ignore[no-untyped-def]
-               cancel: threading.Event | None) -> np.ndarray:
-    """2 x groups intervals: one bootstrap for all groups when they share the units."""
-    width = blocks[0].shape[1]
+def _intervals(families: list[tuple[list[np.ndarray], object]], options: Options,
+               cancel: threading.Event | None) -> list[np.ndarray]:
+    """2 x groups intervals per family (blocks of per-unit features and their statistic).
+    When all groups share the units, one set of resamples serves every group and family."""
+    blocks = [b for family, _ in families for b in family]
     if all(b.shape[0] == blocks[0].shape[0] for b in blocks):
-        return boot.bootstrap_intervals(np.hstack(blocks), width, from_sums,
-                                        n_resamples=options.resamples, seed=options.seed, cancel=cancel)
-    out = np.full((2, len(blocks)), np.nan)
-    for i, block in enumerate(blocks):
-        out[:, i] = boot.bootstrap_intervals(block, width, from_sums, n_resamples=options.resamples,
-                                             seed=options.seed, cancel=cancel)[:, 0]
-    return out
+        sums = boot.resample_sums(np.hstack(blocks), options.resamples, options.seed, cancel=cancel)
+        out, at = [], 0
+        for family, from_sums in families:
+            width = family[0].shape[1]
+            part = sums[:, at:at + width * len(family)].reshape(options.resamples, len(family), width)
+            at += width * len(family)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(boot.percentile_interval(from_sums(part)))  # type: ignore[operator]
+        return out
+    result = []
+    for family, from_sums in families:
+        intervals = np.full((2, len(family)), np.nan)
+        for i, block in enumerate(family):
+            intervals[:, i] = boot.bootstrap_intervals(
+                block, block.shape[1], from_sums, n_resamples=options.resamples,  # type: ignore[arg-type]
+                seed=options.seed, cancel=cancel)[:, 0]
+        result.append(intervals)
+    return result
 
 
 # ------------------------------------------------------- character and overlap

@@ -93,9 +93,9 @@ def unitized_alpha(coder_spans: list[tuple[np.ndarray, np.ndarray]], begin: int,
     idx = np.searchsorted(gaps, unit_lengths, side="left")
     count = len(gaps) - idx
     gap_term = tail_sum[idx] - (unit_lengths - 1) * count
-    l = unit_lengths
-    numerator = ((n_units - 1) / 3.0 * (2 * l ** 3 - 3 * l ** 2 + l) + l ** 2 * gap_term).sum()
-    denominator = m * float(length) * (m * float(length) - 1) - (l * (l - 1)).sum()
+    size = unit_lengths
+    numerator = ((n_units - 1) / 3.0 * (2 * size ** 3 - 3 * size ** 2 + size) + size ** 2 * gap_term).sum()
+    denominator = m * float(length) * (m * float(length) - 1) - (size * (size - 1)).sum()
     expected = 2.0 / length * numerator / denominator if denominator > 0 else 0.0
     return UnitizedResult(observed, expected, n_units)
 

@@ -88,10 +88,10 @@ class EmbeddingRepository:
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, bytes] = {}
         for i in range(0, len(wanted), CHUNK):
-            found.update(self.session.execute(
+            rows = self.session.execute(
                 select(EmbeddingRow.text_hash, EmbeddingRow.vector).where(
-                    EmbeddingRow.model_id == model_id,
-                    EmbeddingRow.text_hash.in_(wanted[i:i + CHUNK]))).tuples().all())
+                    EmbeddingRow.model_id == model_id, EmbeddingRow.text_hash.in_(wanted[i:i + CHUNK])))
+            found.update((h, bytes(v)) for h, v in rows)
         return found
 
     def add_vectors(self, model_id: int, items: dict[str, bytes]) -> None:

@@ -96,28 +96,32 @@ class MatrixRepository:
         their descendants); without it each code is its own row. ``distinct_counts``
         false skips the two distinct counts (returned as 0), the cheapest query.
         """
+        # Aggregate the codings first (one row per code, document, speaker, coder), then
+        # join attributes onto that small result: a million codings become a few thousand.
+        inner = self._codings._filtered(
+            select(CodingRow.code_id, CodingRow.document_id, CodingRow.speaker_id, CodingRow.coder_id,
+                   func.count().label("n")).select_from(CodingRow), flt)
+        agg = inner.group_by(CodingRow.code_id, CodingRow.document_id, CodingRow.speaker_id,
+                             CodingRow.coder_id).subquery("agg")
         if rows is None:
-            row_column: ColumnElement = CodingRow.code_id
-            query = select(CodingRow.code_id).select_from(CodingRow)
+            row_column: ColumnElement = agg.c.code_id
+            query = select(agg.c.code_id).select_from(agg)
         else:
             pairs = [(code_id, row_id) for code_id, row_ids in rows.items() for row_id in row_ids]
             if not pairs:
                 return []
             mapping = _row_map(pairs)
-            query = (select(mapping.c.row_id).select_from(CodingRow)
-                     .join(mapping, mapping.c.code_id == CodingRow.code_id))
+            query = select(mapping.c.row_id).select_from(agg).join(mapping, mapping.c.code_id == agg.c.code_id)
             row_column = mapping.c.row_id
         if by == "coder":
             group = CoderRow.name
-            query = query.join(CoderRow, CoderRow.id == CodingRow.coder_id)
+            query = query.join(CoderRow, CoderRow.id == agg.c.coder_id)
         else:
-            query, group = self._group_column(by, query, CodingRow.speaker_id, CodingRow.document_id)
-        measures = [func.count()]
+            query, group = self._group_column(by, query, agg.c.speaker_id, agg.c.document_id)
+        measures = [func.sum(agg.c.n)]
         if distinct_counts:
-            measures += [func.count(distinct(CodingRow.document_id)),
-                         func.count(distinct(CodingRow.speaker_id))]
-        query = query.add_columns(group, *measures)
-        query = self._codings._filtered(query, flt).group_by(row_column, group)
+            measures += [func.count(distinct(agg.c.document_id)), func.count(distinct(agg.c.speaker_id))]
+        query = query.add_columns(group, *measures).group_by(row_column, group)
         result = []
         for row in self.session.execute(query):
             row_id, group_value, codings = row[0], row[1], row[2]

@@ -1,0 +1,288 @@
+"""Topic models over precomputed embeddings: BERTopic with a choice of reducer and clusterer.
+
+Owns the fit itself (texts + one embedding row per text -> plain result objects), the
+vectorizer that turns topic texts into terms (spaCy's stop words, lookup lemmas,
+lower-cased first because the lemma tables are case-sensitive), the smallest corpus a
+setting can work on, and the choice of representative passages (the segments nearest
+their topic's centroid). No database, no printing. bertopic, umap, hdbscan, sklearn and
+spaCy are imported inside the functions that use them: ``import bertopic`` alone takes
+seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from qualcode.analysis.terms import lemma_table
+
+REDUCERS = ("umap", "pca")
+CLUSTERERS = ("hdbscan", "kmeans")
+OUTLIER = -1
+TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+# Words spaCy's lists lack but that carry no topic in interviews.
+EXTRA_STOP_WORDS = {
+    "sv": {"är", "ju", "liksom", "alltså", "typ", "ja", "nej", "nä", "mm", "eh", "öh", "asså", "okej"},
+    "en": {"yeah", "okay", "um", "uh", "mm", "like"},
+}
+LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "spacy-lookups-data")
+
+Progress = Callable[[int, int, str], None]
+
+
+class TopicFitError(ValueError):
+    """Settings that cannot work on this data; the message says what would."""
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """Everything that decides a fit besides the data, stored with every run."""
+
+    n_topics: int | None = None  # None: let the clusterer decide (k-means: a rule of thumb)
+    min_topic_size: int = 10
+    reducer: str = "umap"
+    clusterer: str = "hdbscan"
+    seed: int = 42
+    language: str = "sv"
+    n_components: int = 5
+    n_neighbors: int = 15
+    top_terms: int = 10
+    representatives: int = 5
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"n_topics": self.n_topics, "min_topic_size": self.min_topic_size,
+                "reducer": self.reducer, "clusterer": self.clusterer, "seed": self.seed,
+                "language": self.language, "n_components": self.n_components,
+                "n_neighbors": self.n_neighbors, "top_terms": self.top_terms,
+                "representatives": self.representatives}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopicSettings:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class FittedTopic:
+    number: int  # -1: the outliers
+    size: int
+    terms: tuple[tuple[str, float], ...]
+    representatives: tuple[int, ...]  # row indices into the fitted texts, best first
+
+
+@dataclass(frozen=True)
+class TopicFit:
+    """What a fit found: topics, and each text's topic and probability (None: not given)."""
+
+    topics: tuple[FittedTopic, ...]
+    assignments: tuple[int, ...]
+    probabilities: tuple[float | None, ...]
+    settings: TopicSettings
+    versions: dict[str, str] = field(default_factory=dict)
+    model: Any = None  # the BERTopic object, for its interactive views; never stored
+
+
+def check_settings(settings: TopicSettings) -> None:
+    if settings.reducer not in REDUCERS:
+        raise TopicFitError(f"Unknown reducer '{settings.reducer}': choose {' or '.join(REDUCERS)}.")
+    if settings.clusterer not in CLUSTERERS:
+        raise TopicFitError(f"Unknown clusterer '{settings.clusterer}': choose {' or '.join(CLUSTERERS)}.")
+    if settings.min_topic_size < 2:
+        raise TopicFitError("The minimum topic size must be at least 2.")
+    if settings.n_topics is not None and settings.n_topics < 2:
+        raise TopicFitError("A fixed number of topics must be at least 2 (or leave it to 'auto').")
+
+
+def kmeans_clusters(settings: TopicSettings, count: int) -> int:
+    """k for k-means: the fixed number, else about sqrt(n/2), kept near the minimum topic size."""
+    if settings.n_topics is not None:
+        return settings.n_topics
+    rule = round(math.sqrt(count / 2))
+    return max(2, min(rule, count // settings.min_topic_size, 50))
+
+
+def needed_segments(settings: TopicSettings) -> int:
+    """The fewest texts these settings can be fitted on."""
+    reducer = settings.n_neighbors + 2 if settings.reducer == "umap" else settings.n_components + 1
+    if settings.clusterer == "hdbscan":
+        clusters = 2 * settings.min_topic_size
+        if settings.n_topics is not None:
+            clusters = max(clusters, settings.n_topics * settings.min_topic_size)
+    else:
+        topics = settings.n_topics or 2
+        clusters = topics * settings.min_topic_size
+    return max(reducer, clusters)
+
+
+def library_versions() -> dict[str, str]:
+    found = {}
+    for name in LIBRARIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+# ------------------------------------------------------------------ terms
+
+
+@lru_cache(maxsize=4)
+def stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop list for the language, lower-cased, plus interview filler words."""
+    words: set[str] = set()
+    if language == "sv":
+        from spacy.lang.sv.stop_words import STOP_WORDS as sv
+
+        words |= set(sv)
+    elif language == "en":
+        from spacy.lang.en.stop_words import STOP_WORDS as en
+
+        words |= set(en)
+    words |= EXTRA_STOP_WORDS.get(language, set())
+    return frozenset(w.lower() for w in words)
+
+
+class LemmaTokenizer:
+    """Words of two or more letters, lower-cased, lemmatised, stop words removed.
+
+    A class rather than a closure so the vectorizer stays picklable.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.lemmas = lemma_table(language)
+        self.stops = stop_words(language)
+
+    def __call__(self, text: str) -> list[str]:
+        out = []
+        for word in TOKEN.findall(text.lower()):
+            lemma = self.lemmas.get(word, word).lower()
+            if word in self.stops or lemma in self.stops:
+                continue
+            out.append(lemma)
+        return out
+
+
+def make_vectorizer(language: str):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(tokenizer=LemmaTokenizer(language), lowercase=False, token_pattern=None,
+                           ngram_range=(1, 1), min_df=1)
+
+
+# ------------------------------------------------------------------ the fit
+
+
+def _reducer(settings: TopicSettings, count: int):  # type: ignore[no-untyped-def]
+    if settings.reducer == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=settings.n_components, svd_solver="full", random_state=settings.seed)
+    from umap import UMAP
+
+    return UMAP(n_neighbors=min(settings.n_neighbors, count - 1), n_components=settings.n_components,
+                min_dist=0.0, metric="cosine", random_state=settings.seed, low_memory=True)
+
+
+def _clusterer(settings: TopicSettings, count: int):  # type: ignore[no-untyped-def]
+    if settings.clusterer == "kmeans":
+        from sklearn.cluster import KMeans
+
+        return KMeans(n_clusters=kmeans_clusters(settings, count), n_init=10, random_state=settings.seed)
+    from hdbscan import HDBSCAN
+
+    return HDBSCAN(min_cluster_size=settings.min_topic_size, metric="euclidean",
+                   cluster_selection_method="eom", prediction_data=False)
+
+
+def fit(texts: Sequence[str], embeddings: np.ndarray, settings: TopicSettings, *,
+        progress: Progress | None = None, cancel: threading.Event | None = None,
+        keep_model: bool = False) -> TopicFit:
+    """Fit a topic model on ``texts`` with one precomputed embedding row per text.
+
+    Raises :class:`TopicFitError` for settings that cannot work on this data.
+    """
+    check_settings(settings)
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    count = len(texts)
+    if embeddings.shape[0] != count:
+        raise TopicFitError(f"{count} texts but {embeddings.shape[0]} embedding rows.")
+    need = needed_segments(settings)
+    if count < need:
+        raise TopicFitError(f"{count} segments are too few for these settings: they need at least {need}.")
+    if settings.reducer == "pca" and embeddings.shape[1] <= settings.n_components:
+        raise TopicFitError(f"PCA to {settings.n_components} dimensions needs embeddings with more than "
+                            f"{settings.n_components} dimensions, not {embeddings.shape[1]}.")
+    report = progress or (lambda done, total, label: None)
+
+    def step(done: int, label: str) -> None:
+        if cancel is not None and cancel.is_set():
+            raise TopicFitError("Topic fitting was cancelled.")
+        report(done, 4, label)
+
+    step(0, "loading BERTopic")
+    from bertopic import BERTopic
+
+    nr_topics = settings.n_topics if settings.clusterer == "hdbscan" else None
+    model = BERTopic(embedding_model=None, umap_model=_reducer(settings, count),
+                     hdbscan_model=_clusterer(settings, count),
+                     vectorizer_model=make_vectorizer(settings.language), language="multilingual",
+                     top_n_words=settings.top_terms, nr_topics=nr_topics,
+                     calculate_probabilities=False, verbose=False)
+    step(1, f"reducing with {settings.reducer} and clustering with {settings.clusterer}")
+    try:
+        labels, probs = model.fit_transform(list(texts), embeddings=embeddings)
+    except ValueError as exc:  # e.g. an empty vocabulary after stop words
+        raise TopicFitError(f"The topic model could not be fitted: {exc}") from exc
+    step(3, "choosing representative passages")
+    assignments = tuple(int(t) for t in labels)
+    probabilities = _probabilities(probs, count)
+    topics = _topics(model, assignments, embeddings, settings)
+    report(4, 4, "done")
+    return TopicFit(topics, assignments, probabilities, settings, library_versions(),
+                    model if keep_model else None)
+
+
+def _probabilities(probs: Any, count: int) -> tuple[float | None, ...]:
+    if probs is None:
+        return (None,) * count
+    array = np.asarray(probs, dtype=float)
+    if array.ndim == 2:
+        array = array.max(axis=1)
+    return tuple(None if math.isnan(p) else round(float(p), 6) for p in array)
+
+
+def _topics(model: Any, assignments: tuple[int, ...], embeddings: np.ndarray,
+            settings: TopicSettings) -> tuple[FittedTopic, ...]:
+    labels = np.asarray(assignments)
+    found = []
+    for number in sorted(set(assignments)):
+        rows = np.flatnonzero(labels == number)
+        terms = model.get_topic(number) or []
+        clean = tuple((str(w), round(float(s), 6)) for w, s in terms if w)
+        found.append(FittedTopic(number, len(rows), clean,
+                                 representatives(embeddings, rows, settings.representatives)))
+    return tuple(found)
+
+
+def representatives(embeddings: np.ndarray, rows: np.ndarray, top: int) -> tuple[int, ...]:
+    """The rows nearest (by cosine) to the mean of their rows; ties go to the earlier row."""
+    if len(rows) == 0:
+        return ()
+    block = embeddings[rows]
+    norms = np.linalg.norm(block, axis=1)
+    norms[norms == 0] = 1.0
+    unit = block / norms[:, None]
+    centre = unit.mean(axis=0)
+    scores = unit @ centre
+    order = np.lexsort((rows, -scores))
+    return tuple(int(rows[i]) for i in order[:top])
