@@ -113,3 +113,14 @@ def coded_store(store: Store, interview_files: tuple[Path, Path]) -> Store:
     assert not report.failed, report.failed
     codebook.load_spec(store, SMALL_BOOK)
     return store
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project, built once per test process: copy it before changing it."""
+    from qualcode.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo-build") / "sbs-demo.qualcode"
+    built, _ = build_demo(path)
+    built.close()
+    return path

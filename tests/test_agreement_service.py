@@ -181,16 +181,6 @@ def test_export_formats(double_coded, tmp_path: Path) -> None:  # type: ignore[n
 # ---------------------------------------------------------------- the demo, CLI
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from qualcode.services.demo import build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.qualcode"
-    store, _ = build_demo(path)
-    store.close()
-    return path
-
-
 def test_demo_full_report_in_the_cli(demo_file: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "demo.qualcode"
     shutil.copy(demo_file, db)

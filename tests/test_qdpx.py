@@ -15,7 +15,6 @@ from qualcode.core.exchange import ExchangeProject
 from qualcode.errors import ExchangeError
 from qualcode.importers.qdpx import read_qdpx
 from qualcode.services import exchange
-from qualcode.services.demo import build_demo
 from qualcode.storage.store import Store
 
 REFI = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
@@ -37,10 +36,11 @@ def make_qdpx(path: Path, qde: str, files: dict[str, bytes] | None = None,
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The demo project and its export, built once for the module."""
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> tuple[Path, Path]:
+    """The demo project and its export, made once for the module."""
     folder = tmp_path_factory.mktemp("demo")
-    store, _ = build_demo(folder / "demo.qualcode")
+    shutil.copy(demo_file, folder / "demo.qualcode")
+    store = Store.open(folder / "demo.qualcode")
     try:
         exchange.export_qdpx(store, folder / "demo.qdpx")
     finally:
