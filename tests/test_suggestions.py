@@ -17,7 +17,14 @@ from qualcode.analysis.embeddings import ModelInfo, normalise
 from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.core.model import CodingOrigin
 from qualcode.errors import AnalysisError, CodingError
-from qualcode.services import codebook, coding, corpus, embedding_cache, suggestion_quality, suggestions
+from qualcode.services import (
+    codebook,
+    coding,
+    corpus,
+    embedding_cache,
+    suggestion_quality,
+    suggestions,
+)
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
 

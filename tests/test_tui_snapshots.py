@@ -22,7 +22,6 @@ from qualcode.services.project import create_project
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.main import MainScreen
 
-
 TRANSCRIPT = """---
 title: Snapshot interview
 school: skola 9

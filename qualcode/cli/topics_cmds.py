@@ -34,7 +34,7 @@ def bar(value: float, largest: float, width: int = 24) -> str:
     return "█" * (eighths // 8) + (BLOCKS[eighths % 8] if eighths % 8 else "")
 
 
-def _settings(topics: str, min_size: int, reducer: str, clusterer: str, seed: int,
+def _settings(topics: str, min_size: int, reducer: str, clusterer: str, seed: int, selection: str,
               language: str | None, store) -> service.fitting.TopicSettings:  # type: ignore[no-untyped-def]
     n_topics: int | None
     if topics == "auto":
@@ -50,7 +50,8 @@ def _settings(topics: str, min_size: int, reducer: str, clusterer: str, seed: in
 
         language = project_language(store)
     return service.fitting.TopicSettings(n_topics=n_topics, min_topic_size=min_size, reducer=reducer,
-                                         clusterer=clusterer, seed=seed, language=language)
+                                         clusterer=clusterer, seed=seed, selection=selection,
+                                         language=language)
 
 
 def fit(
@@ -61,6 +62,8 @@ def fit(
     clusterer: Annotated[str, typer.Option("--clusterer", help="hdbscan (finds outliers) or kmeans (every "
                                            "segment gets a topic).")] = "hdbscan",
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and settings give the same topics.")] = 42,
+    selection: Annotated[str, typer.Option("--selection", help="HDBSCAN cluster selection: leaf (more, "
+                                           "smaller topics) or eom (fewer, larger).")] = "leaf",
     embedder: Annotated[str | None, typer.Option("--embedder", help="Whose cached vectors to use; default the "
                                                  "project's embedder (see 'qualcode embed').")] = None,
     language: Annotated[str | None, typer.Option("--language", help="Stop words and lemmas: sv or en; default "
@@ -76,7 +79,7 @@ def fit(
 ) -> None:
     """Fit a topic model on the project's segments (cached embeddings) and store the run."""
     with project(db) as store, progress_bar("Topics", quiet=quiet or as_json) as progress:
-        settings = _settings(topics, min_size, reducer, clusterer, seed, language, store)
+        settings = _settings(topics, min_size, reducer, clusterer, seed, selection, language, store)
         view = service.fit_topics(store, settings, unit=unit, embedder=embedder, label=label,
                                   attributes=parse_filters(attr), exclude=parse_filters(exclude),
                                   progress=progress)

@@ -552,19 +552,22 @@ def _bars(topics: Sequence[Topic]) -> list[topic_figures.TopicBar]:
     return [topic_figures.TopicBar(t.number, t.name(), t.size, t.terms) for t in topics]
 
 
-def refit(store: Store, run_id: int, *, progress: Progress | None = None) -> tuple[fitting.TopicFit, Prepared]:
+def refit(store: Store, run_id: int, *, embedder: str | Embedder | None = None,
+          progress: Progress | None = None) -> tuple[fitting.TopicFit, Prepared]:
     """Fit a stored run again from its parameters, checking that it comes out the same
     (BERTopic's interactive views need the fitted model, which is not stored)."""
     with store.unit_of_work() as uow:
         run = _run_or_fail(uow, run_id)
         stored = {a.segment_id: a.topic_number for a in uow.topics.assignments(run_id)}
     p = run.parameters
-    data = prepare(store, unit=run.unit, embedder=p.get("embedder"), attributes=p.get("attributes") or None,
-                   exclude=p.get("exclude") or None)
-    if _data_digest(data.records) != p.get("data_digest"):
+    filters = {"attributes": p.get("attributes") or None, "exclude": p.get("exclude") or None}
+    with store.unit_of_work() as uow:
+        records = segment_records(uow, _unit(run.unit), **filters)
+    if _data_digest(records) != p.get("data_digest"):
         raise ExportError(f"The segments of topic run {run_id} have changed since it was fitted "
                           "(documents were imported, deleted or re-segmented), so it cannot be redrawn.",
                           "Fit a new run with 'qualcode topics fit' and export that.")
+    data = prepare(store, unit=run.unit, embedder=embedder or p.get("embedder"), **filters)
     result = fitting.fit([r.text for r in data.records], data.vectors, fitting.TopicSettings.from_dict(p),
                          progress=progress, keep_model=True)
     again = {r.segment_id: t for r, t in zip(data.records, result.assignments, strict=True)}
@@ -577,7 +580,7 @@ def refit(store: Store, run_id: int, *, progress: Progress | None = None) -> tup
 
 def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", by: str | None = None,
                codebook: str | None = None, overwrite: bool = False,
-               progress: Progress | None = None) -> Path:
+               embedder: str | Embedder | None = None, progress: Progress | None = None) -> Path:
     """Write one view of a run; the file's suffix picks the format."""
     from qualcode.exporters import figures, tabular
 
@@ -592,7 +595,7 @@ def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", b
     files.check_target(path, overwrite=overwrite)
     if view in topic_figures.HTML_VIEWS or (view == "topics" and fmt == "html"):
         html_view = "terms" if view == "topics" else view
-        result, data = refit(store, run_id, progress=progress)
+        result, data = refit(store, run_id, embedder=embedder, progress=progress)
         texts = [r.text for r in data.records]
         return files.write_with(path, lambda s: topic_figures.write_html_view(
             result.model, html_view, s, texts=texts, embeddings=data.vectors), overwrite=overwrite, binary=False)

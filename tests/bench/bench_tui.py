@@ -64,8 +64,8 @@ def long_transcript(folder: Path, words: int = 30_000) -> tuple[Path, int]:
             bodies.append(turn)
             total += word_count(turn)
     path = folder / f"{LONG_NAME}.md"
-    header = (f"---\ntitle: Long generated interview\ninterview_id: bench-long\nlevel: school\n"
-              f"role: rektor\nschool: skola 1\nlanguage: sv\n---\n\n")
+    header = ("---\ntitle: Long generated interview\ninterview_id: bench-long\nlevel: school\n"
+              "role: rektor\nschool: skola 1\nlanguage: sv\n---\n\n")
     path.write_text(header + "\n\n".join(bodies) + "\n", encoding="utf-8")
     return path, total
 
@@ -179,9 +179,9 @@ def measure_startup(project: Path, title: str = "01_processtodjare", tries: int 
     command = f"env TERM=xterm-256color {sys.executable} -m qualcode open {project} --coder bench"
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("TMUX", None)
-    base = [tmux, "-L", f"qcbench-{uuid.uuid4().hex[:8]}", "-f", os.devnull]  # a server of our own
     times = []
     for _ in range(tries):
+        base = [tmux, "-L", f"qcbench-{uuid.uuid4().hex[:8]}", "-f", os.devnull]  # a server of our own
         started = time.perf_counter()
         subprocess.run([*base, "new-session", "-d", "-s", "bench", "-x", "120", "-y", "40", command],
                        check=True, env=env)

@@ -129,7 +129,7 @@ class TopicRepository:
 
     def runs(self) -> list[TopicRun]:
         counts = dict(self.session.execute(
-            select(TopicAssignmentRow.run_id, func.count()).group_by(TopicAssignmentRow.run_id)).tuples().all())
+            select(TopicAssignmentRow.run_id, func.count()).group_by(TopicAssignmentRow.run_id)).all())
         return [_run(r, counts.get(r.id, 0))
                 for r in self.session.scalars(select(TopicRunRow).order_by(TopicRunRow.id))]
 
@@ -188,7 +188,7 @@ class TopicRepository:
         if document_ids is not None:
             query = query.where(SegmentRow.document_id.in_(list(document_ids)))
         query = query.order_by(SegmentRow.document_id, SegmentRow.start, SegmentRow.id)
-        return [Assignment(*r) for r in self.session.execute(query).tuples()]
+        return [Assignment(*r) for r in self.session.execute(query)]
 
     def passages_text(self, items: Sequence[Assignment]) -> list[str]:
         """The text of each assignment's segment, in the order given."""
@@ -196,5 +196,5 @@ class TopicRepository:
         texts: dict[int, str] = {}
         for i in range(0, len(ids), CHUNK):
             texts.update(self.session.execute(select(DocumentRow.id, DocumentRow.text)
-                                              .where(DocumentRow.id.in_(ids[i:i + CHUNK]))).tuples().all())
+                                              .where(DocumentRow.id.in_(ids[i:i + CHUNK]))).all())
         return [texts[a.document_id][a.start:a.end] for a in items]
