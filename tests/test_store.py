@@ -143,3 +143,7 @@ def test_stored_offsets_index_the_stored_text(tmp_path_factory: pytest.TempPathF
                 assert turn.start <= sentence.start and sentence.end <= turn.end
     finally:
         store.close()
+
+
+def test_head_revision_constant_matches_the_scripts() -> None:
+    assert migrate.head_revision() == migrate.scripted_head()

@@ -387,3 +387,21 @@ def test_cli_embed_suggest_accept_reject_similar(cli_project: Path, capsys: pyte
     assert main(["suggest", DOC, "--segment", "999999"]) == CodingError.exit_code
     assert main(["embed", "--embedder", "st:/no/such/model"]) == AnalysisError.exit_code
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_single_passage_scoring_matches_the_batch_path() -> None:
+    """One passage is scored by a vectorised path, many by a loop over codes: same result."""
+    rng = np.random.default_rng(0)
+    queries = normalise(rng.normal(size=(40, 16)))
+    exemplars = normalise(rng.normal(size=(300, 16)))
+    labels = rng.integers(0, 12, 300)
+    labels[labels == 5] = 6  # a code without exemplars
+    examples = scoring.Examples(exemplars, labels)
+    space = scoring.CodeSpace(np.arange(12), exemplars, labels)
+    for function, argument in ((scoring.nearest_exemplars, examples), (scoring.zero_shot, space)):
+        many = function(queries, argument, 12) if function is scoring.nearest_exemplars \
+            else function(queries, argument)
+        few = function(queries[:10], argument, 12) if function is scoring.nearest_exemplars \
+            else function(queries[:10], argument)
+        assert np.allclose(many[0][:10], few[0]) and (many[1][:10] == few[1]).all()
+        assert (few[1][:, 5] == -1).all()

@@ -298,7 +298,7 @@ def test_umap_and_hdbscan_find_the_themes_reproducibly() -> None:
     texts = [" ".join(np.random.default_rng(i).choice(THEMES[t], size=8)) for i, t in
              enumerate(list(THEMES) * 30)]
     vectors = BagEmbedder().embed(texts)
-    settings = fitting.TopicSettings(min_topic_size=10, seed=3)
+    settings = fitting.TopicSettings(min_topic_size=10, seed=3, selection="eom")
     first = fitting.fit(texts, vectors, settings)
     second = fitting.fit(texts, vectors, settings)
     assert first.assignments == second.assignments and first.topics == second.topics

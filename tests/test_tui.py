@@ -177,7 +177,7 @@ def test_opens_on_the_first_document_with_the_cursor_on_its_first_sentence(proje
         assert reader.sentence == 0
         assert reader.cursor_span().start == reader.document.sentences[0].start
         assert app.focused is reader
-        assert "coder: tester" in str(screen.query_one("#document-title").render())
+        assert "tester · " in str(screen.query_one("#document-title").render())
 
     run_app(project, scenario)
 
@@ -634,7 +634,7 @@ def test_help_lists_keys_and_the_codebook_shortcuts(project: Path) -> None:
         screen = app.screen
         assert isinstance(screen, HelpScreen)
         keys = dict(screen.bindings)
-        assert keys["ctrl+r"] == "Retrieve" and keys["down"] == "Next sentence"
+        assert keys["^r"] == "Retrieve" and keys["↓"] == "Next sentence" and keys["del / ⌫"] == "Remove"
         assert [c.key for c in screen.shortcuts] == ["lc.tight", "lc.loose", "lc.decoupling",
                                                       "lc.strengthened", "lc.bypassed"]
         await pilot.press("escape")

@@ -94,7 +94,9 @@ class Suggester:
         self.cancel = cancel
         self.settings = settings
         self._signature: tuple | None = None  # type: ignore[type-arg]
-        self._texts: dict[int, tuple[str, str]] = {}
+        self._mark: tuple[int, int, int] | None = None
+        self._documents: dict[str | int, tuple[int, str, str]] = {}
+        self._codings: dict[int, list[Coding]] = {}
         self.refresh()
 
     # ----------------------------------------------------------------- state
@@ -117,8 +119,14 @@ class Suggester:
     def refresh(self) -> bool:
         """Reload codes, exemplars and feedback if any changed; say whether they did."""
         with self.store.unit_of_work() as uow:
+            mark = uow.embeddings.change_mark()
+            if mark == self._mark:
+                return False
+            self._codings.clear()
+            self._documents.clear()
             codes, flt, signature = self._current(uow)
             if signature == self._signature:
+                self._mark = mark
                 return False
             if not codes:
                 raise AnalysisError("The project has no active codes to suggest.",
@@ -151,14 +159,21 @@ class Suggester:
             [index[f.code_id] for f, _ in kept], dtype=np.int64))
         self.rejected_spans = {(f.document_id, f.start, f.end, f.code_id) for f, _ in kept}
         self._signature = signature
+        self._mark = mark
         return True
 
     def _document(self, uow, reference: str | int) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-        summary = find_document(uow, reference)
-        if summary.id not in self._texts:
-            self._texts[summary.id] = (summary.name, uow.documents.text(summary.id))
-        name, text = self._texts[summary.id]
-        return summary.id, name, text
+        """(id, name, text) of a document, remembered: texts never change once imported."""
+        if reference not in self._documents:
+            summary = find_document(uow, reference)
+            self._documents[reference] = (summary.id, summary.name, uow.documents.text(summary.id))
+        return self._documents[reference]
+
+    def _document_codings(self, uow, doc_id: int) -> list[Coding]:  # type: ignore[no-untyped-def]
+        """Codings of a document, remembered until the next change (see :meth:`refresh`)."""
+        if doc_id not in self._codings:
+            self._codings[doc_id] = uow.codings.for_document(doc_id)
+        return self._codings[doc_id]
 
     # ----------------------------------------------------------------- suggesting
 
@@ -213,7 +228,7 @@ class Suggester:
                                   "Offsets are [start, end) in characters of the stored text.")
             if not text[start:end].strip():
                 raise CodingError(f"Span [{start}, {end}) of {name} holds only white space.")
-            codings = uow.codings.for_document(doc_id)
+            codings = self._document_codings(uow, doc_id)
         return self._rank(doc_id, name, text, [(None, start, end)], codings, top)[0]
 
     def for_document(self, document: str | int, *, segment_id: int | None = None,
@@ -224,7 +239,7 @@ class Suggester:
         with self.store.unit_of_work() as uow:
             doc_id, name, text = self._document(uow, document)
             segments = self._segments(uow, doc_id, kind, segment_id)
-            codings = uow.codings.for_document(doc_id)
+            codings = self._document_codings(uow, doc_id)
         spans = [(s.id, s.start, s.end) for s in segments if text[s.start:s.end].strip()]
         if uncoded_only:
             spans = [sp for sp in spans if not any(c.start < sp[2] and sp[1] < c.end for c in codings)]

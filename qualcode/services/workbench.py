@@ -108,14 +108,16 @@ def _shown_codings(uow, document_id: int, coders: list[str] | None) -> list[Show
     return shown
 
 
-def codebooks_with_counts(store: Store, coder: str | None = None) -> list[CodebookView]:
-    """Every codebook's active codes depth-first, with coding counts (one coder's if named)."""
+def codebook_view(store: Store, slug: str, coder: str | None = None) -> CodebookView:
+    """One codebook's active codes with coding counts (one coder's if named)."""
     from qualcode.services.codebook import code_tree
 
+    book, nodes = code_tree(store, slug, coder)
+    return CodebookView(book, [(n.code, n.depth, n.count) for n in nodes])
+
+
+def codebooks_with_counts(store: Store, coder: str | None = None) -> list[CodebookView]:
+    """Every codebook's active codes depth-first, with coding counts (one coder's if named)."""
     with store.unit_of_work() as uow:
         slugs = [b.slug for b in uow.codebooks.list()]
-    views = []
-    for slug in slugs:
-        book, nodes = code_tree(store, slug, coder)
-        views.append(CodebookView(book, [(n.code, n.depth, n.count) for n in nodes]))
-    return views
+    return [codebook_view(store, slug, coder) for slug in slugs]

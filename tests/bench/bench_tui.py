@@ -189,7 +189,7 @@ def measure_startup(project: Path, title: str = "01_processtodjare", tries: int 
             while time.perf_counter() - started < 30:
                 screen = subprocess.run([*base, "capture-pane", "-p", "-t", "bench"],
                                         capture_output=True, text=True).stdout
-                if title in screen and "coder: bench" in screen:
+                if title in screen and "bench · " in screen:
                     times.append(time.perf_counter() - started)
                     break
                 time.sleep(0.05)

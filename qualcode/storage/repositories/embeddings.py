@@ -14,7 +14,13 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from qualcode.storage.schema import EmbeddingModelRow, EmbeddingRow, SuggestionFeedbackRow
+from qualcode.storage.schema import (
+    CodingRow,
+    EmbeddingModelRow,
+    EmbeddingRow,
+    EventRow,
+    SuggestionFeedbackRow,
+)
 
 CHUNK = 500  # stays below SQLite's limit on bound parameters
 
@@ -121,6 +127,15 @@ class EmbeddingRepository:
         if document_ids is not None:
             query = query.where(SuggestionFeedbackRow.document_id.in_(list(document_ids)))
         return [_feedback(r) for r in self.session.scalars(query.order_by(SuggestionFeedbackRow.id))]
+
+    def change_mark(self) -> tuple[int, int, int]:
+        """(last event id, codings, feedback): changes whenever codes, codings or verdicts do,
+        so a prepared suggester can tell cheaply whether to reload."""
+        row = self.session.execute(select(
+            select(func.max(EventRow.id)).scalar_subquery(),
+            select(func.count()).select_from(CodingRow).scalar_subquery(),
+            select(func.count()).select_from(SuggestionFeedbackRow).scalar_subquery())).one()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def feedback_count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(SuggestionFeedbackRow)) or 0)

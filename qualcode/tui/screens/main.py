@@ -6,6 +6,7 @@ it is made; the reader then reloads only the codings of the open document.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -111,7 +112,7 @@ class MainScreen(Screen[None]):
             self.reader.move_to(offset, end)
         d = document.summary
         facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
-        self.query_one("#document-title", Label).update(f"{d.name}  ({facts})  coder: {self.coder}")
+        self.query_one("#document-title", Label).update(Text(f"{self.coder} · {d.name}  ({facts})"))
         self.sub_title = d.name
 
     def refresh_codings(self) -> None:
@@ -119,7 +120,15 @@ class MainScreen(Screen[None]):
             return
         codings = workbench.document_codings(self.store, self.document_id, self._coders())
         self.reader.refresh_codings(_with_codings(self.reader.document, codings))
-        self.load_codebooks()
+        self.refresh_active_codebook()
+
+    def refresh_active_codebook(self) -> None:
+        """New counts for the codebook on show only: the others refresh when switched to."""
+        if not self.books:
+            return
+        slug = self.books[self.active_book].codebook.slug
+        self.books[self.active_book] = workbench.codebook_view(self.store, slug, self.coder)
+        self.query_one(CodeTree).show(self.books[self.active_book])
 
     def action_reload(self) -> None:
         self.load_documents()
@@ -299,7 +308,7 @@ class MainScreen(Screen[None]):
     def action_next_codebook(self) -> None:
         if self.books:
             self.active_book = (self.active_book + 1) % len(self.books)
-            self.query_one(CodeTree).show(self.books[self.active_book])
+            self.refresh_active_codebook()
             self.notify(f"Active codebook: {self.books[self.active_book].codebook.name}", timeout=2)
 
     def action_toggle_coders(self) -> None:
@@ -311,8 +320,14 @@ class MainScreen(Screen[None]):
     def action_focus_documents(self) -> None:
         self.query_one(DocumentList).focus()
 
+    def _keys_shown(self, binding: Binding) -> str:
+        """'delete,backspace' as the footer writes keys: 'del / ⌫'."""
+        keys = [k.strip() for k in binding.key.split(",")]
+        return " / ".join(self.app.get_key_display(Binding(k, binding.description)) for k in keys)
+
     def help_screen(self) -> HelpScreen:
-        keys = [(b.key, b.description) for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
+        keys = [(self._keys_shown(b), b.description)
+                for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
                 if isinstance(b, Binding)]
         shortcuts = [c for c, _, _ in self.books[self.active_book].codes if c.shortcut] if self.books else []
         return HelpScreen(keys, shortcuts)
