@@ -31,6 +31,7 @@ from qualcode.core.model import ParsedDocument, ParsedTurn, SegmentKind  # noqa:
 from qualcode.storage.repositories.documents import NewSegment  # noqa: E402
 
 DOCUMENTS = 20
+MIN_SIZE = 40  # about what a reader would ask of 10,000 sentences
 TARGETS = {"umap_hdbscan_s": 60.0, "pca_kmeans_s": 15.0, "peak_rss_mb": 2048.0}
 
 
@@ -88,7 +89,7 @@ def fit_once(path: Path, method: str) -> dict:
     from qualcode.storage.store import Store
 
     reducer, clusterer = method.split("+")
-    settings = TopicSettings(reducer=reducer, clusterer=clusterer, min_topic_size=15,
+    settings = TopicSettings(reducer=reducer, clusterer=clusterer, min_topic_size=MIN_SIZE,
                              n_topics=None if clusterer == "hdbscan" else 30, seed=42)
     store = Store.open(path)
     try:

@@ -1,0 +1,326 @@
+"""Inter-coder agreement in the workbench: the statistics table, then the disagreements
+to settle one by one into the consensus coder.
+
+Open it from the main screen with ``AgreementScreen(store, coder)``, where ``coder`` is
+the person working (recorded as the one who settled each disagreement); optional
+``coders="anna,bo"``, ``unit="segment"`` and ``by="code"`` fill the inputs and compute at
+once. It returns a :class:`~qualcode.tui.screens.search.Jump` when the user asks to see a
+disagreement in context (key e), else None. Settling writes consensus codings, so the
+caller should reload the open document's codings when the screen closes.
+
+The statistics run in a worker thread (they bootstrap intervals); every figure, decision
+and event-log entry comes from :mod:`qualcode.services.agreement`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import ContentSwitcher, DataTable, Input, Label, OptionList, ProgressBar, Select
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from qualcode.core.agreement import POOLED, AgreementReport, Disagreement
+from qualcode.errors import QualcodeError
+from qualcode.exporters.agreement_report import table, undefined_reasons
+from qualcode.services import agreement
+from qualcode.storage.store import Store
+from qualcode.tui.screens.search import Jump
+
+UNITS = (("segment: sentences, each code present or not", "segment"),
+         ("character: every character (as NVivo)", "character"),
+         ("overlap: matching segments (as MAXQDA)", "overlap"),
+         ("unitized: Krippendorff's alpha-U", "unitized"))
+BY = (("one row per code", "code"), ("one row per document", "document"))
+
+# key of the decision -> (service decision, which coder it accepts: 0 first, 1 second)
+DECISIONS: dict[str, tuple[str, int | None]] = {
+    "first": ("accept", 0), "second": ("accept", 1), "both": ("both", None), "neither": ("neither", None)}
+
+
+def split_coders(text: str) -> list[str] | None:
+    """'anna, bo' -> ['anna', 'bo']; empty means 'every coder with codings'."""
+    names = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    return names or None
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, QualcodeError):
+        return error.message + (f"\n{error.hint}" if error.hint else "")
+    return f"{type(error).__name__}: {error}"
+
+
+class DisagreementList(OptionList):
+    """The disagreements; its keys settle the highlighted one."""
+
+    BINDINGS = [
+        Binding("a", "decide('first')", "Accept first coder"),
+        Binding("b", "decide('second')", "Accept second coder"),
+        Binding("o", "decide('both')", "Keep both"),
+        Binding("n", "decide('neither')", "Keep neither"),
+        Binding("e", "decide('show')", "Show in context"),
+    ]
+
+    class Decided(Message):
+        """The user chose what to do with the highlighted disagreement."""
+
+        def __init__(self, index: int, decision: str) -> None:
+            super().__init__()
+            self.index = index
+            self.decision = decision
+
+    def action_decide(self, decision: str) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Decided(self.highlighted, decision))
+
+
+class AgreementScreen(ModalScreen[Jump | None]):
+    DEFAULT_CSS = """
+    AgreementScreen .fields Select { width: 1fr; }
+    AgreementScreen #agreement-coders { width: 30; }
+    AgreementScreen #agreement-views, AgreementScreen #agreement-report, AgreementScreen #agreement-review {
+        height: 1fr;
+    }
+    AgreementScreen #agreement-table, AgreementScreen #disagreements { height: 1fr; min-height: 5; }
+    AgreementScreen #agreement-notes, AgreementScreen #disagreement-detail { max-height: 8; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Close"),
+        Binding("d", "review", "Disagreements"),
+        Binding("r", "report", "Statistics", show=False),
+    ]
+
+    def __init__(self, store: Store, coder: str, *, coders: str = "", unit: str = "segment",
+                 by: str = "code") -> None:
+        super().__init__()
+        self.store = store
+        self.coder = coder
+        self.initial = (coders, unit, by)
+        self.report: AgreementReport | None = None
+        self.disagreements: list[Disagreement] = []
+        self._cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        coders, unit, by = self.initial
+        with Vertical(classes="dialog wide"):
+            yield Label("Inter-coder agreement", classes="dialog-title")
+            with Horizontal(classes="fields"):
+                yield Input(coders, placeholder="coders, e.g. anna,bo (empty: all)", id="agreement-coders")
+                yield Select(UNITS, value=unit, allow_blank=False, id="agreement-unit")
+                yield Select(BY, value=by, allow_blank=False, id="agreement-by")
+            yield Label("Enter computes · d lists the disagreements · Esc closes", id="agreement-status",
+                        classes="dialog-hint")
+            yield ProgressBar(total=3, show_eta=False, id="agreement-progress")
+            with ContentSwitcher(initial="agreement-report", id="agreement-views"):
+                with Vertical(id="agreement-report"):
+                    yield DataTable(id="agreement-table", zebra_stripes=True, cursor_type="row")
+                    yield Label("", id="agreement-unit-text")
+                    yield Label("", id="agreement-notes", classes="dialog-hint")
+                with Vertical(id="agreement-review"):
+                    yield Label("", id="review-keys", classes="dialog-hint")
+                    yield DisagreementList(id="disagreements")
+                    yield Label("", id="disagreement-detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#agreement-progress", ProgressBar).display = False
+        if self.initial[0]:
+            self.run_report()
+        else:
+            self.query_one("#agreement-coders", Input).focus()
+
+    def on_unmount(self) -> None:
+        self._cancel.set()  # a computation still running stops at its next check
+
+    # ------------------------------------------------------------------ the report
+
+    @property
+    def coders(self) -> list[str] | None:
+        return split_coders(self.query_one("#agreement-coders", Input).value)
+
+    @on(Input.Submitted, "#agreement-coders")
+    def _submitted(self) -> None:
+        if self.query_one(ContentSwitcher).current == "agreement-review":
+            self.load_disagreements()
+        else:
+            self.run_report()
+
+    def run_report(self) -> None:
+        unit = self.query_one("#agreement-unit", Select).value
+        by = self.query_one("#agreement-by", Select).value
+        self._cancel.set()
+        self._cancel = threading.Event()
+        bar = self.query_one("#agreement-progress", ProgressBar)
+        bar.update(total=3, progress=0)
+        bar.display = True
+        self._status(f"Computing agreement ({unit}, by {by})…")
+        self.compute(self.coders, str(unit), str(by), self._cancel)
+
+    @work(thread=True, exit_on_error=False, group="agreement", exclusive=True)
+    def compute(self, coders: list[str] | None, unit: str, by: str, cancel: threading.Event) -> AgreementReport:
+        """Bootstrapped intervals take a moment on a large project: off the UI thread."""
+
+        def progress(done: int, total: int, what: str) -> None:
+            if not cancel.is_set():
+                self.app.call_from_thread(self._progress, done, total, what)
+
+        return agreement.agreement_report(self.store, coders=coders, unit=unit, by=by,
+                                          progress=progress, cancel=cancel)
+
+    def _progress(self, done: int, total: int, what: str) -> None:
+        if self.is_attached:
+            self.query_one("#agreement-progress", ProgressBar).update(total=total, progress=done)
+            self._status(f"Agreement: {what}…")
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        event.stop()
+        if event.worker.group != "agreement" or event.worker.is_cancelled:
+            return
+        if event.state == WorkerState.ERROR:
+            self.query_one("#agreement-progress", ProgressBar).display = False
+            self._status("No statistics: see the message.")
+            self.notify(_error_text(event.worker.error or RuntimeError("unknown")), title="Agreement",
+                        severity="error", timeout=10)
+        elif event.state == WorkerState.SUCCESS and isinstance(event.worker.result, AgreementReport):
+            self.query_one("#agreement-progress", ProgressBar).display = False
+            self.show_report(event.worker.result)
+
+    def show_report(self, report: AgreementReport) -> None:
+        self.report = report
+        header, rows = table(report)
+        grid = self.query_one("#agreement-table", DataTable)
+        grid.clear(columns=True)
+        for i, column in enumerate(header):
+            grid.add_column(column, key=f"c{i}")
+        for cells in rows:
+            style = "bold" if cells[0] == POOLED else ""
+            grid.add_row(*(Text(cell, style=style, justify="left" if i == 0 else "right")
+                           for i, cell in enumerate(cells)))
+        sample = f", sample {report.sample}" if report.sample else ""
+        self.query_one("#agreement-unit-text", Label).update(
+            Text.assemble(("Unit: ", "bold"), f"{report.unit}{sample} — {report.unit_description}"))
+        notes = [*report.notes, *undefined_reasons(report)]
+        self.query_one("#agreement-notes", Label).update(Text("\n".join(f"· {n}" for n in notes)))
+        self._status(f"{', '.join(report.coders)} on {len(report.documents)} documents, by {report.by}. "
+                     "d lists the disagreements.")
+        grid.focus()
+
+    # ------------------------------------------------------------- disagreements
+
+    def action_review(self) -> None:
+        self.query_one(ContentSwitcher).current = "agreement-review"
+        self.load_disagreements()
+
+    def action_report(self) -> None:
+        self.query_one(ContentSwitcher).current = "agreement-report"
+        self.query_one("#agreement-table", DataTable).focus()
+
+    def action_back(self) -> None:
+        if self.query_one(ContentSwitcher).current == "agreement-review":
+            self.action_report()
+        else:
+            self.dismiss(None)
+
+    def load_disagreements(self, keep: int | None = None) -> None:
+        try:
+            found = agreement.disagreements(self.store, coders=self.coders)
+        except QualcodeError as error:
+            self.notify(_error_text(error), title="Disagreements", severity="error", timeout=10)
+            return
+        self.disagreements = found
+        options = self.query_one(DisagreementList)
+        options.clear_options()
+        for i, d in enumerate(found):
+            options.add_option(Option(self._label(d), id=str(i)))
+        settled = sum(1 for d in found if d.settled)
+        self._status(f"{len(found)} disagreements, {settled} settled. Settled decisions go to the "
+                     f"'{agreement.CONSENSUS}' coder.")
+        first, second = self._pair(found[0]) if found else ("first coder", "second coder")
+        self.query_one("#review-keys", Label).update(
+            f"a accept {first} · b accept {second} · o both · n neither · e show in context · "
+            "r statistics · Esc back")
+        if found:
+            options.highlighted = self._next_open(keep) if keep is not None else 0
+            options.focus()
+        else:
+            self.query_one("#disagreement-detail", Label).update("No disagreements: the coders agree everywhere.")
+
+    def _next_open(self, start: int) -> int:
+        """After settling one, go on to the next still open (or stay at the end)."""
+        count = len(self.disagreements)
+        for i in list(range(start, count)) + list(range(0, start)):
+            if not self.disagreements[i].settled:
+                return i
+        return min(start, count - 1)
+
+    @staticmethod
+    def _pair(d: Disagreement) -> tuple[str, str]:
+        return (d.coders[0], d.coders[1]) if len(d.coders) > 1 else (d.coders[0], d.coders[0])
+
+    @staticmethod
+    def _label(d: Disagreement) -> Text:
+        label = Text(d.document, style="bold")
+        label.append(f"  {d.code_key}  {d.start}-{d.end}", style="dim")
+        if d.settled:
+            label.append(f"  settled: {d.settled}", style="italic")
+        label.append("\n")
+        label.append(d.text if len(d.text) <= 240 else d.text[:237] + "…")
+        label.append("\n")
+        coded = {s.coder for s in d.spans}
+        who = [f"{s.coder} {s.start}-{s.end}" for s in d.spans]
+        who += [f"{c}: none" for c in d.coders if c not in coded]
+        label.append(" · ".join(who), style="dim")
+        return label
+
+    @on(OptionList.OptionHighlighted, "#disagreements")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        d = self.disagreements[int(event.option.id or 0)]
+        detail = Text()
+        for coder in d.coders:
+            spans = [s for s in d.spans if s.coder == coder]
+            detail.append(f"{coder}: ", style="bold")
+            if not spans:
+                detail.append("did not apply the code here\n", style="italic")
+            for s in spans:
+                detail.append(d.text[max(s.start - d.start, 0):s.end - d.start] + "\n")
+        self.query_one("#disagreement-detail", Label).update(detail)
+
+    @on(OptionList.OptionSelected, "#disagreements")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.show_in_context(int(event.option.id or 0))
+
+    @on(DisagreementList.Decided)
+    def _decided(self, event: DisagreementList.Decided) -> None:
+        if event.decision == "show":
+            self.show_in_context(event.index)
+        else:
+            self.settle(event.index, event.decision)
+
+    def show_in_context(self, index: int) -> None:
+        d = self.disagreements[index]
+        hits = tuple((x.document_id, x.start, x.end) for x in self.disagreements)
+        self.dismiss(Jump(d.document_id, d.start, d.end, hits))
+
+    def settle(self, index: int, choice: str) -> None:
+        d = self.disagreements[index]
+        decision, which = DECISIONS[choice]
+        accepted = self._pair(d)[which] if which is not None else None
+        try:
+            added = agreement.adjudicate(self.store, d.key, decision, self.coder, coder=accepted)
+        except QualcodeError as error:
+            self.notify(_error_text(error), title="Not settled", severity="error", timeout=10)
+            return
+        spans = ", ".join(f"{c.start}-{c.end}" for c in added) or "no coding"
+        what = f"accepted {accepted}" if accepted else decision
+        self.notify(f"{d.code_key} in {d.document}: {what}; {agreement.CONSENSUS} now has {spans}.", timeout=3)
+        self.load_disagreements(keep=index)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#agreement-status", Label).update(text)
