@@ -23,7 +23,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import ContentSwitcher, DataTable, Input, Label, OptionList, ProgressBar, Select
+from textual.widgets import (
+    ContentSwitcher,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    ProgressBar,
+    Select,
+)
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -34,11 +42,9 @@ from qualcode.services import agreement
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
-UNITS = (("segment: sentences, each code present or not", "segment"),
-         ("character: every character (as NVivo)", "character"),
-         ("overlap: matching segments (as MAXQDA)", "overlap"),
-         ("unitized: Krippendorff's alpha-U", "unitized"))
-BY = (("one row per code", "code"), ("one row per document", "document"))
+UNITS = (("unit: segment (sentence)", "segment"), ("unit: character (NVivo)", "character"),
+         ("unit: overlap (MAXQDA)", "overlap"), ("unit: unitized (alpha-U)", "unitized"))
+BY = (("a row per code", "code"), ("a row per document", "document"))
 
 # key of the decision -> (service decision, which coder it accepts: 0 first, 1 second)
 DECISIONS: dict[str, tuple[str, int | None]] = {
@@ -84,12 +90,12 @@ class DisagreementList(OptionList):
 class AgreementScreen(ModalScreen[Jump | None]):
     DEFAULT_CSS = """
     AgreementScreen .fields Select { width: 1fr; }
-    AgreementScreen #agreement-coders { width: 30; }
     AgreementScreen #agreement-views, AgreementScreen #agreement-report, AgreementScreen #agreement-review {
         height: 1fr;
     }
     AgreementScreen #agreement-table, AgreementScreen #disagreements { height: 1fr; min-height: 5; }
     AgreementScreen #agreement-notes, AgreementScreen #disagreement-detail { max-height: 8; }
+    AgreementScreen Label { width: 100%; }
     """
     BINDINGS = [
         Binding("escape", "back", "Close"),
@@ -320,7 +326,26 @@ class AgreementScreen(ModalScreen[Jump | None]):
         spans = ", ".join(f"{c.start}-{c.end}" for c in added) or "no coding"
         what = f"accepted {accepted}" if accepted else decision
         self.notify(f"{d.code_key} in {d.document}: {what}; {agreement.CONSENSUS} now has {spans}.", timeout=3)
-        self.load_disagreements(keep=index)
+        self.refresh_settled(index)
+
+    def refresh_settled(self, index: int) -> None:
+        """Redraw only the entries whose decision changed; rebuild if the list itself did."""
+        try:
+            found = agreement.disagreements(self.store, coders=self.coders)
+        except QualcodeError as error:
+            self.notify(_error_text(error), title="Disagreements", severity="error", timeout=10)
+            return
+        if [d.key for d in found] != [d.key for d in self.disagreements]:
+            self.load_disagreements(keep=index)
+            return
+        options = self.query_one(DisagreementList)
+        for i, (old, new) in enumerate(zip(self.disagreements, found, strict=True)):
+            if old.settled != new.settled:
+                options.replace_option_prompt_at_index(i, self._label(new))
+        self.disagreements = found
+        options.highlighted = self._next_open(index)
+        settled = sum(1 for d in found if d.settled)
+        self._status(f"{len(found)} disagreements, {settled} settled.")
 
     def _status(self, text: str) -> None:
         self.query_one("#agreement-status", Label).update(text)

@@ -86,6 +86,7 @@ class ExportDialog(ModalScreen[None]):
     ExportDialog #export-what { width: 1fr; }
     ExportDialog .fields Checkbox { width: auto; }
     ExportDialog #export-buttons { height: 3; margin-top: 1; }
+    ExportDialog Label { width: 100%; }
     """
     BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+s", "write", "Write", show=False)]
 

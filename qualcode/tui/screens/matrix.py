@@ -62,11 +62,11 @@ class MatrixTable(DataTable):
 
 class MatrixScreen(ModalScreen[Jump | None]):
     DEFAULT_CSS = """
-    MatrixScreen #matrix-codebook, MatrixScreen #matrix-by { width: 1fr; }
-    MatrixScreen #matrix-measure { width: 26; }
+    MatrixScreen .fields Select { width: 1fr; }
     MatrixScreen #matrix-table { height: 1fr; min-height: 5; }
     MatrixScreen #matrix-passages { height: 1fr; min-height: 5; }
     MatrixScreen #matrix-cell { text-style: bold; }
+    MatrixScreen Label { width: 100%; }
     """
     BINDINGS = [Binding("escape", "back", "Close")]
 
