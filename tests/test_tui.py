@@ -95,8 +95,8 @@ async def _settle(app: QualcodeApp, pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
-    for _ in range(200):
+async def _until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 4.0) -> None:
+    for _ in range(int(timeout / 0.02)):
         if condition():
             return
         await pilot.pause(0.02)
@@ -104,11 +104,11 @@ async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None
 
 
 def run_app(path: Path | str, scenario: Scenario, *, coder: str | None = CODER,
-            size: tuple[int, int] = SIZE, main: bool = True) -> None:
+            size: tuple[int, int] = SIZE, main: bool = True, suggest: bool = False) -> None:
     """Open the workbench on ``path`` and run ``scenario`` once the main screen is up."""
 
     async def drive() -> None:
-        app = QualcodeApp(str(path), coder=coder)
+        app = QualcodeApp(str(path), coder=coder, suggestions=suggest)
         async with app.run_test(size=size) as pilot:
             await _settle(app, pilot)
             if main:
@@ -677,3 +677,44 @@ def test_an_eighty_column_terminal_gets_the_narrow_layout(project: Path) -> None
 
     run_app(project, scenario, size=(80, 24))
     assert [(c.start, c.end) for c in stored(project, coder=CODER)] == [_sentence_spans(project)[1]]
+
+
+def test_suggestions_accept_reject_and_next(project: Path) -> None:
+    """The panel ranks codes for the passage; + codes it as suggested, - records a rejection."""
+    from qualcode.services import suggestions
+    from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
+
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        screen = main_screen(app)
+        await _until(pilot, lambda: screen.suggested is not None, "the first suggestions", timeout=60)
+        panel = screen.query_one(SuggestionPanel).plain
+        assert "Suggested" in panel and screen.suggested.suggestions[0].code_label in panel
+        top = screen.suggested.suggestions[0]
+        span = screen.reader.target_span()
+        await pilot.press("plus")
+        await pilot.pause()
+        other = Store.open(project)
+        try:
+            made = [c for c in coding.list_codings(other) if c.origin.value == "suggestion-accepted"]
+            verdicts_before = len(suggestions.feedback(other))
+        finally:
+            other.close()
+        assert [(c.start, c.end, c.code_id) for c in made] == [(span.start, span.end, top.code_id)]
+        await _until(pilot, lambda: screen.suggested is not None, "suggestions again", timeout=30)
+        rejected = screen.suggested.suggestions[0]
+        await pilot.press("minus")
+        await pilot.pause()
+        other = Store.open(project)
+        try:
+            verdicts = suggestions.feedback(other)
+        finally:
+            other.close()
+        assert len(verdicts) == verdicts_before + 1
+        assert (verdicts[-1].verdict, verdicts[-1].code_id) == ("rejected", rejected.code_id)
+        before = screen.reader.cursor_offset
+        await pilot.press("ctrl+n")
+        await _until(pilot, lambda: screen.reader.cursor_offset != before, "a jump to the next passage",
+                     timeout=60)
+        assert screen.reader.cursor_offset > before
+
+    run_app(project, scenario, suggest=True)

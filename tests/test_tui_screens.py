@@ -72,7 +72,7 @@ def run_app(path: Path | str, scenario: Scenario, *, size: tuple[int, int] = SIZ
     """Open the workbench on ``path`` and run ``scenario`` once the main screen is up."""
 
     async def drive() -> None:
-        app = QualcodeApp(str(path), coder=CODER)
+        app = QualcodeApp(str(path), coder=CODER, suggestions=False)
         async with app.run_test(size=size) as pilot:
             await _settle(app, pilot)
             await _until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
@@ -398,7 +398,7 @@ def test_matrix_screen_snapshot(snap_compare, matrix_project: Path, tmp_path: Pa
     monkeypatch.setenv("USER", "snapshot")
     copy = tmp_path / "matrix.qualcode"
     shutil.copyfile(matrix_project, copy)
-    app = QualcodeApp(str(copy), coder="snapshot")
+    app = QualcodeApp(str(copy), coder="snapshot", suggestions=False)
 
     async def before(pilot: Pilot) -> None:
         await _settle(app, pilot)

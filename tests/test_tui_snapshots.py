@@ -102,7 +102,7 @@ def app(project_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("USER", "snapshot")
     copy = tmp_path / "snapshot.qualcode"
     shutil.copyfile(project_file, copy)
-    return QualcodeApp(str(copy), coder="snapshot")
+    return QualcodeApp(str(copy), coder="snapshot", suggestions=False)
 
 
 async def _opened(pilot: Pilot) -> None:

@@ -33,13 +33,13 @@ class Span:
     turn: int | None = None
 
 
-def _coder_id(uow, coder: str) -> int:  # type: ignore[no-untyped-def]
+def coder_id_for(uow, coder: str) -> int:  # type: ignore[no-untyped-def]
     if not coder or not coder.strip():
         raise CodingError("No coder named.", "Pass --coder NAME (or set QUALCODE_CODER).")
     return uow.coders.get_or_create(coder.strip()).id
 
 
-def _resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     if span.segment_id is not None:
         segment = uow.documents.segment(span.segment_id)
         if segment is None or segment.document_id != document_id:
@@ -64,15 +64,21 @@ def _resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[
 def apply_code(store: Store, document: str | int, code: str, coder: str, span: Span, *,
                origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> Coding:
     with store.unit_of_work() as uow:
-        doc = find_document(uow, document)
-        target = resolve_code(uow, code, codebook)
-        if not target.active:
-            raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
-        start, end = _resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
-        coder_id = _coder_id(uow, coder)
-        coding = uow.codings.add(doc.id, target.id, coder_id, start, end, origin)
-        uow.events.append("coding.added", _coding_payload(coding), coder_id)
-        return coding
+        return apply_in(uow, document, code, coder, span, origin=origin, codebook=codebook)
+
+
+def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # type: ignore[no-untyped-def]
+             origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> Coding:
+    """Apply a code inside a unit of work the caller owns (for actions that do more)."""
+    doc = find_document(uow, document)
+    target = resolve_code(uow, code, codebook)
+    if not target.active:
+        raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
+    start, end = resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
+    coder_id = coder_id_for(uow, coder)
+    coding = uow.codings.add(doc.id, target.id, coder_id, start, end, origin)
+    uow.events.append("coding.added", _coding_payload(coding), coder_id)
+    return coding
 
 
 def _coding_payload(coding: Coding) -> dict:
@@ -86,7 +92,7 @@ def remove_coding(store: Store, coding_id: int, coder: str) -> Coding:
         coding = uow.codings.get(coding_id)
         if coding is None:
             raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         uow.codings.delete(coding_id)
         uow.events.append("coding.removed", _coding_payload(coding), coder_id)
         return coding
@@ -154,7 +160,7 @@ def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: s
         raise CodingError("A memo cannot be empty.")
     with store.unit_of_work() as uow:
         _check_target(uow, kind, target_id)
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         memo = uow.memos.add(kind, target_id, coder_id, text)
         uow.events.append("memo.added", {"memo_id": memo.id, "target_kind": kind,
                                          "target_id": target_id, "text": text}, coder_id)
@@ -168,7 +174,7 @@ def edit_memo(store: Store, memo_id: int, text: str, coder: str) -> Memo:
         memo = uow.memos.get(memo_id)
         if memo is None:
             raise NotFoundError(f"No memo {memo_id}.")
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         uow.memos.update(memo_id, text)
         uow.events.append("memo.edited", {"memo_id": memo_id, "old": memo.text, "new": text}, coder_id)
         return uow.memos.get(memo_id)
@@ -179,7 +185,7 @@ def delete_memo(store: Store, memo_id: int, coder: str) -> Memo:
         memo = uow.memos.get(memo_id)
         if memo is None:
             raise NotFoundError(f"No memo {memo_id}.")
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         uow.memos.delete(memo_id)
         uow.events.append("memo.deleted", {"memo_id": memo_id, "target_kind": memo.target_kind,
                                            "target_id": memo.target_id, "text": memo.text,
@@ -204,7 +210,7 @@ def rename_code(store: Store, code: str, coder: str, *, label_en: str | None = N
                 label_sv: str | None = None) -> Code:
     with store.unit_of_work() as uow:
         target = resolve_code(uow, code)
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         fields = {k: v for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
         if not fields:
             raise CodingError("Nothing to rename.", "Pass --label and/or --label-sv.")
@@ -220,7 +226,7 @@ def merge_codes(store: Store, source: str, target: str, coder: str) -> int:
         src, dst = resolve_code(uow, source), resolve_code(uow, target)
         if src.id == dst.id:
             raise CodingError("A code cannot be merged into itself.")
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         moved = [c.id for c in uow.codings.list(CodingFilter(code_ids=[src.id]))]
         children = [c.id for c in uow.codebooks.codes(src.codebook_id) if c.parent_id == src.id]
         uow.codings.set_code(moved, dst.id)
@@ -241,7 +247,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
         src = resolve_code(uow, source)
         if uow.codebooks.find_codes(new_key, src.codebook_id):
             raise CodingError(f"Code '{new_key}' already exists in this codebook.")
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         owned = {c.id for c in uow.codings.list(CodingFilter(code_ids=[src.id]))}
         stray = [i for i in coding_ids if i not in owned]
         if stray:
@@ -263,7 +269,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
 def undo(store: Store, coder: str) -> str:
     """Revert the coder's last change that is not yet undone; say what was undone."""
     with store.unit_of_work() as uow:
-        coder_id = _coder_id(uow, coder)
+        coder_id = coder_id_for(uow, coder)
         event = uow.events.last_undoable(coder_id, UNDOABLE)
         if event is None:
             raise CodingError(f"Nothing to undo for coder '{coder}'.")

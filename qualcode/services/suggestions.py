@@ -276,10 +276,10 @@ class Suggester:
 
 def accept(store: Store, document: str | int, code: str, coder: str, span: Span, *,
            score: float | None = None, codebook: str | None = None) -> Coding:
-    """Code the span as suggested (undoable like any coding) and record the verdict."""
-    made = coding_service.apply_code(store, document, code, coder, span,
-                                     origin=CodingOrigin.SUGGESTION_ACCEPTED, codebook=codebook)
+    """Code the span as suggested (undoable like any coding) and record the verdict, at once."""
     with store.unit_of_work() as uow:
+        made = coding_service.apply_in(uow, document, code, coder, span,
+                                       origin=CodingOrigin.SUGGESTION_ACCEPTED, codebook=codebook)
         uow.embeddings.add_feedback(made.document_id, made.start, made.end, made.code_id,
                                     made.coder_id, "accepted", score)
     return made
@@ -291,8 +291,8 @@ def reject(store: Store, document: str | int, code: str, coder: str, span: Span,
     with store.unit_of_work() as uow:
         doc = find_document(uow, document)
         target = resolve_code(uow, code, codebook)
-        start, end = coding_service._resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
-        coder_id = coding_service._coder_id(uow, coder)
+        start, end = coding_service.resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
+        coder_id = coding_service.coder_id_for(uow, coder)
         verdict = uow.embeddings.add_feedback(doc.id, start, end, target.id, coder_id, "rejected", score)
         uow.events.append("suggestion.rejected", {"feedback_id": verdict.id, "document_id": doc.id,
                                                   "code_id": target.id, "start": start, "end": end},

@@ -24,10 +24,11 @@ class QualcodeApp(App[None]):
         Binding("question_mark,f1", "help", "Help"),
     ]
 
-    def __init__(self, target: str, *, coder: str | None = None) -> None:
+    def __init__(self, target: str, *, coder: str | None = None, suggestions: bool = True) -> None:
         super().__init__()
         self.target = target
         self.coder = coder
+        self.suggestions = suggestions
         self.store: Store | None = None
 
     def compose(self) -> ComposeResult:
@@ -49,6 +50,10 @@ class QualcodeApp(App[None]):
             error = event.worker.error
             message = error.message if isinstance(error, QualcodeError) else str(error)
             hint = getattr(error, "hint", None)
+            if event.worker.group != "open":
+                self.notify(message + (f"\n{hint}" if hint else ""), title="Something failed",
+                            severity="error", timeout=15)
+                return
             self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
                         severity="error", timeout=30)
             self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
@@ -72,7 +77,7 @@ class QualcodeApp(App[None]):
             return
         remember_coder(self.store, name)
         self.coder = name
-        self.push_screen(MainScreen(self.store, name))
+        self.push_screen(MainScreen(self.store, name, suggestions=self.suggestions))
 
     def on_key(self, event: events.Key) -> None:
         """Code shortcuts, handled in the order keys arrive (see MainScreen.apply_shortcut)."""

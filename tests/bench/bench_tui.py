@@ -117,7 +117,7 @@ def _summarise(results: dict[str, float], name: str, samples: list[tuple[float, 
 
 
 async def measure_in_app(project: Path) -> dict[str, float]:
-    app = QualcodeApp(str(project), coder="bench")
+    app = QualcodeApp(str(project), coder="bench", suggestions=False)
     results: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()

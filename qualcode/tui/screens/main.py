@@ -6,22 +6,29 @@ it is made; the reader then reloads only the codings of the open document.
 
 from __future__ import annotations
 
+import threading
+
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
+from textual.worker import get_current_worker
 
 from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, workbench
+from qualcode.services import coding, suggestions, workbench
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
+from qualcode.tui.screens.agreement import AgreementScreen
 from qualcode.tui.screens.code_finder import CodeFinder
+from qualcode.tui.screens.export_dialog import ExportDialog
 from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.screens.matrix import MatrixScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
 from qualcode.tui.screens.search import Jump, SearchScreen
@@ -29,6 +36,9 @@ from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.context_panel import ContextPanel
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.reader import TranscriptReader
+from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
+
+SUGGEST_DELAY_S = 0.15
 
 
 class MainScreen(Screen[None]):
@@ -40,21 +50,33 @@ class MainScreen(Screen[None]):
         Binding("slash", "search", "Search"),
         Binding("n", "next_hit", "Next hit", show=False),
         Binding("ctrl+r", "retrieve", "Retrieve"),
-        Binding("ctrl+b", "next_codebook", "Codebook", tooltip="Switch the active codebook"),
+        Binding("ctrl+b", "next_codebook", "Codebook", show=False, tooltip="Switch the active codebook"),
         Binding("ctrl+o", "focus_documents", "Documents", show=False),
         Binding("ctrl+t", "toggle_coders", "Mine/all", show=False, tooltip="Show only your codings, or all"),
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
+        Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
+        Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
+        Binding("ctrl+s,f8", "export", "Export", show=False, tooltip="Write quotes, a matrix, a figure, methods or .qdpx"),
+        Binding("plus", "accept_suggestion", "Accept", show=False, tooltip="Apply the first suggested code"),
+        Binding("minus", "reject_suggestion", "Reject", show=False, tooltip="The first suggestion does not fit"),
+        Binding("ctrl+n", "next_suggested", "Next suggested", show=False,
+                tooltip="Next uncoded passage with a confident suggestion"),
     ]
 
-    def __init__(self, store: Store, coder: str) -> None:
+    def __init__(self, store: Store, coder: str, *, suggestions: bool = True) -> None:
         super().__init__()
         self.store = store
         self.coder = coder
+        self.suggestions_on = suggestions
         self.document_id: int | None = None
         self.books: list[workbench.CodebookView] = []
         self.active_book = 0
         self.only_mine = False
         self.hits: tuple[tuple[int, int, int], ...] = ()
+        self.suggester: suggestions.Suggester | None = None
+        self.suggested: suggestions.PassageSuggestions | None = None
+        self._suggester_lock = threading.Lock()
+        self._suggest_timer: Timer | None = None
         self.hit_index = -1
 
     def compose(self) -> ComposeResult:
@@ -66,7 +88,9 @@ class MainScreen(Screen[None]):
             with Vertical(id="center"):
                 yield Label("", id="document-title")
                 yield TranscriptReader(id="reader")
-                yield ContextPanel(id="context")
+                with Horizontal(id="under-reader"):
+                    yield ContextPanel(id="context")
+                    yield SuggestionPanel(id="suggestions")
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -155,6 +179,7 @@ class MainScreen(Screen[None]):
     @on(TranscriptReader.CursorMoved)
     def _cursor_moved(self, event: TranscriptReader.CursorMoved) -> None:
         self.show_context()
+        self.request_suggestions()
 
     def show_context(self) -> None:
         reader = self.reader
@@ -316,6 +341,138 @@ class MainScreen(Screen[None]):
         self.refresh_codings()
         self.show_context()
         self.notify("Showing your codings only." if self.only_mine else "Showing every coder's codings.")
+
+    # ------------------------------------------------------------- suggestions
+
+    def request_suggestions(self) -> None:
+        """Ask for suggestions for the cursor's span, in a worker: ranking takes a while."""
+        reader = self.reader
+        if reader.document is None or self.document_id is None:
+            return
+        if not self.suggestions_on:
+            self.query_one(SuggestionPanel).waiting("Suggestions are off.")
+            return
+        span = reader.target_span()
+        if span.end <= span.start:
+            return
+        if self.suggester is None:
+            self.query_one(SuggestionPanel).waiting("Preparing suggestions…")
+        if self._suggest_timer is not None:
+            self._suggest_timer.stop()
+        # A short pause first: holding an arrow key must not queue a ranking per sentence.
+        document_id = self.document_id
+        self._suggest_timer = self.set_timer(
+            SUGGEST_DELAY_S, lambda: self._suggest(document_id, span.start, span.end))
+
+    def _get_suggester(self) -> suggestions.Suggester:
+        with self._suggester_lock:
+            if self.suggester is None:
+                self.suggester = suggestions.Suggester(self.store)
+            return self.suggester
+
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    def _suggest(self, document_id: int, start: int, end: int) -> None:
+        try:
+            suggester = self._get_suggester()
+            with self._suggester_lock:
+                found = suggester.for_span(document_id, start, end, top=3)
+        except QualcodeError as error:
+            self.app.call_from_thread(self.query_one(SuggestionPanel).waiting, error.message)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_suggestions, found)
+
+    def _show_suggestions(self, found: suggestions.PassageSuggestions) -> None:
+        span = self.reader.target_span()
+        if (found.document_id, found.start, found.end) != (self.document_id, span.start, span.end):
+            return  # the cursor moved on; a newer answer is coming
+        self.suggested = found
+        self.query_one(SuggestionPanel).show(found)
+
+    def _first_suggestion(self) -> tuple[suggestions.PassageSuggestions, suggestions.CodeSuggestion] | None:
+        found = self.suggested
+        span = self.reader.target_span()
+        if (found is None or not found.suggestions
+                or (found.document_id, found.start, found.end) != (self.document_id, span.start, span.end)):
+            self.notify("No suggestion for this passage yet.", severity="warning")
+            return None
+        return found, found.suggestions[0]
+
+    def _code_reference(self, code_id: int, key: str) -> str:
+        for view in self.books:
+            if any(code.id == code_id for code, _, _ in view.codes):
+                return f"{view.codebook.slug}:{key}"
+        return key
+
+    def action_accept_suggestion(self) -> None:
+        chosen = self._first_suggestion()
+        if chosen is None:
+            return
+        found, top = chosen
+        try:
+            made = suggestions.accept(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
+                                      self.coder, Span(found.start, found.end), score=top.score)
+        except QualcodeError as error:
+            self.notify(error.message, title="Not coded", severity="error")
+            return
+        self.suggested = None
+        self.refresh_codings()
+        self.request_suggestions()
+        self.notify(f"Coded {top.code_label} as suggested (#{made.id})", timeout=2)
+
+    def action_reject_suggestion(self) -> None:
+        chosen = self._first_suggestion()
+        if chosen is None:
+            return
+        found, top = chosen
+        try:
+            suggestions.reject(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
+                               self.coder, Span(found.start, found.end), score=top.score)
+        except QualcodeError as error:
+            self.notify(error.message, severity="error")
+            return
+        self.suggested = None
+        self.request_suggestions()
+        self.notify(f"Not {top.code_label}: noted.", timeout=2)
+
+    def action_next_suggested(self) -> None:
+        if self.document_id is None:
+            return
+        self.query_one(SuggestionPanel).waiting("Looking for the next confident suggestion…")
+        self._next_suggested(self.document_id, self.reader.cursor_span().end)
+
+    @work(thread=True, exclusive=True, group="suggest-next", exit_on_error=False)
+    def _next_suggested(self, document_id: int, after: int) -> None:
+        try:
+            suggester = self._get_suggester()
+            with self._suggester_lock:
+                found = suggester.next_confident(document_id, after=after, top=3)
+        except QualcodeError as error:
+            self.app.call_from_thread(self.notify, error.message, severity="error")
+            return
+        if found is None:
+            self.app.call_from_thread(self.notify, "No uncoded passage with a confident suggestion after this one.")
+            self.app.call_from_thread(self.request_suggestions)
+            return
+        self.app.call_from_thread(self.jump, Jump(found.document_id, found.start, found.end))
+
+    # ------------------------------------------------------------- analyses
+
+    def _active_slug(self) -> str:
+        return self.books[self.active_book].codebook.slug if self.books else ""
+
+    def action_agreement(self) -> None:
+        def closed(target: Jump | None) -> None:
+            self.refresh_codings()  # settled disagreements added consensus codings
+            self.jump(target)
+
+        self.app.push_screen(AgreementScreen(self.store, self.coder), closed)
+
+    def action_compare(self) -> None:
+        self.app.push_screen(MatrixScreen(self.store, self._active_slug()), self.jump)
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportDialog(self.store, codebook=self._active_slug()))
 
     def action_focus_documents(self) -> None:
         self.query_one(DocumentList).focus()
