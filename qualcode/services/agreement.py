@@ -152,14 +152,19 @@ def hidden_coder_ids(store: Store, coder: str, document_id: int) -> set[int]:
     """Coders whose codings ``coder`` must not see on this document yet: the other coders
     of a sample holding it that ``coder`` has not marked done."""
     with store.unit_of_work() as uow:
-        found = uow.coders.find(coder)
-        if found is None:
-            return set()
-        hidden: set[int] = set()
-        for _sample_id, documents, others in uow.agreement.open_samples_for(found.id):
-            if document_id in documents:
-                hidden |= others
-        return hidden
+        return hidden_coders_in(uow, coder, document_id)
+
+
+def hidden_coders_in(uow, coder: str, document_id: int) -> set[int]:  # type: ignore[no-untyped-def]
+    """:func:`hidden_coder_ids` inside a unit of work the caller owns."""
+    found = uow.coders.find(coder)
+    if found is None:
+        return set()
+    hidden: set[int] = set()
+    for _sample_id, documents, others in uow.agreement.open_samples_for(found.id):
+        if document_id in documents:
+            hidden |= others
+    return hidden
 
 
 # -------------------------------------------------------------- the selection

@@ -71,8 +71,13 @@ def documents_with_progress(store: Store, attributes: dict[str, list[str]] | Non
     return result
 
 
-def open_document(store: Store, reference: str | int, coders: list[str] | None = None) -> OpenDocument:
-    """A document with everything the reader shows; ``coders`` limits whose codings."""
+def open_document(store: Store, reference: str | int, coders: list[str] | None = None,
+                  viewer: str | None = None) -> OpenDocument:
+    """A document with everything the reader shows; ``coders`` limits whose codings.
+
+    ``viewer`` is the coder looking: on a double-coding sample they have not marked done,
+    the other sample coders' codings stay hidden from them, so their coding is independent.
+    """
     with store.unit_of_work() as uow:
         summary = find_document(uow, reference)
         segments = uow.documents.segments(summary.id, kind=None)
@@ -83,24 +88,29 @@ def open_document(store: Store, reference: str | int, coders: list[str] | None =
             speakers={s.id: s for s in uow.documents.speakers(summary.id)},
             sentences=[s for s in segments if s.kind == SegmentKind.SENTENCE],
             paragraphs=[s for s in segments if s.kind == SegmentKind.PARAGRAPH],
-            codings=_shown_codings(uow, summary.id, coders),
+            codings=_shown_codings(uow, summary.id, coders, viewer),
         )
 
 
-def document_codings(store: Store, document_id: int, coders: list[str] | None = None) -> list[ShownCoding]:
+def document_codings(store: Store, document_id: int, coders: list[str] | None = None,
+                     viewer: str | None = None) -> list[ShownCoding]:
     """Only the codings of a document: what changes when someone codes."""
     with store.unit_of_work() as uow:
-        return _shown_codings(uow, document_id, coders)
+        return _shown_codings(uow, document_id, coders, viewer)
 
 
-def _shown_codings(uow, document_id: int, coders: list[str] | None) -> list[ShownCoding]:  # type: ignore[no-untyped-def]
+def _shown_codings(uow, document_id: int, coders: list[str] | None,  # type: ignore[no-untyped-def]
+                   viewer: str | None = None) -> list[ShownCoding]:
+    from qualcode.services.agreement import hidden_coders_in
+
+    hidden = hidden_coders_in(uow, viewer, document_id) if viewer else set()
     codes = {c.id: c for book in uow.codebooks.list()
              for c in uow.codebooks.codes(book.id, include_inactive=True)}
     names = {c.id: c.name for c in uow.coders.list()}
     wanted = {i for i, n in names.items() if n in coders} if coders is not None else None
     shown = []
     for c in uow.codings.for_document(document_id):
-        if wanted is not None and c.coder_id not in wanted:
+        if (wanted is not None and c.coder_id not in wanted) or c.coder_id in hidden:
             continue
         code = codes[c.code_id]
         shown.append(ShownCoding(c.id, c.start, c.end, c.code_id, code.key, code.label_en,

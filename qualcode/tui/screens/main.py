@@ -128,7 +128,7 @@ class MainScreen(Screen[None]):
         self.query_one(CodeTree).show(self.books[self.active_book] if self.books else None)
 
     def open_document(self, document_id: int, offset: int | None = None, end: int | None = None) -> None:
-        document = workbench.open_document(self.store, document_id, self._coders())
+        document = workbench.open_document(self.store, document_id, self._coders(), viewer=self.coder)
         self.document_id = document_id
         self.query_one(DocumentList).mark(document_id)
         self.reader.show(document, offset=offset)
@@ -142,7 +142,7 @@ class MainScreen(Screen[None]):
     def refresh_codings(self) -> None:
         if self.document_id is None or self.reader.document is None:
             return
-        codings = workbench.document_codings(self.store, self.document_id, self._coders())
+        codings = workbench.document_codings(self.store, self.document_id, self._coders(), viewer=self.coder)
         self.reader.refresh_codings(_with_codings(self.reader.document, codings))
         self.refresh_active_codebook()
 
