@@ -718,3 +718,25 @@ def test_suggestions_accept_reject_and_next(project: Path) -> None:
         assert screen.reader.cursor_offset > before
 
     run_app(project, scenario, suggest=True)
+
+
+def test_clicking_text_moves_the_cursor_and_shift_click_selects(project: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        reader = main_screen(app).reader
+        layout = reader.layout_
+        assert layout is not None
+        target = reader.document.sentences[3]
+        row = layout.line_of(target.start) - int(reader.scroll_offset.y)
+        column = target.start - layout.lines[layout.line_of(target.start)].start + 5
+        await pilot.click(reader, offset=(column, row))
+        await pilot.pause()
+        assert reader.cursor_span().start == target.start and reader.selection is None
+        end_sentence = reader.document.sentences[5]
+        end_row = layout.line_of(end_sentence.end - 1) - int(reader.scroll_offset.y)
+        end_column = end_sentence.end - 1 - layout.lines[layout.line_of(end_sentence.end - 1)].start + 5
+        await pilot.click(reader, offset=(end_column, end_row), shift=True)
+        await pilot.pause()
+        assert reader.selection is not None
+        assert (reader.selection.start, reader.selection.end) == (target.start, end_sentence.end)
+
+    run_app(project, scenario)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.color import Color
 from textual.geometry import Region, Size
@@ -246,6 +247,34 @@ class TranscriptReader(ScrollView, can_focus=True):
             self.scroll_to(y=max(line - 2, 0), animate=False)
         elif line >= top + height - 1:
             self.scroll_to(y=line - height + 3, animate=False)
+
+    # ------------------------------------------------------------------ mouse
+
+    def offset_at(self, x: int, y: int) -> int | None:
+        """The document offset under a click at widget cell (x, y), if it is on text."""
+        if self.layout_ is None:
+            return None
+        index = y + int(self.scroll_offset.y)
+        if not 0 <= index < len(self.layout_.lines):
+            return None
+        line = self.layout_.lines[index]
+        if line.kind != "text":
+            return line.start if line.kind == "header" else None
+        return min(line.start + max(x - MARGIN, 0), max(line.end - 1, line.start))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click puts the cursor on the sentence clicked; shift+click selects up to it."""
+        offset = self.offset_at(event.x, event.y)
+        if offset is None or self.document is None:
+            return
+        self.focus()
+        if event.shift:
+            start = self.target_span().start
+            if offset + 1 > start:
+                self.selection = Span(start, offset + 1)
+                self._moved()
+            return
+        self.move_to(offset)
 
     # ------------------------------------------------------------------ drawing
 
