@@ -32,6 +32,7 @@ from qualcode.tui.screens.matrix import MatrixScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
 from qualcode.tui.screens.search import Jump, SearchScreen
+from qualcode.tui.screens.topics import TopicsScreen
 from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.context_panel import ContextPanel
 from qualcode.tui.widgets.document_list import DocumentList
@@ -56,6 +57,7 @@ class MainScreen(Screen[None]):
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
+        Binding("f9", "topics", "Topics", show=False, tooltip="Topic runs: topics, their passages, blind spots"),
         Binding("ctrl+s,f8", "export", "Export", show=False, tooltip="Write quotes, a matrix, a figure, methods or .qdpx"),
         Binding("plus", "accept_suggestion", "Accept", show=False, tooltip="Apply the first suggested code"),
         Binding("minus", "reject_suggestion", "Reject", show=False, tooltip="The first suggestion does not fit"),
@@ -470,6 +472,9 @@ class MainScreen(Screen[None]):
 
     def action_compare(self) -> None:
         self.app.push_screen(MatrixScreen(self.store, self._active_slug()), self.jump)
+
+    def action_topics(self) -> None:
+        self.app.push_screen(TopicsScreen(self.store, self._active_slug()), self.jump)
 
     def action_export(self) -> None:
         self.app.push_screen(ExportDialog(self.store, codebook=self._active_slug()))
