@@ -160,7 +160,7 @@ def _store_document(store: Store, document: ParsedDocument, raw: bytes, attribut
             raise SourceFileError(
                 f"already imported as '{duplicate.name}' (same content, sha256 {sha[:12]}...).",
                 "Use --force to import it again as a separate document.")
-        name = _free_name(uow, document.name)
+        name = free_name(uow, document.name)
         if name != document.name:
             report.notices.append(f"{document.source_path}: stored as '{name}' (the name was taken)")
         document = replace(document, name=name, attributes=merged)
@@ -173,7 +173,8 @@ def _store_document(store: Store, document: ParsedDocument, raw: bytes, attribut
         return summary
 
 
-def _free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
+def free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
+    """``name``, or ``name (2)``, ``name (3)``... if a document already has it."""
     candidate, n = name, 1
     while uow.documents.name_taken(candidate):
         n += 1

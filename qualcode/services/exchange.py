@@ -26,6 +26,7 @@ from qualcode.core.exchange import (
 )
 from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn, SegmentKind
 from qualcode.errors import ExchangeError, QualcodeError
+from qualcode.services.corpus import free_name
 from qualcode.services.files import write_with
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
@@ -244,7 +245,7 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
                         f"document '{document.name}'", "already in the project with the same text: "
                         "its codings and memos were added to it", skipped=False))
                     continue
-                name = _free_name(uow, document.name)
+                name = free_name(uow, document.name)
                 if name != document.name:
                     report.notices.append(ImportNotice(f"document '{document.name}'",
                                                        f"stored as '{name}' (the name was taken)", skipped=False))
@@ -271,14 +272,6 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
     if progress:
         progress(len(project.documents) + 1, len(project.documents) + 1, "written")
     return report
-
-
-def _free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
-    candidate, n = name, 1
-    while uow.documents.name_taken(candidate):
-        n += 1
-        candidate = f"{name} ({n})"
-    return candidate
 
 
 def _write_codebooks(uow, specs: tuple[CodebookSpec, ...], report: ProjectImportReport  # type: ignore[no-untyped-def]
