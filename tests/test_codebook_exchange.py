@@ -19,8 +19,10 @@ from qualcode.exporters import codebook_tables, qdc
 from qualcode.importers.qdc import parse_description, read_qdc, slugify
 from qualcode.services.files import write_with
 
+from .refi import refi_qda_dir
+
 REPO = Path(__file__).resolve().parents[1]
-REFI = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
+REFI = refi_qda_dir()
 CODEBOOK_XSD = REFI / "Codebook.xsd"
 NS = "urn:QDA-XML:codebook:1.0"
 

@@ -17,7 +17,9 @@ from qualcode.importers.qdpx import read_qdpx
 from qualcode.services import exchange
 from qualcode.storage.store import Store
 
-REFI = Path(__file__).resolve().parents[2] / "shared" / "refi-qda"
+from .refi import refi_qda_dir
+
+REFI = refi_qda_dir()
 PROJECT_XSD = REFI / "Project.xsd"
 SAMPLES = sorted((REFI / "samples").glob("*.qdpx")) if (REFI / "samples").is_dir() else []
 needs_refi = pytest.mark.skipif(
