@@ -1,5 +1,5 @@
-"""``python -m qualcode`` runs the command line."""
+"""``python -m qualcode`` runs the command line, as the ``qualcode`` script does."""
 
-from qualcode.cli.app import entry
+from qualcode.cli.launch import entry
 
 entry()

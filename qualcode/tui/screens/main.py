@@ -7,6 +7,7 @@ it is made; the reader then reloads only the codings of the open document.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
@@ -21,23 +22,22 @@ from textual.worker import get_current_worker
 from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, suggestions, workbench
+from qualcode.services import coding, workbench
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
-from qualcode.tui.screens.agreement import AgreementScreen
 from qualcode.tui.screens.code_finder import CodeFinder
-from qualcode.tui.screens.export_dialog import ExportDialog
 from qualcode.tui.screens.help import HelpScreen
-from qualcode.tui.screens.matrix import MatrixScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
 from qualcode.tui.screens.search import Jump, SearchScreen
-from qualcode.tui.screens.topics import TopicsScreen
 from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.context_panel import ContextPanel
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.reader import TranscriptReader
 from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
+
+if TYPE_CHECKING:
+    from qualcode.services import suggestions
 
 SUGGEST_DELAY_S = 0.15
 
@@ -367,9 +367,11 @@ class MainScreen(Screen[None]):
             SUGGEST_DELAY_S, lambda: self._suggest(document_id, span.start, span.end))
 
     def _get_suggester(self) -> suggestions.Suggester:
+        from qualcode.services.suggestions import Suggester
+
         with self._suggester_lock:
             if self.suggester is None:
-                self.suggester = suggestions.Suggester(self.store)
+                self.suggester = Suggester(self.store)
             return self.suggester
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
@@ -411,6 +413,8 @@ class MainScreen(Screen[None]):
         if chosen is None:
             return
         found, top = chosen
+        from qualcode.services import suggestions
+
         try:
             made = suggestions.accept(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
                                       self.coder, Span(found.start, found.end), score=top.score)
@@ -427,6 +431,8 @@ class MainScreen(Screen[None]):
         if chosen is None:
             return
         found, top = chosen
+        from qualcode.services import suggestions
+
         try:
             suggestions.reject(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
                                self.coder, Span(found.start, found.end), score=top.score)
@@ -464,6 +470,8 @@ class MainScreen(Screen[None]):
         return self.books[self.active_book].codebook.slug if self.books else ""
 
     def action_agreement(self) -> None:
+        from qualcode.tui.screens.agreement import AgreementScreen
+
         def closed(target: Jump | None) -> None:
             self.refresh_codings()  # settled disagreements added consensus codings
             self.jump(target)
@@ -471,12 +479,18 @@ class MainScreen(Screen[None]):
         self.app.push_screen(AgreementScreen(self.store, self.coder), closed)
 
     def action_compare(self) -> None:
+        from qualcode.tui.screens.matrix import MatrixScreen
+
         self.app.push_screen(MatrixScreen(self.store, self._active_slug()), self.jump)
 
     def action_topics(self) -> None:
+        from qualcode.tui.screens.topics import TopicsScreen
+
         self.app.push_screen(TopicsScreen(self.store, self._active_slug()), self.jump)
 
     def action_export(self) -> None:
+        from qualcode.tui.screens.export_dialog import ExportDialog
+
         self.app.push_screen(ExportDialog(self.store, codebook=self._active_slug()))
 
     def action_focus_documents(self) -> None:

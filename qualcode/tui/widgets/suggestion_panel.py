@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from qualcode.services.suggestions import PassageSuggestions
+if TYPE_CHECKING:
+    from qualcode.services.suggestions import PassageSuggestions
 
 
 class SuggestionPanel(Static):
