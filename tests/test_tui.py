@@ -18,7 +18,6 @@ import yaml
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerFailed
 
 from qualcode.core.model import Coding
 from qualcode.services import anchored, codebook, coding, corpus, retrieval, workbench
@@ -35,6 +34,9 @@ from qualcode.tui.screens.retrieval import RetrievalScreen
 from qualcode.tui.screens.search import SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.document_list import DocumentList
+
+from .tui_support import settle as _settle
+from .tui_support import until as _until
 
 CODER = "tester"
 SIZE = (120, 40)
@@ -87,20 +89,8 @@ def project(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 # -------------------------------------------------------------------- helpers
 
 
-async def _settle(app: QualcodeApp, pilot: Pilot) -> None:
-    try:
-        await app.workers.wait_for_complete()
-    except WorkerFailed:  # the app reports it; the test checks how
-        pass
-    await pilot.pause()
 
 
-async def _until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 4.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def run_app(path: Path | str, scenario: Scenario, *, coder: str | None = CODER,

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Select
-from textual.worker import WorkerFailed
 
 from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.exporters.agreement_report import figure
@@ -32,6 +31,9 @@ from qualcode.tui.screens.export_dialog import ExportDialog
 from qualcode.tui.screens.main import MainScreen
 from qualcode.tui.screens.matrix import OVER, UNDER, MatrixScreen, MatrixTable
 from qualcode.tui.screens.search import Jump
+
+from .tui_support import settle as _settle
+from .tui_support import until as _until
 
 CODER = "lena"  # the supervisor: not one of the two coders compared
 SIZE = (120, 40)
@@ -52,20 +54,8 @@ def project(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 # -------------------------------------------------------------------- helpers
 
 
-async def _settle(app: QualcodeApp, pilot: Pilot) -> None:
-    try:
-        await app.workers.wait_for_complete()
-    except WorkerFailed:  # the screen reports it; the test checks how
-        pass
-    await pilot.pause()
 
 
-async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def run_app(path: Path | str, scenario: Scenario, *, size: tuple[int, int] = SIZE) -> None:

@@ -26,6 +26,8 @@ from qualcode.tui.screens.main import MainScreen
 from qualcode.tui.screens.search import Jump
 from qualcode.tui.screens.topics import TopicsScreen, quick_settings
 
+from .tui_support import until as _until
+
 CODER = "lena"
 SIZE = (120, 40)
 CODEBOOK = "organisational-routines"
@@ -61,12 +63,6 @@ def _copy(source: Path, tmp_path: Path) -> Path:
     return copy
 
 
-async def _until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
-    for _ in range(750):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def run_app(path: Path, scenario: Scenario) -> None:

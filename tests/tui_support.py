@@ -1,0 +1,27 @@
+"""Waiting helpers shared by the workbench's Pilot tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.worker import WorkerFailed
+
+
+async def settle(app: App, pilot: Pilot) -> None:  # type: ignore[type-arg]
+    """Let every worker finish (a failed one is reported by the app; tests check how)."""
+    try:
+        await app.workers.wait_for_complete()
+    except WorkerFailed:
+        pass
+    await pilot.pause()
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 4.0) -> None:
+    """Poll ``condition`` while the app runs; fail naming ``what`` after ``timeout`` seconds."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
