@@ -27,6 +27,7 @@ from qualcode.core.model import Coding, CodingOrigin, SegmentKind
 from qualcode.errors import AnalysisError, CodingError, NotFoundError, QualcodeError
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.corpus import find_document
+from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
@@ -153,18 +154,6 @@ def hidden_coder_ids(store: Store, coder: str, document_id: int) -> set[int]:
     of a sample holding it that ``coder`` has not marked done."""
     with store.unit_of_work() as uow:
         return hidden_coders_in(uow, coder, document_id)
-
-
-def hidden_coders_in(uow, coder: str, document_id: int) -> set[int]:  # type: ignore[no-untyped-def]
-    """:func:`hidden_coder_ids` inside a unit of work the caller owns."""
-    found = uow.coders.find(coder)
-    if found is None:
-        return set()
-    hidden: set[int] = set()
-    for _sample_id, documents, others in uow.agreement.open_samples_for(found.id):
-        if document_id in documents:
-            hidden |= others
-    return hidden
 
 
 # -------------------------------------------------------------- the selection

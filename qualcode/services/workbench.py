@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.model import DocumentSummary, Segment, SegmentKind, Speaker, Turn
 from qualcode.services.corpus import find_document
+from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.store import Store
 
 
@@ -101,8 +102,6 @@ def document_codings(store: Store, document_id: int, coders: list[str] | None = 
 
 def _shown_codings(uow, document_id: int, coders: list[str] | None,  # type: ignore[no-untyped-def]
                    viewer: str | None = None) -> list[ShownCoding]:
-    from qualcode.services.agreement import hidden_coders_in
-
     hidden = hidden_coders_in(uow, viewer, document_id) if viewer else set()
     codes = {c.id: c for book in uow.codebooks.list()
              for c in uow.codebooks.codes(book.id, include_inactive=True)}
