@@ -730,3 +730,27 @@ def test_clicking_text_moves_the_cursor_and_shift_click_selects(project: Path) -
         assert (reader.selection.start, reader.selection.end) == (target.start, end_sentence.end)
 
     run_app(project, scenario)
+
+
+def test_the_command_palette_finds_and_applies_a_code(project: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        reader = main_screen(app).reader
+        span = reader.target_span()
+        await pilot.press("ctrl+p")
+        await _until(pilot, lambda: app.screen is not main_screen_of(app), "the palette")
+        await pilot.press(*"bypassed")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen again")
+        await pilot.pause()
+        other = Store.open(project)
+        try:
+            made = coding.list_codings(other, code="lc.bypassed", coder=CODER)
+        finally:
+            other.close()
+        assert [(c.start, c.end) for c in made] == [(span.start, span.end)]
+
+    def main_screen_of(app: QualcodeApp):  # type: ignore[no-untyped-def]
+        return next(s for s in app.screen_stack if isinstance(s, MainScreen))
+
+    run_app(project, scenario)

@@ -25,6 +25,7 @@ from qualcode.errors import QualcodeError
 from qualcode.services import coding, workbench
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
+from qualcode.tui.commands import CodeCommands
 from qualcode.tui.screens.code_finder import CodeFinder
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
@@ -43,6 +44,7 @@ SUGGEST_DELAY_S = 0.15
 
 
 class MainScreen(Screen[None]):
+    COMMANDS = {CodeCommands}
     BINDINGS = [
         Binding("enter", "find_code", "Code…", tooltip="Find a code by name and apply it"),
         Binding("delete,backspace", "remove_coding", "Remove", tooltip="Remove the coding under the cursor"),
