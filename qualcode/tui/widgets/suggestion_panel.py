@@ -25,7 +25,7 @@ class SuggestionPanel(Static):
         if found is None or not found.suggestions:
             self.waiting("No suggestion for this passage.")
             return
-        lines = [Text("Suggested  (+ accept, - reject, ctrl+n next)", style="bold")]
+        lines = [Text("Suggested: + accept, - reject, ctrl+n next", style="bold")]
         for rank, s in enumerate(found.suggestions[:3], start=1):
             line = Text(f"{rank}. ", style="bold" if rank == 1 else "")
             line.append(s.code_label, style="bold" if rank == 1 else "")
@@ -33,5 +33,7 @@ class SuggestionPanel(Static):
             lines.append(line)
             reason = s.reason.text if len(s.reason.text) <= 60 else s.reason.text[:57] + "..."
             lines.append(Text(f"   like {s.reason.kind}: “{reason}”", style="dim italic"))
+        for line in lines:  # one screen line each: the panel has a fixed height
+            line.no_wrap, line.overflow = True, "ellipsis"
         self.plain = "\n".join(line.plain for line in lines)
         self.update(Group(*lines), layout=False)
