@@ -187,3 +187,17 @@ class Event:
     kind: str
     payload: dict
     undone: bool = False
+
+
+@dataclass(frozen=True)
+class SegmentText:
+    """A segment with its text, document and speaker: a search hit, a passage in a topic."""
+
+    segment_id: int
+    document_id: int
+    document_name: str
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    attributes: dict[str, str]

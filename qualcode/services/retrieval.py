@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qualcode.analysis import terms
-from qualcode.core.model import CodedPassage
+from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import find_document
@@ -20,16 +20,7 @@ class RetrievalPage:
     offset: int
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    segment_id: int
-    document_id: int
-    document_name: str
-    start: int
-    end: int
-    text: str
-    speaker: str | None
-    attributes: dict[str, str]
+SearchHit = SegmentText  # the same record under the name this module's callers know
 
 
 @dataclass(frozen=True)

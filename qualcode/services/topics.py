@@ -22,7 +22,7 @@ import numpy as np
 
 from qualcode.analysis import topics as fitting
 from qualcode.analysis.embeddings import Embedder, FusionEmbedder, text_hash
-from qualcode.core.model import SegmentKind
+from qualcode.core.model import SegmentKind, SegmentText
 from qualcode.errors import AnalysisError, ExportError, NotFoundError
 from qualcode.exporters import topic_figures
 from qualcode.exporters.tabular import MatrixTable
@@ -39,18 +39,7 @@ BLIND_SPOT = 0.5
 """A topic is a blind spot when more than this share of its passages carry no code."""
 
 
-@dataclass(frozen=True)
-class SegmentRecord:
-    """A segment taking part in a fit, with its text and who said it."""
-
-    segment_id: int
-    document_id: int
-    document_name: str
-    start: int
-    end: int
-    text: str
-    speaker: str | None
-    attributes: dict[str, str]
+SegmentRecord = SegmentText  # the same record under the name this module's callers know
 
 
 @dataclass(frozen=True)

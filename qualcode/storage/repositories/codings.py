@@ -103,7 +103,7 @@ class CodingRepository:
 
     # ----------------------------------------------------------------- reading
 
-    def _filtered(self, query: Select, flt: CodingFilter) -> Select:
+    def filtered(self, query: Select, flt: CodingFilter) -> Select:
         if flt.code_ids is not None:
             query = query.where(CodingRow.code_id.in_(list(flt.code_ids)))
         if flt.coder_ids is not None:
@@ -124,7 +124,7 @@ class CodingRepository:
 
     def list(self, flt: CodingFilter = CodingFilter(), *, limit: int | None = None,
              offset: int = 0) -> list[Coding]:
-        query = self._filtered(select(CodingRow), flt).order_by(
+        query = self.filtered(select(CodingRow), flt).order_by(
             CodingRow.document_id, CodingRow.start, CodingRow.id)
         if limit is not None:
             query = query.limit(limit).offset(offset)
@@ -134,7 +134,7 @@ class CodingRepository:
         return self.list(CodingFilter(document_ids=[document_id], coder_ids=coder_ids))
 
     def count(self, flt: CodingFilter = CodingFilter()) -> int:
-        return int(self.session.scalar(self._filtered(select(func.count(CodingRow.id)), flt)) or 0)
+        return int(self.session.scalar(self.filtered(select(func.count(CodingRow.id)), flt)) or 0)
 
     def passages(self, flt: CodingFilter, *, limit: int | None = 50, offset: int = 0,
                  context: int = 0) -> list[CodedPassage]:
@@ -161,7 +161,7 @@ class CodingRepository:
             .join(CoderRow, CoderRow.id == CodingRow.coder_id)
             .outerjoin(SpeakerRow, SpeakerRow.id == CodingRow.speaker_id)
         )
-        query = self._filtered(query, flt).order_by(CodingRow.document_id, CodingRow.start, CodingRow.id)
+        query = self.filtered(query, flt).order_by(CodingRow.document_id, CodingRow.start, CodingRow.id)
         if limit is not None:
             query = query.limit(limit).offset(offset)
         rows = self.session.execute(query).all()

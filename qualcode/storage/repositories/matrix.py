@@ -98,7 +98,7 @@ class MatrixRepository:
         """
         # Aggregate the codings first (one row per code, document, speaker, coder), then
         # join attributes onto that small result: a million codings become a few thousand.
-        inner = self._codings._filtered(
+        inner = self._codings.filtered(
             select(CodingRow.code_id, CodingRow.document_id, CodingRow.speaker_id, CodingRow.coder_id,
                    func.count().label("n")).select_from(CodingRow), flt)
         agg = inner.group_by(CodingRow.code_id, CodingRow.document_id, CodingRow.speaker_id,
@@ -154,7 +154,7 @@ class MatrixRepository:
         else:
             query, group = self._group_column(by, query, CodingRow.speaker_id, CodingRow.document_id)
         query = query.add_columns(group, func.count(distinct(seg.id)))
-        query = self._codings._filtered(query, flt).group_by(row_column, group)
+        query = self._codings.filtered(query, flt).group_by(row_column, group)
         return {(int(r), g): int(n) for r, g, n in self.session.execute(query)}
 
     def group_sizes(self, by: str, attributes: Mapping[str, list[str]] | None = None,
@@ -192,7 +192,7 @@ class MatrixRepository:
 
     def codes_used(self, flt: CodingFilter) -> dict[int, int]:
         """Codings per code under a filter (for choosing rows)."""
-        query = self._codings._filtered(
+        query = self._codings.filtered(
             select(CodingRow.code_id, func.count()).select_from(CodingRow), flt).group_by(CodingRow.code_id)
         return {int(c): int(n) for c, n in self.session.execute(query)}
 
