@@ -73,6 +73,34 @@ def test_every_unit_and_by_document(double_coded) -> None:  # type: ignore[no-un
     assert row.get("overlap_agreement").value == pytest.approx(1.0)  # type: ignore[union-attr]
 
 
+def test_codes_under_one_parent_form_a_domain_for_the_2016_family(coded_store: Store) -> None:
+    from dataclasses import replace
+
+    from qualcode.core.codebook import CodeSpec
+    from qualcode.services import codebook
+    from tests.conftest import SMALL_BOOK
+
+    extra = CodeSpec("plan", "Action plan", parent="followup", definition="A plan is made.")
+    codebook.load_spec(coded_store, replace(SMALL_BOOK, codes=(*SMALL_BOOK.codes, extra)))
+    sentences = corpus.view_document(coded_store, DOC).sentences
+    plan = {"anna": [("dialogue", 0), ("plan", 1), ("plan", 3)],
+            "bo": [("dialogue", 0), ("plan", 1), ("dialogue", 3), ("voice", 3)]}
+    for coder, applied in plan.items():
+        for key, index in applied:
+            coding.apply_code(coded_store, DOC, key, coder, Span(segment_id=sentences[index].id))
+    report = agreement.agreement_report(coded_store, coders=["anna", "bo"], unit="unitized")
+    domain = next(r for r in report.rows if r.code_key == "followup (domain)")
+    assert domain.code_label == "Follow-up"
+    u, cu = domain.get("u_alpha_2016"), domain.get("cu_alpha_2016")
+    assert u is not None and u.value is not None and u.value < 1
+    # the coders' spans meet on sentences 0, 1 and 3 and differ on 3 only
+    assert cu is not None and cu.value is not None and 0 < domain.extra["cu_coverage"] < 1
+    rows = {r.code_key: r for r in report.rows}
+    assert rows["plan"].get("k_u_alpha_2016") is not None
+    assert rows["voice"].get("k_u_alpha_2016") is None  # no parent: in no domain
+    assert rows["voice"].get("binary_u_alpha_2016").value is not None  # type: ignore[union-attr]
+
+
 def test_degenerate_selections_give_messages(double_coded) -> None:  # type: ignore[no-untyped-def]
     store, _ = double_coded
     with pytest.raises(AnalysisError, match="two or more coders"):

@@ -121,6 +121,20 @@ def test_agreement_table_shows_cohens_kappa_for_the_two_coders_with_the_unit(pro
         await pilot.pause()
         assert "Agreement over all characters" in column_labels(table)
         assert "Unit: character" in str(screen.query_one("#agreement-unit-text").render())
+
+        # unitized: the 2016 family per domain of codes, with its coverage in the notes
+        screen.query_one("#agreement-unit", Select).value = "unitized"
+        screen.query_one("#agreement-coders", Input).focus()
+        await pilot.press("enter")
+        await _until(pilot, lambda: screen.report is not None and screen.report.unit == "unitized",
+                     "the unitized report")
+        await pilot.pause()
+        labels = column_labels(table)
+        rows = [cell_texts(table, i) for i in range(table.row_count)]
+        forms = next(r for r in rows if r[0] == "lc.forms (domain)")
+        direct = next(r for r in screen.report.rows if r.code_key == "lc.forms (domain)")
+        assert forms[labels.index("cu-alpha (2016)")] == figure(direct.get("cu_alpha_2016"))
+        assert "cu-alpha speaks for" in str(screen.query_one("#agreement-notes").render())
         assert not errors(app)
 
     run_app(project, scenario)

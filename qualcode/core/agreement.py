@@ -22,6 +22,10 @@ STATISTIC_LABELS = {
     "char_kappa": "Kappa over characters",
     "overlap_agreement": "Segment overlap agreement",
     "unitized_alpha_2004": "Unitized alpha (Krippendorff 2004)",
+    "u_alpha_2016": "u-alpha (2016)",
+    "binary_u_alpha_2016": "|u-alpha (2016)",
+    "cu_alpha_2016": "cu-alpha (2016)",
+    "k_u_alpha_2016": "(k)u-alpha in its domain (2016)",
 }
 
 

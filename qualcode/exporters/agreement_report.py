@@ -31,12 +31,14 @@ def figure(statistic: Statistic | None, *, percent: bool = False) -> str:
 
 
 def statistic_names(report: AgreementReport) -> list[str]:
+    """The statistics the report holds, in the order of :data:`STATISTIC_LABELS`."""
     names: list[str] = []
     for row in report.rows:
         for statistic in row.statistics:
             if statistic.name not in names:
                 names.append(statistic.name)
-    return names
+    order = list(STATISTIC_LABELS)
+    return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
 
 
 def table(report: AgreementReport) -> tuple[list[str], list[list[str]]]:
@@ -63,17 +65,20 @@ def table(report: AgreementReport) -> tuple[list[str], list[list[str]]]:
 
 
 def undefined_reasons(report: AgreementReport) -> list[str]:
-    """One line per distinct reason a figure is 'n/a', naming where it happened."""
-    reasons: dict[str, list[str]] = {}
+    """One line per distinct reason a figure is 'n/a', naming the statistics and where."""
+    labels: dict[tuple[str, str], list[str]] = {}
     for row in report.rows:
+        place = row.code_key + (f" in {row.document}" if row.document else "")
         for statistic in row.statistics:
             if statistic.value is None:
-                place = row.code_key + (f" in {row.document}" if row.document else "")
-                reasons.setdefault(f"{statistic.label}: {statistic.note}", []).append(place)
+                labels.setdefault((statistic.note, place), []).append(statistic.label)
+    places: dict[tuple[str, str], list[str]] = {}
+    for (note, place), names in labels.items():
+        places.setdefault((", ".join(names), note), []).append(place)
     lines = []
-    for reason, places in reasons.items():
-        shown = ", ".join(dict.fromkeys(places[:6])) + (" ..." if len(places) > 6 else "")
-        lines.append(f"n/a = {reason} ({shown})")
+    for (names, note), where in places.items():
+        shown = ", ".join(dict.fromkeys(where[:6])) + (" ..." if len(where) > 6 else "")
+        lines.append(f"n/a = {names}: {note} ({shown})")
     return lines
 
 
@@ -90,7 +95,7 @@ def methods_paragraph(report: AgreementReport) -> str:
     who = NUMBER_WORDS.get(n, str(n)).capitalize()
     docs = len(report.documents)
     sample = f" (sample '{report.sample}')" if report.sample else ""
-    codes = [r for r in report.rows if r.code_key != POOLED]
+    codes = [r for r in report.rows if r.code_key != POOLED and not r.code_key.endswith(" (domain)")]
     n_codes = len({r.code_key for r in codes})
     unit_text = {
         "segment": f"with each {report.settings.get('segment_kind', 'sentence')} as the unit and the "
@@ -127,8 +132,35 @@ def methods_paragraph(report: AgreementReport) -> str:
         text += (f" Per code, alpha ranged from {low[1]:.2f} ({low[0]}) to {high[1]:.2f} ({high[0]}); "
                  f"{weak} of {len(defined)} codes fell below {ALPHA_FLOOR}, the lowest value "
                  "Krippendorff (2004) accepts for tentative conclusions.")
+    if report.unit == "unitized":
+        text += _family_sentence(report)
     if report.unit == "character":
         text += " Agreement over all characters is inflated by uncoded text, so agreement over coded characters is also reported."
+    return text
+
+
+def _family_sentence(report: AgreementReport) -> str:
+    """The 2016 coefficients of each domain of codes, with cu-alpha's coverage."""
+    domains = [r for r in report.rows if r.code_key.endswith(" (domain)") and r.document is None]
+    if not domains:
+        return ""
+    parts, skipped = [], 0
+    for row in domains:
+        u, binary, cu = (row.get(n) for n in ("u_alpha_2016", "binary_u_alpha_2016", "cu_alpha_2016"))
+        if u is None or u.value is None:
+            skipped += 1
+            continue
+        part = f"{row.code_key.removesuffix(' (domain)')}: u-alpha = {figure(u)}, |u-alpha = {figure(binary)}"
+        if cu is not None and cu.value is not None:
+            part += f", cu-alpha = {figure(cu)} (over {row.extra.get('cu_coverage', 0) * 100:.0f} % of the text)"
+        parts.append(part)
+    text = ""
+    if parts:
+        text += (" Codes under a common parent were also treated as one variable of mutually exclusive "
+                 f"values (Krippendorff et al., 2016): {'; '.join(parts)}.")
+    if skipped:
+        text += (f" For {skipped} such group{'s' if skipped != 1 else ''} these coefficients were not "
+                 "computed, because a coder's spans of different codes in the group overlapped.")
     return text
 
 

@@ -23,13 +23,14 @@ from qualcode.core.agreement import (
     SampleInfo,
     Statistic,
 )
+from qualcode.core.codebook import Code
 from qualcode.core.model import Coding, CodingOrigin, SegmentKind
 from qualcode.errors import AnalysisError, CodingError, NotFoundError, QualcodeError
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.corpus import find_document
 from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.repositories.codings import CodingFilter
-from qualcode.storage.store import Store
+from qualcode.storage.store import Store, UnitOfWork
 
 CONSENSUS = "consensus"
 DECISIONS = ("accept", "both", "neither", "edit")
@@ -221,6 +222,21 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
 # ------------------------------------------------------------------- statistics
 
 
+def _domains(uow: UnitOfWork, codes: Sequence[Code]) -> tuple[tuple[str, str, tuple[int, ...]], ...]:
+    """Codes sharing a parent, as groups of mutually exclusive values (ATLAS.ti's semantic
+    domains): (parent key, parent label, indices into ``codes``) for groups of two or more."""
+    children: dict[int, list[int]] = {}
+    for index, code in enumerate(codes):
+        if code.parent_id is not None:
+            children.setdefault(code.parent_id, []).append(index)
+    domains = []
+    for parent_id, members in children.items():
+        parent = uow.codebooks.code(parent_id)
+        if len(members) >= 2 and parent is not None:
+            domains.append((parent.key, parent.label_en, tuple(members)))
+    return tuple(domains)
+
+
 def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit: str = "segment",
                      by: str = "code", segment_kind: str = "sentence", sample: str | None = None,
                      documents: Sequence[str] | None = None,
@@ -266,6 +282,7 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
                              if segment_filter is None or s.id in segment_filter]
                 unit_rows.extend((doc_index[doc.id], s, e) for s, e in spans)
         progress_pairs = uow.codings.coder_progress()
+        domains = _domains(uow, sel.codes) if unit == "unitized" else ()
     if progress:
         progress(1, 3, "computing")
     coded = np.ones((len(sel.documents), len(coder_names)), dtype=bool)
@@ -282,7 +299,7 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
         coders=tuple(coder_names), codes=tuple((c.key, c.label_en) for c in sel.codes),
         documents=tuple(d.name for d in sel.documents), lengths=lengths, spans=Spans.of(span_rows),
         units=Units(unit_array[:, 0], unit_array[:, 1], unit_array[:, 2]), segment_kind=segment_kind,
-        coded_documents=coded)
+        coded_documents=coded, domains=domains)
     notes = list(sel.notes)
     if not sel.codes:
         notes.append("No coder applied any code in the selection.")

@@ -18,14 +18,15 @@ from qualcode.analysis.agreement import segment_stats as st
 from qualcode.analysis.agreement.character import character_counts, character_statistics
 from qualcode.analysis.agreement.overlap import overlap_agreement, overlap_counts
 from qualcode.analysis.agreement.unitized import UnitizedResult, pooled_alpha, unitized_alpha
+from qualcode.analysis.agreement.unitized_family import CoderUnits, FamilyResult, unitized_family
 from qualcode.analysis.agreement.units import (
     Spans,
     Units,
     merged,
     merged_by_code_coder,
     offsets,
+    overlapping,
     presence,
-    self_overlaps,
 )
 from qualcode.core.agreement import POOLED, AgreementReport, AgreementRow, Statistic
 
@@ -47,6 +48,8 @@ class AgreementInput:
     units: Units | None = None
     segment_kind: str = "sentence"
     coded_documents: np.ndarray | None = None  # documents x coders, who coded what
+    # groups of mutually exclusive codes (the children of one parent): (key, label, code indices)
+    domains: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,53 +264,149 @@ def _pair_row(key: str, label: str, doc: str | None, pair: tuple[str, str], cell
 # ------------------------------------------------------------------- unitized
 
 
+FAMILY_NOTE = ("Computed where its precondition holds: the 2016 family (Krippendorff, Mathet et al. "
+               "2016). Per code, |u-alpha judges coded text against uncoded text (it needs a coder's "
+               "spans of the code not to overlap each other). Per domain (the codes under one parent, "
+               "taken as one variable of mutually exclusive values, as ATLAS.ti's semantic domains), "
+               "u-alpha judges spans and codes together, |u-alpha coded against uncoded text, "
+               "cu-alpha the codes where coders' spans intersect (its coverage is the share of the "
+               "text it speaks for) and (k)u-alpha each code within its domain; a domain needs each "
+               "coder's spans of its codes not to overlap.")
+
+
 def _unitized_rows(data: AgreementInput, options: Options
                    ) -> tuple[list[AgreementRow], str, list[str]]:
     m = len(data.coders)
-    unit = "coders' own spans (continuum of the documents)"
-    overlapping = self_overlaps(data.spans)
     description = ("The coders' own spans are the units: for each code, each coder's text falls into "
                    "coded units and gaps on the continuum of the selected documents laid end to end.")
     notes = ["Computed: Krippendorff's alpha_U (2004 per-code version; codes may overlap, each code "
-             "is judged on its own continuum; a coder's overlapping spans of one code are merged)."]
-    if overlapping:
-        notes.append(f"Not computed: the 2016 family (u-alpha, cu-alpha): its precondition fails, "
-                     f"{overlapping} spans overlap another span of the same coder and code.")
-    else:
-        notes.append("Not computed: the 2016 family (u-alpha, cu-alpha; Krippendorff, Mathet et al. "
-                     "2016): its precondition holds here (no coder's spans of one code overlap), but "
-                     "this version of qualcode does not implement it.")
-    notes.append("No bootstrap interval for unitized alpha (its units are not independent draws).")
+             "is judged on its own continuum; a coder's overlapping spans of one code are merged).",
+             FAMILY_NOTE,
+             "No bootstrap interval for unitized alpha (its units are not independent draws)."]
     rows: list[AgreementRow] = []
     lengths = np.asarray(data.lengths, dtype=np.int64)
     scopes: list[tuple[str | None, Spans, np.ndarray]] = []
     if options.by == "document":
         for d, name in enumerate(data.documents):
-            mask = data.spans.document == d
-            sub = data.spans.where(mask)
+            sub = data.spans.where(data.spans.document == d)
             sub = Spans(np.zeros(len(sub), dtype=np.int64), sub.code, sub.coder, sub.start, sub.end)
             scopes.append((name, sub, lengths[d:d + 1]))
     else:
         scopes.append((None, data.spans, lengths))
     for doc, spans, scope_lengths in scopes:
-        base = offsets(scope_lengths)
-        total = int(base[-1] + scope_lengths[-1]) if len(scope_lengths) else 0
-        per = merged_by_code_coder(spans, base, len(data.codes), m)
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        results: list[UnitizedResult] = []
-        for c, (key, label) in enumerate(data.codes):
-            coder_spans = [per.get((c, i), empty) for i in range(m)]
-            result = unitized_alpha([merged(*s) for s in coder_spans], 0, total) if m >= 2 else \
-                UnitizedResult(float("nan"), 0.0, 0)
-            results.append(result)
-            why = ("needs two or more coders" if m < 2 else
-                   "no coder applied this code" if result.units == 0 else "undefined for these data")
-            if options.by == "code":
-                rows.append(AgreementRow(key, label, doc, data.coders, (
-                    _stat("unitized_alpha_2004", result.alpha, unit, result.units, why=why),),
-                    {"observed": result.observed, "expected": result.expected}))
-        pooled = pooled_alpha(results) if m >= 2 else float("nan")
-        rows.append(AgreementRow(POOLED, "all codes", doc, data.coders, (
-            _stat("unitized_alpha_2004", pooled, unit, sum(r.units for r in results),
-                  why="needs two or more coders" if m < 2 else "no coder applied any code"),)))
+        rows.extend(_unitized_scope(data, options, doc, _Continuum(spans, scope_lengths, m)))
+    covered = [f"{r.code_key.removesuffix(' (domain)')} {r.extra['cu_coverage'] * 100:.1f} %"
+               for r in rows if "cu_coverage" in r.extra and r.document is None]
+    if covered:
+        notes.append("cu-alpha speaks for this share of the text (where coders' coded spans "
+                     f"intersect): {', '.join(covered)}.")
     return rows, description, notes
+
+
+UNITIZED_UNIT = "coders' own spans (continuum of the documents)"
+
+
+@dataclass(frozen=True)
+class _Continuum:
+    """The spans of one scope and where each document starts on its continuum."""
+
+    spans: Spans
+    lengths: np.ndarray
+    coders: int
+
+    @property
+    def base(self) -> np.ndarray:
+        return offsets(self.lengths)
+
+    @property
+    def total(self) -> int:
+        return int(self.base[-1] + self.lengths[-1]) if len(self.lengths) else 0
+
+
+def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, scope: _Continuum
+                    ) -> list[AgreementRow]:
+    m, spans = len(data.coders), scope.spans
+    per = merged_by_code_coder(spans, scope.base, len(data.codes), m)
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    in_domain = {c: (d, i + 1) for d, (_k, _l, members) in enumerate(data.domains)
+                 for i, c in enumerate(members)}
+    domain_results = [_family(data, scope, members) for _k, _l, members in data.domains]
+    results: list[UnitizedResult] = []
+    rows: list[AgreementRow] = []
+    for c, (key, label) in enumerate(data.codes):
+        coder_spans = [per.get((c, i), empty) for i in range(m)]
+        result = unitized_alpha([merged(*s) for s in coder_spans], 0, scope.total) if m >= 2 else \
+            UnitizedResult(float("nan"), 0.0, 0)
+        results.append(result)
+        if options.by != "code":
+            continue
+        why = ("needs two or more coders" if m < 2 else
+               "no coder applied this code" if result.units == 0 else "undefined for these data")
+        own, own_why = _family(data, scope, (c,))
+        stats = [_stat("unitized_alpha_2004", result.alpha, UNITIZED_UNIT, result.units, why=why),
+                 _stat("binary_u_alpha_2016", own.binary_u_alpha if own else float("nan"),
+                       UNITIZED_UNIT, own.units if own else 0, why=own_why)]
+        if c in in_domain:
+            d, value = in_domain[c]
+            family, family_why = domain_results[d]
+            stats.append(_stat("k_u_alpha_2016",
+                               family.value_alphas.get(value, float("nan")) if family else float("nan"),
+                               UNITIZED_UNIT, own.units if own else 0,
+                               why=family_why or "no intersection of two coders' spans has this code"))
+        rows.append(AgreementRow(key, label, doc, data.coders, tuple(stats),
+                                 {"observed": result.observed, "expected": result.expected}))
+    for (key, label, _members), (family, why) in zip(data.domains, domain_results, strict=True):
+        if options.by != "code":
+            break
+        rows.append(AgreementRow(f"{key} (domain)", label, doc, data.coders,
+                                 _family_stats(family, why), _coverage(family)))
+    pooled = pooled_alpha(results) if m >= 2 else float("nan")
+    everything, everything_why = _family(data, scope, tuple(range(len(data.codes))))
+    rows.append(AgreementRow(POOLED, "all codes", doc, data.coders, (
+        _stat("unitized_alpha_2004", pooled, UNITIZED_UNIT, sum(r.units for r in results),
+              why="needs two or more coders" if m < 2 else "no coder applied any code"),
+        *_family_stats(everything, everything_why)), _coverage(everything)))
+    return rows
+
+
+def _family_stats(family: FamilyResult | None, why: str) -> tuple[Statistic, ...]:
+    nan = float("nan")
+    u, binary, cu = (family.u_alpha, family.binary_u_alpha, family.cu_alpha) if family else (nan, nan, nan)
+    n = family.units if family else 0
+    return (_stat("u_alpha_2016", u, UNITIZED_UNIT, n, why=why),
+            _stat("binary_u_alpha_2016", binary, UNITIZED_UNIT, n, why=why),
+            _stat("cu_alpha_2016", cu, UNITIZED_UNIT, n,
+                  why=why or "needs two codes among the intersections of coders' spans"))
+
+
+def _coverage(family: FamilyResult | None) -> dict[str, float]:
+    return {"cu_coverage": family.coverage} if family and np.isfinite(family.coverage) else {}
+
+
+def _family(data: AgreementInput, scope: _Continuum, members: tuple[int, ...]
+            ) -> tuple[FamilyResult | None, str]:
+    """The 2016 family with ``members`` (code indices) as the values of one variable, or None
+    and why not."""
+    m = scope.coders
+    if m < 2:
+        return None, "needs two or more coders"
+    value_of = np.zeros(len(data.codes), dtype=np.int64)
+    value_of[list(members)] = np.arange(1, len(members) + 1)
+    spans = scope.spans.where(value_of[scope.spans.code] > 0)
+    if len(spans) == 0:
+        return None, "no coder applied " + ("this code" if len(members) == 1 else "these codes")
+    clash = overlapping(spans, np.zeros(len(spans), dtype=np.int64))
+    if clash.any():
+        counts = np.bincount(spans.coder[clash], minlength=m)
+        who = ", ".join(f"{data.coders[i]} {int(n)}" for i, n in enumerate(counts) if n)
+        what = "of this code" if len(members) == 1 else "of different codes of the group"
+        return None, f"precondition fails: a coder's spans {what} overlap ({who})"
+    start = scope.base[spans.document] + spans.start
+    end = scope.base[spans.document] + spans.end
+    coders = []
+    for i in range(m):
+        mine = spans.coder == i
+        order = np.argsort(start[mine], kind="stable")
+        coders.append(CoderUnits(start[mine][order], end[mine][order],
+                                 value_of[spans.code[mine]][order]))
+    return unitized_family(coders, scope.total, len(members)), ""

@@ -130,19 +130,26 @@ def merged_by_code_coder(spans: Spans, base: np.ndarray, n_codes: int, n_coders:
 
 def self_overlaps(spans: Spans) -> int:
     """How many spans overlap an earlier span of the same coder, code and document."""
+    return int(overlapping(spans, spans.code).sum())
+
+
+def overlapping(spans: Spans, group: np.ndarray) -> np.ndarray:
+    """Which spans overlap an earlier span of the same coder, document and ``group``
+    (a code, or a set of codes meant to be mutually exclusive), in the spans' order."""
+    found = np.zeros(len(spans), dtype=bool)
     if len(spans) == 0:
-        return 0
-    order = np.lexsort((spans.start, spans.document, spans.coder, spans.code))
-    c, k, d = spans.code[order], spans.coder[order], spans.document[order]
+        return found
+    order = np.lexsort((spans.start, spans.document, spans.coder, group))
+    g, k, d = group[order], spans.coder[order], spans.document[order]
     s, e = spans.start[order], spans.end[order]
     same = np.ones(len(order), dtype=bool)
-    same[1:] = (c[1:] == c[:-1]) & (k[1:] == k[:-1]) & (d[1:] == d[:-1])
+    same[1:] = (g[1:] == g[:-1]) & (k[1:] == k[:-1]) & (d[1:] == d[:-1])
     same[0] = False
-    group = np.cumsum(~same)
-    reach = _grouped_running_max(e, group)
-    overlaps = same.copy()
-    overlaps[1:] &= s[1:] < reach[:-1]
-    return int(overlaps.sum())
+    reach = _grouped_running_max(e, np.cumsum(~same))
+    hits = same.copy()
+    hits[1:] &= s[1:] < reach[:-1]
+    found[order] = hits
+    return found
 
 
 def _grouped_running_max(values: np.ndarray, group: np.ndarray) -> np.ndarray:
