@@ -238,6 +238,25 @@ def test_overlap_threshold() -> None:
     assert overlap_agreement(loose[0, 0]) == pytest.approx(1.0)
 
 
+def test_pooled_overlap_row_has_brennan_prediger_kappa_over_codes_used() -> None:
+    # code x: both segments match; code y: A's segment unmatched; code z: nobody coded it.
+    # 2 of 3 checked segments match: P_o = 2/3, chance 1/2 (two codes used), kappa = 1/3
+    spans = Spans.of([(0, 0, 0, 0, 100), (0, 0, 1, 0, 100), (0, 1, 0, 200, 300)])
+    data = AgreementInput(coders=("a", "b"), codes=(("x", "X"), ("y", "Y"), ("z", "Z")),
+                          documents=("d",), lengths=np.array([400]), spans=spans)
+    report = compute(data, Options(unit="overlap"))
+    pooled = report.pooled
+    assert pooled is not None
+    assert pooled.get("overlap_agreement").value == pytest.approx(2 / 3)  # type: ignore[union-attr]
+    assert pooled.get("brennan_prediger_kappa").value == pytest.approx(1 / 3)  # type: ignore[union-attr]
+    assert next(r for r in report.rows if r.code_key == "x").get("brennan_prediger_kappa") is None
+    one_code = compute(AgreementInput(coders=("a", "b"), codes=(("x", "X"),), documents=("d",),
+                                      lengths=np.array([400]), spans=spans.where(spans.code == 0)),
+                       Options(unit="overlap"))
+    kappa = one_code.pooled.get("brennan_prediger_kappa")  # type: ignore[union-attr]
+    assert kappa is not None and kappa.value is None and "two or more codes" in kappa.note
+
+
 def test_bootstrap_interval_contains_estimate_and_is_reproducible() -> None:
     rng = np.random.default_rng(1)
     values = _random_values(rng, 400, 2, 2, 0.0)

@@ -21,6 +21,7 @@ STATISTIC_LABELS = {
     "char_agreement_coded": "Agreement over coded characters",
     "char_kappa": "Kappa over characters",
     "overlap_agreement": "Segment overlap agreement",
+    "brennan_prediger_kappa": "Kappa (Brennan & Prediger, MAXQDA)",
     "unitized_alpha_2004": "Unitized alpha (Krippendorff 2004)",
     "u_alpha_2016": "u-alpha (2016)",
     "binary_u_alpha_2016": "|u-alpha (2016)",

@@ -212,8 +212,10 @@ def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
         pct = f"{options.threshold * 100:g} %"
         description = (f"Each coded segment is a unit; two coders' segments of a code match when they "
                        f"overlap by at least {pct} of the text either covers (MAXQDA's segment agreement).")
-        notes = ["Agreement = matched segments / segments checked, from both coders' sides; "
-                 "no chance correction (there is no 'neither coded' count)."]
+        notes = ["Agreement = matched segments / segments checked, from both coders' sides. "
+                 "Per code there is no chance correction (there is no 'neither coded' count); the "
+                 "pooled row adds Brennan & Prediger's kappa as MAXQDA reports it, with chance "
+                 "agreement 1 / the number of codes either coder used."]
         unit = f"coded segment (match at {pct} overlap)"
     for a, b in combinations(range(len(data.coders)), 2):
         pair = (data.coders[a], data.coders[b])
@@ -230,7 +232,11 @@ def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
                 cells.append((key, label, None, counts[c].sum(axis=0)))
         cells.append((POOLED, "all codes", None, counts.sum(axis=(0, 1))))
         for key, label, doc, cell in cells:
-            rows.append(_pair_row(key, label, doc, pair, cell, unit, character))
+            row = _pair_row(key, label, doc, pair, cell, unit, character)
+            if key == POOLED and not character:
+                used = int((counts.sum(axis=1)[:, [1, 3]].sum(axis=1) > 0).sum())
+                row = _with_brennan_prediger(row, cell, used, unit)
+            rows.append(row)
     if len(data.coders) < 2:
         notes.append("Only one coder: agreement needs two or more.")
     return rows, description, notes
@@ -259,6 +265,22 @@ def _pair_row(key: str, label: str, doc: str | None, pair: tuple[str, str], cell
         extra = {"a_matched": float(cell[0]), "a_segments": float(cell[1]),
                  "b_matched": float(cell[2]), "b_segments": float(cell[3])}
     return AgreementRow(key, label, doc, pair, stats, extra)
+
+
+def _with_brennan_prediger(row: AgreementRow, cell: np.ndarray, codes_used: int, unit: str
+                           ) -> AgreementRow:
+    """The pooled overlap row with MAXQDA's kappa: Brennan & Prediger (1981), "Coefficient
+    kappa: some uses, misuses, and alternatives", Educational and Psychological Measurement
+    41:687-699, with chance agreement 1/k for k categories, here the codes either coder used."""
+    observed = float(overlap_agreement(cell))
+    why = "needs two or more codes in use (chance agreement is 1 / the number of codes)"
+    value = float("nan")
+    if codes_used >= 2 and np.isfinite(observed):
+        chance = 1.0 / codes_used
+        value = (observed - chance) / (1.0 - chance)
+    kappa = _stat("brennan_prediger_kappa", value, unit, int(cell[1] + cell[3]), why=why)
+    return AgreementRow(row.code_key, row.code_label, row.document, row.coders,
+                        (*row.statistics, kappa), {**row.extra, "codes_used": float(codes_used)})
 
 
 # ------------------------------------------------------------------- unitized
