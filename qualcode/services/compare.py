@@ -130,7 +130,8 @@ def _coder_ids(uow, names: tuple[str, ...]) -> list[int] | None:  # type: ignore
     return ids
 
 
-def _check_attributes(uow, keys: list[str], what: str) -> None:  # type: ignore[no-untyped-def]
+def check_attributes(uow, keys: list[str], what: str) -> None:  # type: ignore[no-untyped-def]
+    """Refuse attribute keys no document or speaker has, naming the ones that exist."""
     doc_keys, speaker_keys = uow.matrix.attribute_keys()
     known = doc_keys | speaker_keys
     for key in keys:
@@ -140,7 +141,7 @@ def _check_attributes(uow, keys: list[str], what: str) -> None:  # type: ignore[
                                 f"Use one of: {names}.")
 
 
-def _tree(codes: list[Code]) -> list[tuple[Code, int]]:
+def codes_in_tree_order(codes: list[Code]) -> list[tuple[Code, int]]:
     """Codes depth-first in codebook order, with their depth."""
     ids = {c.id for c in codes}
     children: dict[int | None, list[Code]] = {}
@@ -159,7 +160,7 @@ def _tree(codes: list[Code]) -> list[tuple[Code, int]]:
 
 def _rows(uow, book: Codebook, *, level: int | None, rollup: bool,  # type: ignore[no-untyped-def]
           codes: tuple[str, ...]) -> list[MatrixRow]:
-    tree = _tree(uow.codebooks.codes(book.id))
+    tree = codes_in_tree_order(uow.codebooks.codes(book.id))
     wanted = {resolve_code(uow, c, book.slug).id for c in codes} if codes else None
     subtree: dict[int, list[int]] = {}
     stack: list[tuple[int, int]] = []
@@ -197,7 +198,7 @@ def _filter(uow, query, rows: list[MatrixRow]) -> CodingFilter:  # type: ignore[
     )
 
 
-def _words_per_group(uow, by: str, flt: CodingFilter) -> dict[str | None, int]:  # type: ignore[no-untyped-def]
+def words_per_group(uow, by: str, flt: CodingFilter) -> dict[str | None, int]:  # type: ignore[no-untyped-def]
     """Words spoken per group: each turn's words go to its speaker's group."""
     speakers = {s.id: s for s in uow.documents.all_speakers()}
     doc_attrs = uow.documents.all_attributes()
@@ -231,8 +232,8 @@ def compare(store: Store, query: ComparisonQuery) -> ComparisonMatrix:
         raise AnalysisError(f"Unknown measure '{query.measure}'.", f"Use one of: {', '.join(MEASURES)}.")
     with store.unit_of_work() as uow:
         book = get_codebook(uow, query.codebook)
-        _check_attributes(uow, [query.by], "--by")
-        _check_attributes(uow, [k for k, _ in query.attributes], "--attr")
+        check_attributes(uow, [query.by], "--by")
+        check_attributes(uow, [k for k, _ in query.attributes], "--attr")
         rows = _rows(uow, book, level=query.level, rollup=query.rollup, codes=query.codes)
         flt = _filter(uow, query, rows)
         identity = all(len(r.code_ids) == 1 for r in rows)
@@ -250,7 +251,7 @@ def compare(store: Store, query: ComparisonQuery) -> ComparisonMatrix:
         sizes = ({g.group: g.sentences for g in uow.matrix.group_sizes(
             query.by, flt.attributes, flt.document_ids)}
             if query.measure == "segments" and query.by != "coder" else {})
-        words = (_words_per_group(uow, query.by, flt)
+        words = (words_per_group(uow, query.by, flt)
                  if query.measure == "per1000" and query.by != "coder" else {})
         if query.by == "coder" and query.measure in ("segments", "per1000"):
             raise AnalysisError(f"--measure {query.measure} needs a part of the corpus per column; "
@@ -259,7 +260,7 @@ def compare(store: Store, query: ComparisonQuery) -> ComparisonMatrix:
 
 
 def _assemble(query, book, rows, row_of, cells, covered, sizes, words) -> ComparisonMatrix:  # type: ignore[no-untyped-def]
-    present = sorted({c.group for c in cells if c.group is not None}, key=_natural)
+    present = sorted({c.group for c in cells if c.group is not None}, key=natural_key)
     if query.groups:
         unknown = [g for g in query.groups if g not in present]
         if unknown:
@@ -317,7 +318,7 @@ def _assemble(query, book, rows, row_of, cells, covered, sizes, words) -> Compar
         stats=result_stats, stats_basis=basis, stats_note=note, left_out=left_out)
 
 
-def _natural(value: str) -> list[Any]:
+def natural_key(value: str) -> list[Any]:
     """'skola 10' after 'skola 9'."""
     return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", value)]
 
@@ -330,7 +331,7 @@ def cell_passages(store: Store, query: ComparisonQuery, row: str, column: str, *
     """The passages counted in one cell of the matrix ``query`` describes."""
     with store.unit_of_work() as uow:
         book = get_codebook(uow, query.codebook)
-        _check_attributes(uow, [query.by], "--by")
+        check_attributes(uow, [query.by], "--by")
         rows = _rows(uow, book, level=None, rollup=query.rollup, codes=())
         found = [r for r in rows if r.key == row or f"{book.slug}:{r.key}" == row]
         if not found:
@@ -404,7 +405,7 @@ def _cooccurrence(uow, query: CooccurrenceQuery) -> tuple[Codebook, list[MatrixR
         raise AnalysisError("--rollup needs --level for co-occurrence (each coding must count for one row).",
                             "Add e.g. --level 0.")
     book = get_codebook(uow, query.codebook)
-    _check_attributes(uow, [k for k, _ in query.attributes], "--attr")
+    check_attributes(uow, [k for k, _ in query.attributes], "--attr")
     rows = _rows(uow, book, level=query.level, rollup=query.rollup, codes=query.codes)
     row_of = {code_id: i for i, r in enumerate(rows) for code_id in r.code_ids}
     flt = _filter(uow, query, rows)

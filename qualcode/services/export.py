@@ -61,7 +61,7 @@ def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None
     if codebook is not None:
         with store.unit_of_work() as uow:
             book = get_codebook(uow, codebook)
-            tree = compare._tree(uow.codebooks.codes(book.id))
+            tree = compare.codes_in_tree_order(uow.codebooks.codes(book.id))
         order = {code.key: i for i, (code, _) in enumerate(tree)}
         codes = codes or [f"{book.slug}:{key}" for key in order]
     found = retrieval.passages(store, codes=codes or None, coders=coders, documents=documents,
@@ -157,16 +157,16 @@ def methods_summary(store: Store, *, by: list[str] | None = None) -> methods.Met
     """What a methods section reports: corpus size by attribute, codebooks, coders, counts."""
     by = by or ["level"]
     with store.unit_of_work() as uow:
-        compare._check_attributes(uow, by, "--by")
+        compare.check_attributes(uow, by, "--by")
         docs = uow.documents.list()
         words = sum(d.word_count for d in docs)
         breakdowns = []
         for key in by:
             sizes = uow.matrix.group_sizes(key)
-            spoken = compare._words_per_group(uow, key, CodingFilter())
+            spoken = compare.words_per_group(uow, key, CodingFilter())
             rows = tuple((g.group if g.group is not None else compare.MISSING, g.documents, g.speakers,
                           spoken.get(g.group, 0))
-                         for g in sorted(sizes, key=lambda g: compare._natural(g.group or "~")))
+                         for g in sorted(sizes, key=lambda g: compare.natural_key(g.group or "~")))
             breakdowns.append(methods.CorpusBreakdown(key, rows))
         books = []
         for book in uow.codebooks.list():
