@@ -40,6 +40,7 @@ CodeArgument = Annotated[str, typer.Argument(help="Code key, e.g. lc.bypassed (o
 StartOption = Annotated[int | None, typer.Option("--start", help="First character of a selection (0-based).")]
 EndOption = Annotated[int | None, typer.Option("--end", help="Character after the selection: [start, end).")]
 SegmentOption = Annotated[int | None, typer.Option("--segment", help="One segment, by id (see 'show --sentences').")]
+ScoreOption = Annotated[float | None, typer.Option("--score", help="The suggestion's score, kept with the verdict.")]
 
 
 def _kind(value: str) -> SegmentKind:
@@ -177,7 +178,7 @@ def accept(
     segment: SegmentOption = None,
     start: StartOption = None,
     end: EndOption = None,
-    score: Annotated[float | None, typer.Option("--score", help="The suggestion's score, kept with the verdict.")] = None,
+    score: ScoreOption = None,
     coder: CoderOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -199,7 +200,7 @@ def reject(
     segment: SegmentOption = None,
     start: StartOption = None,
     end: EndOption = None,
-    score: Annotated[float | None, typer.Option("--score", help="The suggestion's score, kept with the verdict.")] = None,
+    score: ScoreOption = None,
     coder: CoderOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
