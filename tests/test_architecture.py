@@ -17,6 +17,15 @@ def test_cli_start_loads_no_heavy_library() -> None:
     assert result.stdout.strip() == "[]", result.stdout
 
 
+def test_segmenting_does_not_load_torch_but_leaves_it_importable() -> None:
+    probe = ("import sys; from qualcode.services.segmentation import segmenter_for; "
+             "s = segmenter_for('sv'); print('torch' in sys.modules); "
+             "print(len(list(s.sentences('Vi läser. Vi skriver.', ())))); "
+             "import torch; print(torch.tensor([1, 2]).sum().item())")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "2", "3"], result.stdout + result.stderr
+
+
 def test_help_runs_in_a_subprocess() -> None:
     result = subprocess.run([sys.executable, "-m", "qualcode", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "import" in result.stdout and "Traceback" not in result.stderr

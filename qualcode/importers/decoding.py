@@ -18,7 +18,9 @@ from qualcode.errors import SourceFileError
 _SAMPLE = 8192
 # Bytes below 0x20 that ordinary text may contain: tab, newline, vertical tab,
 # form feed, carriage return, escape (some terminals' colour codes).
-_TEXT_CONTROLS = frozenset(b"\t\n\x0b\x0c\r\x1b")
+_TEXT_CONTROLS = b"\t\n\x0b\x0c\r\x1b"
+# Every byte that does not count against a file's claim to be text.
+_NOT_SUSPICIOUS = bytes(range(0x20, 0x100)) + _TEXT_CONTROLS
 _BINARY_SHARE = 0.10
 
 
@@ -61,7 +63,7 @@ def _looks_binary(raw: bytes) -> bool:
     sample = raw[:_SAMPLE]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for byte in sample if byte < 0x20 and byte not in _TEXT_CONTROLS)
+    controls = len(sample.translate(None, _NOT_SUSPICIOUS))  # counted in C, not byte by byte
     return controls > _BINARY_SHARE * len(sample)
 
 

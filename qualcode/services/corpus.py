@@ -3,29 +3,34 @@
 Import runs in two phases: every file is parsed first (pure importers, no database),
 so a bad speaker map is refused before anything is written; then each document is
 stored in its own transaction, so one bad file never leaves half a document behind.
+
+What is derived from a document's text (paragraphs, sentences, search terms, word
+count) does not need the database. A big import has a worker process derive it, from
+the moment each file is parsed, while this process writes: see :class:`Segmentation`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from qualcode.analysis import terms
-from qualcode.core.model import DocumentSummary, ParsedDocument, SegmentKind, Speaker, Turn
+from qualcode.core.model import (
+    DocumentSummary,
+    ParsedDocument,
+    SegmentKind,
+    Speaker,
+    Turn,
+)
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
 from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
 from qualcode.importers.language import detect_language
 from qualcode.importers.speaker_map import check_known, load_speaker_map
+from qualcode.services.segmentation import DocumentUnits, Segmentation
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
-
-if TYPE_CHECKING:
-    from qualcode.importers.segmenter import Segmenter
 
 Progress = Callable[[int, int, str], None]
 
@@ -93,11 +98,51 @@ def import_paths(
     files, problems = expand_paths(Path(p) for p in paths)
     report.failed.extend(problems)
     speakers = load_speaker_map(speaker_map) if speaker_map else {}
+    with Segmentation.for_files(files, language) as segmentation:
+        # Segmentation starts as each file is parsed, long before the first write.
+        parsed = [(item, _plan_document(item, attributes or {}, language, segmentation))
+                  for item in _parse_files(files, report)]
+        if speaker_map:
+            seen = {t.speaker for item, _ in parsed for t in item.document.turns if t.speaker}
+            unmapped = check_known(speakers, seen, speaker_map)
+            for label in sorted(unmapped):
+                report.notices.append(f"speaker '{label}' is not in {speaker_map}: no role or level set")
+        for done, (item, planned) in enumerate(parsed, start=1):
+            if cancel is not None and cancel.is_set():
+                report.notices.append("import cancelled: the remaining files were not imported")
+                break
+            try:
+                summary = _store_document(store, item, planned, speakers, force, report)
+                report.imported.append(summary)
+            except QualcodeError as exc:
+                report.failed.append(ImportProblem(str(item.path), exc.message + (f" {exc.hint}" if exc.hint else "")))
+            if progress:
+                progress(done, len(parsed), item.path.name)
+    return report
 
-    parsed: list[tuple[Path, ParsedDocument, bytes]] = []
+
+@dataclass(frozen=True)
+class _ParsedFile:
+    path: Path
+    document: ParsedDocument
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _PlannedDocument:
+    """A document with its language settled and its segmentation under way."""
+
+    document: ParsedDocument  # attributes merged, language among them
+    language: str
+    units: Callable[[], DocumentUnits]
+
+
+def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFile]:
+    """The files that parse; every one is parsed before anything is written, so that a
+    bad speaker map stops all of it."""
     for path in files:
         try:
-            raw = path.read_bytes()
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
             document = read_source(path)
         except QualcodeError as exc:
             report.failed.append(ImportProblem(str(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
@@ -107,53 +152,29 @@ def import_paths(
             continue
         if document.encoding not in ("utf-8", "utf-8-sig", "ascii"):
             report.notices.append(f"{path}: decoded as {document.encoding} (not UTF-8)")
-        parsed.append((path, document, raw))
-
-    if speaker_map:
-        seen = {t.speaker for _, d, _ in parsed for t in d.turns if t.speaker}
-        unmapped = check_known(speakers, seen, speaker_map)
-        for label in sorted(unmapped):
-            report.notices.append(f"speaker '{label}' is not in {speaker_map}: no role or level set")
-
-    for done, (path, document, raw) in enumerate(parsed, start=1):
-        if cancel is not None and cancel.is_set():
-            report.notices.append("import cancelled: the remaining files were not imported")
-            break
-        try:
-            summary = _store_document(store, document, raw, attributes or {}, speakers, language,
-                                      force, report)
-            report.imported.append(summary)
-        except QualcodeError as exc:
-            report.failed.append(ImportProblem(str(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
-        if progress:
-            progress(done, len(parsed), path.name)
-    return report
+        yield _ParsedFile(path, document, sha)
 
 
-@lru_cache(maxsize=4)
-def segmenter_for(language: str):  # type: ignore[no-untyped-def]
-    """One segmenter per language and process: building a spaCy pipeline takes a while.
-
-    Imported here, not at module level: spaCy (and through it torch) must not load when
-    a command that never segments starts.
-    """
-    from qualcode.importers.segmenter import Segmenter
-
-    return Segmenter(language)
-
-
-def _store_document(store: Store, document: ParsedDocument, raw: bytes, attributes: dict[str, str],
-                    speakers: dict[str, dict[str, str]], language: str | None, force: bool,
-                    report: ImportReport) -> DocumentSummary:
-    sha = hashlib.sha256(raw).hexdigest()
+def _plan_document(item: _ParsedFile, attributes: dict[str, str], language: str | None,
+                   segmentation: Segmentation) -> _PlannedDocument | SourceFileError:
+    """Settle the language and start segmenting; an unsupported language is kept as the error."""
+    document = item.document
     merged = {**document.attributes, **attributes}
     lang = (language or merged.get("language") or document.language or detect_language(document.text)).lower()
     if lang not in ("sv", "en"):
-        raise SourceFileError(f"Language '{lang}' is not supported for segmentation.",
-                              "Use --language sv or --language en.")
+        return SourceFileError(f"Language '{lang}' is not supported for segmentation.",
+                               "Use --language sv or --language en.")
     merged["language"] = lang
-    segmenter = segmenter_for(lang)
-    segments = _segments(document, segmenter, lang)
+    return _PlannedDocument(replace(document, attributes=merged), lang, segmentation.submit(document, lang))
+
+
+def _store_document(store: Store, item: _ParsedFile, planned: _PlannedDocument | SourceFileError,
+                    speakers: dict[str, dict[str, str]], force: bool, report: ImportReport) -> DocumentSummary:
+    if isinstance(planned, SourceFileError):
+        raise planned
+    document, sha = planned.document, item.sha256
+    units = planned.units()
+    segments = _segments(document, units)
     with store.unit_of_work() as uow:
         duplicate = uow.documents.find_by_sha(sha)
         if duplicate is not None and not force:
@@ -163,13 +184,11 @@ def _store_document(store: Store, document: ParsedDocument, raw: bytes, attribut
         name = free_name(uow, document.name)
         if name != document.name:
             report.notices.append(f"{document.source_path}: stored as '{name}' (the name was taken)")
-        document = replace(document, name=name, attributes=merged)
-        doc_id = uow.documents.add(
-            document, language=lang, word_count=terms.word_count(document.text), sha256=sha,
+        document = replace(document, name=name)
+        summary = uow.documents.add_with_summary(
+            document, language=planned.language, word_count=units.word_count, sha256=sha,
             speaker_attributes=speakers, segments=segments)
-        uow.events.append("document.imported", {"document_id": doc_id, "name": name, "sha256": sha})
-        summary = uow.documents.find_by_name(name)
-        assert summary is not None
+        uow.events.append("document.imported", {"document_id": summary.id, "name": name, "sha256": sha})
         return summary
 
 
@@ -182,14 +201,12 @@ def free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
     return candidate
 
 
-def _segments(document: ParsedDocument, segmenter: Segmenter, language: str) -> list[NewSegment]:
-    text = document.text
-    segments = [NewSegment(SegmentKind.TURN, t.start, t.end, i) for i, t in enumerate(document.turns)]
-    for start, end, turn_index in segmenter.paragraphs(text, document.turns):
-        segments.append(NewSegment(SegmentKind.PARAGRAPH, start, end, turn_index))
-    for start, end, turn_index in segmenter.sentences(text, document.turns):
-        segments.append(NewSegment(SegmentKind.SENTENCE, start, end, turn_index,
-                                   terms.index_terms(text[start:end], language)))
+def _segments(document: ParsedDocument, units: DocumentUnits) -> list[NewSegment]:
+    turn, paragraph, sentence = SegmentKind.TURN, SegmentKind.PARAGRAPH, SegmentKind.SENTENCE
+    segments = [NewSegment(turn, t.start, t.end, i) for i, t in enumerate(document.turns)]
+    segments.extend([NewSegment(paragraph, start, end, turn_index) for start, end, turn_index in units.paragraphs])
+    segments.extend([NewSegment(sentence, start, end, turn_index, sentence_terms)
+                     for (start, end, turn_index), sentence_terms in zip(units.sentences, units.terms, strict=True)])
     return segments
 
 

@@ -197,7 +197,7 @@ def _language(document: ExchangeDocument) -> str:
 def _prepare(documents: tuple[ExchangeDocument, ...], progress: Progress | None,
              cancel: threading.Event | None) -> list[tuple[str, list[NewSegment]]]:
     """Language and segments of every document, computed before the transaction opens."""
-    from qualcode.services.corpus import segmenter_for
+    from qualcode.services.segmentation import segmenter_for
 
     prepared = []
     total = len(documents)

@@ -122,7 +122,11 @@ class SegmentRow(Base):
 
 
 class SearchTextRow(Base):
-    """Searchable text of a sentence: its words and their lemmas, lower-cased."""
+    """Searchable text of a sentence: its words and their lemmas, lower-cased.
+
+    Written only through ``repositories.search.add_document_terms``: on SQLite that
+    also fills the FTS5 index, which no trigger does on insert (schema 0006).
+    """
 
     __tablename__ = "search_text"
     segment_id: Mapped[int] = mapped_column(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -17,10 +17,10 @@ from qualcode.core.model import (
     Speaker,
     Turn,
 )
+from qualcode.storage.repositories.search import add_document_terms
 from qualcode.storage.schema import (
     DocumentAttributeRow,
     DocumentRow,
-    SearchTextRow,
     SegmentRow,
     SpeakerAttributeRow,
     SpeakerRow,
@@ -28,9 +28,12 @@ from qualcode.storage.schema import (
 )
 
 
-@dataclass(frozen=True)
-class NewSegment:
-    """A segment to store: kind, span, the index of its turn, and its search terms."""
+class NewSegment(NamedTuple):
+    """A segment to store: kind, span, the index of its turn, and its search terms.
+
+    A named tuple rather than a dataclass: an import makes one per sentence, paragraph
+    and turn, hundreds of thousands of them.
+    """
 
     kind: SegmentKind
     start: int
@@ -55,94 +58,113 @@ class DocumentRepository:
         speaker_attributes: dict[str, dict[str, str]],
         segments: Sequence[NewSegment],
     ) -> int:
-        row = DocumentRow(
-            name=parsed.name,
-            text=parsed.text,
-            sha256=sha256,
-            format=parsed.format,
-            language=language,
-            source_path=parsed.source_path,
-            encoding=parsed.encoding,
-            word_count=word_count,
+        """Store a document with everything derived from it; returns its id."""
+        return self.add_with_summary(parsed, language=language, word_count=word_count, sha256=sha256,
+                                     speaker_attributes=speaker_attributes, segments=segments).id
+
+    def add_with_summary(
+        self,
+        parsed: ParsedDocument,
+        *,
+        language: str,
+        word_count: int,
+        sha256: str,
+        speaker_attributes: dict[str, dict[str, str]],
+        segments: Sequence[NewSegment],
+    ) -> DocumentSummary:
+        """Like :meth:`add`, returning the summary that reading the document back would give.
+
+        Rows other than the document's own are written with the driver's
+        ``executemany`` and ids chosen up front (:meth:`_reserve_ids`): an import
+        writes hundreds of thousands of rows, and building or returning them one by one
+        in SQLAlchemy costs more than the database's own work. The summary is made from
+        what was written, so an import needs no queries to report it.
+        """
+        table = DocumentRow.__table__
+        document_id, imported_at = self.session.connection().execute(  # Core: no ORM bookkeeping
+            insert(table).returning(table.c.id, table.c.imported_at),
+            {
+                "name": parsed.name,
+                "text": parsed.text,
+                "sha256": sha256,
+                "format": parsed.format,
+                "language": language,
+                "source_path": parsed.source_path,
+                "encoding": parsed.encoding,
+                "word_count": word_count,
+            },
+        ).one()
+        attributes = [(document_id, k, str(v)) for k, v in parsed.attributes.items() if v is not None and v != ""]
+        self._insert("document_attributes", ("document_id", "key", "value"), attributes)
+        speaker_ids = self._add_speakers(document_id, parsed, speaker_attributes)
+        turn_ids = self._reserve_ids("turns", len(parsed.turns))
+        self._insert(
+            "turns", ("id", "document_id", "speaker_id", "index", "start", "end", "start_time", "end_time"),
+            [(turn_id, document_id, speaker_ids.get(t.speaker) if t.speaker else None, i, t.start, t.end,
+              t.start_time, t.end_time)
+             for i, (turn_id, t) in enumerate(zip(turn_ids, parsed.turns, strict=True))])
+        sentence_count = self._add_segments(document_id, turn_ids, segments)
+        return DocumentSummary(
+            id=document_id, name=parsed.name, format=parsed.format, language=language, sha256=sha256,
+            imported_at=imported_at, word_count=word_count,
+            attributes={k: v for _, k, v in sorted(attributes)},  # as attributes() reads them
+            turn_count=len(turn_ids), sentence_count=sentence_count, speaker_count=len(speaker_ids),
         )
-        self.session.add(row)
-        self.session.flush()
-        document_id = row.id
-        connection = self.session.connection()
-        attributes = [{"document_id": document_id, "key": k, "value": str(v)}
-                      for k, v in parsed.attributes.items() if v is not None and v != ""]
-        if attributes:
-            connection.execute(DocumentAttributeRow.__table__.insert(), attributes)
 
-        speaker_ids: dict[str, int] = {}
-        for label in dict.fromkeys(t.speaker for t in parsed.turns if t.speaker):
-            speaker = SpeakerRow(document_id=document_id, label=label)
-            self.session.add(speaker)
-            self.session.flush()
-            speaker_ids[label] = speaker.id
-            for key, value in speaker_attributes.get(label, {}).items():
-                self.session.add(SpeakerAttributeRow(speaker_id=speaker.id, key=key, value=str(value)))
+    def _add_speakers(self, document_id: int, parsed: ParsedDocument,
+                      speaker_attributes: dict[str, dict[str, str]]) -> dict[str, int]:
+        labels = list(dict.fromkeys(t.speaker for t in parsed.turns if t.speaker))
+        speaker_ids = dict(zip(labels, self._reserve_ids("speakers", len(labels)), strict=True))
+        self._insert("speakers", ("id", "document_id", "label"),
+                     [(speaker_id, document_id, label) for label, speaker_id in speaker_ids.items()])
+        self._insert("speaker_attributes", ("speaker_id", "key", "value"),
+                     [(speaker_id, key, str(value)) for label, speaker_id in speaker_ids.items()
+                      for key, value in speaker_attributes.get(label, {}).items()])
+        return speaker_ids
 
-        turn_ids: list[int] = []
-        if parsed.turns:
-            turn_ids = list(self.session.scalars(
-                insert(TurnRow).returning(TurnRow.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "document_id": document_id,
-                        "speaker_id": speaker_ids.get(t.speaker) if t.speaker else None,
-                        "index": i,
-                        "start": t.start,
-                        "end": t.end,
-                        "start_time": t.start_time,
-                        "end_time": t.end_time,
-                    }
-                    for i, t in enumerate(parsed.turns)
-                ],
-            ))
-        self._add_segments(document_id, turn_ids, segments)
-        return document_id
-
-    def _add_segments(self, document_id: int, turn_ids: list[int], segments: Sequence[NewSegment]) -> None:
+    def _add_segments(self, document_id: int, turn_ids: Sequence[int], segments: Sequence[NewSegment]) -> int:
+        """Store the segments and their search terms; returns how many are sentences."""
         if not segments:
-            return
-        counters: dict[SegmentKind, int] = {}
+            return 0
+        kind_names = {kind: str(kind) for kind in SegmentKind}
+        counters = dict.fromkeys(SegmentKind, 0)
         rows = []
-        for seg in segments:
-            index = counters.get(seg.kind, 0)
-            counters[seg.kind] = index + 1
-            rows.append({
-                "document_id": document_id,
-                "turn_id": turn_ids[seg.turn_index] if seg.turn_index is not None else None,
-                "kind": str(seg.kind),
-                "index": index,
-                "start": seg.start,
-                "end": seg.end,
-            })
-        ids = self._reserve_segment_ids(len(rows))
-        for seg_id, row in zip(ids, rows, strict=True):
-            row["id"] = seg_id
-        # Core executemany with ids chosen up front: an import writes hundreds of
-        # thousands of segments, and RETURNING them row by row is most of the cost.
-        connection = self.session.connection()
-        connection.execute(SegmentRow.__table__.insert(), rows)
-        search_rows = [
-            {"segment_id": seg_id, "document_id": document_id, "terms": seg.terms}
-            for seg_id, seg in zip(ids, segments, strict=True)
-            if seg.terms
-        ]
-        if search_rows:
-            connection.execute(SearchTextRow.__table__.insert(), search_rows)
+        search_rows = []
+        for segment_id, (kind, start, end, turn_index, terms) in zip(
+                self._reserve_ids("segments", len(segments)), segments, strict=True):
+            index = counters[kind]
+            counters[kind] = index + 1
+            rows.append((segment_id, document_id, None if turn_index is None else turn_ids[turn_index],
+                         kind_names[kind], index, start, end))
+            if terms:
+                search_rows.append((segment_id, terms))
+        self._insert("segments", ("id", "document_id", "turn_id", "kind", "index", "start", "end"), rows)
+        add_document_terms(self.session.connection(), document_id, search_rows)
+        return counters[SegmentKind.SENTENCE]
 
-    def _reserve_segment_ids(self, count: int) -> list[int]:
-        """Ids for ``count`` new segments, taken so that no other writer can take them."""
+    def _insert(self, table: str, columns: Sequence[str], rows: list[tuple[object, ...]]) -> None:
+        """``executemany`` of plain tuples; table and column names are ours, never input."""
+        if not rows:
+            return
+        connection = self.session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(f'"{name}"' for name in columns)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
+
+    def _reserve_ids(self, table: str, count: int) -> Sequence[int]:
+        """Ids for ``count`` new rows of ``table``, taken so that no other writer can take them."""
+        if count == 0:
+            return []
         if self.session.get_bind().dialect.name == "postgresql":
             return list(self.session.scalars(
-                text("SELECT nextval(pg_get_serial_sequence('segments', 'id')) "
+                text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
                      "FROM generate_series(1, :n)").bindparams(n=count)))
-        # SQLite: the write lock is held for the whole transaction (BEGIN IMMEDIATE).
-        first = int(self.session.scalar(select(func.coalesce(func.max(SegmentRow.id), 0)))) + 1
-        return list(range(first, first + count))
+        # SQLite: the write lock is held for the whole transaction (BEGIN IMMEDIATE), and
+        # max + 1 is the id SQLite itself would give the next row.
+        first = int(self.session.connection().exec_driver_sql(
+            f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()) + 1
+        return range(first, first + count)
 
     def set_attributes(self, document_id: int, attributes: dict[str, str]) -> None:
         for key, value in attributes.items():
@@ -169,12 +191,21 @@ class DocumentRepository:
 
     # ----------------------------------------------------------------- reading
 
+    # An import asks these two once per file; as plain SQL they cost a fraction of a
+    # built statement, which adds up over thousands of files.
+
     def find_by_sha(self, sha256: str) -> DocumentSummary | None:
-        row = self.session.scalars(select(DocumentRow).where(DocumentRow.sha256 == sha256)).first()
-        return self._summary(row) if row else None
+        document_id = self._first_id("sha256", sha256)
+        return self._summary(self.session.get_one(DocumentRow, document_id)) if document_id else None
 
     def name_taken(self, name: str) -> bool:
-        return self.session.scalar(select(DocumentRow.id).where(DocumentRow.name == name).limit(1)) is not None
+        return self._first_id("name", name) is not None
+
+    def _first_id(self, column: str, value: str) -> int | None:
+        connection = self.session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        return connection.exec_driver_sql(  # type: ignore[no-any-return]
+            f"SELECT id FROM documents WHERE {column} = {mark} ORDER BY id LIMIT 1", (value,)).scalar()
 
     def find_by_name(self, name: str) -> DocumentSummary | None:
         row = self.session.scalars(select(DocumentRow).where(DocumentRow.name == name)).first()

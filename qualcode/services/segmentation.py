@@ -1,0 +1,220 @@
+"""Deriving what a document's text gives before it is stored: paragraphs, sentences,
+search terms and the word count.
+
+Segmenting costs about as much as writing, so a big import has a worker process derive
+the next documents' units while the importing process writes (:class:`Segmentation`);
+small imports segment in process, where the spaCy pipeline stays loaded between imports.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+from qualcode.analysis import terms
+from qualcode.core.model import ParsedDocument, ParsedTurn
+
+
+@dataclass(frozen=True)
+class DocumentUnits:
+    """What is derived from a document's text before it is stored.
+
+    Paragraphs and sentences as ``(start, end, turn index)``, the search terms of each
+    sentence, and the word count.
+    """
+
+    paragraphs: list[tuple[int, int, int | None]]
+    sentences: list[tuple[int, int, int | None]]
+    terms: list[str]
+    word_count: int
+
+
+# Imports of at least this many bytes segment in a worker process while this one
+# writes; below it the worker's start (a second or two) would cost more than it saves.
+_WORKER_MIN_BYTES = 400_000
+# Documents handed to the worker ahead of the writer: enough to keep it busy, few
+# enough that finished results waiting to be written stay small.
+_LOOKAHEAD = 32
+
+
+class Segmentation:
+    """Derives documents' units (:func:`segment_document`), ahead of the writer when that pays.
+
+    Segmenting and writing cost about the same; with a worker process segmenting, the
+    two overlap on two cores. Small imports segment in this process, where the pipeline
+    stays loaded between imports.
+    """
+
+    def __init__(self, executor: Executor | None) -> None:
+        self._executor = executor
+        self._waiting: deque[_Job] = deque()  # not yet handed to the worker
+        self._in_flight = 0
+
+    @classmethod
+    def for_files(cls, files: list[Path], language: str | None) -> Segmentation:
+        size = 0
+        for path in files:
+            with suppress(OSError):
+                size += path.stat().st_size
+        if size < _WORKER_MIN_BYTES:
+            return cls(None)
+        executor = ProcessPoolExecutor(max_workers=1, mp_context=_process_context(),
+                                       initializer=_start_segmentation_worker, initargs=(language,))
+        executor.submit(int)  # start the worker now: loading spaCy overlaps with parsing
+        return cls(executor)
+
+    def submit(self, document: ParsedDocument, language: str) -> Callable[[], DocumentUnits]:
+        """A call that gives the document's units, waiting for them if need be."""
+        if self._executor is None:
+            return partial(segment_document, language, document.text, document.turns)
+        job = _Job(language, document)
+        self._waiting.append(job)
+        self._hand_over()
+        return partial(self._result, job)
+
+    def _hand_over(self) -> None:
+        assert self._executor is not None
+        while self._waiting and self._in_flight < _LOOKAHEAD:
+            job = self._waiting.popleft()
+            # Plain (start, end) pairs travel to the worker at a fraction of the cost of turns.
+            spans = [(turn.start, turn.end) for turn in job.document.turns]
+            try:
+                job.future = self._executor.submit(_segment_spans, job.language, job.document.text, spans)
+            except BrokenExecutor:
+                continue  # no worker any more: the job is done here when its turn comes
+            self._in_flight += 1
+
+    def _result(self, job: _Job) -> DocumentUnits:
+        if job.future is not None:
+            try:
+                return job.future.result()
+            except BrokenExecutor:  # the worker died (killed, out of memory): carry on here
+                pass
+            finally:
+                self._in_flight -= 1
+                self._hand_over()
+        return segment_document(job.language, job.document.text, job.document.turns)
+
+    def __enter__(self) -> Segmentation:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Job:
+    language: str
+    document: ParsedDocument
+    future: Future[DocumentUnits] | None = None
+
+
+@lru_cache(maxsize=4)
+def segmenter_for(language: str):  # type: ignore[no-untyped-def]
+    """One segmenter per language and process: building a spaCy pipeline takes a while.
+
+    Imported here, not at module level: spaCy must not load when a command that never
+    segments starts.
+    """
+    with _torch_hidden():
+        from qualcode.importers.segmenter import Segmenter
+
+        return Segmenter(language)
+
+
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Keep torch from loading while spaCy does.
+
+    thinc, which spaCy imports, imports torch too when it is installed, which takes
+    seconds; a blank pipeline never uses it. An import of a module set to ``None`` in
+    ``sys.modules`` raises ImportError, which thinc expects. The entry goes again
+    afterwards, so whatever needs torch later (the embedders) still imports it.
+    """
+    hide = "torch" not in sys.modules and "thinc" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if hide and "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
+def segment_document(language: str, text: str, turns: Sequence[ParsedTurn]) -> DocumentUnits:
+    """Everything derived from a document's text; runs in a worker process for big imports."""
+    paragraphs, sentences = segmenter_for(language).units(text, turns)
+    return DocumentUnits(
+        paragraphs=paragraphs,
+        sentences=sentences,
+        terms=sentence_terms(text, sentences, language),
+        # What terms.word_count gives, counted by the regex engine in one call.
+        word_count=len(terms.WORD.findall(text)),
+    )
+
+
+def _segment_spans(language: str, text: str, spans: list[tuple[int, int]]) -> DocumentUnits:
+    return segment_document(language, text, [ParsedTurn(None, start, end) for start, end in spans])
+
+
+# Characters whose lower case is not one character of the same kind (word or not)
+# as themselves: "İ" lower-cases to two characters, and "Σ" to "σ" or "ς" depending
+# on its neighbours. Without them, lower-casing a whole text keeps every position.
+_LOWER_CHANGES_POSITIONS = re.compile("[\u0130\u03a3]")
+
+
+def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]], language: str) -> list[str]:
+    """:func:`terms.index_terms` of each sentence, as one pass over the document.
+
+    The text is lower-cased once instead of word by word, and each lemma looked up
+    once per word: the same strings, at a third less of the cost that otherwise
+    is a sizeable share of an import.
+    """
+    table = terms.lemma_table(language)
+    lemma_of = table.get
+    find_words = terms.WORD.findall
+    lowered = None if _LOWER_CHANGES_POSITIONS.search(text) else text.lower()
+    result = []
+    for start, end, _ in sentences:
+        if lowered is not None:
+            tokens = find_words(lowered, start, end)
+        else:
+            tokens = [word.lower() for word in find_words(text, start, end)]
+        lemmas = set(map(lemma_of, tokens))
+        lemmas.discard(None)
+        lemmas.difference_update(tokens)
+        result.append(" ".join(tokens + sorted(lemmas)) if lemmas else " ".join(tokens))
+    return result
+
+
+def _process_context() -> BaseContext:
+    """Fork on Linux when this process runs no other thread: nothing is imported twice.
+
+    With threads running (the workbench imports from one, the command line's progress
+    bar redraws from one), a fork could copy a lock that some thread holds, and macOS
+    libraries do not survive a fork at all; a fresh interpreter is safe everywhere.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _start_segmentation_worker(language: str | None) -> None:
+    """Load spaCy in a new worker before its first document arrives."""
+    if language in ("sv", "en"):
+        segmenter_for(language)
+        terms.lemma_table(language)
+    else:
+        with _torch_hidden():
+            import qualcode.importers.segmenter  # noqa: F401
