@@ -549,6 +549,11 @@ def refit(store: Store, run_id: int, *, embedder: str | Embedder | None = None,
         run = _run_or_fail(uow, run_id)
         stored = {a.segment_id: a.topic_number for a in uow.topics.assignments(run_id)}
     p = run.parameters
+    made_by = run.versions.get(fitting.FIT_METHOD_KEY, "1")
+    if made_by != fitting.FIT_METHOD:
+        raise ExportError(f"Topic run {run_id} was fitted by an earlier fitting method of qualcode "
+                          f"({made_by}; now {fitting.FIT_METHOD}), so it cannot be redrawn exactly.",
+                          "Fit a new run with 'qualcode topics fit' and export that.")
     filters = {"attributes": p.get("attributes") or None, "exclude": p.get("exclude") or None}
     with store.unit_of_work() as uow:
         records = segment_records(uow, _unit(run.unit), **filters)
