@@ -16,7 +16,7 @@ from qualcode.analysis import topics as fitting
 from qualcode.analysis.embeddings import ModelInfo, normalise
 from qualcode.cli.app import main
 from qualcode.errors import AnalysisError, ExportError, NotFoundError
-from qualcode.services import coding, corpus, embedding_cache
+from qualcode.services import coding, corpus, embedding_cache, topic_exports
 from qualcode.services import topics as service
 from qualcode.services.coding import Span
 from qualcode.services.project import create_project
@@ -309,14 +309,14 @@ def test_cli_fit_show_views_exports_and_errors(project_file: Path, tmp_path: Pat
 
 def test_export_refuses_a_run_whose_data_changed(topic_store: Store, tmp_path: Path) -> None:
     run = service.fit_topics(topic_store, FAST, embedder=BagEmbedder()).run
-    service.export_run(topic_store, run.id, tmp_path / "same.html", view="terms", embedder=BagEmbedder())
+    topic_exports.export_run(topic_store, run.id, tmp_path / "same.html", view="terms", embedder=BagEmbedder())
     assert (tmp_path / "same.html").stat().st_size > 1000
     other = tmp_path / "more"
     other.mkdir()
     (other / "ny.md").write_text(interview(seed=5, turns=6), encoding="utf-8")
     assert not corpus.import_paths(topic_store, [other / "ny.md"]).failed
     with pytest.raises(ExportError, match="have changed"):
-        service.export_run(topic_store, run.id, tmp_path / "m.html", view="terms", embedder=BagEmbedder())
+        topic_exports.export_run(topic_store, run.id, tmp_path / "m.html", view="terms", embedder=BagEmbedder())
 
 
 def test_export_refuses_a_run_fitted_by_another_fitting_method(topic_store: Store, tmp_path: Path,
@@ -325,7 +325,7 @@ def test_export_refuses_a_run_fitted_by_another_fitting_method(topic_store: Stor
     assert run.versions[fitting.FIT_METHOD_KEY] == fitting.FIT_METHOD
     monkeypatch.setattr(fitting, "FIT_METHOD", "99")
     with pytest.raises(ExportError, match=r"earlier fitting method of qualcode \(2; now 99\)"):
-        service.export_run(topic_store, run.id, tmp_path / "m.html", view="terms", embedder=BagEmbedder())
+        topic_exports.export_run(topic_store, run.id, tmp_path / "m.html", view="terms", embedder=BagEmbedder())
     assert not (tmp_path / "m.html").exists()
 
 

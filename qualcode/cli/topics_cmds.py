@@ -16,6 +16,7 @@ from rich.table import Table
 from qualcode.cli.options import DbOption, JsonOption, QuietOption, parse_filters, project
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.errors import QualcodeError
+from qualcode.services import topic_exports
 from qualcode.services import topics as service
 
 app = typer.Typer(no_args_is_help=True, help="Topic models of the corpus (BERTopic): fit, browse, compare "
@@ -226,7 +227,7 @@ def export(
 ) -> None:
     """Export a run: tables, figures for articles, or BERTopic's interactive HTML views."""
     with project(db) as store, progress_bar("Redrawing", quiet=quiet) as progress:
-        written = service.export_run(store, run, path, view=view, by=by, codebook=codebook,
+        written = topic_exports.export_run(store, run, path, view=view, by=by, codebook=codebook,
                                      overwrite=force, progress=progress)
     if not quiet:
         console.print(f"Wrote {escape(str(written))}.")

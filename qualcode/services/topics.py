@@ -15,7 +15,6 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,11 +22,10 @@ import numpy as np
 from qualcode.analysis import topics as fitting
 from qualcode.analysis.embeddings import Embedder, FusionEmbedder, text_hash
 from qualcode.core.model import SegmentKind, SegmentText
-from qualcode.errors import AnalysisError, ExportError, NotFoundError
-from qualcode.exporters import topic_figures
-from qualcode.exporters.tabular import MatrixTable
-from qualcode.services import embedding_cache, files
+from qualcode.errors import AnalysisError, NotFoundError
+from qualcode.services import embedding_cache
 from qualcode.services.codebook import get_codebook, resolve_code
+from qualcode.services.compare import natural_key
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.repositories.topics import Assignment, NewTopic, Topic, TopicRun
 from qualcode.storage.store import Store
@@ -141,7 +139,7 @@ class RunComparison:
 # ------------------------------------------------------------------ helpers
 
 
-def _unit(unit: str) -> SegmentKind:
+def segment_kind_of(unit: str) -> SegmentKind:
     if unit not in UNITS:
         raise AnalysisError(f"Unknown unit '{unit}' for topics.", "Use sentence or turn.")
     return SegmentKind(unit)
@@ -204,14 +202,14 @@ def cached_vectors(store: Store, embedder: Embedder, texts: Sequence[str], unit:
     return matrix.reshape(len(hashes), model.dimension), model.id
 
 
-def _data_digest(records: Sequence[SegmentRecord]) -> str:
+def data_digest(records: Sequence[SegmentRecord]) -> str:
     digest = hashlib.sha256()
     for r in records:
         digest.update(f"{r.segment_id}:{text_hash(r.text)}\n".encode())
     return digest.hexdigest()[:16]
 
 
-def _run_or_fail(uow, run_id: int) -> TopicRun:  # type: ignore[no-untyped-def]
+def run_or_fail(uow, run_id: int) -> TopicRun:  # type: ignore[no-untyped-def]
     run = uow.topics.run(run_id)
     if run is None:
         known = ", ".join(str(r.id) for r in uow.topics.runs()) or "none yet"
@@ -248,7 +246,7 @@ def prepare(store: Store, *, unit: str = "sentence", embedder: str | Embedder | 
             attributes: dict[str, list[str]] | None = None,
             exclude: dict[str, list[str]] | None = None) -> Prepared:
     """Segments and their cached vectors, ready for :func:`fit_topics` (or a benchmark)."""
-    kind = _unit(unit)
+    kind = segment_kind_of(unit)
     with store.unit_of_work() as uow:
         records = segment_records(uow, kind, attributes=attributes, exclude=exclude)
     if not records:
@@ -287,7 +285,7 @@ def _store_fit(store: Store, data: Prepared, result: fitting.TopicFit, label: st
     ids = [r.segment_id for r in data.records]
     parameters = {**result.settings.as_dict(), "unit": data.unit, "embedder": data.embedder,
                   "embedding_model": list(data.identity), "segments": len(ids),
-                  "data_digest": _data_digest(data.records), "attributes": attributes or {},
+                  "data_digest": data_digest(data.records), "attributes": attributes or {},
                   "exclude": exclude or {}}
     with store.unit_of_work() as uow:
         run = uow.topics.add_run(unit=data.unit, parameters=parameters, versions=result.versions,
@@ -297,7 +295,7 @@ def _store_fit(store: Store, data: Prepared, result: fitting.TopicFit, label: st
             for t in result.topics])
         uow.topics.add_assignments(run.id, zip(ids, result.assignments, result.probabilities, strict=True))
         uow.flush()
-        return RunView(_run_or_fail(uow, run.id), tuple(uow.topics.topics(run.id)))
+        return RunView(run_or_fail(uow, run.id), tuple(uow.topics.topics(run.id)))
 
 
 # ------------------------------------------------------------------ reading runs
@@ -311,7 +309,7 @@ def list_runs(store: Store) -> list[TopicRun]:
 def run_topics(store: Store, run_id: int) -> RunView:
     """A run and its topics (number -1, the outliers, first when there are any)."""
     with store.unit_of_work() as uow:
-        return RunView(_run_or_fail(uow, run_id), tuple(uow.topics.topics(run_id)))
+        return RunView(run_or_fail(uow, run_id), tuple(uow.topics.topics(run_id)))
 
 
 def topic_passages(store: Store, run_id: int, number: int, *, limit: int | None = 50,
@@ -319,7 +317,7 @@ def topic_passages(store: Store, run_id: int, number: int, *, limit: int | None 
     """The passages of one topic: its representative passages first, then the others in
     reading order."""
     with store.unit_of_work() as uow:
-        _run_or_fail(uow, run_id)
+        run_or_fail(uow, run_id)
         topic = _topic_or_fail(uow, run_id, number)
         items = uow.topics.assignments(run_id, number)
         if representatives_first:
@@ -327,10 +325,10 @@ def topic_passages(store: Store, run_id: int, number: int, *, limit: int | None 
             items.sort(key=lambda a: (rank.get(a.segment_id, len(rank)),))
         end = None if limit is None else offset + limit
         items = items[offset:end]
-        return _passages(uow, items, set(topic.representatives))
+        return passages_of(uow, items, set(topic.representatives))
 
 
-def _passages(uow, items: list[Assignment], representative: set[int]) -> list[TopicPassage]:  # type: ignore[no-untyped-def]
+def passages_of(uow, items: list[Assignment], representative: set[int]) -> list[TopicPassage]:  # type: ignore[no-untyped-def]
     texts = uow.topics.passages_text(items)
     names = {d.id: d.name for d in uow.documents.list()}
     speakers = {s.id: s for s in uow.documents.all_speakers()}
@@ -356,7 +354,7 @@ def _passages(uow, items: list[Assignment], representative: set[int]) -> list[To
 def label_run(store: Store, run_id: int, label: str | None, *, topic: int | None = None) -> RunView:
     """Name a run, or (with ``topic``) one of its topics; an empty label clears it."""
     with store.unit_of_work() as uow:
-        _run_or_fail(uow, run_id)
+        run_or_fail(uow, run_id)
         clean = (label or "").strip() or None
         if topic is None:
             uow.topics.set_run_label(run_id, clean)
@@ -364,12 +362,12 @@ def label_run(store: Store, run_id: int, label: str | None, *, topic: int | None
             _topic_or_fail(uow, run_id, topic)
             uow.topics.set_topic_label(run_id, topic, clean)
         uow.flush()
-        return RunView(_run_or_fail(uow, run_id), tuple(uow.topics.topics(run_id)))
+        return RunView(run_or_fail(uow, run_id), tuple(uow.topics.topics(run_id)))
 
 
 def delete_run(store: Store, run_id: int) -> TopicRun:
     with store.unit_of_work() as uow:
-        run = _run_or_fail(uow, run_id)
+        run = run_or_fail(uow, run_id)
         uow.topics.delete_run(run_id)
         return run
 
@@ -380,7 +378,7 @@ def compare_runs(store: Store, first: int, second: int) -> RunComparison:
     from sklearn.metrics import adjusted_rand_score
 
     with store.unit_of_work() as uow:
-        views = [RunView(_run_or_fail(uow, r), tuple(uow.topics.topics(r))) for r in (first, second)]
+        views = [RunView(run_or_fail(uow, r), tuple(uow.topics.topics(r))) for r in (first, second)]
         maps = [{a.segment_id: a.topic_number for a in uow.topics.assignments(r)} for r in (first, second)]
     shared = sorted(set(maps[0]) & set(maps[1]))
     rows = {t.number: i for i, t in enumerate(views[0].topics)}
@@ -407,7 +405,7 @@ def topics_by(store: Store, run_id: int, by: str, *, include_outliers: bool = Fa
     from qualcode.analysis import compare as stats
 
     with store.unit_of_work() as uow:
-        run = _run_or_fail(uow, run_id)
+        run = run_or_fail(uow, run_id)
         topics = [t for t in uow.topics.topics(run_id) if include_outliers or t.number != -1]
         keys = uow.matrix.attribute_keys()
         if by not in ("document", "speaker") and by not in keys[0] | keys[1]:
@@ -415,7 +413,7 @@ def topics_by(store: Store, run_id: int, by: str, *, include_outliers: bool = Fa
             raise NotFoundError(f"No attribute '{by}' in this project (known: {known}).",
                                 "Choose an attribute key with --by, e.g. --by level.")
         items = uow.topics.assignments(run_id)
-        passages = _passages(uow, items, set())
+        passages = passages_of(uow, items, set())
     del run
     rows = {t.number: i for i, t in enumerate(topics)}
     counts: dict[str, list[int]] = {}
@@ -431,7 +429,7 @@ def topics_by(store: Store, run_id: int, by: str, *, include_outliers: bool = Fa
         if group == MISSING and not include_missing:
             continue
         counts.setdefault(group, [0] * len(rows))[rows[p.topic_number]] += 1
-    columns = tuple(sorted(counts, key=_natural))
+    columns = tuple(sorted(counts, key=natural_key))
     values = tuple(tuple(counts[c][i] for c in columns) for i in range(len(rows)))
     result, note = None, None
     try:
@@ -439,12 +437,6 @@ def topics_by(store: Store, run_id: int, by: str, *, include_outliers: bool = Fa
     except ValueError as exc:
         note = f"No chi-square test: {exc}."
     return TopicMatrix(run_id, by, tuple(topics), columns, values, result, note)
-
-
-def _natural(value: str) -> list[Any]:
-    import re
-
-    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", value)]
 
 
 # ------------------------------------------------------------------ topics and the codebook
@@ -455,7 +447,7 @@ def topics_vs_codes(store: Store, run_id: int, *, codebook: str | None = None,
     """For each topic, the share of its passages that carry each code (any overlap counts),
     and which topics are mostly uncoded."""
     with store.unit_of_work() as uow:
-        _run_or_fail(uow, run_id)
+        run_or_fail(uow, run_id)
         book = get_codebook(uow, codebook)
         codes = {c.id: c for c in uow.codebooks.codes(book.id, include_inactive=True)}
         coder_ids = None
@@ -495,7 +487,7 @@ def make_candidate(store: Store, run_id: int, number: int, code: str | None, *,
     """Link a topic to a code as a candidate for it (``None`` unlinks). Nothing is coded:
     the topic's passages become suggestions for the code (see :func:`candidate_suggestions`)."""
     with store.unit_of_work() as uow:
-        _run_or_fail(uow, run_id)
+        run_or_fail(uow, run_id)
         _topic_or_fail(uow, run_id, number)
         if number == -1:
             raise AnalysisError("The outliers (topic -1) share no theme and cannot stand for a code.",
@@ -527,149 +519,4 @@ def candidate_suggestions(store: Store, code: str, *, codebook: str | None = Non
             fresh.append(a)
         fresh.sort(key=lambda a: (-(a.probability if a.probability is not None else 0.0),
                                   a.document_id, a.start))
-        return _passages(uow, fresh[:limit] if limit is not None else fresh, set())
-
-
-# ------------------------------------------------------------------ exports
-
-
-EXPORT_VIEWS = ("topics", "assignments", "actors", "codes", *topic_figures.HTML_VIEWS)
-_SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".png": "png", ".svg": "svg", ".html": "html"}
-
-
-def _bars(topics: Sequence[Topic]) -> list[topic_figures.TopicBar]:
-    return [topic_figures.TopicBar(t.number, t.name(), t.size, t.terms) for t in topics]
-
-
-def refit(store: Store, run_id: int, *, embedder: str | Embedder | None = None,
-          progress: Progress | None = None) -> tuple[fitting.TopicFit, Prepared]:
-    """Fit a stored run again from its parameters, checking that it comes out the same
-    (BERTopic's interactive views need the fitted model, which is not stored)."""
-    with store.unit_of_work() as uow:
-        run = _run_or_fail(uow, run_id)
-        stored = {a.segment_id: a.topic_number for a in uow.topics.assignments(run_id)}
-    p = run.parameters
-    made_by = run.versions.get(fitting.FIT_METHOD_KEY, "1")
-    if made_by != fitting.FIT_METHOD:
-        raise ExportError(f"Topic run {run_id} was fitted by an earlier fitting method of qualcode "
-                          f"({made_by}; now {fitting.FIT_METHOD}), so it cannot be redrawn exactly.",
-                          "Fit a new run with 'qualcode topics fit' and export that.")
-    filters = {"attributes": p.get("attributes") or None, "exclude": p.get("exclude") or None}
-    with store.unit_of_work() as uow:
-        records = segment_records(uow, _unit(run.unit), **filters)
-    if _data_digest(records) != p.get("data_digest"):
-        raise ExportError(f"The segments of topic run {run_id} have changed since it was fitted "
-                          "(documents were imported, deleted or re-segmented), so it cannot be redrawn.",
-                          "Fit a new run with 'qualcode topics fit' and export that.")
-    data = prepare(store, unit=run.unit, embedder=embedder or p.get("embedder"), **filters)
-    result = fitting.fit([r.text for r in data.records], data.vectors, fitting.TopicSettings.from_dict(p),
-                         progress=progress, keep_model=True)
-    again = {r.segment_id: t for r, t in zip(data.records, result.assignments, strict=True)}
-    if again != stored:
-        raise ExportError(f"Fitting topic run {run_id} again gave different topics (library versions "
-                          f"then: {run.versions}; now: {fitting.library_versions()}).",
-                          "Fit a new run with 'qualcode topics fit' and export that.")
-    return result, data
-
-
-def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", by: str | None = None,
-               codebook: str | None = None, overwrite: bool = False,
-               embedder: str | Embedder | None = None, progress: Progress | None = None) -> Path:
-    """Write one view of a run; the file's suffix picks the format."""
-    from qualcode.exporters import figures, tabular
-
-    fmt = _SUFFIXES.get(path.suffix.lower())
-    if view not in EXPORT_VIEWS:
-        raise ExportError(f"Unknown view '{view}'.", f"Choose one of {', '.join(EXPORT_VIEWS)}.")
-    allowed = {"topics": ("csv", "json", "png", "svg", "html"), "assignments": ("csv", "json"),
-               "actors": ("csv", "xlsx", "png", "svg"), "codes": ("csv", "xlsx", "png", "svg")}.get(view, ("html",))
-    if fmt not in allowed:
-        raise ExportError(f"The '{view}' view is written as {', '.join(allowed)}, not '{path.suffix or path.name}'.",
-                          f"Name the file with one of: {', '.join('.' + a for a in allowed)}.")
-    files.check_target(path, overwrite=overwrite)
-    if view in topic_figures.HTML_VIEWS or (view == "topics" and fmt == "html"):
-        html_view = "terms" if view == "topics" else view
-        result, data = refit(store, run_id, embedder=embedder, progress=progress)
-        texts = [r.text for r in data.records]
-        return files.write_with(path, lambda s: topic_figures.write_html_view(
-            result.model, html_view, s, texts=texts, embeddings=data.vectors), overwrite=overwrite, binary=False)
-    if view == "topics":
-        run = run_topics(store, run_id)
-        bars = _bars(run.topics)
-        if fmt == "csv":
-            return files.write_with(path, lambda s: topic_figures.write_topics_csv(bars, s),
-                                    overwrite=overwrite, binary=False)
-        if fmt == "json":
-            extra = {"run": run.run.id, "label": run.run.label, "parameters": run.run.parameters,
-                     "versions": run.run.versions, "created_at": run.run.created_at}
-            return files.write_with(path, lambda s: topic_figures.write_topics_json(bars, s, extra=extra),
-                                    overwrite=overwrite, binary=False)
-        title = f"Topic run {run_id}" + (f": {run.run.label}" if run.run.label else "")
-        return files.write_with(path, lambda s: topic_figures.write_topic_figure(bars, s, fmt=fmt, title=title),
-                                overwrite=overwrite)
-    if view == "assignments":
-        passages = topic_passages_all(store, run_id)
-        header = ("segment", "document", "speaker", "start", "end", "topic", "probability", "text")
-        rows = [(p.segment_id, p.document_name, p.speaker or "", p.start, p.end, p.topic_number,
-                 "" if p.probability is None else p.probability, p.text) for p in passages]
-        if fmt == "csv":
-            return files.write_with(path, lambda s: topic_figures.write_rows_csv(header, rows, s),
-                                    overwrite=overwrite, binary=False)
-        return files.write_with(path, lambda s: _dump([dict(zip(header, r, strict=True)) for r in rows], s),
-                                overwrite=overwrite, binary=False)
-    table = actors_table(store, run_id, by) if view == "actors" else codes_table(store, run_id, codebook)
-    if fmt == "csv":
-        return files.write_with(path, lambda s: tabular.write_matrix_csv(table, s), overwrite=overwrite, binary=False)
-    if fmt == "xlsx":
-        return files.write_with(path, lambda s: tabular.write_matrix_xlsx(table, s), overwrite=overwrite)
-    return files.write_with(path, lambda s: figures.write_heatmap(table, s, fmt=fmt,
-                                                                  residuals=table.residuals is not None),
-                            overwrite=overwrite)
-
-
-def _dump(data: Any, stream: Any) -> None:
-    import json
-
-    json.dump(data, stream, ensure_ascii=False, indent=2)
-    stream.write("\n")
-
-
-def topic_passages_all(store: Store, run_id: int) -> list[TopicPassage]:
-    """Every segment of a run with its topic, in reading order."""
-    with store.unit_of_work() as uow:
-        _run_or_fail(uow, run_id)
-        return _passages(uow, uow.topics.assignments(run_id), set())
-
-
-def actors_table(store: Store, run_id: int, by: str | None) -> MatrixTable:
-    """The topic x attribute matrix as the comparison exports take it."""
-    if not by:
-        raise ExportError("The actors view needs --by KEY (e.g. --by level).")
-    matrix = topics_by(store, run_id, by)
-    notes = []
-    if matrix.stats is not None:
-        s = matrix.stats
-        notes.append(f"Chi-square({s.dof}, N = {s.n:g}) = {s.chi2:.2f}, p = {s.p_value:.4g}; "
-                     f"Cramér's V = {s.cramers_v:.3f}; tested on segments.")
-        notes.extend(s.warnings)
-    elif matrix.stats_note:
-        notes.append(matrix.stats_note)
-    return MatrixTable(title=f"Topic run {run_id}: segments by {by}",
-                       row_labels=tuple(f"{t.number}: {t.name()}" for t in matrix.topics),
-                       column_labels=matrix.columns, values=matrix.values,
-                       residuals=matrix.stats.residuals if matrix.stats is not None else None,
-                       value_name="segments", notes=tuple(notes))
-
-
-def codes_table(store: Store, run_id: int, codebook: str | None) -> MatrixTable:
-    """Share (%) of each topic's passages that carry each code, and the uncoded share."""
-    view = topics_vs_codes(store, run_id, codebook=codebook)
-    keys = sorted({c.code_key for t in view.topics for c in t.codes})
-    values = []
-    for t in view.topics:
-        share = {c.code_key: 100 * c.share for c in t.codes}
-        values.append(tuple(share.get(k, 0.0) for k in keys) + (100 * t.uncoded_share,))
-    return MatrixTable(title=f"Topic run {run_id}: % of passages with each code ({view.codebook})",
-                       row_labels=tuple(f"{t.topic.number}: {t.topic.name()}" for t in view.topics),
-                       column_labels=(*keys, "uncoded"), values=tuple(values), value_name="percent",
-                       digits=1, notes=(f"Blind spots: topics with more than {view.threshold:.0%} uncoded.",))
+        return passages_of(uow, fresh[:limit] if limit is not None else fresh, set())
