@@ -185,7 +185,7 @@ def _store_document(store: Store, item: _ParsedFile, planned: _PlannedDocument |
         if name != document.name:
             report.notices.append(f"{document.source_path}: stored as '{name}' (the name was taken)")
         document = replace(document, name=name)
-        summary = uow.documents.add_with_summary(
+        summary = uow.documents.add(
             document, language=planned.language, word_count=units.word_count, sha256=sha,
             speaker_attributes=speakers, segments=segments)
         uow.events.append("document.imported", {"document_id": summary.id, "name": name, "sha256": sha})

@@ -256,7 +256,7 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
                 doc_ids[document.name] = uow.documents.add(
                     parsed, language=language, word_count=terms.word_count(document.text),
                     sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
-                    speaker_attributes=document.speakers, segments=segments)
+                    speaker_attributes=document.speakers, segments=segments).id
                 report.documents.append(name)
             coding_ids = _write_codings(uow, project, doc_ids, code_ids, coder_ids)
             report.codings = len(project.codings)

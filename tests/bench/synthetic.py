@@ -59,7 +59,7 @@ def build(store: Store, shape: Shape) -> None:
         with store.unit_of_work() as uow:
             doc_id = uow.documents.add(parsed, language="sv", word_count=per_doc * 11,
                                        sha256=uuid.uuid4().hex, segments=segments,
-                                       speaker_attributes=shape.speaker_attributes or {})
+                                       speaker_attributes=shape.speaker_attributes or {}).id
             rows = []
             for _ in range(shape.codings // shape.documents):
                 i = rng.randrange(per_doc)

@@ -57,22 +57,9 @@ class DocumentRepository:
         sha256: str,
         speaker_attributes: dict[str, dict[str, str]],
         segments: Sequence[NewSegment],
-    ) -> int:
-        """Store a document with everything derived from it; returns its id."""
-        return self.add_with_summary(parsed, language=language, word_count=word_count, sha256=sha256,
-                                     speaker_attributes=speaker_attributes, segments=segments).id
-
-    def add_with_summary(
-        self,
-        parsed: ParsedDocument,
-        *,
-        language: str,
-        word_count: int,
-        sha256: str,
-        speaker_attributes: dict[str, dict[str, str]],
-        segments: Sequence[NewSegment],
     ) -> DocumentSummary:
-        """Like :meth:`add`, returning the summary that reading the document back would give.
+        """Store a document with everything derived from it; returns the summary that reading
+        the document back would give.
 
         Rows other than the document's own are written with the driver's
         ``executemany`` and ids chosen up front (:meth:`_reserve_ids`): an import
