@@ -61,7 +61,12 @@ def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str 
 
 
 def _print_report(report: AgreementReport, *, methods: bool) -> None:
-    from qualcode.exporters.agreement_report import methods_paragraph, table, undefined_reasons
+    from qualcode.exporters.agreement_report import (
+        methods_paragraph,
+        row_style,
+        table,
+        undefined_reasons,
+    )
 
     header, rows = table(report)
     title = f"Agreement ({report.unit}" + (f", sample {report.sample}" if report.sample else "") + ")"
@@ -69,7 +74,7 @@ def _print_report(report: AgreementReport, *, methods: bool) -> None:
     for column in header:
         grid.add_column(column, overflow="fold")
     for cells in rows:
-        grid.add_row(*cells, style="bold" if cells[0] == "(pooled)" else None)
+        grid.add_row(*cells, style=row_style(cells[0]) or None)
     console.print(grid)
     console.print(f"Unit: {report.unit_description}", soft_wrap=True, markup=False)
     for line in [*report.notes, *undefined_reasons(report)]:

@@ -89,6 +89,7 @@ class AgreementReport:
 
 
 POOLED = "(pooled)"
+DOMAIN_SUFFIX = " (domain)"  # after the parent key: its child codes taken as one variable
 
 
 @dataclass(frozen=True)

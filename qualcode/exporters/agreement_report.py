@@ -9,7 +9,13 @@ from __future__ import annotations
 import csv
 from typing import IO
 
-from qualcode.core.agreement import POOLED, STATISTIC_LABELS, AgreementReport, Statistic
+from qualcode.core.agreement import (
+    DOMAIN_SUFFIX,
+    POOLED,
+    STATISTIC_LABELS,
+    AgreementReport,
+    Statistic,
+)
 
 NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven",
                 8: "Eight", 9: "Nine", 10: "Ten"}
@@ -39,6 +45,13 @@ def statistic_names(report: AgreementReport) -> list[str]:
                 names.append(statistic.name)
     order = list(STATISTIC_LABELS)
     return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
+
+
+def row_style(first_cell: str) -> str:
+    """How a table row stands out: the pooled row bold, rows of a domain of codes italic."""
+    if first_cell == POOLED:
+        return "bold"
+    return "italic" if first_cell.endswith(DOMAIN_SUFFIX) else ""
 
 
 def table(report: AgreementReport) -> tuple[list[str], list[list[str]]]:
@@ -95,7 +108,7 @@ def methods_paragraph(report: AgreementReport) -> str:
     who = NUMBER_WORDS.get(n, str(n)).capitalize()
     docs = len(report.documents)
     sample = f" (sample '{report.sample}')" if report.sample else ""
-    codes = [r for r in report.rows if r.code_key != POOLED and not r.code_key.endswith(" (domain)")]
+    codes = [r for r in report.rows if r.code_key != POOLED and not r.code_key.endswith(DOMAIN_SUFFIX)]
     n_codes = len({r.code_key for r in codes})
     unit_text = {
         "segment": f"with each {report.settings.get('segment_kind', 'sentence')} as the unit and the "
@@ -141,7 +154,7 @@ def methods_paragraph(report: AgreementReport) -> str:
 
 def _family_sentence(report: AgreementReport) -> str:
     """The 2016 coefficients of each domain of codes, with cu-alpha's coverage."""
-    domains = [r for r in report.rows if r.code_key.endswith(" (domain)") and r.document is None]
+    domains = [r for r in report.rows if r.code_key.endswith(DOMAIN_SUFFIX) and r.document is None]
     if not domains:
         return ""
     parts, skipped = [], 0
@@ -150,7 +163,7 @@ def _family_sentence(report: AgreementReport) -> str:
         if u is None or u.value is None:
             skipped += 1
             continue
-        part = f"{row.code_key.removesuffix(' (domain)')}: u-alpha = {figure(u)}, |u-alpha = {figure(binary)}"
+        part = f"{row.code_key.removesuffix(DOMAIN_SUFFIX)}: u-alpha = {figure(u)}, |u-alpha = {figure(binary)}"
         if cu is not None and cu.value is not None:
             part += f", cu-alpha = {figure(cu)} (over {row.extra.get('cu_coverage', 0) * 100:.0f} % of the text)"
         parts.append(part)

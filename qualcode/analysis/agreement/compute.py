@@ -28,7 +28,7 @@ from qualcode.analysis.agreement.units import (
     overlapping,
     presence,
 )
-from qualcode.core.agreement import POOLED, AgreementReport, AgreementRow, Statistic
+from qualcode.core.agreement import DOMAIN_SUFFIX, POOLED, AgreementReport, AgreementRow, Statistic
 
 UNITS = ("segment", "character", "overlap", "unitized")
 BY = ("code", "document")
@@ -317,7 +317,7 @@ def _unitized_rows(data: AgreementInput, options: Options
         scopes.append((None, data.spans, lengths))
     for doc, spans, scope_lengths in scopes:
         rows.extend(_unitized_scope(data, options, doc, _Continuum(spans, scope_lengths, m)))
-    covered = [f"{r.code_key.removesuffix(' (domain)')} {r.extra['cu_coverage'] * 100:.1f} %"
+    covered = [f"{r.code_key.removesuffix(DOMAIN_SUFFIX)} {r.extra['cu_coverage'] * 100:.1f} %"
                for r in rows if "cu_coverage" in r.extra and r.document is None]
     if covered:
         notes.append("cu-alpha speaks for this share of the text (where coders' coded spans "
@@ -380,7 +380,7 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
     for (key, label, _members), (family, why) in zip(data.domains, domain_results, strict=True):
         if options.by != "code":
             break
-        rows.append(AgreementRow(f"{key} (domain)", label, doc, data.coders,
+        rows.append(AgreementRow(key + DOMAIN_SUFFIX, label, doc, data.coders,
                                  _family_stats(family, why), _coverage(family)))
     pooled = pooled_alpha(results) if m >= 2 else float("nan")
     everything, everything_why = _family(data, scope, tuple(range(len(data.codes))))

@@ -35,9 +35,9 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from qualcode.core.agreement import POOLED, AgreementReport, Disagreement
+from qualcode.core.agreement import AgreementReport, Disagreement
 from qualcode.errors import QualcodeError
-from qualcode.exporters.agreement_report import table, undefined_reasons
+from qualcode.exporters.agreement_report import row_style, table, undefined_reasons
 from qualcode.services import agreement
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
@@ -206,7 +206,7 @@ class AgreementScreen(ModalScreen[Jump | None]):
         for i, column in enumerate(header):
             grid.add_column(column, key=f"c{i}")
         for cells in rows:
-            style = "bold" if cells[0] == POOLED else ""
+            style = row_style(cells[0])
             grid.add_row(*(Text(cell, style=style, justify="left" if i == 0 else "right")
                            for i, cell in enumerate(cells)))
         sample = f", sample {report.sample}" if report.sample else ""
