@@ -43,7 +43,7 @@ from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
 UNITS = (("unit: segment (sentence)", "segment"), ("unit: character (NVivo)", "character"),
-         ("unit: overlap (MAXQDA)", "overlap"), ("unit: unitized (alpha-U, u-alpha family)", "unitized"))
+         ("unit: overlap (MAXQDA)", "overlap"), ("unit: unitized (u-alphas)", "unitized"))
 BY = (("a row per code", "code"), ("a row per document", "document"))
 
 # key of the decision -> (service decision, which coder it accepts: 0 first, 1 second)
