@@ -149,3 +149,75 @@ def test_methods_paragraph_reports_the_domains_with_coverage() -> None:
     assert "(2 codes)" in text
     assert "Krippendorff et al., 2016" in text and "forms: u-alpha = " in text
     assert "cu-alpha = 1.000 (over 32 % of the text)" in text
+
+
+def _documents(rng: np.random.Generator, count: int, length: int) -> list[list[list[tuple[int, int, int]]]]:
+    """Per document, two coders' disjoint units (start, end, value) that mostly agree."""
+    documents = []
+    for _ in range(count):
+        cuts = np.sort(rng.choice(np.arange(1, length), size=8, replace=False))
+        truth = [(int(a), int(b), int(rng.integers(1, 3))) for a, b in zip(cuts[::2], cuts[1::2], strict=True)]
+        coders = []
+        for _coder in range(2):
+            mine = []
+            for a, b, v in truth:
+                start = min(a + int(rng.integers(0, 3)), b - 1)  # later starts keep units disjoint
+                if rng.random() < 0.8:
+                    mine.append((start, b, v if rng.random() < 0.85 else 3 - v))
+            coders.append(mine)
+        documents.append(coders)
+    return documents
+
+
+def _continuum(documents: list[list[list[tuple[int, int, int]]]], length: int) -> tuple[list[CoderUnits], np.ndarray, int]:
+    """Documents end to end, each followed by one separator position but the last."""
+    starts = np.arange(len(documents)) * (length + 1)
+    coders = [CoderUnits.of([(s + a, s + b, v) for s, doc in zip(starts, documents, strict=True)
+                             for a, b, v in doc[i]]) for i in range(2)]
+    return coders, starts, int(starts[-1] + length)
+
+
+def test_counts_per_document_add_up_to_the_whole_and_to_any_resample() -> None:
+    from qualcode.analysis.agreement.unitized_family import _alphas, family_counts
+
+    length = 200
+    documents = _documents(np.random.default_rng(3), 4, length)
+    coders, starts, total = _continuum(documents, length)
+    counts = family_counts(coders, total, 2, starts)
+    assert counts is not None and counts.observed.shape == (4, 3, 3)
+    whole = unitized_family(coders, total, 2)
+    assert counts.result().u_alpha == pytest.approx(whole.u_alpha)
+    assert counts.result().cu_alpha == pytest.approx(whole.cu_alpha)
+    # the resample "documents 0, 0, 2, 3" by weights equals those documents laid end to end
+    weights = np.array([2.0, 0.0, 1.0, 1.0])
+    summed = [np.tensordot(weights, a, axes=1)[None] for a in
+              (counts.observed, counts.own_square, counts.covered_square)]
+    u, binary, cu, _ = _alphas(*summed)
+    drawn, drawn_starts, drawn_total = _continuum([documents[i] for i in (0, 0, 2, 3)], length)
+    direct = unitized_family(drawn, drawn_total, 2)
+    assert u[0] == pytest.approx(direct.u_alpha)
+    assert binary[0] == pytest.approx(direct.binary_u_alpha)
+    assert cu[0] == pytest.approx(direct.cu_alpha)
+
+
+def test_report_gives_2016_intervals_from_five_documents_on() -> None:
+    length = 300
+
+    def report(n_docs: int, seed: int = 2024):  # type: ignore[no-untyped-def]
+        documents = _documents(np.random.default_rng(8), n_docs, length)
+        rows = [(d, v - 1, i, a, b) for d, doc in enumerate(documents) for i in range(2) for a, b, v in doc[i]]
+        data = AgreementInput(coders=("a", "b"), codes=(("x", "X"), ("y", "Y")),
+                              documents=tuple(f"d{d}" for d in range(n_docs)),
+                              lengths=np.full(n_docs, length), spans=Spans.of(rows),
+                              domains=(("both", "Both", (0, 1)),))
+        report = compute(data, Options(unit="unitized", resamples=300, seed=seed))
+        return next(r for r in report.rows if r.code_key == "both (domain)")
+
+    domain = report(12)
+    for name in ("u_alpha_2016", "binary_u_alpha_2016", "cu_alpha_2016"):
+        statistic = domain.get(name)
+        assert statistic is not None and statistic.ci is not None and statistic.value is not None
+        assert statistic.ci[0] <= statistic.value <= statistic.ci[1]
+    assert report(12).get("u_alpha_2016").ci == domain.get("u_alpha_2016").ci  # type: ignore[union-attr]
+    assert report(12, seed=7).get("u_alpha_2016").ci != domain.get("u_alpha_2016").ci  # type: ignore[union-attr]
+    assert report(4).get("u_alpha_2016").ci is None  # type: ignore[union-attr]

@@ -18,7 +18,12 @@ from qualcode.analysis.agreement import segment_stats as st
 from qualcode.analysis.agreement.character import character_counts, character_statistics
 from qualcode.analysis.agreement.overlap import overlap_agreement, overlap_counts
 from qualcode.analysis.agreement.unitized import UnitizedResult, pooled_alpha, unitized_alpha
-from qualcode.analysis.agreement.unitized_family import CoderUnits, FamilyResult, unitized_family
+from qualcode.analysis.agreement.unitized_family import (
+    CoderUnits,
+    FamilyResult,
+    family_counts,
+    family_intervals,
+)
 from qualcode.analysis.agreement.units import (
     Spans,
     Units,
@@ -304,7 +309,10 @@ def _unitized_rows(data: AgreementInput, options: Options
     notes = ["Computed: Krippendorff's alpha_U (2004 per-code version; codes may overlap, each code "
              "is judged on its own continuum; a coder's overlapping spans of one code are merged).",
              FAMILY_NOTE,
-             "No bootstrap interval for unitized alpha (its units are not independent draws)."]
+             "No bootstrap interval for the 2004 alpha_U (its units are not independent draws). "
+             f"The 2016 coefficients get 95 % percentile intervals from resampling documents "
+             f"({options.resamples} resamples, seed {options.seed}) where {MIN_BOOTSTRAP_DOCUMENTS} "
+             "or more documents have spans."]
     rows: list[AgreementRow] = []
     lengths = np.asarray(data.lengths, dtype=np.int64)
     scopes: list[tuple[str | None, Spans, np.ndarray]] = []
@@ -326,6 +334,16 @@ def _unitized_rows(data: AgreementInput, options: Options
 
 
 UNITIZED_UNIT = "coders' own spans (continuum of the documents)"
+MIN_BOOTSTRAP_DOCUMENTS = 5  # fewer, and resampling documents says little about the spread
+
+
+@dataclass(frozen=True)
+class _Family:
+    """The 2016 coefficients of one variable and, where a bootstrap ran, their intervals
+    (rows u-, |u-, cu-alpha; columns low, high)."""
+
+    result: FamilyResult
+    intervals: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -352,7 +370,7 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     in_domain = {c: (d, i + 1) for d, (_k, _l, members) in enumerate(data.domains)
                  for i, c in enumerate(members)}
-    domain_results = [_family(data, scope, members) for _k, _l, members in data.domains]
+    domain_results = [_family(data, options, scope, members) for _k, _l, members in data.domains]
     results: list[UnitizedResult] = []
     rows: list[AgreementRow] = []
     for c, (key, label) in enumerate(data.codes):
@@ -364,16 +382,15 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
             continue
         why = ("needs two or more coders" if m < 2 else
                "no coder applied this code" if result.units == 0 else "undefined for these data")
-        own, own_why = _family(data, scope, (c,))
+        own, own_why = _family(data, options, scope, (c,))
         stats = [_stat("unitized_alpha_2004", result.alpha, UNITIZED_UNIT, result.units, why=why),
-                 _stat("binary_u_alpha_2016", own.binary_u_alpha if own else float("nan"),
-                       UNITIZED_UNIT, own.units if own else 0, why=own_why)]
+                 _family_stats(own, own_why)[1]]
         if c in in_domain:
             d, value = in_domain[c]
             family, family_why = domain_results[d]
             stats.append(_stat("k_u_alpha_2016",
-                               family.value_alphas.get(value, float("nan")) if family else float("nan"),
-                               UNITIZED_UNIT, own.units if own else 0,
+                               family.result.value_alphas.get(value, float("nan")) if family else float("nan"),
+                               UNITIZED_UNIT, own.result.units if own else 0,
                                why=family_why or "no intersection of two coders' spans has this code"))
         rows.append(AgreementRow(key, label, doc, data.coders, tuple(stats),
                                  {"observed": result.observed, "expected": result.expected}))
@@ -383,7 +400,7 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
         rows.append(AgreementRow(key + DOMAIN_SUFFIX, label, doc, data.coders,
                                  _family_stats(family, why), _coverage(family)))
     pooled = pooled_alpha(results) if m >= 2 else float("nan")
-    everything, everything_why = _family(data, scope, tuple(range(len(data.codes))))
+    everything, everything_why = _family(data, options, scope, tuple(range(len(data.codes))))
     rows.append(AgreementRow(POOLED, "all codes", doc, data.coders, (
         _stat("unitized_alpha_2004", pooled, UNITIZED_UNIT, sum(r.units for r in results),
               why="needs two or more coders" if m < 2 else "no coder applied any code"),
@@ -391,22 +408,26 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
     return rows
 
 
-def _family_stats(family: FamilyResult | None, why: str) -> tuple[Statistic, ...]:
+def _family_stats(family: _Family | None, why: str) -> tuple[Statistic, ...]:
+    """u-, |u- and cu-alpha as statistics, with their intervals where a bootstrap ran."""
     nan = float("nan")
-    u, binary, cu = (family.u_alpha, family.binary_u_alpha, family.cu_alpha) if family else (nan, nan, nan)
-    n = family.units if family else 0
-    return (_stat("u_alpha_2016", u, UNITIZED_UNIT, n, why=why),
-            _stat("binary_u_alpha_2016", binary, UNITIZED_UNIT, n, why=why),
-            _stat("cu_alpha_2016", cu, UNITIZED_UNIT, n,
-                  why=why or "needs two codes among the intersections of coders' spans"))
+    values = ((family.result.u_alpha, family.result.binary_u_alpha, family.result.cu_alpha)
+              if family else (nan, nan, nan))
+    n = family.result.units if family else 0
+    intervals = family.intervals if family is not None and family.intervals is not None else [None] * 3
+    names = ("u_alpha_2016", "binary_u_alpha_2016", "cu_alpha_2016")
+    reasons = (why, why, why or "needs two codes among the intersections of coders' spans")
+    return tuple(_stat(name, value, UNITIZED_UNIT, n, ci=ci, why=reason)
+                 for name, value, ci, reason in zip(names, values, intervals, reasons, strict=True))
 
 
-def _coverage(family: FamilyResult | None) -> dict[str, float]:
-    return {"cu_coverage": family.coverage} if family and np.isfinite(family.coverage) else {}
+def _coverage(family: _Family | None) -> dict[str, float]:
+    coverage = family.result.coverage if family else float("nan")
+    return {"cu_coverage": coverage} if np.isfinite(coverage) else {}
 
 
-def _family(data: AgreementInput, scope: _Continuum, members: tuple[int, ...]
-            ) -> tuple[FamilyResult | None, str]:
+def _family(data: AgreementInput, options: Options, scope: _Continuum, members: tuple[int, ...]
+            ) -> tuple[_Family | None, str]:
     """The 2016 family with ``members`` (code indices) as the values of one variable, or None
     and why not."""
     m = scope.coders
@@ -431,4 +452,9 @@ def _family(data: AgreementInput, scope: _Continuum, members: tuple[int, ...]
         order = np.argsort(start[mine], kind="stable")
         coders.append(CoderUnits(start[mine][order], end[mine][order],
                                  value_of[spans.code[mine]][order]))
-    return unitized_family(coders, scope.total, len(members)), ""
+    counts = family_counts(coders, scope.total, len(members), scope.base)
+    assert counts is not None  # two coders and some spans
+    intervals = None
+    if options.resamples > 0 and (counts.units > 0).sum() >= MIN_BOOTSTRAP_DOCUMENTS:
+        intervals = family_intervals(counts, options.resamples, options.seed)
+    return _Family(counts.result(), intervals), ""

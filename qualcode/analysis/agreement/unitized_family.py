@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qualcode.analysis.agreement.bootstrap import percentile_interval, resample_sums
+
 
 @dataclass(frozen=True)
 class CoderUnits:
@@ -92,85 +94,160 @@ def _check(units: CoderUnits, length: int) -> None:
         raise ValueError("unit values start at 1 (0 marks gaps)")
 
 
-def _pair_pieces(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], length: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Elementary pieces of two tilings: (section index in a, section index in b, length)."""
-    points = np.union1d(a[0], b[0])
+def _pair_pieces(a: np.ndarray, b: np.ndarray, breaks: np.ndarray, length: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Elementary pieces of two tilings, cut at ``breaks`` too: (piece start, section index in
+    a, section index in b, length)."""
+    points = np.union1d(np.union1d(a, b), breaks)
     sizes = np.diff(np.append(points, length))
-    return (np.searchsorted(a[0], points, side="right") - 1,
-            np.searchsorted(b[0], points, side="right") - 1, sizes)
+    return (points, np.searchsorted(a, points, side="right") - 1,
+            np.searchsorted(b, points, side="right") - 1, sizes)
 
 
-def unitized_family(coders: list[CoderUnits], length: int, n_values: int) -> FamilyResult:
-    """The 2016 family for one variable with values 1..n_values on a continuum of ``length``."""
+@dataclass(frozen=True)
+class FamilyCounts:
+    """What the coefficients are computed from, per document (rows add up across documents,
+    which is what lets a bootstrap resample documents): observed coincidences (documents x
+    K x K, K = values + 1), S_c and T_c of eqs. 4 and 10 (documents x K), units per document."""
+
+    observed: np.ndarray
+    own_square: np.ndarray
+    covered_square: np.ndarray
+    units: np.ndarray
+
+    def features(self) -> np.ndarray:
+        """One row per document, every count side by side."""
+        d = len(self.units)
+        return np.hstack([self.observed.reshape(d, -1), self.own_square, self.covered_square])
+
+    def result(self) -> FamilyResult:
+        return _coefficients(self.observed.sum(axis=0), self.own_square.sum(axis=0),
+                             self.covered_square.sum(axis=0), int(self.units.sum()))
+
+
+def family_counts(coders: list[CoderUnits], length: int, n_values: int,
+                  document_starts: np.ndarray | None = None) -> FamilyCounts | None:
+    """The counts of each document (``document_starts``: where each begins on the continuum;
+    default one document); None with fewer than two coders or no units."""
     m = len(coders)
     for units in coders:
         _check(units, length)
-    size = n_values + 1
+    starts_of = np.asarray([0] if document_starts is None else document_starts, dtype=np.int64)
+    n_docs, size = len(starts_of), n_values + 1
+    doc_lengths = np.diff(np.append(starts_of, length)).astype(np.float64)
     n_units = sum(len(u.start) for u in coders)
-    nan = float("nan")
     if m < 2 or length <= 0 or n_units == 0:
-        return FamilyResult(nan, nan, nan, nan, units=n_units)
+        return None
+
+    def doc_of(positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(starts_of, positions, side="right") - 1
+
+    observed = np.zeros(n_docs * size * size)
+    own_square = np.zeros(n_docs * size)
+    covered_square = np.zeros(n_docs * size)
+    units = np.zeros(n_docs)
     tilings = [_tiling(u, length) for u in coders]
-    observed = np.zeros((size, size))
-    own_square = np.zeros(size)  # S_c
-    covered_square = np.zeros(size)  # T_c before dividing by m - 1
     for i, (starts, values) in enumerate(tilings):
-        lengths = np.diff(np.append(starts, length)).astype(np.float64)
-        own_square += np.bincount(values, weights=np.where(values > 0, lengths ** 2, lengths),
-                                  minlength=size)
+        unit_docs = doc_of(coders[i].start)
+        unit_lengths = (coders[i].end - coders[i].start).astype(np.float64)
+        units += np.bincount(unit_docs, minlength=n_docs)
+        own_square += np.bincount(unit_docs * size + coders[i].value, weights=unit_lengths ** 2,
+                                  minlength=n_docs * size)
+        # gaps count their length, not its square: the uncoded text of each document
+        gap_lengths = doc_lengths - np.bincount(unit_docs, weights=unit_lengths, minlength=n_docs)
+        own_square[::size] += gap_lengths
+        section_docs = doc_of(starts)
         for j in range(m):
             if j == i:
                 continue
             other = tilings[j]
-            ia, ib, pieces = _pair_pieces((starts, values), other, length)
+            points, ia, ib, pieces = _pair_pieces(starts, other[0], starts_of, length)
             va, vb = values[ia], other[1][ib]
-            observed += np.bincount(va * size + vb, weights=pieces, minlength=size * size
-                                    ).reshape(size, size)
+            observed += np.bincount((doc_of(points) * size + va) * size + vb, weights=pieces,
+                                    minlength=n_docs * size * size)
             covered = np.bincount(ia, weights=np.where(vb > 0, pieces, 0), minlength=len(starts))
-            covered_square += np.bincount(values, weights=np.where(values > 0, covered ** 2, 0.0),
-                                          minlength=size)
-    observed /= m - 1
-    return _coefficients(observed, own_square, covered_square / (m - 1), n_units)
+            covered_square += np.bincount(section_docs * size + values,
+                                          weights=np.where(values > 0, covered ** 2, 0.0),
+                                          minlength=n_docs * size)
+    return FamilyCounts(observed.reshape(n_docs, size, size) / (m - 1), own_square.reshape(n_docs, size),
+                        covered_square.reshape(n_docs, size) / (m - 1), units)
+
+
+def unitized_family(coders: list[CoderUnits], length: int, n_values: int) -> FamilyResult:
+    """The 2016 family for one variable with values 1..n_values on a continuum of ``length``."""
+    counts = family_counts(coders, length, n_values)
+    if counts is None:
+        nan = float("nan")
+        return FamilyResult(nan, nan, nan, nan, units=sum(len(u.start) for u in coders))
+    return counts.result()
+
+
+def family_intervals(counts: FamilyCounts, n_resamples: int, seed: int) -> np.ndarray:
+    """95 % percentile intervals of u-, |u- and cu-alpha (3 x 2), resampling documents.
+
+    Documents are drawn with replacement and their counts summed (a cluster bootstrap:
+    a coder's spans within one document stay together).
+    """
+    size = counts.observed.shape[1]
+    sums = resample_sums(counts.features(), n_resamples, seed)
+    observed = sums[:, :size * size].reshape(-1, size, size)
+    own = sums[:, size * size:size * size + size]
+    covered = sums[:, size * size + size:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u, binary, cu, _ = _alphas(observed, own, covered)
+    return percentile_interval(np.column_stack([u, binary, cu])).T
+
+
+def _alphas(observed: np.ndarray, own_square: np.ndarray, covered_square: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """u-, |u- and cu-alpha of stacked counts (n x K x K), and the expected coincidences
+    among valued intersections (n x V x V)."""
+    total = observed.sum(axis=(1, 2))
+    margins = observed.sum(axis=2)
+    expected = _expected(total, margins, own_square)
+    u = _one_minus(total - np.trace(observed, axis1=1, axis2=2),
+                   total - np.trace(expected, axis1=1, axis2=2))
+    binary = _one_minus(observed[:, 0, 1:].sum(axis=1), expected[:, 0, 1:].sum(axis=1))
+    cu_margins = margins[:, 1:] - observed[:, 1:, 0]
+    n = cu_margins.sum(axis=1)
+    cu_expected = _expected(n, cu_margins, covered_square[:, 1:])
+    cu = _one_minus(n - np.trace(observed[:, 1:, 1:], axis1=1, axis2=2),
+                    n - np.trace(cu_expected, axis1=1, axis2=2))
+    return u, binary, cu, cu_expected
 
 
 def _coefficients(observed: np.ndarray, own_square: np.ndarray, covered_square: np.ndarray,
                   n_units: int) -> FamilyResult:
-    total = observed.sum()
-    margins = observed.sum(axis=1)
-    expected = _expected(total, margins, own_square)
-    u_alpha = _one_minus(total - np.trace(observed), total - np.trace(expected))
-    binary = _one_minus(observed[0, 1:].sum(), expected[0, 1:].sum())
-
+    u, binary, cu, cu_expected_all = _alphas(observed[None], own_square[None], covered_square[None])
+    cu_expected = cu_expected_all[0]
     valued = observed[1:, 1:]
-    cu_margins = margins[1:] - observed[1:, 0]
-    n = cu_margins.sum()
-    cu_expected = _expected(n, cu_margins, covered_square[1:])
-    cu_alpha = _one_minus(n - np.trace(valued), n - np.trace(cu_expected))
+    cu_margins = observed.sum(axis=1)[1:] - observed[1:, 0]
     value_alphas: dict[int, float] = {}
     cu_expected_margins = cu_expected.sum(axis=1)
     for k in range(len(cu_margins)):
         l_k, e_k = cu_margins[k], cu_expected_margins[k]
-        if l_k <= 0:
-            value_alphas[k + 1] = float("nan")
-            continue
         disagreement = e_k - cu_expected[k, k]
-        value_alphas[k + 1] = (1.0 - (e_k / l_k) * (l_k - valued[k, k]) / disagreement
-                               if disagreement > 1e-12 else float("nan"))
-    coverage = n / total if total > 0 else float("nan")
-    return FamilyResult(u_alpha, binary, cu_alpha, coverage, value_alphas, observed, n_units)
+        value_alphas[k + 1] = (float(1.0 - (e_k / l_k) * (l_k - valued[k, k]) / disagreement)
+                               if l_k > 0 and disagreement > 1e-12 else float("nan"))
+    total = observed.sum()
+    coverage = float(cu_margins.sum() / total) if total > 0 else float("nan")
+    return FamilyResult(float(u[0]), float(binary[0]), float(cu[0]), coverage, value_alphas, observed,
+                        n_units)
 
 
-def _expected(total: float, margins: np.ndarray, self_pairs: np.ndarray) -> np.ndarray:
-    """Expected coincidences given margins and the pairs a unit cannot form with itself."""
-    denominator = total ** 2 - self_pairs.sum()
-    if denominator <= 0:
-        return np.full((len(margins), len(margins)), np.nan)
-    return total * (np.outer(margins, margins) - np.diag(self_pairs)) / denominator
+def _expected(total: np.ndarray, margins: np.ndarray, self_pairs: np.ndarray) -> np.ndarray:
+    """Expected coincidences (n x K x K) given totals, margins and the pairs a unit cannot
+    form with itself; NaN where nothing could pair."""
+    denominator = total ** 2 - self_pairs.sum(axis=1)
+    outer = margins[:, :, None] * margins[:, None, :]
+    diagonal = self_pairs[:, :, None] * np.eye(margins.shape[1])[None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(denominator > 0, total / np.where(denominator > 0, denominator, 1), np.nan)
+    return scale[:, None, None] * (outer - diagonal)
 
 
-def _one_minus(observed: float, expected: float) -> float:
-    """1 - D_o / D_e, NaN when nothing could disagree by chance."""
-    if not np.isfinite(expected) or expected <= 1e-12:
-        return float("nan")
-    return float(1.0 - observed / expected)
+def _one_minus(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """1 - D_o / D_e, NaN where nothing could disagree by chance."""
+    defined = np.isfinite(expected) & (expected > 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(defined, 1.0 - observed / np.where(defined, expected, 1.0), np.nan)
