@@ -12,7 +12,7 @@ from qualcode.core.codebook import Code
 from qualcode.core.model import Coding, CodingOrigin, Memo, SegmentKind
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.services.codebook import resolve_code
-from qualcode.services.corpus import find_document
+from qualcode.services.corpus import document_id, find_document
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
@@ -70,13 +70,13 @@ def apply_code(store: Store, document: str | int, code: str, coder: str, span: S
 def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # type: ignore[no-untyped-def]
              origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> Coding:
     """Apply a code inside a unit of work the caller owns (for actions that do more)."""
-    doc = find_document(uow, document)
+    doc_id = document_id(uow, document)
     target = resolve_code(uow, code, codebook)
     if not target.active:
         raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
-    start, end = resolve_span(uow, doc.id, len(uow.documents.text(doc.id)), span)
+    start, end = resolve_span(uow, doc_id, len(uow.documents.text(doc_id)), span)
     coder_id = coder_id_for(uow, coder)
-    coding = uow.codings.add(doc.id, target.id, coder_id, start, end, origin)
+    coding = uow.codings.add(doc_id, target.id, coder_id, start, end, origin)
     uow.events.append("coding.added", _coding_payload(coding), coder_id)
     return coding
 

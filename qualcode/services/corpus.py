@@ -222,6 +222,17 @@ def list_documents(store: Store, *, attributes: dict[str, list[str]] | None = No
     return documents
 
 
+def document_id(uow, reference: str | int) -> int:  # type: ignore[no-untyped-def]
+    """The id of a document given by id, name or unique name prefix.
+
+    The workbench names documents by id on every keystroke that codes; checking that id
+    is one query, where :func:`find_document` builds summaries to match names.
+    """
+    if isinstance(reference, int) and uow.documents.exists(reference):
+        return reference
+    return find_document(uow, reference).id
+
+
 def find_document(uow, reference: str | int) -> DocumentSummary:  # type: ignore[no-untyped-def]
     """A document by name, by id, or by a unique name prefix."""
     text = str(reference)

@@ -103,8 +103,7 @@ def document_codings(store: Store, document_id: int, coders: list[str] | None = 
 def _shown_codings(uow, document_id: int, coders: list[str] | None,  # type: ignore[no-untyped-def]
                    viewer: str | None = None) -> list[ShownCoding]:
     hidden = hidden_coders_in(uow, viewer, document_id) if viewer else set()
-    codes = {c.id: c for book in uow.codebooks.list()
-             for c in uow.codebooks.codes(book.id, include_inactive=True)}
+    codes = {c.id: c for c in uow.codebooks.codes(include_inactive=True)}
     names = {c.id: c.name for c in uow.coders.list()}
     wanted = {i for i, n in names.items() if n in coders} if coders is not None else None
     shown = []

@@ -198,6 +198,9 @@ class DocumentRepository:
         row = self.session.scalars(select(DocumentRow).where(DocumentRow.name == name)).first()
         return self._summary(row) if row else None
 
+    def exists(self, document_id: int) -> bool:
+        return self.session.scalar(select(DocumentRow.id).where(DocumentRow.id == document_id)) is not None
+
     def get(self, document_id: int) -> Document | None:
         row = self.session.get(DocumentRow, document_id)
         if row is None:
