@@ -63,6 +63,18 @@ def test_unknown_code_and_document_are_named(coded_store: Store) -> None:
         coding.apply_code(coded_store, "missing-doc", "voice", "anna", Span(0, 3))
 
 
+def test_a_document_is_named_by_id_name_or_prefix(coded_store: Store) -> None:
+    with coded_store.unit_of_work() as uow:
+        summary = corpus.find_document(uow, DOC)
+        assert corpus.document_id(uow, summary.id) == summary.id
+        assert corpus.document_id(uow, DOC) == summary.id
+        assert corpus.document_id(uow, DOC[:-3]) == summary.id
+        with pytest.raises(NotFoundError, match="No document '9999'"):
+            corpus.document_id(uow, 9999)
+    made = coding.apply_code(coded_store, summary.id, "voice", "anna", Span(0, 3))
+    assert made.document_id == summary.id
+
+
 def test_turn_and_segment_codings_cover_them_exactly(coded_store: Store) -> None:
     view = corpus.view_document(coded_store, DOC)
     by_turn = coding.apply_code(coded_store, DOC, "followup", "anna", Span(turn=1))
