@@ -324,7 +324,7 @@ def _unitized_rows(data: AgreementInput, options: Options
     else:
         scopes.append((None, data.spans, lengths))
     for doc, spans, scope_lengths in scopes:
-        rows.extend(_unitized_scope(data, options, doc, _Continuum(spans, scope_lengths, m)))
+        rows.extend(_unitized_scope(data, options, doc, _Continuum.of(spans, scope_lengths, m)))
     covered = [f"{r.code_key.removesuffix(DOMAIN_SUFFIX)} {r.extra['cu_coverage'] * 100:.1f} %"
                for r in rows if "cu_coverage" in r.extra and r.document is None]
     if covered:
@@ -348,19 +348,17 @@ class _Family:
 
 @dataclass(frozen=True)
 class _Continuum:
-    """The spans of one scope and where each document starts on its continuum."""
+    """The spans of one scope, where each document starts on its continuum, and its length."""
 
     spans: Spans
-    lengths: np.ndarray
+    base: np.ndarray
+    total: int
     coders: int
 
-    @property
-    def base(self) -> np.ndarray:
-        return offsets(self.lengths)
-
-    @property
-    def total(self) -> int:
-        return int(self.base[-1] + self.lengths[-1]) if len(self.lengths) else 0
+    @classmethod
+    def of(cls, spans: Spans, lengths: np.ndarray, coders: int) -> _Continuum:
+        base = offsets(lengths)
+        return cls(spans, base, int(base[-1] + lengths[-1]) if len(lengths) else 0, coders)
 
 
 def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, scope: _Continuum
@@ -370,7 +368,9 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     in_domain = {c: (d, i + 1) for d, (_k, _l, members) in enumerate(data.domains)
                  for i, c in enumerate(members)}
-    domain_results = [_family(data, options, scope, members) for _k, _l, members in data.domains]
+    by_code = options.by == "code"  # per code and per domain; by document only the pooled row
+    domain_results = [_family(data, options, scope, members) for _k, _l, members in data.domains] \
+        if by_code else []
     results: list[UnitizedResult] = []
     rows: list[AgreementRow] = []
     for c, (key, label) in enumerate(data.codes):
@@ -378,7 +378,7 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
         result = unitized_alpha([merged(*s) for s in coder_spans], 0, scope.total) if m >= 2 else \
             UnitizedResult(float("nan"), 0.0, 0)
         results.append(result)
-        if options.by != "code":
+        if not by_code:
             continue
         why = ("needs two or more coders" if m < 2 else
                "no coder applied this code" if result.units == 0 else "undefined for these data")
@@ -394,9 +394,8 @@ def _unitized_scope(data: AgreementInput, options: Options, doc: str | None, sco
                                why=family_why or "no intersection of two coders' spans has this code"))
         rows.append(AgreementRow(key, label, doc, data.coders, tuple(stats),
                                  {"observed": result.observed, "expected": result.expected}))
-    for (key, label, _members), (family, why) in zip(data.domains, domain_results, strict=True):
-        if options.by != "code":
-            break
+    for (key, label, _members), (family, why) in zip(data.domains if by_code else (), domain_results,
+                                                     strict=True):
         rows.append(AgreementRow(key + DOMAIN_SUFFIX, label, doc, data.coders,
                                  _family_stats(family, why), _coverage(family)))
     pooled = pooled_alpha(results) if m >= 2 else float("nan")
