@@ -231,8 +231,8 @@ def _domains(uow: UnitOfWork, codes: Sequence[Code]) -> tuple[tuple[str, str, tu
             children.setdefault(code.parent_id, []).append(index)
     domains = []
     for parent_id, members in children.items():
-        parent = uow.codebooks.code(parent_id)
-        if len(members) >= 2 and parent is not None:
+        parent = uow.codebooks.code(parent_id) if len(members) >= 2 else None
+        if parent is not None:
             domains.append((parent.key, parent.label_en, tuple(members)))
     return tuple(domains)
 
