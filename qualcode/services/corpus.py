@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qualcode.core.model import (
     DocumentSummary,
     ParsedDocument,
+    ParsedTurn,
     SegmentKind,
     Speaker,
     Turn,
@@ -174,7 +175,7 @@ def _store_document(store: Store, item: _ParsedFile, planned: _PlannedDocument |
         raise planned
     document, sha = planned.document, item.sha256
     units = planned.units()
-    segments = _segments(document, units)
+    segments = new_segments(document.turns, units)
     with store.unit_of_work() as uow:
         duplicate = uow.documents.find_by_sha(sha)
         if duplicate is not None and not force:
@@ -201,12 +202,13 @@ def free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
     return candidate
 
 
-def _segments(document: ParsedDocument, units: DocumentUnits) -> list[NewSegment]:
+def new_segments(turns: Sequence[ParsedTurn], units: DocumentUnits) -> list[NewSegment]:
+    """A document's turns, paragraphs and sentences (with search terms) as rows to store."""
     turn, paragraph, sentence = SegmentKind.TURN, SegmentKind.PARAGRAPH, SegmentKind.SENTENCE
-    segments = [NewSegment(turn, t.start, t.end, i) for i, t in enumerate(document.turns)]
-    segments.extend([NewSegment(paragraph, start, end, turn_index) for start, end, turn_index in units.paragraphs])
-    segments.extend([NewSegment(sentence, start, end, turn_index, sentence_terms)
-                     for (start, end, turn_index), sentence_terms in zip(units.sentences, units.terms, strict=True)])
+    segments = [NewSegment(turn, t.start, t.end, i) for i, t in enumerate(turns)]
+    segments.extend(NewSegment(paragraph, start, end, turn_index) for start, end, turn_index in units.paragraphs)
+    segments.extend(NewSegment(sentence, start, end, turn_index, sentence_terms)
+                    for (start, end, turn_index), sentence_terms in zip(units.sentences, units.terms, strict=True))
     return segments
 
 

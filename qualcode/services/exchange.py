@@ -24,10 +24,11 @@ from qualcode.core.exchange import (
     ExchangeProject,
     ImportNotice,
 )
-from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn, SegmentKind
+from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn
 from qualcode.errors import ExchangeError, QualcodeError
-from qualcode.services.corpus import free_name
+from qualcode.services.corpus import free_name, new_segments
 from qualcode.services.files import write_with
+from qualcode.services.segmentation import segment_document
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
 
@@ -197,22 +198,13 @@ def _language(document: ExchangeDocument) -> str:
 def _prepare(documents: tuple[ExchangeDocument, ...], progress: Progress | None,
              cancel: threading.Event | None) -> list[tuple[str, list[NewSegment]]]:
     """Language and segments of every document, computed before the transaction opens."""
-    from qualcode.services.segmentation import segmenter_for
-
     prepared = []
     total = len(documents)
     for done, document in enumerate(documents, start=1):
         if cancel is not None and cancel.is_set():
             raise ExchangeError("Import cancelled; nothing was written.")
         language = _language(document)
-        segmenter = segmenter_for(language)
-        text = document.text
-        segments = [NewSegment(SegmentKind.TURN, t.start, t.end, i) for i, t in enumerate(document.turns)]
-        for start, end, turn_index in segmenter.paragraphs(text, document.turns):
-            segments.append(NewSegment(SegmentKind.PARAGRAPH, start, end, turn_index))
-        for start, end, turn_index in segmenter.sentences(text, document.turns):
-            segments.append(NewSegment(SegmentKind.SENTENCE, start, end, turn_index,
-                                       terms.index_terms(text[start:end], language)))
+        segments = new_segments(document.turns, segment_document(language, document.text, document.turns))
         prepared.append((language, segments))
         if progress:
             progress(done, total + 1, document.name)
