@@ -92,6 +92,15 @@ def cell_texts(table: DataTable, row: int) -> list[str]:
 # ------------------------------------------------------------------ agreement
 
 
+async def _recompute_with_unit(screen: AgreementScreen, pilot: Pilot, unit: str) -> None:
+    """Choose another unit and press enter in the coders field, as a supervisor would."""
+    screen.query_one("#agreement-unit", Select).value = unit
+    screen.query_one("#agreement-coders", Input).focus()
+    await pilot.press("enter")
+    await _until(pilot, lambda: screen.report is not None and screen.report.unit == unit, f"the {unit} report")
+    await pilot.pause()
+
+
 def test_agreement_table_shows_cohens_kappa_for_the_two_coders_with_the_unit(project: Path) -> None:
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         screen = AgreementScreen(store_of(app), CODER, coders="anna,bo")
@@ -113,22 +122,12 @@ def test_agreement_table_shows_cohens_kappa_for_the_two_coders_with_the_unit(pro
         assert not screen.query_one("#agreement-progress").display
 
         # another unit: the statistics and the stated unit change with it
-        screen.query_one("#agreement-unit", Select).value = "character"
-        screen.query_one("#agreement-coders", Input).focus()
-        await pilot.press("enter")
-        await _until(pilot, lambda: screen.report is not None and screen.report.unit == "character",
-                     "the character report")
-        await pilot.pause()
+        await _recompute_with_unit(screen, pilot, "character")
         assert "Agreement over all characters" in column_labels(table)
         assert "Unit: character" in str(screen.query_one("#agreement-unit-text").render())
 
         # unitized: the 2016 family per domain of codes, with its coverage in the notes
-        screen.query_one("#agreement-unit", Select).value = "unitized"
-        screen.query_one("#agreement-coders", Input).focus()
-        await pilot.press("enter")
-        await _until(pilot, lambda: screen.report is not None and screen.report.unit == "unitized",
-                     "the unitized report")
-        await pilot.pause()
+        await _recompute_with_unit(screen, pilot, "unitized")
         labels = column_labels(table)
         rows = [cell_texts(table, i) for i in range(table.row_count)]
         forms = next(r for r in rows if r[0] == "lc.forms (domain)")
