@@ -652,6 +652,45 @@ def test_segmenter_handles_empty_and_very_long_texts(en: Segmenter) -> None:
     assert long_text[sentences[-1][0]:sentences[-1][1]] == "This is one sentence in a long paragraph."
 
 
+def _sentences_by_the_pipeline(segmenter: Segmenter, text: str, turns) -> list[tuple[int, int, int | None]]:
+    """Sentences as spaCy's pipeline with its ``sentencizer`` component marks them."""
+    found = []
+    paragraphs = segmenter.paragraphs(text, turns)
+    docs = segmenter._nlp.pipe(text[start:end] for start, end, _ in paragraphs)
+    for (offset, end, turn_index), doc in zip(paragraphs, docs, strict=True):
+        starts = [sentence.start_char for sentence in doc.sents]
+        for left, right in zip(starts, [*starts[1:], end - offset], strict=True):
+            piece = text[offset + left:offset + right]
+            start = offset + left + len(piece) - len(piece.lstrip())
+            stop = offset + left + len(piece.rstrip())
+            if start < stop:
+                found.append((start, stop, turn_index))
+    return found
+
+
+_SENTENCE_PIECES = st.sampled_from([
+    "Hej", "då", "skolan", "Rektor", "e.g", "t.ex.", "3.5", "...", ".", "?", "!", "?!", "。", "»", "«", "\"",
+    "(", ")", ",", ";", ":", "-", "–", " ", "  ", "\n", "\n\n", "\t", "Ja.", "Nej!", "Va?", "ok.Nästa", "x.y.z",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_SENTENCE_PIECES, max_size=40), language=st.sampled_from(["sv", "en"]))
+def test_sentences_are_the_sentencizers(pieces: list[str], language: str) -> None:
+    """The sentencizer's rule, applied to the tokenizer's arrays, marks the sentences
+    that running the component does, on punctuation-heavy text."""
+    segmenter = Segmenter(language)
+    text = "".join(pieces)
+    assert segmenter.sentences(text, ()) == _sentences_by_the_pipeline(segmenter, text, ())
+
+
+def test_sentences_are_the_sentencizers_on_the_demo_corpus(sv: Segmenter) -> None:
+    for path in sorted(Path("corpora").rglob("*.md"))[:8]:
+        document = read_source(path)
+        assert sv.sentences(document.text, document.turns) == _sentences_by_the_pipeline(
+            sv, document.text, document.turns)
+
+
 def test_unsupported_segmentation_language() -> None:
     with pytest.raises(SourceFileError, match="not supported"):
         Segmenter("xx-nonexistent")
