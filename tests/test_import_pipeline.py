@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualcode.analysis import terms
+from qualcode.importers.base import read_source
 from qualcode.services import corpus, retrieval, segmentation
 from qualcode.services.project import create_project, open_project
 from qualcode.storage import migrate
@@ -54,7 +55,9 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def _import(path: Path, sources: list[Path], *, worker: bool, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """Import ``sources``; with ``worker`` also index for search every few documents, not once."""
     monkeypatch.setattr(segmentation, "_WORKER_MIN_BYTES", 0 if worker else sys.maxsize)
+    monkeypatch.setattr(corpus, "_INDEX_EVERY", 300 if worker else sys.maxsize)
     store = create_project(path)
     report = corpus.import_paths(store, sources, speaker_map=DEMO / "speakers.yaml")
     assert [Path(p.path).name for p in report.failed] == ["zz_binary.txt", "zz_copy.md"]
@@ -75,6 +78,7 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
 def test_worker_import_stores_what_an_in_process_import_stores(
         tmp_path: Path, sources: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     here = _import(tmp_path / "here.qualcode", sources, worker=False, monkeypatch=monkeypatch)
+    monkeypatch.setattr(segmentation, "_worker_count", lambda: 2)  # documents spread over two workers
     there = _import(tmp_path / "there.qualcode", sources, worker=True, monkeypatch=monkeypatch)
     try:
         def listed(store: Store) -> list[tuple]:
@@ -189,8 +193,8 @@ def test_sentence_terms_are_index_terms_of_each_sentence(text: str, cuts: list[i
     bounds = sorted({0, len(text), *(min(c, len(text)) for c in cuts)})
     spans = [(start, end, None) for start, end in zip(bounds, bounds[1:], strict=False)]
     for language in ("sv", "en"):
-        assert segmentation.sentence_terms(text, spans, language) == [
-            terms.index_terms(text[start:end], language) for start, end, _ in spans]
+        assert segmentation.sentence_terms(text, spans, language) == (
+            [terms.index_terms(text[start:end], language) for start, end, _ in spans], terms.word_count(text))
 
 
 def test_lower_casing_keeps_positions_but_for_the_characters_handled() -> None:
@@ -206,6 +210,107 @@ def test_lower_casing_keeps_positions_but_for_the_characters_handled() -> None:
             changing.append(char)
     assert all(segmentation._LOWER_CHANGES_POSITIONS.fullmatch(c) for c in changing)
     assert segmentation._LOWER_CHANGES_POSITIONS.fullmatch("Σ")  # lower-cased by context
+
+
+# ------------------------------------------------------------------ search index in batches
+
+
+def _fts_problems(path: Path) -> list[tuple]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)").fetchall()
+    finally:
+        connection.close()
+
+
+def _pending(store: Store) -> list[int]:
+    with store.engine.connect() as connection:
+        return [row[0] for row in connection.exec_driver_sql("SELECT document_id FROM search_pending")]
+
+
+def _add_without_indexing(store: Store, path: Path) -> int:
+    """A document stored as an import stores it, as if the import stopped before indexing."""
+    parsed = read_source(path)
+    units = segmentation.segment_document("sv", parsed.text, parsed.turns)
+    with store.unit_of_work() as uow:
+        return uow.documents.add(parsed, language="sv", word_count=units.word_count, sha256=path.name,
+                                 speaker_attributes={}, segments=corpus.new_segments(parsed.turns, units)).id
+
+
+def test_import_leaves_every_document_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "_INDEX_EVERY", 100)
+    store = create_project(tmp_path / "p.qualcode")
+    try:
+        report = corpus.import_paths(store, sorted(DEMO.glob("0*.md")))
+        assert len(report.imported) > 3 and _pending(store) == []
+    finally:
+        store.close()
+    assert _fts_problems(tmp_path / "p.qualcode") == []
+
+
+def test_search_indexes_documents_an_import_left_unindexed(tmp_path: Path) -> None:
+    store = create_project(tmp_path / "p.qualcode")
+    try:
+        corpus.import_paths(store, [DEMO / "01_processtodjare.md"])
+        document_id = _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
+        assert _pending(store) == [document_id]
+        name = corpus.list_documents(store)[-1].name
+        hits = retrieval.search(store, "följer upp", documents=[name], limit=None)
+        assert hits.total > 0 and _pending(store) == []
+    finally:
+        store.close()
+    assert _fts_problems(tmp_path / "p.qualcode") == []
+
+
+def test_deleting_an_unindexed_document_keeps_the_index_sound(tmp_path: Path) -> None:
+    """The delete trigger skips rows the index never held; a later document may take the id."""
+    store = create_project(tmp_path / "p.qualcode")
+    try:
+        corpus.import_paths(store, [DEMO / "01_processtodjare.md"])
+        before = retrieval.search(store, "skolan", limit=None).total
+        document_id = _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
+        with store.unit_of_work() as uow:
+            uow.documents.delete(document_id)
+        assert _fts_problems(tmp_path / "p.qualcode") == []
+        assert retrieval.search(store, "skolan", limit=None).total == before
+        again = _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
+        assert again == document_id  # SQLite reuses the highest id
+        assert retrieval.search(store, "skolan", limit=None).total > before
+        with store.unit_of_work() as uow:
+            uow.documents.delete(again)  # now indexed: the trigger takes its rows out of the index
+        assert retrieval.search(store, "skolan", limit=None).total == before
+    finally:
+        store.close()
+    assert _fts_problems(tmp_path / "p.qualcode") == []
+
+
+def test_schema_0007_downgrades_with_pending_documents_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "p.qualcode"
+    store = create_project(path)
+    try:
+        _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
+    finally:
+        store.close()
+    engine = make_engine(locate(path))
+    try:
+        from alembic import command
+
+        config = migrate.alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+    finally:
+        engine.dispose()
+    assert _fts_problems(path) == []
+    connection = sqlite3.connect(path)
+    try:
+        indexed = connection.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH 'skolan'").fetchone()[0]
+        stored = connection.execute("SELECT count(*) FROM search_text WHERE ' ' || terms || ' ' LIKE '% skolan %'")
+        assert indexed == stored.fetchone()[0] > 0
+        assert "search_pending" not in {name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        connection.close()
 
 
 # ------------------------------------------------------------------ schema 0006

@@ -1,28 +1,19 @@
 """Words and lemmas for full-text search.
 
 Lemmas come from spaCy's lookup tables (the ``spacy-lookups-data`` package), read
-directly so that search needs no spaCy pipeline. Tables are keyed by surface form and
-are case-sensitive, so words are lower-cased first.
+directly so that search needs no spaCy pipeline (:mod:`qualcode.analysis.lemmas`).
+Tables are keyed by surface form and are case-sensitive, so words are lower-cased first.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
-from functools import lru_cache
-from importlib import resources
+
+from qualcode.analysis.lemmas import LEMMA_LANGUAGES, lemmas
+
+__all__ = ["LEMMA_LANGUAGES", "WORD", "index_terms", "query_groups", "word_count", "words"]
 
 WORD = re.compile(r"\w+", re.UNICODE)
-LEMMA_LANGUAGES = ("sv", "en")
-
-
-@lru_cache(maxsize=4)
-def lemma_table(language: str) -> dict[str, str]:
-    if language not in LEMMA_LANGUAGES:
-        return {}
-    data = resources.files("spacy_lookups_data") / "data" / f"{language}_lemma_lookup.json.gz"
-    return json.loads(gzip.decompress(data.read_bytes()))
 
 
 def words(text: str) -> list[str]:
@@ -35,10 +26,10 @@ def word_count(text: str) -> int:
 
 def index_terms(text: str, language: str) -> str:
     """The searchable form of a sentence: its words, then lemmas that differ."""
-    table = lemma_table(language)
     tokens = words(text)
-    lemmas = {table[t] for t in tokens if t in table} - set(tokens)
-    return " ".join(tokens + sorted(lemmas))
+    table = lemmas(language).lookup(tokens)
+    differing = {table[t] for t in tokens if t in table} - set(tokens)
+    return " ".join(tokens + sorted(differing))
 
 
 def query_groups(query: str, languages: tuple[str, ...] = LEMMA_LANGUAGES) -> list[list[str]]:
@@ -51,7 +42,7 @@ def query_groups(query: str, languages: tuple[str, ...] = LEMMA_LANGUAGES) -> li
     for token in words(query):
         alternatives = [token]
         for language in languages:
-            lemma = lemma_table(language).get(token)
+            lemma = lemmas(language).lookup([token]).get(token)
             if lemma and lemma.lower() not in alternatives:
                 alternatives.append(lemma.lower())
         groups.append(alternatives)

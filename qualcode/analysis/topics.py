@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from qualcode.analysis.terms import lemma_table
+from qualcode.analysis.lemmas import lemma_table
 
 REDUCERS = ("umap", "pca")
 CLUSTERERS = ("hdbscan", "kmeans")

@@ -108,6 +108,7 @@ def import_paths(
             unmapped = check_known(speakers, seen, speaker_map)
             for label in sorted(unmapped):
                 report.notices.append(f"speaker '{label}' is not in {speaker_map}: no role or level set")
+        unindexed = 0
         for done, (item, planned) in enumerate(parsed, start=1):
             if cancel is not None and cancel.is_set():
                 report.notices.append("import cancelled: the remaining files were not imported")
@@ -115,11 +116,28 @@ def import_paths(
             try:
                 summary = _store_document(store, item, planned, speakers, force, report)
                 report.imported.append(summary)
+                unindexed += summary.sentence_count
             except QualcodeError as exc:
                 report.failed.append(ImportProblem(str(item.path), exc.message + (f" {exc.hint}" if exc.hint else "")))
+            if unindexed >= _INDEX_EVERY:
+                _index_for_search(store)
+                unindexed = 0
             if progress:
                 progress(done, len(parsed), item.path.name)
+    if unindexed:
+        _index_for_search(store)
     return report
+
+
+# Sentences written between two batches for the search index (see
+# repositories.search): the fewer batches the less the index costs, while indexing as
+# the import goes does that work while the next documents are being segmented.
+_INDEX_EVERY = 20_000
+
+
+def _index_for_search(store: Store) -> None:
+    with store.unit_of_work() as uow:
+        uow.search.index_pending()
 
 
 @dataclass(frozen=True)

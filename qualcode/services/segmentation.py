@@ -9,6 +9,7 @@ small imports segment in process, where the spaCy pipeline stays loaded between 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import sys
 import threading
@@ -22,6 +23,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from qualcode.analysis import terms
+from qualcode.analysis.lemmas import lemmas
 from qualcode.core.model import ParsedDocument, ParsedTurn
 
 
@@ -51,12 +53,14 @@ class Segmentation:
     """Derives documents' units (:func:`segment_document`), ahead of the writer when that pays.
 
     Segmenting and writing cost about the same; with a worker process segmenting, the
-    two overlap on two cores. Small imports segment in this process, where the pipeline
-    stays loaded between imports.
+    two overlap on two cores, and more workers share the segmenting where there are
+    more cores. Small imports segment in this process, where the pipeline stays loaded
+    between imports.
     """
 
-    def __init__(self, executor: Executor | None) -> None:
+    def __init__(self, executor: Executor | None, lookahead: int = _LOOKAHEAD) -> None:
         self._executor = executor
+        self._lookahead = lookahead
         self._waiting: deque[_Job] = deque()  # not yet handed to the worker
         self._in_flight = 0
 
@@ -68,10 +72,12 @@ class Segmentation:
                 size += path.stat().st_size
         if size < _WORKER_MIN_BYTES:
             return cls(None)
-        executor = ProcessPoolExecutor(max_workers=1, mp_context=_process_context(),
+        workers = _worker_count()
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
                                        initializer=_start_segmentation_worker, initargs=(language,))
-        executor.submit(int)  # start the worker now: loading spaCy overlaps with parsing
-        return cls(executor)
+        for _ in range(workers):
+            executor.submit(int)  # start the workers now: loading spaCy overlaps with parsing
+        return cls(executor, lookahead=_LOOKAHEAD * workers)
 
     def submit(self, document: ParsedDocument, language: str) -> Callable[[], DocumentUnits]:
         """A call that gives the document's units, waiting for them if need be."""
@@ -84,7 +90,7 @@ class Segmentation:
 
     def _hand_over(self) -> None:
         assert self._executor is not None
-        while self._waiting and self._in_flight < _LOOKAHEAD:
+        while self._waiting and self._in_flight < self._lookahead:
             job = self._waiting.popleft()
             # Plain (start, end) pairs travel to the worker at a fraction of the cost of turns.
             spans = [(turn.start, turn.end) for turn in job.document.turns]
@@ -111,6 +117,15 @@ class Segmentation:
     def __exit__(self, *_exc: object) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_count() -> int:
+    """Workers that segment: one per core beyond this process's, at most four.
+
+    This process writes, which costs about as much as one worker segments; on two
+    cores a second worker would only take turns with the first.
+    """
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 @dataclass
@@ -155,13 +170,8 @@ def _torch_hidden() -> Iterator[None]:
 def segment_document(language: str, text: str, turns: Sequence[ParsedTurn]) -> DocumentUnits:
     """Everything derived from a document's text; runs in a worker process for big imports."""
     paragraphs, sentences = segmenter_for(language).units(text, turns)
-    return DocumentUnits(
-        paragraphs=paragraphs,
-        sentences=sentences,
-        terms=sentence_terms(text, sentences, language),
-        # What terms.word_count gives, counted by the regex engine in one call.
-        word_count=len(terms.WORD.findall(text)),
-    )
+    search_terms, word_count = sentence_terms(text, sentences, language)
+    return DocumentUnits(paragraphs=paragraphs, sentences=sentences, terms=search_terms, word_count=word_count)
 
 
 def _segment_spans(language: str, text: str, spans: list[tuple[int, int]]) -> DocumentUnits:
@@ -174,28 +184,35 @@ def _segment_spans(language: str, text: str, spans: list[tuple[int, int]]) -> Do
 _LOWER_CHANGES_POSITIONS = re.compile("[\u0130\u03a3]")
 
 
-def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]], language: str) -> list[str]:
-    """:func:`terms.index_terms` of each sentence, as one pass over the document.
+def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
+                   language: str) -> tuple[list[str], int]:
+    """:func:`terms.index_terms` of each sentence, and the text's :func:`terms.word_count`,
+    from one pass over the document.
 
-    The text is lower-cased once instead of word by word, and each lemma looked up
-    once per word: the same strings, at a third less of the cost that otherwise
-    is a sizeable share of an import.
+    The text is lower-cased once instead of word by word, its words found once to
+    count them and to look up their lemmas, and each lemma looked up once per word:
+    the same strings, at a fraction of the cost that otherwise is a sizeable share of
+    an import.
     """
-    table = terms.lemma_table(language)
-    lemma_of = table.get
     find_words = terms.WORD.findall
-    lowered = None if _LOWER_CHANGES_POSITIONS.search(text) else text.lower()
+    if _LOWER_CHANGES_POSITIONS.search(text):
+        lowered = None
+        every_word = [word.lower() for word in find_words(text)]
+    else:
+        lowered = text.lower()
+        every_word = find_words(lowered)  # as many as in the text: no word changes length
+    lemma_of = lemmas(language).lookup(every_word).get
     result = []
     for start, end, _ in sentences:
         if lowered is not None:
             tokens = find_words(lowered, start, end)
         else:
             tokens = [word.lower() for word in find_words(text, start, end)]
-        lemmas = set(map(lemma_of, tokens))
-        lemmas.discard(None)
-        lemmas.difference_update(tokens)
-        result.append(" ".join(tokens + sorted(lemmas)) if lemmas else " ".join(tokens))
-    return result
+        found = set(map(lemma_of, tokens))
+        found.discard(None)
+        found.difference_update(tokens)
+        result.append(" ".join(tokens + sorted(found)) if found else " ".join(tokens))
+    return result, len(every_word)
 
 
 def _process_context() -> BaseContext:
@@ -214,7 +231,6 @@ def _start_segmentation_worker(language: str | None) -> None:
     """Load spaCy in a new worker before its first document arrives."""
     if language in ("sv", "en"):
         segmenter_for(language)
-        terms.lemma_table(language)
     else:
         with _torch_hidden():
             import qualcode.importers.segmenter  # noqa: F401

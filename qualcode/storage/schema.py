@@ -124,8 +124,9 @@ class SegmentRow(Base):
 class SearchTextRow(Base):
     """Searchable text of a sentence: its words and their lemmas, lower-cased.
 
-    Written only through ``repositories.search.add_document_terms``: on SQLite that
-    also fills the FTS5 index, which no trigger does on insert (schema 0006).
+    Written only through ``repositories.search.add_document_terms``. On SQLite the
+    FTS5 index takes new documents' rows later, a batch at a time: see
+    :class:`SearchPendingRow`.
     """
 
     __tablename__ = "search_text"
@@ -134,6 +135,20 @@ class SearchTextRow(Base):
     )
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     terms: Mapped[str] = mapped_column(Text)
+
+
+class SearchPendingRow(Base):
+    """SQLite: documents whose sentences are stored but not yet in the FTS5 index.
+
+    Filling the index one document per transaction cost an import more than all its
+    other writes; documents are listed here in their own transaction and indexed in
+    batches, by the import as it goes and by any search that finds some still listed.
+    No foreign key: a listed document that is deleted stays listed until the next
+    batch, so that the delete trigger still knows its rows were never indexed.
+    """
+
+    __tablename__ = "search_pending"
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class CoderRow(Base):

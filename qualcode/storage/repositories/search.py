@@ -5,9 +5,11 @@ Each sentence is indexed as its lower-cased words plus their lemmas
 on ``to_tsvector('simple', terms)``; both do prefix matching, so the same query finds
 the same sentences on either backend.
 
-Rows reach ``search_text`` only through :func:`add_document_terms`, which on SQLite
-also fills the FTS5 index, in one statement per document. The index used to be filled
-by a trigger per row, which cost more than all other writes of an import together.
+Rows reach ``search_text`` only through :func:`add_document_terms`. On SQLite the
+FTS5 index takes them later, a batch of documents at a time (:func:`index_pending`):
+filling it in each document's own transaction cost an import more than all its other
+writes. Until then the document is listed in ``search_pending``; every search first
+indexes what is listed, so an import that stopped half-way leaves nothing unfindable.
 """
 
 from __future__ import annotations
@@ -21,12 +23,11 @@ from qualcode.storage.schema import SearchTextRow, SegmentRow
 
 
 def add_document_terms(connection: Connection, document_id: int, rows: Sequence[tuple[int, str]]) -> None:
-    """Store the ``(segment id, terms)`` of a new document's sentences and index them.
+    """Store the ``(segment id, terms)`` of a new document's sentences.
 
-    Rows go in with the driver's own ``executemany`` (an import writes one per
+    Rows go in with the driver's own ``executemany``: an import writes one per
     sentence, and building a statement per row in SQLAlchemy would cost more than the
-    database's work); on SQLite the FTS5 index then takes the document's rows in one
-    statement. Deletes still reach that index through the ``search_text_ad`` trigger.
+    database's work. On SQLite the document is listed for :func:`index_pending`.
     """
     if not rows:
         return
@@ -35,15 +36,34 @@ def add_document_terms(connection: Connection, document_id: int, rows: Sequence[
         f"INSERT INTO search_text (segment_id, document_id, terms) VALUES ({mark}, {mark}, {mark})",
         [(segment_id, document_id, terms) for segment_id, terms in rows])
     if connection.dialect.name == "sqlite":
+        # A new document may take the id of a deleted one that was still listed.
+        connection.exec_driver_sql("INSERT OR IGNORE INTO search_pending (document_id) VALUES (?)", (document_id,))
+
+
+def index_pending(connection: Connection) -> int:
+    """Put the listed documents' sentences into the FTS5 index; returns how many documents.
+
+    A no-op on PostgreSQL, whose GIN index is kept by the database itself.
+    """
+    if connection.dialect.name != "sqlite":
+        return 0
+    pending = connection.exec_driver_sql("SELECT count(*) FROM search_pending").scalar_one()
+    if pending:
         connection.exec_driver_sql(
-            "INSERT INTO search_fts (rowid, terms) SELECT segment_id, terms FROM search_text WHERE document_id = ?",
-            (document_id,))
+            "INSERT INTO search_fts (rowid, terms) SELECT segment_id, terms FROM search_text "
+            "WHERE document_id IN (SELECT document_id FROM search_pending)")
+        connection.exec_driver_sql("DELETE FROM search_pending")
+    return int(pending)
 
 
 class SearchRepository:
     def __init__(self, session: Session, dialect: str) -> None:
         self.session = session
         self.dialect = dialect
+
+    def index_pending(self) -> int:
+        """:func:`index_pending` in this unit of work."""
+        return index_pending(self.session.connection())
 
     def _match(self, groups: Sequence[Sequence[str]]):  # type: ignore[no-untyped-def]
         """A WHERE clause: every group must match, any term of a group may."""
@@ -60,6 +80,7 @@ class SearchRepository:
     def find(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None,
              limit: int | None = 100, offset: int = 0) -> list[tuple[int, int, int, int]]:
         """(segment id, document id, start, end) of matching sentences in reading order."""
+        self.index_pending()
         query = (
             select(SegmentRow.id, SegmentRow.document_id, SegmentRow.start, SegmentRow.end)
             .join(SearchTextRow, SearchTextRow.segment_id == SegmentRow.id)
@@ -73,6 +94,7 @@ class SearchRepository:
         return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]
 
     def count(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None) -> int:
+        self.index_pending()
         query = select(func.count()).select_from(SearchTextRow).where(self._match(groups))
         if document_ids is not None:
             query = query.where(SearchTextRow.document_id.in_(list(document_ids)))
