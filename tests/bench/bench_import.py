@@ -5,7 +5,9 @@ that every file is a new document. spaCy's figure is the same blank pipeline wit
 sentencizer run with ``nlp.pipe`` over the same turn texts, in the same process, after
 the import (so the import's peak memory is measured first).
 
-Prints: words, import_words_per_s, spacy_words_per_s, ratio_to_spacy, peak_rss_mb.
+Prints: words, import_words_per_s, spacy_words_per_s, ratio_to_spacy, peak_rss_mb, and
+first_search_ms: the first full-text search in the importing process, which looks up
+its words' lemmas (from the cached copy of the tables, see ``analysis/lemmas.py``).
 Big imports segment in a worker process; its CPU time and peak memory are printed as
 well (``*_worker*``), since ``peak_rss_mb`` is this process's alone. CPU seconds show
 where the work went when other programs share the machine and wall time says little.
@@ -33,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from qualcode.analysis.terms import word_count  # noqa: E402
 from qualcode.importers.base import read_source  # noqa: E402
-from qualcode.services import corpus  # noqa: E402
+from qualcode.services import corpus, retrieval  # noqa: E402
 from qualcode.services.project import create_project  # noqa: E402
 
 
@@ -93,6 +95,9 @@ def main() -> None:
         own_cpu = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF), own_before)
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers_cpu = _cpu_seconds(workers, workers_before)
+        started = time.perf_counter()
+        hits = retrieval.search(store, "skolorna kvalitet", limit=20)
+        first_search_ms = (time.perf_counter() - started) * 1000
         store.close()
         if report.failed:
             raise SystemExit(f"import failed: {report.failed[:3]}")
@@ -110,6 +115,7 @@ def main() -> None:
     print(f"import_cpu_s={own_cpu:.1f}")
     print(f"import_cpu_workers_s={workers_cpu:.1f}")
     print(f"peak_rss_workers_mb={workers.ru_maxrss / 1024:.0f}")
+    print(f"first_search_ms={first_search_ms:.0f} first_search_hits={hits.total}")
     print(f"import_words_per_s={own:.0f} ratio_to_spacy={own / reference:.2f}")
 
 
