@@ -228,6 +228,19 @@ def _pending(store: Store) -> list[int]:
         return [row[0] for row in connection.exec_driver_sql("SELECT document_id FROM search_pending")]
 
 
+def _downgrade(path: Path, revision: str) -> None:
+    from alembic import command
+
+    engine = make_engine(locate(path))
+    try:
+        config = migrate.alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
 def _add_without_indexing(store: Store, path: Path) -> int:
     """A document stored as an import stores it, as if the import stopped before indexing."""
     parsed = read_source(path)
@@ -291,16 +304,7 @@ def test_schema_0007_downgrades_with_pending_documents_indexed(tmp_path: Path) -
         _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
     finally:
         store.close()
-    engine = make_engine(locate(path))
-    try:
-        from alembic import command
-
-        config = migrate.alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0006")
-    finally:
-        engine.dispose()
+    _downgrade(path, "0006")
     assert _fts_problems(path) == []
     connection = sqlite3.connect(path)
     try:
@@ -345,25 +349,11 @@ def test_old_project_keeps_its_search_index_and_indexes_new_documents(tmp_path: 
         assert retrieval.search(store, "följer upp", limit=None).total == old_hits
     finally:
         store.close()
-    connection = sqlite3.connect(path)
-    try:
-        assert connection.execute(
-            "INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)").fetchall() == []
-    finally:
-        connection.close()
+    assert _fts_problems(path) == []
 
 
 def test_schema_0006_downgrades_to_the_insert_trigger(tmp_path: Path) -> None:
     path = tmp_path / "p.qualcode"
     create_project(path).close()
-    engine = make_engine(locate(path))
-    try:
-        from alembic import command
-
-        config = migrate.alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0005")
-    finally:
-        engine.dispose()
+    _downgrade(path, "0005")
     assert _search_triggers(path) == {"search_text_ad", "search_text_ai"}
