@@ -62,7 +62,8 @@ class Lemmas:
         """A table that holds at least these (lower-cased) words' lemmas: use its ``get``."""
         if self._complete:
             return self._found
-        new = {word for word in words if word not in self._found and word not in self._missing}
+        # Set differences in C, each as long as the distinct words asked for.
+        new = set(words).difference(self._found).difference(self._missing)
         if not new:
             return self._found
         connection = self._open()
