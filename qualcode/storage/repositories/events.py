@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qualcode.core.model import Event
-from qualcode.storage.schema import EventRow
+from qualcode.storage.schema import EventRow, utcnow
 
 
 def _event(row: EventRow) -> Event:
@@ -18,10 +18,19 @@ class EventRepository:
         self.session = session
 
     def append(self, kind: str, payload: dict, coder_id: int | None = None) -> Event:
-        row = EventRow(kind=kind, payload=payload, coder_id=coder_id)
-        self.session.add(row)
+        """Log a change; rows the session holds are written first, as before any change is told.
+
+        A Core insert rather than an ORM object: every import, coding and memo logs one,
+        and the unit of work's bookkeeping for a row never read back cost more than
+        the insert.
+        """
         self.session.flush()
-        return _event(row)
+        at = utcnow()
+        table = EventRow.__table__
+        event_id = self.session.connection().execute(
+            insert(table).returning(table.c.id),
+            {"at": at, "kind": kind, "payload": payload, "coder_id": coder_id}).scalar_one()
+        return Event(event_id, at, coder_id, kind, dict(payload), False)
 
     def last_undoable(self, coder_id: int, kinds: frozenset[str]) -> Event | None:
         row = self.session.scalars(
