@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qualcode.analysis import terms
+from qualcode.analysis.lemmas import LEMMA_LANGUAGES
 from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import find_document
+from qualcode.services.lemmas import lemmas
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
@@ -101,7 +103,8 @@ def search(store: Store, query: str, *, documents: list[str] | None = None,
            attributes: dict[str, list[str]] | None = None, limit: int | None = 100,
            offset: int = 0) -> SearchPage:
     """Sentences containing every word of ``query`` (or an inflected form of it)."""
-    groups = terms.query_groups(query)
+    words = terms.words(query)
+    groups = terms.query_groups(query, [lemmas(language).lookup(words) for language in LEMMA_LANGUAGES])
     if not groups:
         raise QualcodeError("The search has no words in it.", "Type at least one word.")
     with store.unit_of_work() as uow:

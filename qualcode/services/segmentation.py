@@ -23,8 +23,8 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from qualcode.analysis import terms
-from qualcode.analysis.lemmas import lemmas
 from qualcode.core.model import ParsedDocument, ParsedTurn
+from qualcode.services.lemmas import lemmas
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ the import (so the import's peak memory is measured first).
 
 Prints: words, import_words_per_s, spacy_words_per_s, ratio_to_spacy, peak_rss_mb, and
 first_search_ms: the first full-text search in the importing process, which looks up
-its words' lemmas (from the cached copy of the tables, see ``analysis/lemmas.py``).
+its words' lemmas (from the cached copy of the tables, see ``storage/lemma_cache.py``).
 Big imports segment in a worker process; its CPU time and peak memory are printed as
 well (``*_worker*``), since ``peak_rss_mb`` is this process's alone. CPU seconds show
 where the work went when other programs share the machine and wall time says little.
