@@ -17,7 +17,7 @@ import numpy as np
 from qualcode.analysis import evaluate as cv
 from qualcode.analysis import suggest as scoring
 from qualcode.analysis.embeddings import Embedder, ModelInfo, available_names
-from qualcode.core.model import SegmentKind
+from qualcode.core.model import SegmentKind, SegmentText
 from qualcode.errors import AnalysisError, QualcodeError
 from qualcode.services import embedding_cache as cache
 from qualcode.services.codebook import get_codebook
@@ -110,16 +110,10 @@ def evaluate(store: Store, embedders: Sequence[str | Embedder] | None = None, *,
 
 
 @dataclass(frozen=True)
-class SimilarPassage:
-    segment_id: int
-    document_id: int
-    document_name: str
-    start: int
-    end: int
-    text: str
+class SimilarPassage(SegmentText):
+    """A passage and how close its meaning is to the one asked about (cosine similarity)."""
+
     similarity: float
-    speaker: str | None
-    attributes: dict[str, str]
 
 
 def similar(store: Store, document: str | int | None = None, *, segment_id: int | None = None,
@@ -158,8 +152,7 @@ def similar(store: Store, document: str | int | None = None, *, segment_id: int 
     query = cache.vectors(store, chosen, [query_text])[0]
     sims = matrix @ query
     order = scoring.top_k(sims, top)
-    return [SimilarPassage(rows[i][0], rows[i][1], rows[i][2], rows[i][3], rows[i][4], rows[i][5],
-                           round(float(sims[i]), 4), rows[i][6], rows[i][7]) for i in order]
+    return [SimilarPassage(*rows[i], similarity=round(float(sims[i]), 4)) for i in order]
 
 
 def _query(store: Store, document: str | int | None, segment_id: int | None, start: int | None,

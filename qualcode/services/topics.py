@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,17 +47,12 @@ class RunView:
 
 
 @dataclass(frozen=True)
-class TopicPassage:
-    segment_id: int
-    document_id: int
-    document_name: str
-    start: int
-    end: int
-    text: str
+class TopicPassage(SegmentText):
+    """A passage of a topic, with how surely it belongs there; ``representative`` marks
+    the passages the fit chose to show the topic."""
+
     topic_number: int
     probability: float | None
-    speaker: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
     representative: bool = False
 
 
@@ -342,9 +337,9 @@ def passages_of(uow, items: list[Assignment], representative: set[int]) -> list[
         attrs = dict(doc_attrs.get(a.document_id, {}))
         if speaker is not None:
             attrs.update(speaker.attributes)
-        out.append(TopicPassage(a.segment_id, a.document_id, names.get(a.document_id, ""), a.start, a.end,
-                                text, a.topic_number, a.probability, speaker.label if speaker else None,
-                                attrs, a.segment_id in representative))
+        out.append(TopicPassage(a.segment_id, a.document_id, names.get(a.document_id, ""), a.start, a.end, text,
+                                speaker.label if speaker else None, attrs, topic_number=a.topic_number,
+                                probability=a.probability, representative=a.segment_id in representative))
     return out
 
 
