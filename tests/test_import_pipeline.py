@@ -13,6 +13,8 @@ import shutil
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -252,35 +254,37 @@ def _add_without_indexing(store: Store, path: Path) -> int:
                                  speaker_attributes={}, segments=corpus.new_segments(parsed.turns, units)).id
 
 
-def test_import_leaves_every_document_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(corpus, "_INDEX_EVERY", 100)
-    store = create_project(tmp_path / "p.qualcode")
+@contextmanager
+def _sound_index_after(path: Path) -> Iterator[Store]:
+    """A new project to work on; once closed, its FTS5 index must pass SQLite's own check."""
+    store = create_project(path)
     try:
-        report = corpus.import_paths(store, sorted(DEMO.glob("0*.md")))
-        assert len(report.imported) > 3 and _pending(store) == []
+        yield store
     finally:
         store.close()
-    assert _fts_problems(tmp_path / "p.qualcode") == []
+    assert _fts_problems(path) == []
+
+
+def test_import_leaves_every_document_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "_INDEX_EVERY", 100)
+    with _sound_index_after(tmp_path / "p.qualcode") as store:
+        report = corpus.import_paths(store, sorted(DEMO.glob("0*.md")))
+        assert len(report.imported) > 3 and _pending(store) == []
 
 
 def test_search_indexes_documents_an_import_left_unindexed(tmp_path: Path) -> None:
-    store = create_project(tmp_path / "p.qualcode")
-    try:
+    with _sound_index_after(tmp_path / "p.qualcode") as store:
         corpus.import_paths(store, [DEMO / "01_processtodjare.md"])
         document_id = _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
         assert _pending(store) == [document_id]
         name = corpus.list_documents(store)[-1].name
         hits = retrieval.search(store, "följer upp", documents=[name], limit=None)
         assert hits.total > 0 and _pending(store) == []
-    finally:
-        store.close()
-    assert _fts_problems(tmp_path / "p.qualcode") == []
 
 
 def test_deleting_an_unindexed_document_keeps_the_index_sound(tmp_path: Path) -> None:
     """The delete trigger skips rows the index never held; a later document may take the id."""
-    store = create_project(tmp_path / "p.qualcode")
-    try:
+    with _sound_index_after(tmp_path / "p.qualcode") as store:
         corpus.import_paths(store, [DEMO / "01_processtodjare.md"])
         before = retrieval.search(store, "skolan", limit=None).total
         document_id = _add_without_indexing(store, DEMO / "10_rektorer_skola2.md")
@@ -294,9 +298,6 @@ def test_deleting_an_unindexed_document_keeps_the_index_sound(tmp_path: Path) ->
         with store.unit_of_work() as uow:
             uow.documents.delete(again)  # now indexed: the trigger takes its rows out of the index
         assert retrieval.search(store, "skolan", limit=None).total == before
-    finally:
-        store.close()
-    assert _fts_problems(tmp_path / "p.qualcode") == []
 
 
 def test_schema_0007_downgrades_with_pending_documents_indexed(tmp_path: Path) -> None:
