@@ -28,14 +28,15 @@ def index_terms(text: str, table: Mapping[str, str]) -> str:
     return " ".join(tokens + sorted(differing))
 
 
-def query_groups(query: str, tables: Sequence[Mapping[str, str]]) -> list[list[str]]:
-    """One group of alternatives per query word: the word and its lemma in each table.
+def query_groups(query_words: Sequence[str], tables: Sequence[Mapping[str, str]]) -> list[list[str]]:
+    """One group of alternatives per query word (:func:`words` of the query): the word
+    and its lemma in each table.
 
     A sentence matches when every group matches; within a group any alternative may,
     by prefix, so "skolorna" also finds "skolans" through the lemma "skola".
     """
     groups = []
-    for token in words(query):
+    for token in query_words:
         alternatives = [token]
         for table in tables:
             lemma = table.get(token)

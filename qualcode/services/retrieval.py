@@ -104,7 +104,7 @@ def search(store: Store, query: str, *, documents: list[str] | None = None,
            offset: int = 0) -> SearchPage:
     """Sentences containing every word of ``query`` (or an inflected form of it)."""
     words = terms.words(query)
-    groups = terms.query_groups(query, [lemmas(language).lookup(words) for language in LEMMA_LANGUAGES])
+    groups = terms.query_groups(words, [lemmas(language).lookup(words) for language in LEMMA_LANGUAGES])
     if not groups:
         raise QualcodeError("The search has no words in it.", "Type at least one word.")
     with store.unit_of_work() as uow:
