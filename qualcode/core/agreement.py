@@ -27,7 +27,24 @@ STATISTIC_LABELS = {
     "binary_u_alpha_2016": "|u-alpha (2016)",
     "cu_alpha_2016": "cu-alpha (2016)",
     "k_u_alpha_2016": "(k)u-alpha in its domain (2016)",
+    "cohen_pe": "Expected agreement (Cohen's p_e)",
+    "fleiss_pe": "Expected agreement (Fleiss' P-bar_e)",
+    "krippendorff_de": "Expected disagreement (Krippendorff's D_e)",
+    "char_pe": "Expected agreement over characters (p_e)",
+    "char_kappa_source_mean": "Kappa, mean over sources weighted by size (NVivo)",
+    "weight_alpha_interval": "Krippendorff's alpha on weights (interval)",
+    "weight_alpha_ordinal": "Krippendorff's alpha on weights (ordinal)",
+    "weight_alpha_ratio": "Krippendorff's alpha on weights (ratio)",
+    "weight_alpha_nominal": "Krippendorff's alpha on weights (nominal)",
+    "mathet_gamma": "Mathet's gamma",
+    "gamma_observed_disorder": "Gamma: observed disorder",
+    "gamma_expected_disorder": "Gamma: expected disorder",
 }
+
+# The figures most readers look for first; a table can show these and fold the rest away.
+MAIN_STATISTICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
+                   "char_agreement_coded", "char_kappa", "overlap_agreement", "unitized_alpha_2004",
+                   "cu_alpha_2016", "mathet_gamma", "weight_alpha_interval")
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,7 @@ class AgreementReport:
     sample: str | None = None
     settings: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
+    convention: str = "qualcode"  # whose documented rules the figures follow
 
     @property
     def pooled(self) -> AgreementRow | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -23,11 +23,19 @@ import numpy as np
 def resample_sums(features: np.ndarray, n_resamples: int, seed: int, *, batch: int = 50,
                   cancel: threading.Event | None = None) -> np.ndarray:
     """Sums of ``features`` (units x F) for ``n_resamples`` resamples: (n_resamples x F)."""
-    n_units = features.shape[0]
-    rng = np.random.default_rng(seed)
     out = np.empty((n_resamples, features.shape[1]), dtype=np.float64)
     # single precision halves the work; the intervals need far fewer digits than that
     feats = features.astype(np.float32)
+    for first, weights in resample_weights(features.shape[0], n_resamples, seed, batch=batch,
+                                           cancel=cancel):
+        out[first:first + len(weights)] = weights @ feats
+    return out
+
+
+def resample_weights(n_units: int, n_resamples: int, seed: int, *, batch: int = 50,
+                     cancel: threading.Event | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Batches of resamples as draw counts per unit: (first resample, batch x units float32)."""
+    rng = np.random.default_rng(seed)
     for first in range(0, n_resamples, batch):
         if cancel is not None and cancel.is_set():
             raise InterruptedError("bootstrap cancelled")
@@ -35,8 +43,7 @@ def resample_sums(features: np.ndarray, n_resamples: int, seed: int, *, batch: i
         draws = rng.integers(0, n_units, size=(size, n_units))
         draws += (np.arange(size) * n_units)[:, None]
         weights = np.bincount(draws.ravel(), minlength=size * n_units).reshape(size, n_units)
-        out[first:first + size] = weights.astype(np.float32) @ feats
-    return out
+        yield first, weights.astype(np.float32)
 
 
 def percentile_interval(replicates: np.ndarray, level: float = 0.95) -> np.ndarray:

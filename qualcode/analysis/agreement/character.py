@@ -11,7 +11,9 @@ not. From the four counts (both, only A, only B, neither):
   the two chance terms are added).
 
 Kappa is undefined when neither coder coded any character of the document, or both
-coded all of it (NVivo shows 1 there); we report it as undefined with that reason.
+coded all of it; qualcode reports it as undefined with that reason. NVivo's
+documentation states kappa 1 (and 100 % agreement) there, since the coders agree
+completely: under ``convention="nvivo"`` it is 1.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ def character_counts(spans: Spans, lengths: np.ndarray, n_codes: int, coder_a: i
     return out
 
 
-def character_statistics(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Agreement over all characters, over coded characters, and kappa, for (..., 4) counts."""
+def character_statistics(counts: np.ndarray, convention: str = "qualcode") -> dict[str, np.ndarray]:
+    """Agreement over all characters, over coded characters, kappa and its chance term p_e,
+    for (..., 4) counts."""
     counts = np.asarray(counts, dtype=np.float64)
     both, only_a, only_b, neither = (counts[..., i] for i in range(4))
     total = counts.sum(axis=-1)
@@ -81,5 +84,8 @@ def character_statistics(counts: np.ndarray) -> dict[str, np.ndarray]:
         pe = pa * pb + (1 - pa) * (1 - pb)
         kappa = np.where(pe < 1 - 1e-12, (po - pe) / (1 - pe), np.nan)
         agreement_coded = np.where(coded > 0, both / coded, np.nan)
+    if convention == "nvivo":
+        kappa = np.where((total > 0) & (po >= 1 - 1e-12), 1.0, kappa)
     return {"char_agreement_all": np.where(total > 0, po, np.nan),
-            "char_agreement_coded": agreement_coded, "char_kappa": kappa}
+            "char_agreement_coded": agreement_coded, "char_kappa": kappa,
+            "char_pe": np.where(total > 0, pe, np.nan)}

@@ -35,7 +35,19 @@ from qualcode.analysis.agreement.units import (
 )
 from qualcode.core.agreement import DOMAIN_SUFFIX, POOLED, AgreementReport, AgreementRow, Statistic
 
-UNITS = ("segment", "character", "overlap", "unitized")
+UNITS = ("segment", "character", "overlap", "unitized", "gamma")
+CONVENTIONS = ("qualcode", "nvivo", "maxqda", "atlasti")
+CONVENTION_RULES = {
+    "qualcode": "qualcode's own rules: undefined figures stay undefined (with the reason); a segment "
+                "counts as coded when a coding covers half of it or lies half in it",
+    "nvivo": "NVivo's coding comparison: a code and source neither coder coded has kappa 1 and "
+             "100 % agreement; a sentence or paragraph counts as coded when any character of it is "
+             "coded; the mean over sources is weighted by source size",
+    "maxqda": "MAXQDA's intercoder agreement: coded segments match at the overlap threshold, "
+              "agreement from both coders' sides, kappa after Brennan & Prediger over the codes used",
+    "atlasti": "ATLAS.ti's intercoder agreement: percent agreement over the text either coder coded "
+               "(text neither coded is left out), the 2016 alpha family for unitized data",
+}
 BY = ("code", "document")
 INFLATION_NOTE = ("Agreement and kappa over all characters are inflated when most of the text is "
                   "uncoded; agreement over coded characters counts only text at least one coder coded.")
@@ -53,6 +65,7 @@ class AgreementInput:
     units: Units | None = None
     segment_kind: str = "sentence"
     coded_documents: np.ndarray | None = None  # documents x coders, who coded what
+    weights: np.ndarray | None = None  # per span, 0-100 or NaN (parallel to ``spans``)
     # groups of mutually exclusive codes (the children of one parent): (key, label, code indices)
     domains: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
 
@@ -64,6 +77,10 @@ class Options:
     threshold: float = 0.9
     resamples: int = 1000
     seed: int = 2024
+    convention: str = "qualcode"
+    overlap: str = "union"  # the overlap unit's ratio: intersection over union or over the longer
+    weight_level: str = "interval"
+    gamma_samples: int = 30
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -81,7 +98,13 @@ def compute(data: AgreementInput, options: Options = Options(),
             cancel: threading.Event | None = None) -> AgreementReport:
     if options.unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}")
-    if options.unit == "segment":
+    if options.convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}")
+    if options.unit == "gamma":
+        from qualcode.analysis.agreement.gamma_rows import gamma_rows
+
+        rows, description, notes = gamma_rows(data, options, cancel)
+    elif options.unit == "segment":
         rows, description, notes = _segment_rows(data, options, cancel)
     elif options.unit == "character":
         rows, description, notes = _pairwise_rows(data, options, character=True)
@@ -91,10 +114,14 @@ def compute(data: AgreementInput, options: Options = Options(),
         rows, description, notes = _unitized_rows(data, options)
     return AgreementReport(unit=options.unit, by=options.by, coders=data.coders,
                            documents=data.documents, rows=tuple(rows), unit_description=description,
-                           notes=tuple(notes) + options.extra_notes,
-                           settings={"threshold": f"{options.threshold:g}",
+                           notes=(f"Convention: {options.convention} ({CONVENTION_RULES[options.convention]}).",
+                                  *notes, *options.extra_notes),
+                           convention=options.convention,
+                           settings={"threshold": f"{options.threshold:g}", "overlap": options.overlap,
                                      "resamples": str(options.resamples), "seed": str(options.seed),
-                                     "segment_kind": data.segment_kind})
+                                     "segment_kind": data.segment_kind, "convention": options.convention,
+                                     "weight_level": options.weight_level,
+                                     "gamma_samples": str(options.gamma_samples)})
 
 
 # ------------------------------------------------------------------ segments
@@ -102,57 +129,55 @@ def compute(data: AgreementInput, options: Options = Options(),
 
 def _segment_rows(data: AgreementInput, options: Options, cancel: threading.Event | None
                   ) -> tuple[list[AgreementRow], str, list[str]]:
+    from qualcode.analysis.agreement.segment import Group, Layout, SegmentSums, statistics_from_sums
+
     assert data.units is not None, "segment agreement needs units"
-    m, k = len(data.coders), 2
+    m = len(data.coders)
     coded = data.coded_documents if data.coded_documents is not None else np.ones(
         (len(data.documents), m), dtype=bool)
-    values = presence(data.spans, data.units, data.lengths, len(data.codes), m, coded)
+    rule = "any" if options.convention == "nvivo" else "half"
+    values = presence(data.spans, data.units, data.lengths, len(data.codes), m, coded, rule)
     unit = f"{data.segment_kind} (presence/absence of the code)"
+    if rule == "any":
+        counts_when = "any character of the unit is coded (NVivo's rule)"
+    else:
+        counts_when = "it covers at least half of the unit or half of the coding lies in it"
     description = (f"Each {data.segment_kind} is a unit; for each code a coder applied it to the unit "
-                   "or not (a coding counts for a unit when it covers at least half of the unit or "
-                   "half of the coding lies in it).")
+                   f"or not (a coding counts for a unit when {counts_when}).")
     kappa_name = st.kappa_name(m)
     notes = [f"Kappa is {'Cohen' if m == 2 else 'Fleiss'}'s kappa over units every coder coded; "
-             "Krippendorff's alpha (nominal) allows missing values.",
+             "Krippendorff's alpha (nominal) allows missing values. Expected agreement is "
+             f"{'Cohen' if m == 2 else 'Fleiss'}'s chance term (p_e), expected disagreement "
+             "Krippendorff's D_e.",
              f"95 % intervals: percentile bootstrap over units, {options.resamples} resamples, "
              f"seed {options.seed}."]
-    n_codes, n_units = len(data.codes), len(data.units)
-    kappa_features = st.cohen_features if m == 2 else st.fleiss_features
-    kappa_from = st.cohen_from_sums if m == 2 else (lambda s: st.fleiss_from_sums(s, m))
-    # per-unit features of each code; a pooled row sums them over codes (its items are the
-    # code x unit pairs, and every statistic here is a sum over items)
-    ac1_blocks, alpha_blocks, kappa_blocks = [], [], []
-    for c in range(n_codes):
-        counts = st.category_counts(values[c], k)
-        ac1_blocks.append(st.ac1_features(counts))
-        alpha_blocks.append(st.alpha_features(counts))
-        kappa_blocks.append(kappa_features(values[c], k) if m >= 2 else np.zeros((n_units, 1)))
-    width = {"ac1": 3 + k, "alpha": 1 + k, "kappa": kappa_blocks[0].shape[1] if kappa_blocks else 1}
-
-    def pooled(blocks: list[np.ndarray], name: str) -> np.ndarray:
-        return np.sum(blocks, axis=0) if blocks else np.zeros((n_units, width[name]))
-
-    all_ac1, all_alpha, all_kappa = pooled(ac1_blocks, "ac1"), pooled(alpha_blocks, "alpha"), pooled(kappa_blocks, "kappa")
-    # (key, label, document, ac1, alpha and kappa per-unit features)
-    groups: list[tuple[str, str, str | None, np.ndarray, np.ndarray, np.ndarray]] = []
+    layout = Layout(m)
+    sums = SegmentSums(values, layout)
+    all_codes = tuple(range(len(data.codes)))
+    groups: list[tuple[str, str, str | None, Group]] = []
     if options.by == "code":
         for c, (key, label) in enumerate(data.codes):
-            groups.append((key, label, None, ac1_blocks[c], alpha_blocks[c], kappa_blocks[c]))
+            groups.append((key, label, None, Group((c,), None)))
     else:
         for d, name in enumerate(data.documents):
-            mask = data.units.document == d
-            groups.append((POOLED, "all codes", name, all_ac1[mask], all_alpha[mask], all_kappa[mask]))
-    groups.append((POOLED, "all codes", None, all_ac1, all_alpha, all_kappa))
-    alpha_ci = kappa_ci = None
+            groups.append((POOLED, "all codes", name, Group(all_codes, data.units.document == d)))
+    groups.append((POOLED, "all codes", None, Group(all_codes, None)))
+    point = sums.sums([g[3] for g in groups])[0]
+    figures = statistics_from_sums(point, layout)
+    intervals: dict[str, np.ndarray] = {}
     if options.resamples > 0 and m >= 2:
-        alpha_ci, kappa_ci = _intervals([([g[4] for g in groups], st.alpha_from_sums),
-                                         ([g[5] for g in groups], kappa_from)], options, cancel)
+        replicates = statistics_from_sums(
+            sums.resampled([g[3] for g in groups], options.resamples, options.seed, cancel), layout)
+        for name in ("krippendorff_alpha", kappa_name):
+            intervals[name] = boot.percentile_interval(replicates[name])
+    expected_name = "cohen_pe" if m == 2 else "fleiss_pe"
+    weight_alpha = _weight_alphas(data, options, rule) if options.by == "code" else {}
     rows = []
-    for g, (key, label, doc, f_ac1, f_alpha, f_kappa) in enumerate(groups):
-        s_ac1, s_alpha, s_kappa = f_ac1.sum(axis=0), f_alpha.sum(axis=0), f_kappa.sum(axis=0)
+    for g, (key, label, doc, _group) in enumerate(groups):
+        s_ac1, s_alpha, s_kappa = point[g, layout.ac1], point[g, layout.alpha], point[g, layout.kappa]
         pairable, complete = int(s_ac1[0]), int(s_kappa[0]) if m >= 2 else 0
         totals = s_alpha[1:]
-        unused = (key != POOLED and s_alpha[2] == 0) if k == 2 else False
+        unused = key != POOLED and s_alpha[2] == 0
 
         def why(name: str, unused: bool = unused, pairable: int = pairable, complete: int = complete,
                 totals: np.ndarray = totals) -> str:
@@ -160,45 +185,54 @@ def _segment_rows(data: AgreementInput, options: Options, cancel: threading.Even
                 return "no coder applied this code"
             return st.explain_sums(name, m, pairable, complete, totals)
 
-        stats = [_stat("percent_agreement", st.percent_from_sums(s_ac1[:2]), unit, pairable,
+        def ci(name: str, g: int = g) -> np.ndarray | None:
+            return intervals[name][:, g] if name in intervals else None
+
+        stats = [_stat("percent_agreement", figures["percent_agreement"][g], unit, pairable,
                        why=why("percent_agreement"))]
         if m >= 2:
-            stats.append(_stat(kappa_name, kappa_from(s_kappa), unit, complete,
-                               ci=None if kappa_ci is None else kappa_ci[:, g], why=why(kappa_name)))
-            stats.append(_stat("krippendorff_alpha", st.alpha_from_sums(s_alpha), unit, pairable,
-                               ci=None if alpha_ci is None else alpha_ci[:, g],
-                               why=why("krippendorff_alpha")))
-            stats.append(_stat("gwet_ac1", st.ac1_from_sums(s_ac1), unit, pairable, why=why("gwet_ac1")))
+            stats += [
+                _stat(kappa_name, figures[kappa_name][g], unit, complete, ci=ci(kappa_name),
+                      why=why(kappa_name)),
+                _stat("krippendorff_alpha", figures["krippendorff_alpha"][g], unit, pairable,
+                      ci=ci("krippendorff_alpha"), why=why("krippendorff_alpha")),
+                _stat("gwet_ac1", figures["gwet_ac1"][g], unit, pairable, why=why("gwet_ac1")),
+                _stat(expected_name, figures[expected_name][g], unit, complete,
+                      why="no unit was coded by every coder" if complete == 0 else ""),
+                _stat("krippendorff_de", figures["krippendorff_de"][g], unit, pairable,
+                      why="no unit has values from two coders"),
+            ]
+            if key in weight_alpha and doc is None:
+                stats.append(weight_alpha[key])
         rows.append(AgreementRow(key, label, doc, data.coders, tuple(stats), {"pairable": float(pairable)}))
     if m < 2:
         notes.append("Only one coder: agreement needs two or more.")
+    if weight_alpha:
+        notes.append(f"Weights: Krippendorff's alpha ({options.weight_level}) per code over the "
+                     f"{data.segment_kind}s where two or more coders gave the code a weight (a coder's "
+                     "value for a unit is the largest weight among their codings of the code there).")
     return rows, description, notes
 
 
-def _intervals(families: list[tuple[list[np.ndarray], object]], options: Options,
-               cancel: threading.Event | None) -> list[np.ndarray]:
-    """2 x groups intervals per family (blocks of per-unit features and their statistic).
-    When all groups share the units, one set of resamples serves every group and family."""
-    blocks = [b for family, _ in families for b in family]
-    if all(b.shape[0] == blocks[0].shape[0] for b in blocks):
-        sums = boot.resample_sums(np.hstack(blocks), options.resamples, options.seed, cancel=cancel)
-        out, at = [], 0
-        for family, from_sums in families:
-            width = family[0].shape[1]
-            part = sums[:, at:at + width * len(family)].reshape(options.resamples, len(family), width)
-            at += width * len(family)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out.append(boot.percentile_interval(from_sums(part)))  # type: ignore[operator]
-        return out
-    result = []
-    for family, from_sums in families:
-        intervals = np.full((2, len(family)), np.nan)
-        for i, block in enumerate(family):
-            intervals[:, i] = boot.bootstrap_intervals(
-                block, block.shape[1], from_sums, n_resamples=options.resamples,  # type: ignore[arg-type]
-                seed=options.seed, cancel=cancel)[:, 0]
-        result.append(intervals)
-    return result
+def _weight_alphas(data: AgreementInput, options: Options, rule: str) -> dict[str, Statistic]:
+    """Alpha on coding weights per code, for codes with any weighted coding."""
+    from qualcode.analysis.agreement.levels import alpha, pairable_units
+    from qualcode.analysis.agreement.units import unit_weights
+
+    if data.weights is None or data.units is None or len(data.coders) < 2:
+        return {}
+    weights = np.asarray(data.weights, dtype=np.float64)
+    found: dict[str, Statistic] = {}
+    name = f"weight_alpha_{options.weight_level}"
+    for c, (key, _label) in enumerate(data.codes):
+        if not np.any(~np.isnan(weights[data.spans.code == c])):
+            continue
+        values = unit_weights(data.spans, weights, data.units, data.lengths, c, len(data.coders), rule)
+        n = pairable_units(values)
+        found[key] = _stat(name, alpha(values, options.weight_level), f"{data.segment_kind} (weight 0-100)",
+                           n, why="needs two coders' weights on one unit, and weights that vary"
+                           if n else "no unit has weights from two coders")
+    return found
 
 
 # ------------------------------------------------------- character and overlap
@@ -211,12 +245,18 @@ def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
     if character:
         description = ("Each character of a document is a unit; per code and document, a coder "
                        "coded it or not (NVivo's coding comparison).")
-        notes = [INFLATION_NOTE, "Kappa over characters: Cohen's kappa, chance terms added."]
+        notes = [INFLATION_NOTE, "Kappa over characters: Cohen's kappa, chance terms added; its "
+                 "expected agreement p_e is reported beside it.",
+                 "Mean over sources: the per-document kappas of a code averaged with each document "
+                 "weighted by its length in characters (as NVivo averages across sources); "
+                 + ("documents neither coder coded count with kappa 1." if options.convention == "nvivo"
+                    else "documents where kappa is undefined are left out.")]
         unit = "character"
     else:
         pct = f"{options.threshold * 100:g} %"
+        of = "the longer of the two segments" if options.overlap == "longer" else "the text either covers"
         description = (f"Each coded segment is a unit; two coders' segments of a code match when they "
-                       f"overlap by at least {pct} of the text either covers (MAXQDA's segment agreement).")
+                       f"overlap by at least {pct} of {of} (MAXQDA's segment agreement).")
         notes = ["Agreement = matched segments / segments checked, from both coders' sides. "
                  "Per code there is no chance correction (there is no 'neither coded' count); the "
                  "pooled row adds Brennan & Prediger's kappa as MAXQDA reports it, with chance "
@@ -227,7 +267,8 @@ def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
         if character:
             counts = character_counts(data.spans, data.lengths, n_codes, a, b)
         else:
-            counts = overlap_counts(data.spans, data.lengths, n_codes, a, b, options.threshold)
+            counts = overlap_counts(data.spans, data.lengths, n_codes, a, b, options.threshold,
+                                    options.overlap)
         cells: list[tuple[str, str, str | None, np.ndarray]] = []
         for c, (key, label) in enumerate(data.codes):
             if options.by == "document":
@@ -236,8 +277,15 @@ def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
             else:
                 cells.append((key, label, None, counts[c].sum(axis=0)))
         cells.append((POOLED, "all codes", None, counts.sum(axis=(0, 1))))
+        per_source = {}
+        if character:
+            for c, (key, _label) in enumerate(data.codes):
+                per_source[key] = counts[c]
+            per_source[POOLED] = counts.sum(axis=0)
         for key, label, doc, cell in cells:
-            row = _pair_row(key, label, doc, pair, cell, unit, character)
+            row = _pair_row(key, label, doc, pair, cell, unit, character, options.convention)
+            if character and doc is None:
+                row = _with_source_mean(row, per_source[key], unit, options.convention)
             if key == POOLED and not character:
                 used = int((counts.sum(axis=1)[:, [1, 3]].sum(axis=1) > 0).sum())
                 row = _with_brennan_prediger(row, cell, used, unit)
@@ -248,9 +296,9 @@ def _pairwise_rows(data: AgreementInput, options: Options, *, character: bool
 
 
 def _pair_row(key: str, label: str, doc: str | None, pair: tuple[str, str], cell: np.ndarray,
-              unit: str, character: bool) -> AgreementRow:
+              unit: str, character: bool, convention: str = "qualcode") -> AgreementRow:
     if character:
-        figures = character_statistics(cell)
+        figures = character_statistics(cell, convention)
         total = int(cell.sum())
         coded = int(cell[:3].sum())
         why_none = "neither coder coded this text" if coded == 0 else ""
@@ -260,6 +308,7 @@ def _pair_row(key: str, label: str, doc: str | None, pair: tuple[str, str], cell
                   why=why_none or "no coded text"),
             _stat("char_kappa", figures["char_kappa"], unit, total,
                   why=why_none or "undefined: both coders coded all of the text"),
+            _stat("char_pe", figures["char_pe"], unit, total, why="no text"),
         )
         extra = {"both": float(cell[0]), "only_a": float(cell[1]), "only_b": float(cell[2]),
                  "neither": float(cell[3])}
@@ -270,6 +319,19 @@ def _pair_row(key: str, label: str, doc: str | None, pair: tuple[str, str], cell
         extra = {"a_matched": float(cell[0]), "a_segments": float(cell[1]),
                  "b_matched": float(cell[2]), "b_segments": float(cell[3])}
     return AgreementRow(key, label, doc, pair, stats, extra)
+
+
+def _with_source_mean(row: AgreementRow, per_source: np.ndarray, unit: str, convention: str
+                      ) -> AgreementRow:
+    """Add the size-weighted mean of the per-document kappas (NVivo's average across sources)."""
+    kappas = character_statistics(per_source, convention)["char_kappa"]
+    sizes = per_source.sum(axis=-1).astype(np.float64)
+    ok = np.isfinite(kappas) & (sizes > 0)
+    value = float((kappas[ok] * sizes[ok]).sum() / sizes[ok].sum()) if ok.any() else float("nan")
+    mean = _stat("char_kappa_source_mean", value, unit, int(ok.sum()),
+                 why="kappa is undefined in every document")
+    return AgreementRow(row.code_key, row.code_label, row.document, row.coders,
+                        (*row.statistics, mean), {**row.extra, "sources": float(ok.sum())})
 
 
 def _with_brennan_prediger(row: AgreementRow, cell: np.ndarray, codes_used: int, unit: str

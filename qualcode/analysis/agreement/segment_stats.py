@@ -169,6 +169,36 @@ def fleiss_from_sums(sums: np.ndarray, m: int) -> np.ndarray:
     return np.where((n > 0) & (pe < 1 - 1e-12), result, np.nan)
 
 
+# ------------------------------------------------------------ expected agreement
+
+
+def cohen_pe_from_sums(sums: np.ndarray) -> np.ndarray:
+    """Cohen's chance agreement p_e = sum_c p_A(c) p_B(c) from :func:`cohen_features` sums."""
+    k = (sums.shape[-1] - 2) // 2
+    n = sums[..., 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pe = (sums[..., 2:2 + k] / n[..., None] * sums[..., 2 + k:] / n[..., None]).sum(axis=-1)
+    return np.where(n > 0, pe, np.nan)
+
+
+def fleiss_pe_from_sums(sums: np.ndarray, m: int) -> np.ndarray:
+    """Fleiss' chance agreement P-bar_e = sum_c p_c^2 (Fleiss 1971, eq. 9)."""
+    n = sums[..., 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = sums[..., 2:] / (n[..., None] * m)
+        pe = (p * p).sum(axis=-1)
+    return np.where(n > 0, pe, np.nan)
+
+
+def alpha_de_from_sums(sums: np.ndarray) -> np.ndarray:
+    """Krippendorff's expected disagreement D_e = (n^2 - sum_c n_c^2) / (n (n - 1)), nominal."""
+    nc = sums[..., 1:]
+    n = nc.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        de = (n * n - (nc * nc).sum(axis=-1)) / (n * (n - 1))
+    return np.where(n > 1, de, np.nan)
+
+
 # ------------------------------------------------------------ point estimates
 
 

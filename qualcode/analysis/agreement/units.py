@@ -60,35 +60,67 @@ def offsets(lengths: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
 
 
-def presence(spans: Spans, units: Units, lengths: np.ndarray, n_codes: int, n_coders: int,
-             coded_documents: np.ndarray) -> np.ndarray:
-    """Values (codes x units x coders): 1 coded, 0 not coded, -1 coder did not code the document.
+RULES = ("half", "any")
 
-    ``coded_documents`` is a (documents x coders) boolean table of who coded what.
+
+def hits(spans: Spans, units: Units, lengths: np.ndarray, rule: str = "half"
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """Which coding counts for which unit: (span indices, unit indices), parallel.
+
+    ``rule`` "half" is qualcode's (at least half of the unit or of the coding);
+    "any" counts a unit as coded when any character of it is coded (NVivo's rule for
+    sentence and paragraph units).
     """
     base = offsets(lengths)
     u_start = base[units.document] + units.start
     u_end = base[units.document] + units.end
     order = np.argsort(u_start, kind="stable")
     u_start, u_end = u_start[order], u_end[order]
+    if not len(spans) or not len(units):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    s = base[spans.document] + spans.start
+    e = base[spans.document] + spans.end
+    lo = np.searchsorted(u_end, s, side="right")
+    hi = np.searchsorted(u_start, e, side="left")
+    count = np.maximum(hi - lo, 0)
+    which = np.repeat(np.arange(len(s)), count)
+    first = np.repeat(lo - np.cumsum(count) + count, count)
+    unit = first + np.arange(count.sum())
+    overlap = np.minimum(e[which], u_end[unit]) - np.maximum(s[which], u_start[unit])
+    keep = overlap > 0
+    if rule == "half":
+        keep &= (2 * overlap >= u_end[unit] - u_start[unit]) | (2 * overlap >= e[which] - s[which])
+    return which[keep], order[unit[keep]]
+
+
+def presence(spans: Spans, units: Units, lengths: np.ndarray, n_codes: int, n_coders: int,
+             coded_documents: np.ndarray, rule: str = "half") -> np.ndarray:
+    """Values (codes x units x coders): 1 coded, 0 not coded, -1 coder did not code the document.
+
+    ``coded_documents`` is a (documents x coders) boolean table of who coded what.
+    """
     result = np.zeros((n_codes, len(units), n_coders), dtype=np.int8)
-    if len(spans):
-        s = base[spans.document] + spans.start
-        e = base[spans.document] + spans.end
-        lo = np.searchsorted(u_end, s, side="right")
-        hi = np.searchsorted(u_start, e, side="left")
-        count = np.maximum(hi - lo, 0)
-        which = np.repeat(np.arange(len(s)), count)
-        first = np.repeat(lo - np.cumsum(count) + count, count)
-        unit = first + np.arange(count.sum())
-        overlap = np.minimum(e[which], u_end[unit]) - np.maximum(s[which], u_start[unit])
-        keep = (overlap > 0) & ((2 * overlap >= u_end[unit] - u_start[unit])
-                                | (2 * overlap >= e[which] - s[which]))
-        sorted_unit = unit[keep]
-        result[spans.code[which[keep]], order[sorted_unit], spans.coder[which[keep]]] = 1
+    span, unit = hits(spans, units, lengths, rule)
+    result[spans.code[span], unit, spans.coder[span]] = 1
     missing = ~np.asarray(coded_documents, dtype=bool)[units.document]  # units x coders
     result[:, missing] = -1
     return result
+
+
+def unit_weights(spans: Spans, weights: np.ndarray, units: Units, lengths: np.ndarray, code: int,
+                 n_coders: int, rule: str = "half") -> np.ndarray:
+    """Weights of one code per unit (units x coders, NaN where the coder gave none): the
+    largest weight among the coder's codings of the code that count for the unit."""
+    mine = spans.code == code
+    values = np.full((len(units), n_coders), np.nan)
+    sub = spans.where(mine)
+    span, unit = hits(sub, units, lengths, rule)
+    w = np.asarray(weights, dtype=np.float64)[mine][span]
+    keep = ~np.isnan(w)
+    span, unit, w = span[keep], unit[keep], w[keep]
+    order = np.argsort(w, kind="stable")  # the last write per cell is the largest weight
+    values[unit[order], sub.coder[span[order]]] = w[order]
+    return values
 
 
 def merged(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,144 @@
+"""Segment-unit agreement (sentences or turns), per code and pooled, without corpus-sized
+temporaries per code.
+
+Every statistic is a sum of per-unit features (:mod:`segment_stats`). A unit nobody
+coded with a code has the same features as every other such unit with the same
+pattern of missing coders, so a code's sums are
+
+    sum over units coded by someone (f_u - f_pattern(u)) + sum over patterns f_p * n_p,
+
+and a bootstrap resample is the same with draw counts in place of ones. Only the units
+a code was applied to are ever turned into features.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from qualcode.analysis.agreement import bootstrap as boot
+from qualcode.analysis.agreement import segment_stats as st
+
+K = 2  # presence / absence
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each family of features sits in a feature row."""
+
+    m: int
+
+    @property
+    def ac1(self) -> slice:
+        return slice(0, 3 + K)
+
+    @property
+    def alpha(self) -> slice:
+        return slice(3 + K, 4 + 2 * K)
+
+    @property
+    def kappa(self) -> slice:
+        return slice(4 + 2 * K, 4 + 2 * K + self.kappa_width)
+
+    @property
+    def kappa_width(self) -> int:
+        if self.m < 2:
+            return 1
+        return 2 + 2 * K if self.m == 2 else 2 + K
+
+    @property
+    def width(self) -> int:
+        return 4 + 2 * K + self.kappa_width
+
+
+def features(values: np.ndarray, layout: Layout) -> np.ndarray:
+    """Feature rows (units x layout.width) for a units x coders table of 0/1/-1."""
+    counts = st.category_counts(values, K)
+    if layout.m >= 2:
+        kappa = st.cohen_features(values, K) if layout.m == 2 else st.fleiss_features(values, K)
+    else:
+        kappa = np.zeros((values.shape[0], 1))
+    return np.hstack([st.ac1_features(counts), st.alpha_features(counts), kappa])
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of the table: its codes and the units it counts (None: every unit)."""
+
+    codes: tuple[int, ...]
+    units: np.ndarray | None  # boolean mask over units
+
+
+class SegmentSums:
+    """Per-group feature sums, for the point estimate and for bootstrap resamples."""
+
+    def __init__(self, values: np.ndarray, layout: Layout) -> None:
+        n_codes, n_units, m = values.shape
+        self.layout = layout
+        self.n_units = n_units
+        missing = values[0] < 0 if n_codes else np.zeros((n_units, m), dtype=bool)
+        patterns, self.pattern = np.unique(missing, axis=0, return_inverse=True)
+        self.pattern = self.pattern.reshape(-1)
+        base_values = np.where(patterns, -1, 0).astype(np.int8)
+        self.baseline = features(base_values, layout) if len(patterns) else np.zeros((0, layout.width))
+        self.active: list[np.ndarray] = []
+        self.delta: list[np.ndarray] = []
+        for c in range(n_codes):
+            rows = np.flatnonzero((values[c] == 1).any(axis=1))
+            self.active.append(rows)
+            self.delta.append(features(values[c][rows], layout) - self.baseline[self.pattern[rows]])
+
+    def sums(self, groups: list[Group], weights: np.ndarray | None = None) -> np.ndarray:
+        """(resamples x groups x width); ``weights`` (resamples x units) or None for ones."""
+        resamples = 1 if weights is None else weights.shape[0]
+        out = np.zeros((resamples, len(groups), self.layout.width))
+        n_patterns = len(self.baseline)
+        for g, group in enumerate(groups):
+            mask = group.units
+            if weights is None:
+                in_group = self.pattern if mask is None else self.pattern[mask]
+                per_pattern = np.bincount(in_group, minlength=n_patterns)[None, :].astype(np.float64)
+            else:
+                w = weights if mask is None else weights[:, mask]
+                p = self.pattern if mask is None else self.pattern[mask]
+                per_pattern = np.stack([w[:, p == i].sum(axis=1) for i in range(n_patterns)], axis=1)
+            out[:, g] = len(group.codes) * (per_pattern @ self.baseline)
+            for c in group.codes:
+                rows, delta = self.active[c], self.delta[c]
+                if mask is not None:
+                    keep = mask[rows]
+                    rows, delta = rows[keep], delta[keep]
+                if len(rows) == 0:
+                    continue
+                if weights is None:
+                    out[0, g] += delta.sum(axis=0)
+                else:
+                    out[:, g] += weights[:, rows] @ delta.astype(np.float32)
+        return out
+
+    def resampled(self, groups: list[Group], resamples: int, seed: int,
+                  cancel: threading.Event | None) -> np.ndarray:
+        out = np.empty((resamples, len(groups), self.layout.width))
+        for first, weights in boot.resample_weights(self.n_units, resamples, seed, cancel=cancel):
+            out[first:first + len(weights)] = self.sums(groups, weights)
+        return out
+
+
+def statistics_from_sums(sums: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
+    """Every figure of the segment unit from (..., width) sums."""
+    m = layout.m
+    s_ac1, s_alpha, s_kappa = sums[..., layout.ac1], sums[..., layout.alpha], sums[..., layout.kappa]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {"percent_agreement": st.percent_from_sums(s_ac1[..., :2]),
+               "gwet_ac1": st.ac1_from_sums(s_ac1),
+               "krippendorff_alpha": st.alpha_from_sums(s_alpha),
+               "krippendorff_de": st.alpha_de_from_sums(s_alpha)}
+        if m == 2:
+            out["cohen_kappa"] = st.cohen_from_sums(s_kappa)
+            out["cohen_pe"] = st.cohen_pe_from_sums(s_kappa)
+        elif m > 2:
+            out["fleiss_kappa"] = st.fleiss_from_sums(s_kappa, m)
+            out["fleiss_pe"] = st.fleiss_pe_from_sums(s_kappa, m)
+    return out
