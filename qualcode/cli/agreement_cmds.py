@@ -22,7 +22,10 @@ from qualcode.cli.options import (
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.core.agreement import AgreementReport
 from qualcode.errors import QualcodeError
-from qualcode.services import agreement as service
+
+# services.agreement (and numpy behind it) is imported inside each command, so that
+# 'qualcode --help' stays fast.
+CONSENSUS = "consensus"  # the coder who receives adjudicated codings (services.agreement.CONSENSUS)
 
 app = typer.Typer(help="Inter-coder agreement: statistics, double-coding samples, disagreements and "
                        "adjudication. Without a command: print the agreement table.",
@@ -32,7 +35,20 @@ CodersOption = Annotated[str | None, typer.Option(
     "--coders", help="Comma-separated coders to compare (default: the sample's, or every coder with codings).")]
 UnitOption = Annotated[str, typer.Option(
     "--unit", help="segment (sentences/turns, presence of each code), character (NVivo), overlap "
-                   "(MAXQDA) or unitized (Krippendorff's alpha_U).")]
+                   "(MAXQDA), unitized (Krippendorff's alpha_U and the 2016 family) or gamma "
+                   "(Mathet's gamma, two coders at a time).")]
+ConventionOption = Annotated[str, typer.Option(
+    "--convention", help="Whose documented rules to follow: qualcode (default), nvivo, maxqda or atlasti.")]
+OverlapOption = Annotated[str, typer.Option(
+    "--overlap", help="--unit overlap: shared text over the union of both segments (union, default) "
+                      "or over the longer segment (longer).")]
+WeightLevelOption = Annotated[str, typer.Option(
+    "--weight-level", help="Level of measurement of coding weights for alpha: interval (default), "
+                           "ordinal, ratio or nominal.")]
+GammaSamplesOption = Annotated[int, typer.Option(
+    "--gamma-samples", help="--unit gamma: random continua for the expected disorder.", min=2)]
+FiguresOption = Annotated[bool, typer.Option(
+    "--all-figures", help="Show every figure (expected agreement, D_e, AC1, ...), not only the most used.")]
 ByOption = Annotated[str, typer.Option("--by", help="Rows per code (pooled over documents) or per document.")]
 SampleOption = Annotated[str | None, typer.Option("--sample", help="Only this sample (round).")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only this document (repeatable).")]
@@ -52,30 +68,40 @@ def _split(text: str | None) -> list[str] | None:
 
 def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str | None,
             doc: list[str] | None, attr: list[str] | None, codebook: str | None, code: list[str] | None,
-            segment_kind: str, threshold: float, resamples: int, seed: int, quiet: bool) -> AgreementReport:
+            segment_kind: str, threshold: float, resamples: int, seed: int, quiet: bool, *,
+            convention: str = "qualcode", overlap: str = "union", weight_level: str = "interval",
+            gamma_samples: int = 30) -> AgreementReport:
+    from qualcode.services import agreement as service
+
     with project(db) as store, progress_bar("Agreement", quiet=quiet) as progress:
         return service.agreement_report(
             store, coders=_split(coders), unit=unit, by=by, segment_kind=segment_kind, sample=sample,
             documents=doc, attributes=parse_filters(attr), codebook=codebook, codes=code,
-            threshold=threshold, resamples=resamples, seed=seed, progress=progress)
+            threshold=threshold, resamples=resamples, seed=seed, convention=convention,
+            overlap=overlap, weight_level=weight_level, gamma_samples=gamma_samples, progress=progress)
 
 
-def _print_report(report: AgreementReport, *, methods: bool) -> None:
+def _print_report(report: AgreementReport, *, methods: bool, all_figures: bool = False) -> None:
     from qualcode.exporters.agreement_report import (
         methods_paragraph,
         row_style,
+        statistic_names,
         table,
+        title,
         undefined_reasons,
     )
 
-    header, rows = table(report)
-    title = f"Agreement ({report.unit}" + (f", sample {report.sample}" if report.sample else "") + ")"
-    grid = Table(title=title, title_justify="left")
+    header, rows = table(report, "all" if all_figures else "main")
+    grid = Table(title=title(report), title_justify="left")
     for column in header:
         grid.add_column(column, overflow="fold")
     for cells in rows:
         grid.add_row(*cells, style=row_style(cells[0]) or None)
     console.print(grid)
+    hidden = [] if all_figures else statistic_names(report, "more")
+    if hidden:
+        console.print(f"{len(hidden)} more figures (expected agreement and others): --all-figures or --json.",
+                      soft_wrap=True, markup=False)
     console.print(f"Unit: {report.unit_description}", soft_wrap=True, markup=False)
     for line in [*report.notes, *undefined_reasons(report)]:
         console.print(f"- {line}", soft_wrap=True, markup=False)
@@ -99,22 +125,30 @@ def report(
     threshold: ThresholdOption = 0.9,
     resamples: ResamplesOption = 1000,
     seed: SeedOption = 2024,
+    convention: ConventionOption = "qualcode",
+    overlap: OverlapOption = "union",
+    weight_level: WeightLevelOption = "interval",
+    gamma_samples: GammaSamplesOption = 30,
+    all_figures: FiguresOption = False,
     methods: Annotated[bool, typer.Option("--methods", help="Also print the methods paragraph.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Agreement per code and pooled (percent, kappa, alpha, AC1 ...), with the unit stated."""
+    """Agreement per code and pooled (percent, kappa, alpha, AC1, gamma ...), with the unit and
+    convention stated."""
     if ctx.invoked_subcommand is not None:
         return
     result = _report(db, coders, unit, by, sample, doc, attr, codebook, code, segment_kind, threshold,
-                     resamples, seed, quiet or as_json)
+                     resamples, seed, quiet or as_json, convention=convention, overlap=overlap,
+                     weight_level=weight_level, gamma_samples=gamma_samples)
     if as_json:
         from qualcode.exporters.agreement_report import methods_paragraph
 
-        print_json({"report": result, "methods": methods_paragraph(result)})
+        print_json({"report": result, "convention": result.convention, "unit": result.unit,
+                    "methods": methods_paragraph(result)})
         return
-    _print_report(result, methods=methods)
+    _print_report(result, methods=methods, all_figures=all_figures)
 
 
 @app.command("export")
@@ -134,12 +168,19 @@ def export(
     threshold: ThresholdOption = 0.9,
     resamples: ResamplesOption = 1000,
     seed: SeedOption = 2024,
+    convention: ConventionOption = "qualcode",
+    overlap: OverlapOption = "union",
+    weight_level: WeightLevelOption = "interval",
+    gamma_samples: GammaSamplesOption = 30,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Write the agreement report to CSV, Markdown or DOCX (with the methods paragraph)."""
+    from qualcode.services import agreement as service
+
     result = _report(db, coders, unit, by, sample, doc, attr, codebook, code, segment_kind, threshold,
-                     resamples, seed, quiet)
+                     resamples, seed, quiet, convention=convention, overlap=overlap,
+                     weight_level=weight_level, gamma_samples=gamma_samples)
     written = service.export_report(result, path, fmt=fmt, overwrite=force)
     if not quiet:
         console.print(f"Wrote {written}.")
@@ -162,6 +203,8 @@ def sample_command(
     as_json: JsonOption = False,
 ) -> None:
     """Draw a random (optionally stratified) sample for coders to code independently."""
+    from qualcode.services import agreement as service
+
     with project(db) as store:
         supervisor = coder or None
         if supervisor is None:
@@ -191,6 +234,8 @@ def _documents(store):  # type: ignore[no-untyped-def]
 @app.command("samples")
 def samples(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List samples with their coders and who has marked them done."""
+    from qualcode.services import agreement as service
+
     with project(db) as store:
         found = service.list_samples(store)
     if as_json:
@@ -214,6 +259,8 @@ def done(
     db: DbOption = None,
 ) -> None:
     """Mark your coding of a sample done (the others' codings on it become visible)."""
+    from qualcode.services import agreement as service
+
     with project(db) as store:
         info = service.mark_done(store, sample, coder_name(store, coder), done=not undo)
     console.print(f"Sample '{info.name}': done {', '.join(info.done) or 'nobody yet'} "
@@ -227,6 +274,8 @@ def rounds_command(
     as_json: JsonOption = False,
 ) -> None:
     """Pooled agreement per sample, in the order drawn: do the coders converge?"""
+    from qualcode.services import agreement as service
+
     with project(db) as store:
         found = service.rounds(store, resamples=resamples)
     if as_json:
@@ -260,6 +309,8 @@ def disagreements_command(
     as_json: JsonOption = False,
 ) -> None:
     """List passages where coders applied a code differently, with who coded what."""
+    from qualcode.services import agreement as service
+
     with project(db) as store:
         found = service.disagreements(store, coders=_split(coders), sample=sample, documents=doc,
                                       codebook=codebook, codes=code, include_settled=not open_only)
@@ -286,11 +337,13 @@ def adjudicate(
     both: Annotated[bool, typer.Option("--both", help="Keep everyone's codings (their union).")] = False,
     neither: Annotated[bool, typer.Option("--neither", help="Keep no coding here.")] = False,
     span: Annotated[str | None, typer.Option("--span", help="Code this edited span instead: START-END.")] = None,
-    consensus: Annotated[str, typer.Option("--consensus", help="Coder who receives the decision.")] = service.CONSENSUS,
+    consensus: Annotated[str, typer.Option("--consensus", help="Coder who receives the decision.")] = CONSENSUS,
     coder: CoderOption = None,
     db: DbOption = None,
 ) -> None:
     """Settle a disagreement into the consensus coder (accept A, accept B, both, neither, edit)."""
+    from qualcode.services import agreement as service
+
     chosen = [name for name, on in (("accept", accept is not None), ("both", both), ("neither", neither),
                                     ("edit", span is not None)) if on]
     if len(chosen) != 1:

@@ -32,6 +32,8 @@ def apply(
     end: Annotated[int | None, typer.Option(help="Character after the span: [start, end).")] = None,
     segment: Annotated[int | None, typer.Option(help="Code a whole segment, by id (see 'show --sentences').")] = None,
     turn: Annotated[int | None, typer.Option(help="Code a whole speaker turn, by index from 0.")] = None,
+    weight: Annotated[int | None, typer.Option(
+        "--weight", help="Weight of the coding, 0-100 (an intensity, as MAXQDA's weight score).")] = None,
     coder: CoderOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -39,11 +41,32 @@ def apply(
     """Code a character span, a segment or a whole turn."""
     with project(db) as store:
         name = coder_name(store, coder)
-        made = coding.apply_code(store, document, code, name, Span(start, end, segment, turn))
+        made = coding.apply_code(store, document, code, name, Span(start, end, segment, turn), weight=weight)
     if as_json:
         print_json(made)
         return
-    console.print(f"Coding {made.id}: [{made.start}, {made.end}) coded {code} by {name}.")
+    weighted = f" (weight {made.weight})" if made.weight is not None else ""
+    console.print(f"Coding {made.id}: [{made.start}, {made.end}) coded {code} by {name}{weighted}.")
+
+
+@code_app.command("weight")
+def weight_command(
+    coding_id: Annotated[int, typer.Argument(help="Coding id (see 'qualcode code list').")],
+    weight: Annotated[int | None, typer.Argument(help="Weight 0-100; leave out with --clear.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the coding's weight.")] = False,
+    coder: CoderOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set (or clear) the weight of an existing coding, 0-100."""
+    from qualcode.errors import CodingError
+
+    if (weight is None) == (not clear):
+        raise CodingError("Give a weight 0-100 or --clear, not both or neither.",
+                          "E.g. 'qualcode code weight 17 80' or 'qualcode code weight 17 --clear'.")
+    with project(db) as store:
+        changed = coding.set_weight(store, coding_id, None if clear else weight, coder_name(store, coder))
+    shown = "no weight" if changed.weight is None else f"weight {changed.weight}"
+    console.print(f"Coding {changed.id} now has {shown}.")
 
 
 @code_app.command()
@@ -76,11 +99,12 @@ def list_command(
         print_json({"total": page.total, "codings": page.passages})
         return
     table = Table(title=f"Codings ({len(page.passages)} of {page.total})", title_justify="left")
-    for column in ("Id", "Document", "Code", "Coder", "Span", "Text"):
+    for column in ("Id", "Document", "Code", "Coder", "Span", "Weight", "Text"):
         table.add_column(column, overflow="fold")
     for p in page.passages:
         snippet = p.text if len(p.text) <= 90 else p.text[:87] + "..."
-        table.add_row(str(p.coding_id), p.document_name, p.code_key, p.coder, f"{p.start}-{p.end}", snippet)
+        table.add_row(str(p.coding_id), p.document_name, p.code_key, p.coder, f"{p.start}-{p.end}",
+                      "" if p.weight is None else str(p.weight), snippet)
     console.print(table)
 
 

@@ -57,6 +57,8 @@ def retrieve(
         body = (f"[dim]{escape(p.before)}[/]" + f"[bold]{escape(p.text)}[/]" + f"[dim]{escape(p.after)}[/]")
         title = f"{escape(p.document_name)} {p.start}-{p.end}  {escape(p.speaker or '')}"
         subtitle = f"{escape(retrieval.attribution(p.attributes, p.speaker, cite))}  coder {escape(p.coder)}"
+        if p.weight is not None:
+            subtitle += f"  weight {p.weight}"
         console.print(Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right"))
     if last < result.total:
         console.print(f"More: --page {page + 1}")

@@ -42,6 +42,7 @@ class ExchangeCoding:
     start: int
     end: int
     created_at: datetime | None = None
+    weight: int | None = None  # 0-100; REFI-QDA has no place for it (see qualcode.json's "weights")
 
 
 @dataclass(frozen=True)

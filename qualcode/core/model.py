@@ -143,6 +143,7 @@ class Coding:
     end: int
     origin: CodingOrigin
     created_at: datetime
+    weight: int | None = None  # 0-100, as MAXQDA's weight score; None: not weighted
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ class CodedPassage:
     attributes: dict[str, str] = field(default_factory=dict)
     before: str = ""
     after: str = ""
+    weight: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,16 @@ from typing import IO
 
 from qualcode.core.agreement import (
     DOMAIN_SUFFIX,
+    MAIN_STATISTICS,
     POOLED,
     STATISTIC_LABELS,
     AgreementReport,
     Statistic,
 )
+
+CONVENTION_NAMES = {"qualcode": "qualcode's own", "nvivo": "NVivo's", "maxqda": "MAXQDA's",
+                    "atlasti": "ATLAS.ti's"}
+FIGURES = ("main", "more", "all")  # which columns a table shows
 
 NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven",
                 8: "Eight", 9: "Nine", 10: "Ten"}
@@ -36,15 +41,29 @@ def figure(statistic: Statistic | None, *, percent: bool = False) -> str:
     return text
 
 
-def statistic_names(report: AgreementReport) -> list[str]:
-    """The statistics the report holds, in the order of :data:`STATISTIC_LABELS`."""
+def statistic_names(report: AgreementReport, figures: str = "all") -> list[str]:
+    """The statistics the report holds, in the order of :data:`STATISTIC_LABELS`: all of
+    them, the most-used ones (``figures="main"``, :data:`MAIN_STATISTICS`) or the rest ("more")."""
     names: list[str] = []
     for row in report.rows:
         for statistic in row.statistics:
             if statistic.name not in names:
                 names.append(statistic.name)
+    if figures == "main":
+        names = [n for n in names if n in MAIN_STATISTICS]
+    elif figures == "more":
+        names = [n for n in names if n not in MAIN_STATISTICS]
     order = list(STATISTIC_LABELS)
     return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
+
+
+def title(report: AgreementReport) -> str:
+    """'Agreement (segment, sample R1, NVivo's convention)': what, which sample, whose rules."""
+    parts = [report.unit]
+    if report.sample:
+        parts.append(f"sample {report.sample}")
+    parts.append(f"{CONVENTION_NAMES.get(report.convention, report.convention)} convention")
+    return f"Agreement ({', '.join(parts)})"
 
 
 def row_style(first_cell: str) -> str:
@@ -54,10 +73,10 @@ def row_style(first_cell: str) -> str:
     return "italic" if first_cell.endswith(DOMAIN_SUFFIX) else ""
 
 
-def table(report: AgreementReport) -> tuple[list[str], list[list[str]]]:
+def table(report: AgreementReport, figures: str = "all") -> tuple[list[str], list[list[str]]]:
     """Header and rows as text: code, document and coders (when they vary), one column per
-    statistic, units counted."""
-    names = statistic_names(report)
+    statistic (``figures``: see :func:`statistic_names`), units counted."""
+    names = statistic_names(report, figures)
     show_doc = any(row.document for row in report.rows)
     show_coders = len({row.coders for row in report.rows}) > 1
     header = ["Code", *(["Document"] if show_doc else []), *(["Coders"] if show_coders else []),
@@ -117,10 +136,18 @@ def methods_paragraph(report: AgreementReport) -> str:
         "overlap": (f"by coded segments, counting two coders' segments as matching when they overlapped "
                     f"by at least {float(report.settings.get('threshold', '0.9')) * 100:g} %"),
         "unitized": "with the coders' own spans as units (Krippendorff's unitized alpha)",
+        "gamma": ("with the coders' own spans as units, aligned per document (Mathet, Widlöcher & "
+                  "Métivier's gamma, 2015)"),
     }[report.unit]
+    if report.unit == "segment" and report.convention == "nvivo":
+        unit_text += ", a unit counting as coded when any character of it was coded"
+    if report.unit == "overlap" and report.settings.get("overlap") == "longer":
+        unit_text += " of the longer segment"
+    convention = CONVENTION_NAMES.get(report.convention, report.convention)
     text = (f"{who} coders ({_join(list(report.coders))}) independently coded {docs} "
             f"document{'s' if docs != 1 else ''}{sample}. Agreement was assessed per code "
-            f"({n_codes} code{'s' if n_codes != 1 else ''}) {unit_text}.")
+            f"({n_codes} code{'s' if n_codes != 1 else ''}) {unit_text}, following {convention} "
+            f"conventions ({report.unit} unit, convention '{report.convention}').")
     pooled = report.pooled
     if pooled is not None:
         parts = []
@@ -147,6 +174,15 @@ def methods_paragraph(report: AgreementReport) -> str:
                  "Krippendorff (2004) accepts for tentative conclusions.")
     if report.unit == "unitized":
         text += _family_sentence(report)
+    if report.unit == "gamma":
+        text += (f" Gamma's expected disorder was estimated from {report.settings.get('gamma_samples', '30')} "
+                 f"random continua (seed {report.settings.get('seed', '2024')}); the interval is its 95 % "
+                 "interval from their spread.")
+    weighted = [r for r in codes if any(s.name.startswith("weight_alpha") for s in r.statistics)]
+    if weighted:
+        level = report.settings.get("weight_level", "interval")
+        text += (f" Coding weights (0-100) were compared with Krippendorff's alpha at the {level} level "
+                 f"for {len(weighted)} code{'s' if len(weighted) != 1 else ''}.")
     if report.unit == "character":
         text += " Agreement over all characters is inflated by uncoded text, so agreement over coded characters is also reported."
     return text
@@ -198,14 +234,19 @@ def _md_cell(text: str) -> str:
 
 
 def write_markdown(report: AgreementReport, stream: IO[str]) -> None:
-    header, rows = table(report)
-    stream.write(f"# Inter-coder agreement ({report.unit})\n\n")
+    stream.write(f"# Inter-coder {title(report)[0].lower()}{title(report)[1:]}\n\n")
     stream.write(f"Unit: {report.unit_description}\n\n")
-    stream.write("| " + " | ".join(header) + " |\n")
-    stream.write("|" + "---|" * len(header) + "\n")
-    for cells in rows:
-        stream.write("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
-    stream.write("\n")
+    for figures, heading in (("main", ""), ("more", "Expected agreement and further figures")):
+        header, rows = table(report, figures)
+        if len(header) <= 2 + sum(h in ("Document", "Coders") for h in header):
+            continue
+        if heading:
+            stream.write(f"## {heading}\n\n")
+        stream.write("| " + " | ".join(header) + " |\n")
+        stream.write("|" + "---|" * len(header) + "\n")
+        for cells in rows:
+            stream.write("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
+        stream.write("\n")
     for line in [*report.notes, *undefined_reasons(report)]:
         stream.write(f"- {line}\n")
     stream.write("\n## Methods\n\n" + methods_paragraph(report) + "\n")
@@ -215,16 +256,21 @@ def write_docx(report: AgreementReport, stream: IO[bytes]) -> None:
     from docx import Document
 
     document = Document()
-    document.add_heading(f"Inter-coder agreement ({report.unit})", level=1)
+    document.add_heading(f"Inter-coder {title(report)[0].lower()}{title(report)[1:]}", level=1)
     document.add_paragraph(f"Unit: {report.unit_description}")
-    header, rows = table(report)
-    grid = document.add_table(rows=1, cols=len(header))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, header, strict=True):
-        cell.text = text
-    for cells in rows:
-        for cell, text in zip(grid.add_row().cells, cells, strict=True):
+    for figures, heading in (("main", ""), ("more", "Expected agreement and further figures")):
+        header, rows = table(report, figures)
+        if len(header) <= 2 + sum(h in ("Document", "Coders") for h in header):
+            continue
+        if heading:
+            document.add_heading(heading, level=2)
+        grid = document.add_table(rows=1, cols=len(header))
+        grid.style = "Table Grid"
+        for cell, text in zip(grid.rows[0].cells, header, strict=True):
             cell.text = text
+        for cells in rows:
+            for cell, text in zip(grid.add_row().cells, cells, strict=True):
+                cell.text = text
     for line in [*report.notes, *undefined_reasons(report)]:
         document.add_paragraph(line, style="List Bullet")
     document.add_heading("Methods", level=2)

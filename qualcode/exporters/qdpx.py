@@ -208,8 +208,11 @@ def _sources(root: ET.Element, project: ExchangeProject, users: dict[str, str], 
             coding = project.codings[index]
             coder = users[coding.coder]
             when = timestamp(coding.created_at)
+            selection_guid = guid("selection", str(index))
+            if coding.weight is not None:  # REFI-QDA has no weight: kept in the sidecar
+                sidecar.setdefault("weights", {})[selection_guid] = coding.weight
             selection = ET.SubElement(source, "PlainTextSelection", {
-                "guid": guid("selection", str(index)), "name": "",
+                "guid": selection_guid, "name": "",
                 "startPosition": str(coding.start), "endPosition": str(coding.end),
                 "creatingUser": coder})
             _set(selection, "creationDateTime", when)

@@ -548,6 +548,8 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
               code_keys: dict[str, tuple[str, str]], sources: list[_Source],
               notes: dict, sidecar: dict) -> ExchangeProject:
     extras = sidecar.get("documents", {}) if isinstance(sidecar.get("documents"), dict) else {}
+    raw_weights = sidecar.get("weights") if isinstance(sidecar.get("weights"), dict) else {}
+    weights = {_guid(k): v for k, v in raw_weights.items() if isinstance(k, str)}
     documents: list[ExchangeDocument] = []
     codings: list[ExchangeCoding] = []
     memos: list[ExchangeMemo] = []
@@ -613,8 +615,11 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
                 slug, key = code_keys[code_guid]
                 for note_key in coding_notes:
                     memo(note_key, "coding", len(codings))
+                weight = weights.get(selection.guid)
                 codings.append(ExchangeCoding(name, slug, key, reader.coder(user, reader.project_user),
-                                              start, end, when))
+                                              start, end, when, weight if isinstance(weight, int)
+                                              and not isinstance(weight, bool) and 0 <= weight <= 100
+                                              else None))
             for note_key in selection.notes:
                 if len(codings) > first:
                     memo(note_key, "coding", first)

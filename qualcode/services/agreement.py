@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from qualcode.services.corpus import find_document
 from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from qualcode.analysis.agreement.units import Spans as Spans_
 
 CONSENSUS = "consensus"
 DECISIONS = ("accept", "both", "neither", "edit")
@@ -213,8 +217,7 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
     elif codebook:
         code_list = uow.codebooks.codes(get_codebook(uow, codebook).id)
     else:
-        used = {c.code_id for c in uow.codings.list(CodingFilter(
-            coder_ids=list(chosen.values()), document_ids=[d.id for d in docs]))}
+        used = uow.agreement.used_code_ids(list(chosen.values()), [d.id for d in docs])
         code_list = [c for c in uow.codebooks.codes(include_inactive=True) if c.id in used]
     return Selection(chosen, sorted(docs, key=lambda d: d.id), code_list, info, tuple(notes))
 
@@ -237,16 +240,11 @@ def _domains(uow: UnitOfWork, codes: Sequence[Code]) -> tuple[tuple[str, str, tu
     return tuple(domains)
 
 
-def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit: str = "segment",
-                     by: str = "code", segment_kind: str = "sentence", sample: str | None = None,
-                     documents: Sequence[str] | None = None,
-                     attributes: dict[str, list[str]] | None = None, codebook: str | None = None,
-                     codes: Sequence[str] | None = None, threshold: float = 0.9,
-                     resamples: int = 1000, seed: int = 2024, progress: Progress | None = None,
-                     cancel: threading.Event | None = None) -> AgreementReport:
-    """Agreement of the coders, per code and pooled, with the unit stated."""
-    from qualcode.analysis.agreement.compute import BY, UNITS, AgreementInput, Options, compute
-    from qualcode.analysis.agreement.units import Spans, Units
+def _check_options(unit: str, by: str, segment_kind: str, threshold: float, convention: str,
+                   overlap: str, weight_level: str) -> None:
+    from qualcode.analysis.agreement.compute import BY, CONVENTIONS, UNITS
+    from qualcode.analysis.agreement.levels import LEVELS
+    from qualcode.analysis.agreement.overlap import OVERLAPS
 
     if unit not in UNITS:
         raise AnalysisError(f"Unknown unit '{unit}'.", f"Use one of: {', '.join(UNITS)}.")
@@ -256,56 +254,73 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
         raise AnalysisError(f"Segments are sentences or turns, not '{segment_kind}'.")
     if not 0 < threshold <= 1:
         raise AnalysisError(f"Overlap threshold {threshold} is not in (0, 1].", "Write e.g. --threshold 0.9.")
+    if convention not in CONVENTIONS:
+        raise AnalysisError(f"Unknown convention '{convention}'.", f"Use one of: {', '.join(CONVENTIONS)}.")
+    if overlap not in OVERLAPS:
+        raise AnalysisError(f"Unknown overlap measure '{overlap}'.", "Use --overlap union or --overlap longer.")
+    if weight_level not in LEVELS:
+        raise AnalysisError(f"Unknown level of measurement '{weight_level}'.",
+                            f"Use --weight-level {'|'.join(LEVELS)}.")
+
+
+def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit: str = "segment",
+                     by: str = "code", segment_kind: str = "sentence", sample: str | None = None,
+                     documents: Sequence[str] | None = None,
+                     attributes: dict[str, list[str]] | None = None, codebook: str | None = None,
+                     codes: Sequence[str] | None = None, threshold: float = 0.9,
+                     resamples: int = 1000, seed: int = 2024, convention: str = "qualcode",
+                     overlap: str = "union", weight_level: str = "interval", gamma_samples: int = 30,
+                     progress: Progress | None = None,
+                     cancel: threading.Event | None = None) -> AgreementReport:
+    """Agreement of the coders, per code and pooled, with the unit and convention stated."""
+    from qualcode.analysis.agreement.compute import AgreementInput, Options, compute
+    from qualcode.analysis.agreement.units import Units
+
+    _check_options(unit, by, segment_kind, threshold, convention, overlap, weight_level)
     if progress:
         progress(0, 3, "reading codings")
     with store.unit_of_work() as uow:
         sel = _select(uow, coders=coders, sample=sample, documents=documents, attributes=attributes,
                       codebook=codebook, codes=codes, every_coder=unit != "segment")
-        doc_index = {d.id: i for i, d in enumerate(sel.documents)}
-        code_index = {c.id: i for i, c in enumerate(sel.codes)}
+        doc_ids = [d.id for d in sel.documents]
         coder_names = list(sel.coders)
-        coder_index = {sel.coders[n]: i for i, n in enumerate(coder_names)}
-        codings = uow.codings.list(CodingFilter(coder_ids=list(sel.coders.values()),
-                                                document_ids=list(doc_index), code_ids=list(code_index)))
-        lengths = np.array([len(uow.documents.text(d.id)) for d in sel.documents], dtype=np.int64)
-        segment_filter = set(sel.sample.segment_ids) if sel.sample and sel.sample.unit == "segment" else None
-        kind = SegmentKind.TURN if segment_kind == "turn" else SegmentKind.SENTENCE
-        unit_rows = []
-        if unit == "segment":
-            for doc in sel.documents:
-                if segment_filter is not None and kind == SegmentKind.TURN:
-                    raise AnalysisError("A segment sample holds sentences.", "Use --segment-kind sentence.")
-                if kind == SegmentKind.TURN:
-                    spans = [(t.start, t.end) for t in uow.documents.turns(doc.id)]
-                else:
-                    spans = [(s.start, s.end) for s in uow.documents.segments(doc.id, kind)
-                             if segment_filter is None or s.id in segment_filter]
-                unit_rows.extend((doc_index[doc.id], s, e) for s, e in spans)
-        progress_pairs = uow.codings.coder_progress()
+        coder_ids = [sel.coders[n] for n in coder_names]
+        code_ids = [c.id for c in sel.codes]
+        rows = uow.agreement.coding_rows(coder_ids, doc_ids, code_ids) if code_ids else \
+            np.zeros((0, 6), dtype=np.int64)
+        if sel.sample is not None and len(rows) == 0:
+            raise AnalysisError(
+                f"Nobody has coded sample '{sel.sample.name}' yet: no codings by "
+                f"{', '.join(coder_names)} in its {len(doc_ids)} document(s).",
+                "Let each coder code the sample's documents, then run agreement again.")
+        length_of = uow.agreement.document_lengths(doc_ids)
+        segment_filter = sel.sample.segment_ids if sel.sample and sel.sample.unit == "segment" else None
+        if unit == "segment" and segment_filter is not None and segment_kind == "turn":
+            raise AnalysisError("A segment sample holds sentences.", "Use --segment-kind sentence.")
+        unit_rows = uow.agreement.unit_rows(doc_ids, segment_kind, segment_filter) if unit == "segment" \
+            else np.zeros((0, 3), dtype=np.int64)
+        progress_pairs = uow.codings.coder_progress() if sel.sample is None else {}
         domains = _domains(uow, sel.codes) if unit == "unitized" else ()
     if progress:
         progress(1, 3, "computing")
-    coded = np.ones((len(sel.documents), len(coder_names)), dtype=bool)
-    if sel.sample is None:
-        for d in sel.documents:
-            for cid in sel.coders.values():
-                coded[doc_index[d.id], coder_index[cid]] = (d.id, cid) in progress_pairs
-    span_rows = [(doc_index[c.document_id], code_index[c.code_id], coder_index[c.coder_id], c.start, c.end)
-                 for c in codings]
-    unit_array = np.asarray(unit_rows, dtype=np.int64).reshape(-1, 3)
-    if unit == "segment" and len(unit_array) == 0:
+    if unit == "segment" and len(unit_rows) == 0:
         raise AnalysisError("The selection has no segments to compare.", "Check --segment-kind and the sample.")
     data = AgreementInput(
         coders=tuple(coder_names), codes=tuple((c.key, c.label_en) for c in sel.codes),
-        documents=tuple(d.name for d in sel.documents), lengths=lengths, spans=Spans.of(span_rows),
-        units=Units(unit_array[:, 0], unit_array[:, 1], unit_array[:, 2]), segment_kind=segment_kind,
-        coded_documents=coded, domains=domains)
+        documents=tuple(d.name for d in sel.documents),
+        lengths=np.array([length_of.get(i, 0) for i in doc_ids], dtype=np.int64),
+        spans=_spans(rows, doc_ids, code_ids, coder_ids),
+        units=Units(_index(unit_rows[:, 0], doc_ids), unit_rows[:, 1].copy(), unit_rows[:, 2].copy()),
+        segment_kind=segment_kind, coded_documents=_coded(sel, doc_ids, coder_ids, progress_pairs),
+        domains=domains, weights=np.where(rows[:, 5] >= 0, rows[:, 5], np.nan).astype(np.float64))
     notes = list(sel.notes)
     if not sel.codes:
         notes.append("No coder applied any code in the selection.")
     try:
         report = compute(data, Options(unit=unit, by=by, threshold=threshold, resamples=resamples,
-                                       seed=seed, extra_notes=tuple(notes)), cancel)
+                                       seed=seed, convention=convention, overlap=overlap,
+                                       weight_level=weight_level, gamma_samples=gamma_samples,
+                                       extra_notes=tuple(notes)), cancel)
     except InterruptedError as exc:
         raise AnalysisError("Agreement computation cancelled.") from exc
     if progress:
@@ -313,6 +328,34 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
     from dataclasses import replace
 
     return replace(report, sample=sel.sample.name if sel.sample else None, created_at=datetime.now(UTC))
+
+
+def _index(ids: np.ndarray, order: Sequence[int]) -> np.ndarray:
+    """Positions of database ids in ``order`` (every id must be there)."""
+    order_array = np.asarray(order, dtype=np.int64)
+    sort = np.argsort(order_array, kind="stable")
+    return sort[np.searchsorted(order_array[sort], ids)].astype(np.int64)
+
+
+def _spans(rows: np.ndarray, doc_ids: Sequence[int], code_ids: Sequence[int],
+           coder_ids: Sequence[int]) -> Spans_:
+    from qualcode.analysis.agreement.units import Spans
+
+    if len(rows) == 0:
+        return Spans.of([])
+    return Spans(_index(rows[:, 0], doc_ids), _index(rows[:, 1], code_ids), _index(rows[:, 2], coder_ids),
+                 rows[:, 3].copy(), rows[:, 4].copy())
+
+
+def _coded(sel: Selection, doc_ids: Sequence[int], coder_ids: Sequence[int],
+           progress_pairs: dict[tuple[int, int], int]) -> np.ndarray:
+    """Documents x coders: who coded which document (in a sample, everyone is taken to)."""
+    coded = np.ones((len(doc_ids), len(coder_ids)), dtype=bool)
+    if sel.sample is None:
+        for d, doc in enumerate(doc_ids):
+            for c, coder in enumerate(coder_ids):
+                coded[d, c] = (doc, coder) in progress_pairs
+    return coded
 
 
 @dataclass(frozen=True)

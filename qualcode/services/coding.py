@@ -62,29 +62,57 @@ def resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[i
 
 
 def apply_code(store: Store, document: str | int, code: str, coder: str, span: Span, *,
-               origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> Coding:
+               origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None,
+               weight: int | None = None) -> Coding:
     with store.unit_of_work() as uow:
-        return apply_in(uow, document, code, coder, span, origin=origin, codebook=codebook)
+        return apply_in(uow, document, code, coder, span, origin=origin, codebook=codebook,
+                        weight=weight)
+
+
+def check_weight(weight: int | None) -> int | None:
+    """A coding weight is a whole number 0-100 (MAXQDA's weight score) or none."""
+    if weight is not None and not 0 <= weight <= 100:
+        raise CodingError(f"Weight {weight} is outside 0-100.", "Pass --weight 0 to 100, e.g. --weight 75.")
+    return weight
 
 
 def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # type: ignore[no-untyped-def]
-             origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> Coding:
+             origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None,
+             weight: int | None = None) -> Coding:
     """Apply a code inside a unit of work the caller owns (for actions that do more)."""
+    check_weight(weight)
     doc_id = document_id(uow, document)
     target = resolve_code(uow, code, codebook)
     if not target.active:
         raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
     start, end = resolve_span(uow, doc_id, len(uow.documents.text(doc_id)), span)
     coder_id = coder_id_for(uow, coder)
-    coding = uow.codings.add(doc_id, target.id, coder_id, start, end, origin)
+    coding = uow.codings.add(doc_id, target.id, coder_id, start, end, origin, weight=weight)
     uow.events.append("coding.added", _coding_payload(coding), coder_id)
     return coding
+
+
+def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> Coding:
+    """Give a coding a weight 0-100, or clear it (None); the change goes to the event log."""
+    check_weight(weight)
+    with store.unit_of_work() as uow:
+        coding = uow.codings.get(coding_id)
+        if coding is None:
+            raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
+        coder_id = coder_id_for(uow, coder)
+        uow.codings.set_weight(coding_id, weight)
+        uow.events.append("coding.weighted", {"coding_id": coding_id, "old": coding.weight, "new": weight},
+                          coder_id)
+        updated = uow.codings.get(coding_id)
+        assert updated is not None
+        return updated
 
 
 def _coding_payload(coding: Coding) -> dict:
     return {"coding_id": coding.id, "document_id": coding.document_id, "code_id": coding.code_id,
             "coder_id": coding.coder_id, "start": coding.start, "end": coding.end,
-            "origin": str(coding.origin), "created_at": coding.created_at.isoformat()}
+            "origin": str(coding.origin), "created_at": coding.created_at.isoformat(),
+            "weight": coding.weight}
 
 
 def remove_coding(store: Store, coding_id: int, coder: str) -> Coding:
@@ -281,7 +309,7 @@ def undo(store: Store, coder: str) -> str:
             from datetime import datetime
             uow.codings.add(p["document_id"], p["code_id"], p["coder_id"], p["start"], p["end"],
                             CodingOrigin(p["origin"]), coding_id=p["coding_id"],
-                            created_at=datetime.fromisoformat(p["created_at"]))
+                            created_at=datetime.fromisoformat(p["created_at"]), weight=p.get("weight"))
             what = f"coding {p['coding_id']} restored"
         elif event.kind == "memo.added":
             uow.memos.delete(p["memo_id"])

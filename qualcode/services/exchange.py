@@ -78,7 +78,7 @@ def project_snapshot(store: Store) -> ExchangeProject:
             exchange_codings.append(ExchangeCoding(
                 document=names[coding.document_id], codebook=slug_of[code.codebook_id], code=code.key,
                 coder=coders[coding.coder_id], start=coding.start, end=coding.end,
-                created_at=coding.created_at))
+                created_at=coding.created_at, weight=coding.weight))
         memos = []
         for memo in uow.memos.list():
             target: str | tuple[str, str] | int | None
@@ -311,13 +311,13 @@ def _write_codings(uow, project: ExchangeProject, doc_ids: dict[str, int],  # ty
     for index, coding in enumerate(project.codings):
         values = {"document_id": doc_ids[coding.document], "code_id": code_ids[(coding.codebook, coding.code)],
                   "coder_id": coder_ids[coding.coder], "start": coding.start, "end": coding.end,
-                  "origin": str(CodingOrigin.IMPORTED)}
+                  "origin": str(CodingOrigin.IMPORTED), "weight": coding.weight}
         if coding.created_at is not None:
             values["created_at"] = coding.created_at
         if index in with_memo:
             ids[index] = uow.codings.add(values["document_id"], values["code_id"], values["coder_id"],
                                          coding.start, coding.end, CodingOrigin.IMPORTED,
-                                         created_at=coding.created_at).id
+                                         created_at=coding.created_at, weight=coding.weight).id
         else:
             rows.append(values)
     # Rows with and without created_at cannot share one executemany statement.

@@ -201,6 +201,10 @@ class CodingRow(Base):
     end: Mapped[int] = mapped_column(Integer)
     origin: Mapped[str] = mapped_column(String(30), default="manual")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # An intensity 0-100 (MAXQDA's weight score) or none; agreement on it is interval alpha.
+    weight: Mapped[int | None] = mapped_column(
+        Integer, CheckConstraint("weight IS NULL OR (weight >= 0 AND weight <= 100)", name="coding_weight"),
+        nullable=True)
     __table_args__ = (
         CheckConstraint("start >= 0 AND \"end\" > start", name="coding_span"),
         Index("ix_codings_code_document_start", "code_id", "document_id", "start"),

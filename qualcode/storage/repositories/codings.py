@@ -24,7 +24,7 @@ from qualcode.storage.schema import (
 
 def _coding(row: CodingRow) -> Coding:
     return Coding(row.id, row.document_id, row.code_id, row.coder_id, row.start, row.end,
-                  CodingOrigin(row.origin), row.created_at)
+                  CodingOrigin(row.origin), row.created_at, row.weight)
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,10 @@ class CodingRepository:
 
     def add(self, document_id: int, code_id: int, coder_id: int, start: int, end: int,
             origin: CodingOrigin = CodingOrigin.MANUAL, coding_id: int | None = None,
-            created_at: datetime | None = None) -> Coding:
+            created_at: datetime | None = None, weight: int | None = None) -> Coding:
         row = CodingRow(document_id=document_id, code_id=code_id, coder_id=coder_id, start=start,
-                        end=end, origin=str(origin), speaker_id=self.speaker_at(document_id, start))
+                        end=end, origin=str(origin), speaker_id=self.speaker_at(document_id, start),
+                        weight=weight)
         if coding_id is not None:
             row.id = coding_id
         if created_at is not None:
@@ -90,6 +91,9 @@ class CodingRepository:
 
     def delete(self, coding_id: int) -> None:
         self.session.execute(delete(CodingRow).where(CodingRow.id == coding_id))
+
+    def set_weight(self, coding_id: int, weight: int | None) -> None:
+        self.session.execute(update(CodingRow).where(CodingRow.id == coding_id).values(weight=weight))
 
     def move_code(self, from_code_id: int, to_code_id: int) -> int:
         result = self.session.execute(
@@ -143,7 +147,7 @@ class CodingRepository:
         columns = [
             CodingRow.id, CodingRow.document_id, DocumentRow.name, CodingRow.code_id, CodeRow.key,
             CodeRow.label_en, CoderRow.name, CodingRow.start, CodingRow.end, CodingRow.origin,
-            SpeakerRow.label, CodingRow.speaker_id,
+            SpeakerRow.label, CodingRow.speaker_id, CodingRow.weight,
             func.substr(DocumentRow.text, CodingRow.start + 1, length),
         ]
         if context:
@@ -168,14 +172,14 @@ class CodingRepository:
         doc_attrs = self._attributes_for({r[1] for r in rows}, {r[11] for r in rows if r[11]})
         passages = []
         for (cid, doc_id, doc_name, code_id, key, label, coder, start, end, origin, speaker,
-             speaker_id, text, before, after) in rows:
+             speaker_id, weight, text, before, after) in rows:
             attributes = dict(doc_attrs[0].get(doc_id, {}))
             attributes.update(doc_attrs[1].get(speaker_id, {}))
             passages.append(CodedPassage(
                 coding_id=cid, document_id=doc_id, document_name=doc_name, code_id=code_id,
                 code_key=key, code_label=label, coder=coder, start=start, end=end, text=text,
                 origin=origin, speaker=speaker, attributes=attributes, before=before or "",
-                after=after or ""))
+                after=after or "", weight=weight))
         return passages
 
     def _attributes_for(self, document_ids: set[int], speaker_ids: set[int]

@@ -1,0 +1,26 @@
+"""Codings may carry a weight: an integer 0-100 (as MAXQDA's weight score), or none.
+
+Revision ID: 0009
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # A column-level CHECK: SQLite can add it with ALTER TABLE, no table rebuild needed.
+    op.add_column("codings", sa.Column(
+        "weight", sa.Integer(),
+        sa.CheckConstraint("weight IS NULL OR (weight >= 0 AND weight <= 100)", name="coding_weight"),
+        nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("codings") as batch:
+        batch.drop_column("weight")
