@@ -1,14 +1,28 @@
 """Benchmark of the agreement statistics on synthetic data; prints ``name=value`` lines.
 
 Targets: 3 coders x 50,000 sentences x 40 codes, every statistic except unitized alpha,
-under 5 s; unitized alpha for 10,000 spans under 10 s; a 1,000-resample bootstrap
-under 30 s. Run: ``python tests/bench/bench_agreement.py``.
+together with ordinal alpha over 50,000 weighted segments x 3 coders, under 5 s;
+unitized alpha for 10,000 spans under 10 s; a 1,000-resample bootstrap under 30 s;
+gamma for 2 coders x 500 spans under 60 s. The user's path: ``qualcode agreement`` (the
+installed script, segment unit, no bootstrap) on a project of 200,000 sentences and
+1,000,000 codings by 3 coders, within 3x of fetching the same rows with bare sqlite3 in
+the same run, peak RSS under 1 GB.
+
+Run: ``python tests/bench/bench_agreement.py`` (``--sentences N --codings N`` for a
+smaller project, ``--skip-project`` to leave the user's path out).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -46,16 +60,131 @@ def timed(label: str, target: float, action) -> None:  # type: ignore[no-untyped
     print(f"{label}_s={took:.2f} target<{target:g} {'ok' if took < target else 'SLOW'}")
 
 
+def ordinal_weights(rng: np.random.Generator, n_units: int, coders: int) -> np.ndarray:
+    """Weights 0-100 of 3 coders on ``n_units`` segments: near a true value, some missing."""
+    truth = rng.integers(0, 101, size=n_units)
+    values = np.clip(truth[:, None] + rng.integers(-15, 16, size=(n_units, coders)), 0, 100).astype(float)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    return values
+
+
+def gamma_spans(rng: np.random.Generator, n: int):  # type: ignore[no-untyped-def]
+    from qualcode.analysis.agreement.gamma import GammaUnits
+
+    a, b, position = [], [], 0
+    for _ in range(n):
+        position += int(rng.integers(5, 80))
+        length = int(rng.integers(20, 300))
+        category = int(rng.integers(0, 8))
+        a.append((int(position // 20_000), position % 20_000, position % 20_000 + length, category))
+        shift = int(rng.integers(-10, 11))
+        b.append((a[-1][0], max(0, a[-1][1] + shift), a[-1][2] + int(rng.integers(-10, 11)) + 11,
+                  category if rng.random() < 0.8 else int(rng.integers(0, 8))))
+        position += length
+    return GammaUnits.of(a), GammaUnits.of(b)
+
+
+# ------------------------------------------------------------------ the user's path
+
+CODERS = ("anna", "bo", "cara")
+SENTENCE_TEXT = "Vi följer upp resultaten i kvalitetsdialogen med förvaltningen varje termin. "
+
+
+def build_project(path: Path, sentences: int, codings: int, seed: int = 5) -> None:
+    """A project of ``sentences`` sentences (500 per document) and ``codings`` whole-sentence
+    codings of 40 codes by three coders, written through the storage layer."""
+    import random
+
+    from qualcode.core.codebook import CodebookSpec, CodeSpec
+    from qualcode.core.model import CodingOrigin, ParsedDocument, SegmentKind
+    from qualcode.services import codebook
+    from qualcode.services.project import create_project
+    from qualcode.storage.repositories.documents import NewSegment
+
+    store = create_project(path, name="bench")
+    try:
+        codebook.load_spec(store, CodebookSpec("bench", "Bench", codes=tuple(
+            CodeSpec(f"c{i:02d}", f"Code {i}", definition="Benchmark code.") for i in range(N_CODES))))
+        rng = random.Random(seed)
+        with store.unit_of_work() as uow:
+            code_ids = [c.id for c in uow.codebooks.codes(uow.codebooks.get_by_slug("bench").id)]
+            coder_ids = [uow.coders.get_or_create(name).id for name in CODERS]
+        per_doc = 500
+        documents = max(1, sentences // per_doc)
+        step = len(SENTENCE_TEXT)
+        for d in range(documents):
+            parsed = ParsedDocument(name=f"doc{d:04d}", text=SENTENCE_TEXT * per_doc, format="txt",
+                                    turns=(), attributes={})
+            segments = [NewSegment(SegmentKind.SENTENCE, i * step, (i + 1) * step - 1, 0) for i in range(per_doc)]
+            with store.unit_of_work() as uow:
+                doc_id = uow.documents.add(parsed, language="sv", word_count=per_doc * 11,
+                                           sha256=f"{d:064d}", segments=segments,
+                                           speaker_attributes={}).id
+                rows = []
+                for _ in range(codings // documents // 3):
+                    i, code = rng.randrange(per_doc), rng.choice(code_ids)
+                    for coder in coder_ids:  # the three coders mostly agree
+                        j = i if rng.random() < 0.85 else rng.randrange(per_doc)
+                        rows.append({"document_id": doc_id, "code_id": code, "coder_id": coder,
+                                     "start": j * step, "end": (j + 1) * step - 1,
+                                     "origin": str(CodingOrigin.IMPORTED)})
+                uow.codings.add_many(rows)
+    finally:
+        store.close()
+
+
+def bare_fetch(path: Path) -> float:
+    """The floor: the same sentences and codings read with bare sqlite3 into arrays."""
+    began = time.perf_counter()
+    connection = sqlite3.connect(path)
+    try:
+        units = connection.execute(
+            "SELECT document_id, start, \"end\" FROM segments WHERE kind = 'sentence'").fetchall()
+        codings = connection.execute(
+            "SELECT document_id, code_id, coder_id, start, \"end\", weight FROM codings").fetchall()
+        np.asarray(units, dtype=np.int64)
+        np.asarray([r[:5] for r in codings], dtype=np.int64)
+    finally:
+        connection.close()
+    return time.perf_counter() - began
+
+
+def users_path(path: Path) -> tuple[float, float]:
+    """``qualcode agreement`` as a user runs it: wall seconds and peak RSS in MB."""
+    script = Path(sys.executable).with_name("qualcode")
+    began = time.perf_counter()
+    child = subprocess.Popen([str(script), "agreement", "--db", str(path), "--coders", ",".join(CODERS),
+                              "--resamples", "0", "--quiet"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - began
+    if status != 0:
+        raise SystemExit(f"qualcode agreement failed: {child.stderr.read().decode() if child.stderr else ''}")
+    return took, usage.ru_maxrss / 1024
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sentences", type=int, default=200_000)
+    parser.add_argument("--codings", type=int, default=1_000_000)
+    parser.add_argument("--skip-project", action="store_true")
+    args = parser.parse_args()
     rng = np.random.default_rng(1)
     data = synthetic(rng, N_UNITS, 0.05)
     print(f"spans={len(data.spans.start)} units={N_UNITS} coders={N_CODERS} codes={N_CODES}")
+    weights = ordinal_weights(np.random.default_rng(3), N_UNITS, N_CODERS)
 
     def all_but_unitized() -> None:
+        from qualcode.analysis.agreement.levels import alpha
+
         for unit in ("segment", "character", "overlap"):
             compute(data, Options(unit=unit, resamples=0))
+        alpha(weights, "ordinal")
 
-    timed("all_statistics_except_unitized", 5, all_but_unitized)
+    timed("all_statistics_except_unitized_with_ordinal_alpha", 5, all_but_unitized)
+    from qualcode.analysis.agreement.levels import alpha
+
+    timed("ordinal_alpha_50000x3", 5, lambda: alpha(weights, "ordinal"))
     small = synthetic(np.random.default_rng(2), 10_000 * 100 // (N_CODES * N_CODERS * 5), 0.05)
     # the 2016 family also runs per group of four codes (as if each group were a domain)
     small = replace(small, domains=tuple((f"g{g}", f"G{g}", tuple(range(g * 4, g * 4 + 4)))
@@ -63,6 +192,30 @@ def main() -> None:
     print(f"unitized_spans={len(small.spans.start)}")
     timed("unitized_alpha", 10, lambda: compute(small, Options(unit="unitized")))
     timed("bootstrap_1000", 30, lambda: compute(data, Options(unit="segment", resamples=1000)))
+    from qualcode.analysis.agreement.gamma import gamma
+
+    a, b = gamma_spans(np.random.default_rng(4), 500)
+    result = {}
+    timed("gamma_2x500", 60, lambda: result.setdefault("g", gamma(a, b, samples=30, seed=2024)))
+    g = result["g"]
+    print(f"gamma_2x500={g.gamma:.3f} interval={g.interval[0]:.3f},{g.interval[1]:.3f}" if g.interval
+          else f"gamma_2x500={g.gamma:.3f}")
+    if args.skip_project:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.qualcode"
+        began = time.perf_counter()
+        build_project(path, args.sentences, args.codings)
+        print(f"project_sentences={args.sentences} project_codings={args.codings} "
+              f"build_s={time.perf_counter() - began:.1f}")
+        floor = min(bare_fetch(path) for _ in range(3))
+        runs = [users_path(path) for _ in range(3)]
+        took = sorted(r[0] for r in runs)[1]
+        rss = max(r[1] for r in runs)
+        print(f"bare_fetch_s={floor:.2f}")
+        print(f"qualcode_agreement_s={took:.2f}")
+        print(f"users_path_ratio={took / floor:.2f} target<=3 {'ok' if took / floor <= 3 else 'SLOW'}")
+        print(f"peak_rss_mb={rss:.0f} target<1024 {'ok' if rss < 1024 else 'HIGH'}")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ class SegmentSums:
         n_codes, n_units, m = values.shape
         self.layout = layout
         self.n_units = n_units
+        self._indicator: np.ndarray | None = None
         missing = values[0] < 0 if n_codes else np.zeros((n_units, m), dtype=bool)
         patterns, self.pattern = np.unique(missing, axis=0, return_inverse=True)
         self.pattern = self.pattern.reshape(-1)
@@ -95,15 +96,18 @@ class SegmentSums:
         resamples = 1 if weights is None else weights.shape[0]
         out = np.zeros((resamples, len(groups), self.layout.width))
         n_patterns = len(self.baseline)
+        everywhere = None  # units drawn per pattern over all units, shared by the groups
         for g, group in enumerate(groups):
             mask = group.units
             if weights is None:
                 in_group = self.pattern if mask is None else self.pattern[mask]
                 per_pattern = np.bincount(in_group, minlength=n_patterns)[None, :].astype(np.float64)
+            elif mask is None:
+                if everywhere is None:
+                    everywhere = weights @ self._onehot()
+                per_pattern = everywhere
             else:
-                w = weights if mask is None else weights[:, mask]
-                p = self.pattern if mask is None else self.pattern[mask]
-                per_pattern = np.stack([w[:, p == i].sum(axis=1) for i in range(n_patterns)], axis=1)
+                per_pattern = weights[:, mask] @ self._onehot()[mask]
             out[:, g] = len(group.codes) * (per_pattern @ self.baseline)
             for c in group.codes:
                 rows, delta = self.active[c], self.delta[c]
@@ -117,6 +121,13 @@ class SegmentSums:
                 else:
                     out[:, g] += weights[:, rows] @ delta.astype(np.float32)
         return out
+
+    def _onehot(self) -> np.ndarray:
+        """Units x patterns indicator (float32), so a resample's draws per pattern are one product."""
+        if self._indicator is None:
+            self._indicator = np.zeros((self.n_units, len(self.baseline)), dtype=np.float32)
+            self._indicator[np.arange(self.n_units), self.pattern] = 1
+        return self._indicator
 
     def resampled(self, groups: list[Group], resamples: int, seed: int,
                   cancel: threading.Event | None) -> np.ndarray:
