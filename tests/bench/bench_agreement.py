@@ -115,7 +115,8 @@ def build_project(path: Path, sentences: int, codings: int, seed: int = 5) -> No
         for d in range(documents):
             parsed = ParsedDocument(name=f"doc{d:04d}", text=SENTENCE_TEXT * per_doc, format="txt",
                                     turns=(), attributes={})
-            segments = [NewSegment(SegmentKind.SENTENCE, i * step, (i + 1) * step - 1, 0) for i in range(per_doc)]
+            segments = [NewSegment(SegmentKind.SENTENCE, i * step, (i + 1) * step - 1, None)
+                        for i in range(per_doc)]
             with store.unit_of_work() as uow:
                 doc_id = uow.documents.add(parsed, language="sv", word_count=per_doc * 11,
                                            sha256=f"{d:064d}", segments=segments,

@@ -8,7 +8,7 @@ pattern of missing coders, so a code's sums are
     sum over units coded by someone (f_u - f_pattern(u)) + sum over patterns f_p * n_p,
 
 and a bootstrap resample is the same with draw counts in place of ones. Only the units
-a code was applied to are ever turned into features.
+a code was applied to are ever turned into features, and they are kept sparse.
 """
 
 from __future__ import annotations
@@ -72,55 +72,74 @@ class Group:
 
 
 class SegmentSums:
-    """Per-group feature sums, for the point estimate and for bootstrap resamples."""
+    """Per-group feature sums, for the point estimate and for bootstrap resamples.
+
+    The corrections ``f_u - f_pattern(u)`` of every code sit in one sparse matrix (units x
+    codes * width) with rows only where the code was applied, so a batch of resamples is
+    one sparse product for all codes at once."""
 
     def __init__(self, values: np.ndarray, layout: Layout) -> None:
+        from scipy import sparse
+
         n_codes, n_units, m = values.shape
         self.layout = layout
         self.n_units = n_units
+        self.n_codes = n_codes
         self._indicator: np.ndarray | None = None
         missing = values[0] < 0 if n_codes else np.zeros((n_units, m), dtype=bool)
         patterns, self.pattern = np.unique(missing, axis=0, return_inverse=True)
         self.pattern = self.pattern.reshape(-1)
         base_values = np.where(patterns, -1, 0).astype(np.int8)
         self.baseline = features(base_values, layout) if len(patterns) else np.zeros((0, layout.width))
-        self.active: list[np.ndarray] = []
-        self.delta: list[np.ndarray] = []
+        width = layout.width
+        rows_list, cols_list, data_list = [], [], []
         for c in range(n_codes):
             rows = np.flatnonzero((values[c] == 1).any(axis=1))
-            self.active.append(rows)
-            self.delta.append(features(values[c][rows], layout) - self.baseline[self.pattern[rows]])
+            delta = features(values[c][rows], layout) - self.baseline[self.pattern[rows]]
+            rows_list.append(np.repeat(rows, width))
+            cols_list.append(np.tile(np.arange(width) + c * width, len(rows)))
+            data_list.append(delta.ravel())
+        if rows_list:
+            self.corrections = sparse.csr_matrix(
+                (np.concatenate(data_list), (np.concatenate(rows_list), np.concatenate(cols_list))),
+                shape=(n_units, n_codes * width))
+        else:
+            self.corrections = sparse.csr_matrix((n_units, 0))
 
     def sums(self, groups: list[Group], weights: np.ndarray | None = None) -> np.ndarray:
         """(resamples x groups x width); ``weights`` (resamples x units) or None for ones."""
         resamples = 1 if weights is None else weights.shape[0]
-        out = np.zeros((resamples, len(groups), self.layout.width))
+        width = self.layout.width
+        out = np.zeros((resamples, len(groups), width))
         n_patterns = len(self.baseline)
-        everywhere = None  # units drawn per pattern over all units, shared by the groups
+        everywhere = None  # per pattern and per code over all units, shared by the groups
         for g, group in enumerate(groups):
             mask = group.units
-            if weights is None:
-                in_group = self.pattern if mask is None else self.pattern[mask]
-                per_pattern = np.bincount(in_group, minlength=n_patterns)[None, :].astype(np.float64)
-            elif mask is None:
+            if mask is None:
                 if everywhere is None:
-                    everywhere = weights @ self._onehot()
-                per_pattern = everywhere
+                    everywhere = self._over(None, weights)
+                per_pattern, per_code = everywhere
             else:
-                per_pattern = weights[:, mask] @ self._onehot()[mask]
-            out[:, g] = len(group.codes) * (per_pattern @ self.baseline)
-            for c in group.codes:
-                rows, delta = self.active[c], self.delta[c]
-                if mask is not None:
-                    keep = mask[rows]
-                    rows, delta = rows[keep], delta[keep]
-                if len(rows) == 0:
-                    continue
-                if weights is None:
-                    out[0, g] += delta.sum(axis=0)
-                else:
-                    out[:, g] += weights[:, rows] @ delta.astype(np.float32)
+                per_pattern, per_code = self._over(mask, weights)
+            if n_patterns:
+                out[:, g] = len(group.codes) * (per_pattern @ self.baseline)
+            if group.codes:
+                out[:, g] += per_code[:, list(group.codes)].sum(axis=1)
         return out
+
+    def _over(self, mask: np.ndarray | None, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Units (or their draws) per pattern, and the corrections per code, over ``mask``."""
+        matrix = self.corrections if mask is None else self.corrections[np.flatnonzero(mask)]
+        pattern = self.pattern if mask is None else self.pattern[mask]
+        if weights is None:
+            per_pattern = np.bincount(pattern, minlength=len(self.baseline))[None, :].astype(np.float64)
+            per_code = np.asarray(matrix.sum(axis=0)).reshape(1, -1)
+        else:
+            w = weights if mask is None else weights[:, mask]
+            onehot = self._onehot() if mask is None else self._onehot()[mask]
+            per_pattern = w @ onehot
+            per_code = np.asarray((matrix.T @ w.T).T)
+        return per_pattern, per_code.reshape(per_code.shape[0], self.n_codes, self.layout.width)
 
     def _onehot(self) -> np.ndarray:
         """Units x patterns indicator (float32), so a resample's draws per pattern are one product."""

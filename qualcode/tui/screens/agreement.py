@@ -8,13 +8,23 @@ once. It returns a :class:`~qualcode.tui.screens.search.Jump` when the user asks
 disagreement in context (key e), else None. Settling writes consensus codings, so the
 caller should reload the open document's codings when the screen closes.
 
-The statistics run in a worker thread (they bootstrap intervals); every figure, decision
-and event-log entry comes from :mod:`qualcode.services.agreement`.
+The statistics run in a worker thread in two passes: the point estimates first (they
+show within a second on the demo project), then again with bootstrapped intervals, which
+replace them. Every figure, decision and event-log entry comes from
+:mod:`qualcode.services.agreement`.
+
+The table shows the most-used figures (``f`` toggles the rest: expected agreement,
+D_e, AC1 ...), and drops the intervals when the screen is narrower than 100 columns.
+The screen remembers, per project, what it showed (coders, unit, convention, the
+report, the disagreement list and the highlighted one), so after ``e`` (show in
+context) it opens again as it was.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual import on, work
@@ -37,14 +47,53 @@ from textual.worker import Worker, WorkerState
 
 from qualcode.core.agreement import AgreementReport, Disagreement
 from qualcode.errors import QualcodeError
-from qualcode.exporters.agreement_report import row_style, table, undefined_reasons
+from qualcode.exporters.agreement_report import (
+    row_style,
+    statistic_names,
+    table,
+    title,
+    undefined_reasons,
+)
 from qualcode.services import agreement
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
 UNITS = (("unit: segment (sentence)", "segment"), ("unit: character (NVivo)", "character"),
-         ("unit: overlap (MAXQDA)", "overlap"), ("unit: unitized (u-alphas)", "unitized"))
+         ("unit: overlap (MAXQDA)", "overlap"), ("unit: unitized (u-alphas)", "unitized"),
+         ("unit: gamma (Mathet)", "gamma"))
 BY = (("a row per code", "code"), ("a row per document", "document"))
+CONVENTIONS = (("rules: qualcode", "qualcode"), ("rules: NVivo", "nvivo"), ("rules: MAXQDA", "maxqda"),
+               ("rules: ATLAS.ti", "atlasti"))
+COMPACT_BELOW = 100  # columns: narrower screens show figures without their intervals
+SHORT_HEADERS = {  # the same figures under short names, for narrow screens
+    "Percent agreement": "Agree", "Cohen's kappa": "Kappa", "Fleiss' kappa": "Fleiss k",
+    "Krippendorff's alpha (nominal)": "Alpha", "Agreement over coded characters": "Coded agr.",
+    "Kappa over characters": "Char kappa", "Segment overlap agreement": "Overlap",
+    "Unitized alpha (Krippendorff 2004)": "alpha_U", "cu-alpha (2016)": "cu-alpha",
+    "Mathet's gamma": "Gamma", "Krippendorff's alpha on weights (interval)": "Weights a"}
+
+
+@dataclass
+class Remembered:
+    """What the screen showed when it closed, to open again as it was."""
+
+    coders: str = ""
+    unit: str = "segment"
+    by: str = "code"
+    convention: str = "qualcode"
+    view: str = "agreement-report"
+    all_figures: bool = False
+    report: AgreementReport | None = None
+    highlighted: int | None = None
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+# per open project; forgotten with the store
+_MEMORY: weakref.WeakKeyDictionary[Store, Remembered] = weakref.WeakKeyDictionary()
+
+
+def remembered(store: Store) -> Remembered | None:
+    return _MEMORY.get(store)
 
 # key of the decision -> (service decision, which coder it accepts: 0 first, 1 second)
 DECISIONS: dict[str, tuple[str, int | None]] = {
@@ -101,28 +150,36 @@ class AgreementScreen(ModalScreen[Jump | None]):
         Binding("escape", "back", "Close"),
         Binding("d", "review", "Disagreements"),
         Binding("r", "report", "Statistics", show=False),
+        Binding("f", "figures", "More figures"),
     ]
 
     def __init__(self, store: Store, coder: str, *, coders: str = "", unit: str = "segment",
-                 by: str = "code") -> None:
+                 by: str = "code", convention: str = "qualcode") -> None:
         super().__init__()
         self.store = store
         self.coder = coder
-        self.initial = (coders, unit, by)
-        self.report: AgreementReport | None = None
+        memory = _MEMORY.get(store) if not coders else None
+        self.restored = memory
+        if memory is not None:
+            coders, unit, by, convention = memory.coders, memory.unit, memory.by, memory.convention
+        self.initial = (coders, unit, by, convention)
+        self.report: AgreementReport | None = None  # with its intervals: the finished report
+        self.first_figures: AgreementReport | None = None  # the point estimates, shown first
+        self.all_figures = memory.all_figures if memory else False
         self.disagreements: list[Disagreement] = []
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        coders, unit, by = self.initial
+        coders, unit, by, convention = self.initial
         with Vertical(classes="dialog wide"):
             yield Label("Inter-coder agreement", classes="dialog-title")
             with Horizontal(classes="fields"):
                 yield Input(coders, placeholder="coders, e.g. anna,bo (empty: all)", id="agreement-coders")
                 yield Select(UNITS, value=unit, allow_blank=False, id="agreement-unit")
                 yield Select(BY, value=by, allow_blank=False, id="agreement-by")
-            yield Label("Enter computes · d lists the disagreements · Esc closes", id="agreement-status",
-                        classes="dialog-hint")
+                yield Select(CONVENTIONS, value=convention, allow_blank=False, id="agreement-convention")
+            yield Label("Enter computes · d lists the disagreements · f more figures · Esc closes",
+                        id="agreement-status", classes="dialog-hint")
             yield ProgressBar(total=3, show_eta=False, id="agreement-progress")
             with ContentSwitcher(initial="agreement-report", id="agreement-views"):
                 with Vertical(id="agreement-report"):
@@ -136,13 +193,31 @@ class AgreementScreen(ModalScreen[Jump | None]):
 
     def on_mount(self) -> None:
         self.query_one("#agreement-progress", ProgressBar).display = False
-        if self.initial[0]:
+        memory = self.restored
+        if memory is not None and memory.report is not None:
+            self.show_report(memory.report)
+            if memory.view == "agreement-review":
+                self.query_one(ContentSwitcher).current = "agreement-review"
+                self.load_disagreements(keep=memory.highlighted, move_on=False)
+        elif self.initial[0]:
             self.run_report()
         else:
             self.query_one("#agreement-coders", Input).focus()
 
     def on_unmount(self) -> None:
         self._cancel.set()  # a computation still running stops at its next check
+
+    def _remember(self) -> None:
+        """Keep what is on screen for the next time the screen opens on this project."""
+        highlighted = self.query_one(DisagreementList).highlighted if self.disagreements else None
+        _MEMORY[self.store] = Remembered(
+            coders=self.query_one("#agreement-coders", Input).value,
+            unit=str(self.query_one("#agreement-unit", Select).value),
+            by=str(self.query_one("#agreement-by", Select).value),
+            convention=str(self.query_one("#agreement-convention", Select).value),
+            view=str(self.query_one(ContentSwitcher).current), all_figures=self.all_figures,
+            report=self.report or self.first_figures, highlighted=highlighted,
+            disagreements=list(self.disagreements))
 
     # ------------------------------------------------------------------ the report
 
@@ -160,29 +235,47 @@ class AgreementScreen(ModalScreen[Jump | None]):
     def run_report(self) -> None:
         unit = self.query_one("#agreement-unit", Select).value
         by = self.query_one("#agreement-by", Select).value
+        convention = self.query_one("#agreement-convention", Select).value
         self._cancel.set()
         self._cancel = threading.Event()
+        self.report = self.first_figures = None
         bar = self.query_one("#agreement-progress", ProgressBar)
-        bar.update(total=3, progress=0)
+        bar.update(total=6, progress=0)
         bar.display = True
-        self._status(f"Computing agreement ({unit}, by {by})…")
-        self.compute(self.coders, str(unit), str(by), self._cancel)
+        self._status(f"Computing agreement ({unit}, by {by}, {convention} rules)…")
+        self.compute(self.coders, str(unit), str(by), str(convention), self._cancel)
 
     @work(thread=True, exit_on_error=False, group="agreement", exclusive=True)
-    def compute(self, coders: list[str] | None, unit: str, by: str, cancel: threading.Event) -> AgreementReport:
-        """Bootstrapped intervals take a moment on a large project: off the UI thread."""
+    def compute(self, coders: list[str] | None, unit: str, by: str, convention: str,
+                cancel: threading.Event) -> AgreementReport:
+        """Point estimates first (posted at once), then the bootstrapped intervals: off the UI thread."""
 
-        def progress(done: int, total: int, what: str) -> None:
-            if not cancel.is_set():
-                self.app.call_from_thread(self._progress, done, total, what)
+        def progress_from(offset: int):  # type: ignore[no-untyped-def]
+            def progress(done: int, total: int, what: str) -> None:
+                if not cancel.is_set():
+                    self.app.call_from_thread(self._progress, offset + done, 2 * total, what)
+            return progress
 
-        return agreement.agreement_report(self.store, coders=coders, unit=unit, by=by,
-                                          progress=progress, cancel=cancel)
+        first = agreement.agreement_report(self.store, coders=coders, unit=unit, by=by, convention=convention,
+                                           resamples=0, progress=progress_from(0), cancel=cancel)
+        if cancel.is_set():
+            return first
+        self.app.call_from_thread(self._first, first, cancel)
+        if unit not in ("segment", "unitized"):  # only these bootstrap: the first pass is the report
+            return first
+        return agreement.agreement_report(self.store, coders=coders, unit=unit, by=by, convention=convention,
+                                          progress=progress_from(3), cancel=cancel)
+
+    def _first(self, report: AgreementReport, cancel: threading.Event) -> None:
+        if self.is_attached and not cancel.is_set():
+            self.first_figures = report
+            self.show_report(report, final=False)
 
     def _progress(self, done: int, total: int, what: str) -> None:
         if self.is_attached:
             self.query_one("#agreement-progress", ProgressBar).update(total=total, progress=done)
-            self._status(f"Agreement: {what}…")
+            if self.first_figures is None:
+                self._status(f"Agreement: {what}…")
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -198,25 +291,46 @@ class AgreementScreen(ModalScreen[Jump | None]):
             self.query_one("#agreement-progress", ProgressBar).display = False
             self.show_report(event.worker.result)
 
-    def show_report(self, report: AgreementReport) -> None:
-        self.report = report
-        header, rows = table(report)
-        grid = self.query_one("#agreement-table", DataTable)
-        grid.clear(columns=True)
-        for i, column in enumerate(header):
-            grid.add_column(column, key=f"c{i}")
-        for cells in rows:
-            style = row_style(cells[0])
-            grid.add_row(*(Text(cell, style=style, justify="left" if i == 0 else "right")
-                           for i, cell in enumerate(cells)))
+    def show_report(self, report: AgreementReport, *, final: bool = True) -> None:
+        if final:
+            self.report = report
+        self._fill_table(report)
         sample = f", sample {report.sample}" if report.sample else ""
         self.query_one("#agreement-unit-text", Label).update(
-            Text.assemble(("Unit: ", "bold"), f"{report.unit}{sample} — {report.unit_description}"))
+            Text.assemble(("Unit: ", "bold"), f"{report.unit}{sample}, convention {report.convention} — "
+                          f"{report.unit_description}"))
         notes = [*report.notes, *undefined_reasons(report)]
         self.query_one("#agreement-notes", Label).update(Text("\n".join(f"· {n}" for n in notes)))
-        self._status(f"{', '.join(report.coders)} on {len(report.documents)} documents, by {report.by}. "
-                     "d lists the disagreements.")
-        grid.focus()
+        more = len(statistic_names(report, "more"))
+        toggle = f"f {'fewer' if self.all_figures else f'{more} more'} figures · " if more else ""
+        waiting = "" if final else "intervals are being computed… · "
+        self._status(f"{title(report)}: {', '.join(report.coders)} on {len(report.documents)} documents, "
+                     f"by {report.by}. {waiting}{toggle}d lists the disagreements.")
+        if self.query_one(ContentSwitcher).current == "agreement-report":
+            self.query_one("#agreement-table", DataTable).focus()
+
+    def _fill_table(self, report: AgreementReport) -> None:
+        header, rows = table(report, "all" if self.all_figures else "main")
+        compact = self.app.size.width < COMPACT_BELOW
+        grid = self.query_one("#agreement-table", DataTable)
+        cursor = grid.cursor_row
+        grid.clear(columns=True)
+        for i, column in enumerate(header):
+            grid.add_column(SHORT_HEADERS.get(column, column) if compact else column, key=f"c{i}")
+        for cells in rows:
+            style = row_style(cells[0])
+            grid.add_row(*(Text(cell.split(" [")[0] if compact and i else cell, style=style,
+                                justify="left" if i == 0 else "right")
+                           for i, cell in enumerate(cells)))
+        if rows:
+            grid.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def action_figures(self) -> None:
+        """Show every figure, or only the most used ones again."""
+        self.all_figures = not self.all_figures
+        shown = self.report or self.first_figures
+        if shown is not None:
+            self.show_report(shown, final=shown is self.report)
 
     # ------------------------------------------------------------- disagreements
 
@@ -232,9 +346,10 @@ class AgreementScreen(ModalScreen[Jump | None]):
         if self.query_one(ContentSwitcher).current == "agreement-review":
             self.action_report()
         else:
+            self._remember()
             self.dismiss(None)
 
-    def load_disagreements(self, keep: int | None = None) -> None:
+    def load_disagreements(self, keep: int | None = None, *, move_on: bool = True) -> None:
         try:
             found = agreement.disagreements(self.store, coders=self.coders)
         except QualcodeError as error:
@@ -253,7 +368,10 @@ class AgreementScreen(ModalScreen[Jump | None]):
             f"a accept {first} · b accept {second} · o both · n neither · e show in context · "
             "r statistics · Esc back")
         if found:
-            options.highlighted = self._next_open(keep) if keep is not None else 0
+            if keep is None:
+                options.highlighted = 0
+            else:
+                options.highlighted = self._next_open(keep) if move_on else min(keep, len(found) - 1)
             options.focus()
         else:
             self.query_one("#disagreement-detail", Label).update("No disagreements: the coders agree everywhere.")
@@ -312,6 +430,7 @@ class AgreementScreen(ModalScreen[Jump | None]):
     def show_in_context(self, index: int) -> None:
         d = self.disagreements[index]
         hits = tuple((x.document_id, x.start, x.end) for x in self.disagreements)
+        self._remember()
         self.dismiss(Jump(d.document_id, d.start, d.end, hits))
 
     def settle(self, index: int, choice: str) -> None:
