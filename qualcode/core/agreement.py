@@ -43,7 +43,8 @@ STATISTIC_LABELS = {
 
 # The figures most readers look for first; a table can show these and fold the rest away.
 MAIN_STATISTICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
-                   "char_agreement_coded", "char_kappa", "overlap_agreement", "unitized_alpha_2004",
+                   "char_agreement_all", "char_agreement_coded", "char_kappa", "overlap_agreement",
+                   "brennan_prediger_kappa", "unitized_alpha_2004", "u_alpha_2016",
                    "cu_alpha_2016", "mathet_gamma", "weight_alpha_interval")
 
 

@@ -173,6 +173,7 @@ class Selection:
     codes: list  # Code
     sample: SampleInfo | None
     notes: tuple[str, ...]
+    progress: dict[tuple[int, int], int] | None = None  # (document, coder) -> codings, read once
 
 
 def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: ignore[no-untyped-def]
@@ -219,7 +220,7 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
     else:
         used = uow.agreement.used_code_ids(list(chosen.values()), [d.id for d in docs])
         code_list = [c for c in uow.codebooks.codes(include_inactive=True) if c.id in used]
-    return Selection(chosen, sorted(docs, key=lambda d: d.id), code_list, info, tuple(notes))
+    return Selection(chosen, sorted(docs, key=lambda d: d.id), code_list, info, tuple(notes), progress)
 
 
 # ------------------------------------------------------------------- statistics
@@ -299,7 +300,7 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
             raise AnalysisError("A segment sample holds sentences.", "Use --segment-kind sentence.")
         unit_rows = uow.agreement.unit_rows(doc_ids, segment_kind, segment_filter) if unit == "segment" \
             else np.zeros((0, 3), dtype=np.int64)
-        progress_pairs = uow.codings.coder_progress() if sel.sample is None else {}
+        progress_pairs = (sel.progress or {}) if sel.sample is None else {}
         domains = _domains(uow, sel.codes) if unit == "unitized" else ()
     if progress:
         progress(1, 3, "computing")

@@ -79,8 +79,6 @@ class SegmentSums:
     one sparse product for all codes at once."""
 
     def __init__(self, values: np.ndarray, layout: Layout) -> None:
-        from scipy import sparse
-
         n_codes, n_units, m = values.shape
         self.layout = layout
         self.n_units = n_units
@@ -91,20 +89,23 @@ class SegmentSums:
         self.pattern = self.pattern.reshape(-1)
         base_values = np.where(patterns, -1, 0).astype(np.int8)
         self.baseline = features(base_values, layout) if len(patterns) else np.zeros((0, layout.width))
-        width = layout.width
-        rows_list, cols_list, data_list = [], [], []
-        for c in range(n_codes):
-            rows = np.flatnonzero((values[c] == 1).any(axis=1))
-            delta = features(values[c][rows], layout) - self.baseline[self.pattern[rows]]
-            rows_list.append(np.repeat(rows, width))
-            cols_list.append(np.tile(np.arange(width) + c * width, len(rows)))
-            data_list.append(delta.ravel())
-        if rows_list:
-            self.corrections = sparse.csr_matrix(
-                (np.concatenate(data_list), (np.concatenate(rows_list), np.concatenate(cols_list))),
-                shape=(n_units, n_codes * width))
-        else:
-            self.corrections = sparse.csr_matrix((n_units, 0))
+        # every (code, unit) some coder applied the code to, turned into features at once
+        self.code, self.rows = np.nonzero((values == 1).any(axis=2))
+        self.delta = features(values[self.code, self.rows], layout) - self.baseline[self.pattern[self.rows]]
+        self._sparse = None  # built for the bootstrap only (scipy.sparse takes a while to import)
+
+    @property
+    def corrections(self):  # type: ignore[no-untyped-def]
+        """The corrections as a sparse units x (codes * width) matrix."""
+        if self._sparse is None:
+            from scipy import sparse
+
+            width = self.layout.width
+            self._sparse = sparse.csr_matrix(
+                (self.delta.ravel(), (np.repeat(self.rows, width),
+                                      (self.code[:, None] * width + np.arange(width)[None, :]).ravel())),
+                shape=(self.n_units, self.n_codes * width))
+        return self._sparse
 
     def sums(self, groups: list[Group], weights: np.ndarray | None = None) -> np.ndarray:
         """(resamples x groups x width); ``weights`` (resamples x units) or None for ones."""
@@ -129,12 +130,15 @@ class SegmentSums:
 
     def _over(self, mask: np.ndarray | None, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Units (or their draws) per pattern, and the corrections per code, over ``mask``."""
-        matrix = self.corrections if mask is None else self.corrections[np.flatnonzero(mask)]
         pattern = self.pattern if mask is None else self.pattern[mask]
         if weights is None:
             per_pattern = np.bincount(pattern, minlength=len(self.baseline))[None, :].astype(np.float64)
-            per_code = np.asarray(matrix.sum(axis=0)).reshape(1, -1)
+            keep = slice(None) if mask is None else mask[self.rows]
+            code, delta = self.code[keep], self.delta[keep]
+            per_code = np.column_stack([np.bincount(code, weights=delta[:, j], minlength=self.n_codes)
+                                        for j in range(self.layout.width)]).reshape(1, -1)
         else:
+            matrix = self.corrections if mask is None else self.corrections[np.flatnonzero(mask)]
             w = weights if mask is None else weights[:, mask]
             onehot = self._onehot() if mask is None else self._onehot()[mask]
             per_pattern = w @ onehot

@@ -126,7 +126,7 @@ class AgreementRepository:
                 query = query.where(SegmentRow.id.in_(segment_ids))
         if len(document_ids) <= _IN_LIMIT:
             query = query.where(column.in_(document_ids))
-        rows = _array(self.session.execute(query), 4)
+        rows = _array(self.session.connection().execute(query).fetchall(), 4)
         keep = np.isin(rows[:, 0], np.asarray(document_ids, dtype=np.int64))
         if kind != "turn" and segment_ids is not None:
             keep &= np.isin(rows[:, 3], np.asarray(segment_ids, dtype=np.int64))
@@ -143,7 +143,7 @@ class AgreementRepository:
             query = query.where(CodingRow.code_id.in_(code_ids))
         if len(document_ids) <= _IN_LIMIT:
             query = query.where(CodingRow.document_id.in_(document_ids))
-        rows = _array(self.session.execute(query), 6)
+        rows = _array(self.session.connection().execute(query).fetchall(), 6)
         keep = (np.isin(rows[:, 0], np.asarray(document_ids, dtype=np.int64))
                 & np.isin(rows[:, 1], np.asarray(code_ids, dtype=np.int64)))
         return rows[keep]
