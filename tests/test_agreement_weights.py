@@ -149,3 +149,24 @@ def test_first_schema_project_gains_the_weight_column(tmp_path: Path) -> None:
         assert "weight" in columns
         with pytest.raises(sqlite3.IntegrityError):
             connection.execute("UPDATE codings SET weight = 101")
+
+
+def test_reports_name_the_unit_and_convention(weighted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from docx import Document
+
+    store, _ = weighted
+    report = agreement.agreement_report(store, coders=["anna", "bo"], resamples=0, convention="nvivo")
+    md = agreement.export_report(report, tmp_path / "a.md").read_text(encoding="utf-8")
+    assert "# Inter-coder agreement (segment, NVivo's convention)" in md
+    assert "## Expected agreement and further figures" in md and "Expected agreement (Cohen's p_e)" in md
+    assert "following NVivo's conventions (segment unit, convention 'nvivo')" in md
+    assert "any character of it was coded" in md
+    with (agreement.export_report(report, tmp_path / "a.csv")).open(encoding="utf-8") as stream:
+        lines = list(csv.DictReader(stream))
+    assert {line["convention"] for line in lines} == {"nvivo"}
+    assert any(line["statistic"] == "weight_alpha_interval" for line in lines)
+    document = Document(str(agreement.export_report(report, tmp_path / "a.docx")))
+    assert len(document.tables) == 2
+    assert "convention 'nvivo'" in "\n".join(p.text for p in document.paragraphs)

@@ -219,11 +219,11 @@ def _family_sentence(report: AgreementReport) -> str:
 def write_csv(report: AgreementReport, stream: IO[str]) -> None:
     """One line per row and statistic, with value, interval, unit and note: easy to pivot."""
     writer = csv.writer(stream)
-    writer.writerow(["unit", "code", "label", "document", "coders", "statistic", "value", "ci_low",
-                     "ci_high", "units", "unit_counted", "note"])
+    writer.writerow(["unit", "convention", "code", "label", "document", "coders", "statistic", "value",
+                     "ci_low", "ci_high", "units", "unit_counted", "note"])
     for row in report.rows:
         for s in row.statistics:
-            writer.writerow([report.unit, row.code_key, row.code_label, row.document or "",
+            writer.writerow([report.unit, report.convention, row.code_key, row.code_label, row.document or "",
                              ";".join(row.coders), s.name, "" if s.value is None else f"{s.value:.6f}",
                              f"{s.ci[0]:.6f}" if s.ci else "", f"{s.ci[1]:.6f}" if s.ci else "",
                              s.n_units, s.unit, s.note])
