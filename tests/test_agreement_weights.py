@@ -112,6 +112,14 @@ def test_installed_script_weights_conventions_and_empty_sample(demo_file: Path, 
                 "--end", "40", "01_processtodjare", "lc.tight", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert "(weight 70)" in made.stdout
+    coding_id = made.stdout.split(":")[0].split()[-1]
+    later = _run("code", "weight", coding_id, "30", "--db", str(db), "--coder", "anna", cwd=tmp_path)
+    assert later.returncode == 0 and f"Coding {coding_id} now has weight 30" in later.stdout
+    neither = _run("code", "weight", coding_id, "--db", str(db), "--coder", "anna", cwd=tmp_path)
+    assert neither.returncode != 0 and "Traceback" not in neither.stderr
+    listed = _run("code", "list", "--db", str(db), "--coder", "anna", "--code", "lc.tight", "--limit", "500",
+                  cwd=tmp_path)
+    assert "Weight" in listed.stdout and " 30 " in listed.stdout
     bad = _run("code", "apply", "--db", str(db), "--coder", "anna", "--weight", "150", "--start", "0",
                "--end", "40", "x", "lc.tight", cwd=tmp_path)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
