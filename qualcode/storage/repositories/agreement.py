@@ -126,7 +126,7 @@ class AgreementRepository:
                 query = query.where(SegmentRow.id.in_(segment_ids))
         if len(document_ids) <= _IN_LIMIT:
             query = query.where(column.in_(document_ids))
-        rows = _array(self.session.connection().execute(query).fetchall(), 4)
+        rows = _array(self._raw(query), 4)
         keep = np.isin(rows[:, 0], np.asarray(document_ids, dtype=np.int64))
         if kind != "turn" and segment_ids is not None:
             keep &= np.isin(rows[:, 3], np.asarray(segment_ids, dtype=np.int64))
@@ -143,10 +143,19 @@ class AgreementRepository:
             query = query.where(CodingRow.code_id.in_(code_ids))
         if len(document_ids) <= _IN_LIMIT:
             query = query.where(CodingRow.document_id.in_(document_ids))
-        rows = _array(self.session.connection().execute(query).fetchall(), 6)
+        rows = _array(self._raw(query), 6)
         keep = (np.isin(rows[:, 0], np.asarray(document_ids, dtype=np.int64))
                 & np.isin(rows[:, 1], np.asarray(code_ids, dtype=np.int64)))
         return rows[keep]
+
+    def _raw(self, query) -> list[tuple]:  # type: ignore[no-untyped-def]
+        """Rows as the driver returns them (plain tuples): wrapping a million rows in
+        SQLAlchemy Row objects costs as much as reading them."""
+        result = self.session.connection().execute(query)
+        try:
+            return result.cursor.fetchall() if result.cursor is not None else []
+        finally:
+            result.close()
 
     def used_code_ids(self, coder_ids: Sequence[int], document_ids: Sequence[int]) -> set[int]:
         """Codes the coders applied in the documents."""
