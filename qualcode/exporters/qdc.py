@@ -43,11 +43,13 @@ def code_guid(slug: str, key: str) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, f"{slug}/{key}"))
 
 
-def describe(code: CodeSpec) -> str:
+def describe(code: CodeSpec, *, identity: bool = True) -> str:
     """The plain-text description: the definition, then one labelled line per field.
 
     Continuation lines of a multi-line value are indented by two spaces so that they
-    can never be mistaken for a label line.
+    can never be mistaken for a label line. ``identity=False`` leaves out the key,
+    Swedish label and shortcut lines (a project export keeps them beside the XML), so
+    a code from another tool gets back exactly the description it came with.
     """
     parts: list[str] = []
     if code.definition.strip():
@@ -62,11 +64,14 @@ def describe(code: CodeSpec) -> str:
     if examples:
         fields.append(f"{EXAMPLES}:")
         fields.extend(_indented("- " + e.strip()) for e in examples)
-    fields.append(f"{KEY}: {code.key}")
-    if code.label_sv:
-        fields.append(_field(LABEL_SV, code.label_sv))
-    if code.shortcut:
-        fields.append(_field(SHORTCUT, code.shortcut))
+    if identity:
+        fields.append(f"{KEY}: {code.key}")
+        if code.label_sv:
+            fields.append(_field(LABEL_SV, code.label_sv))
+        if code.shortcut:
+            fields.append(_field(SHORTCUT, code.shortcut))
+    if not fields and parts:
+        parts.pop()  # no blank line after a definition that stands alone
     return _NOT_XML.sub("", "\n".join(parts + fields))
 
 

@@ -729,7 +729,8 @@ def _unique(name: str, taken: set[str]) -> str:
 def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, codes: list[_Code],  # type: ignore[no-untyped-def]
               code_keys: dict[str, tuple[str, str]], sources: list[_Source],
               notes: dict, sidecar: dict) -> ExchangeProject:
-    extras = sidecar.get("documents", {}) if isinstance(sidecar.get("documents"), dict) else {}
+    extras = {_guid(k): v for k, v in sidecar["documents"].items()} \
+        if isinstance(sidecar.get("documents"), dict) else {}
     documents: list[ExchangeDocument] = []
     codings: list[ExchangeCoding] = []
     memos: list[ExchangeMemo] = []
