@@ -164,6 +164,19 @@ def read_project_file(path: Path, *, limits=None, default_coder: str | None = No
                           default_coder=default_coder or qdpx.DEFAULT_CODER)
 
 
+def preview_project_file(path: Path, *, limits=None, default_coder: str | None = None  # type: ignore[no-untyped-def]
+                         ) -> ProjectImportReport:
+    """What importing ``path`` would bring in and leave out, with nothing written anywhere."""
+    project, notices = read_project_file(Path(path), limits=limits, default_coder=default_coder)
+    coders = dict.fromkeys(project.coders)
+    coders.update(dict.fromkeys(c.coder for c in project.codings))
+    return ProjectImportReport(
+        project=str(path), documents=[d.name for d in project.documents],
+        codebooks=[b.slug for b in project.codebooks], codes=sum(len(b.codes) for b in project.codebooks),
+        codings=len(project.codings), memos=len(project.memos), coders=sorted(coders),
+        notices=list(notices), counting=project.counting, dry_run=True)
+
+
 def import_qdpx(store: Store, path: Path, *, limits=None, default_coder: str | None = None,  # type: ignore[no-untyped-def]
                 progress: Progress | None = None, cancel: threading.Event | None = None
                 ) -> ProjectImportReport:
