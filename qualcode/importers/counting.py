@@ -37,7 +37,10 @@ class Counting:
     unit: str  # "code points" | "UTF-16 code units" | "UTF-8 bytes"
     crlf_as_one: bool
 
-    def describe(self) -> str:
+    def describe(self, crlf: bool = True) -> str:
+        """In words; ``crlf=False`` for texts without ``\\r\\n``, where line breaks do not matter."""
+        if not crlf:
+            return self.unit
         line = "a line break (\\r\\n) as one" if self.crlf_as_one else "a line break (\\r\\n) as two"
         return f"{self.unit}, {line}"
 
@@ -107,6 +110,7 @@ class Score:
     bounded: int  # start and end on a word or line boundary
     valid: int  # inside the text, on character boundaries, not empty
     sampled: int
+    reading: int = 0  # hash of where the sampled selections land: equal means read alike
 
 
 @dataclass(frozen=True)
@@ -117,17 +121,18 @@ class Decision:
     confidence: str  # "certain" | "high" | "medium" | "low"
     scores: tuple[Score, ...]
     distinguishable: bool  # whether any candidate read the selections differently
+    crlf: bool = True  # whether the texts have \r\n at all
 
     def explain(self) -> str:
         best = self.scores[0] if self.scores else None
-        text = f"positions read as {self.counting.describe()}"
+        text = f"positions read as {self.counting.describe(self.crlf)}"
         if not self.distinguishable or best is None:
             return text + " (every counting reads these selections alike)"
-        rival = next((s for s in self.scores[1:] if s.counting != best.counting), None)
+        rival = next((s for s in self.scores[1:] if s.reading != best.reading), None)
         text += (f": {best.bounded} of {best.sampled} sampled selections start and end on word "
                  f"boundaries")
         if rival is not None:
-            text += f" (next best, {rival.counting.describe()}: {rival.bounded})"
+            text += f" (next best, {rival.counting.describe(self.crlf)}: {rival.bounded})"
         return f"{text}; confidence {self.confidence}"
 
 
@@ -167,13 +172,15 @@ def score(raw: str, stored: str, bounds: list[tuple[int, int]], crs: list[int],
     for counting in candidates:
         mapping = PositionMap(raw, counting, crs)
         bounded = valid = 0
+        landed = []
         for start, end in sample:
             s, e = mapping.to_stored(start), mapping.to_stored(end)
+            landed.append((s, e))
             if s is None or e is None or s >= e:
                 continue
             valid += 1
             bounded += _boundary(stored, s) and _boundary(stored, e)
-        scores.append(Score(counting, bounded, valid, len(sample)))
+        scores.append(Score(counting, bounded, valid, len(sample), hash(tuple(landed))))
     return scores
 
 
@@ -184,9 +191,9 @@ def decide(scores: list[Score], distinguishable: bool) -> Decision:
     if not ranked:
         return Decision(CANDIDATES[0], "certain", (), False)
     best = ranked[0]
-    if not distinguishable:
+    rival = next((s for s in ranked[1:] if s.reading != best.reading), None)
+    if not distinguishable or rival is None:
         return Decision(best.counting, "certain", tuple(ranked), False)
-    rival = ranked[1] if len(ranked) > 1 else None
     share = best.bounded / best.sampled if best.sampled else 0.0
     margin = (best.valid + best.bounded - rival.valid - rival.bounded) / best.sampled if rival and best.sampled else 1.0
     if best.sampled >= 20 and share >= 0.8 and margin >= 0.3:
@@ -207,11 +214,12 @@ def merge(per_source: list[list[Score]]) -> list[Score]:
             own = present.get(counting.key) or _collapsed(counting, present)
             if own is None:
                 continue
-            entry = totals.setdefault(counting.key, [0, 0, 0])
+            entry = totals.setdefault(counting.key, [0, 0, 0, 0])
             entry[0] += own.bounded
             entry[1] += own.valid
             entry[2] += own.sampled
-    return [Score(BY_KEY[k], b, v, n) for k, (b, v, n) in totals.items()]
+            entry[3] = hash((entry[3], own.reading))
+    return [Score(BY_KEY[k], b, v, n, r) for k, (b, v, n, r) in totals.items()]
 
 
 def _collapsed(counting: Counting, present: dict[str, Score]) -> Score | None:

@@ -28,7 +28,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -607,6 +607,7 @@ def _place(reader: _Reader, sources: list[_Source]) -> tuple[dict[int, _Placed],
                "counted differently by other countings" if total else ""
         return placed, line
     decision = counting.decide(counting.merge([v[0] for v in scored.values()]), True)
+    decision = replace(decision, crlf=any(v[1] for v in scored.values()))
     best = decision.scores[0]
     if best.sampled >= 5 and best.valid < (1 - MAX_INVALID_SHARE) * best.sampled:
         raise ExchangeError(

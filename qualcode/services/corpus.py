@@ -103,6 +103,10 @@ def import_paths(
         # Segmentation starts as each file is parsed, long before the first write.
         parsed = [(item, _plan_document(item, attributes or {}, language, segmentation))
                   for item in _parse_files(files, report)]
+        for item, _ in parsed:  # so a wrong label can be corrected with a speaker map
+            labels = sorted({t.speaker for t in item.document.turns if t.speaker})
+            if labels:
+                report.notices.append(f"{item.path.name}: speaker labels detected: {', '.join(labels)}")
         if speaker_map:
             seen = {t.speaker for item, _ in parsed for t in item.document.turns if t.speaker}
             unmapped = check_known(speakers, seen, speaker_map)
