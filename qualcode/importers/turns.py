@@ -16,8 +16,9 @@ A line that looks like a label is still only evidence: prose in any language has
 colons (``Digo: ...``, ``J'ai dit: ...``, ``Règle numéro un: ...``). A file's labels
 are taken as speakers only when the file supports them (:func:`supported_speakers`):
 each is name- or role-like (every word capitalised, a number or a short code, or a
-role numbered at its end), and one of them recurs, or there are at least two
-different ones, or the one label opens the text (at most a title before it).
+role numbered at its end; a role in lower-case words such as ``Head teacher`` only
+when it recurs), and one of them recurs, or there are at least two different ones, or
+the one label opens the text (at most a title before it).
 """
 
 from __future__ import annotations
@@ -98,13 +99,26 @@ def name_like(label: str) -> bool:
     return words[0][0].isupper() and any(ch.isdigit() for ch in words[-1])
 
 
+def role_like(label: str) -> bool:
+    """Weaker than :func:`name_like`: a capitalised role of up to three words (``Head
+    teacher``), with no elided word (``J'ai dit``) in it."""
+    words = label.split()
+    return len(words) <= 3 and len(label) <= 40 and words[0][0].isupper() and \
+        not any(mark in label for mark in "'’")
+
+
 def supported_speakers(labels: Iterable[str], opening: str | None = None) -> set[str]:
     """The labels a file's own evidence supports as speakers (see the module docstring).
 
-    ``opening`` is the label the text starts with, if any.
+    ``opening`` is the label the text starts with, if any. A role in lower-case words
+    (``Head teacher``) needs more evidence than a name: it must recur three times, or
+    twice beside a name-like label.
     """
     counts = Counter(labels)
-    likely = {label for label in counts if name_like(label)}
+    strong = {label for label in counts if name_like(label)}
+    weak = {label for label in counts if label not in strong and role_like(label)
+            and (counts[label] >= 3 or (counts[label] >= 2 and strong))}
+    likely = strong | weak
     if len(likely) >= 2 or any(counts[label] >= 2 for label in likely) or opening in likely:
         return likely
     return set()
