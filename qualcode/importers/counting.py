@@ -111,6 +111,7 @@ class Score:
     valid: int  # inside the text, on character boundaries, not empty
     sampled: int
     reading: int = 0  # hash of where the sampled selections land: equal means read alike
+    named: int = 0  # selections whose name (QualCoder writes the coded text there) is the text read
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ class Decision:
         rival = next((s for s in self.scores[1:] if s.reading != best.reading), None)
         text += (f": {best.bounded} of {best.sampled} sampled selections start and end on word "
                  f"boundaries")
+        if best.named:
+            text += f", {best.named} have the text read as their name"
         if rival is not None:
             text += f" (next best, {rival.counting.describe(self.crlf)}: {rival.bounded})"
         return f"{text}; confidence {self.confidence}"
@@ -164,30 +167,38 @@ def distinct_candidates(raw: str) -> list[Counting]:
 
 
 def score(raw: str, stored: str, bounds: list[tuple[int, int]], crs: list[int],
-          candidates: list[Counting]) -> list[Score]:
-    """Each candidate's score on an evenly spread sample of ``bounds``."""
+          candidates: list[Counting], names: list[str | None] | None = None) -> list[Score]:
+    """Each candidate's score on an evenly spread sample of ``bounds``.
+
+    ``names`` are the selections' names, where a tool writes the coded text there; a
+    name equal to the text a counting reads is the strongest evidence there is.
+    """
     step = max(1, len(bounds) // SAMPLE)
-    sample = bounds[::step][:SAMPLE]
+    picked = range(0, len(bounds), step)[:SAMPLE]
+    sample = [bounds[i] for i in picked]
+    sample_names = [names[i] for i in picked] if names else [None] * len(sample)
     scores = []
     for counting in candidates:
         mapping = PositionMap(raw, counting, crs)
-        bounded = valid = 0
+        bounded = valid = named = 0
         landed = []
-        for start, end in sample:
+        for (start, end), name in zip(sample, sample_names, strict=True):
             s, e = mapping.to_stored(start), mapping.to_stored(end)
             landed.append((s, e))
             if s is None or e is None or s >= e:
                 continue
             valid += 1
             bounded += _boundary(stored, s) and _boundary(stored, e)
-        scores.append(Score(counting, bounded, valid, len(sample), hash(tuple(landed))))
+            named += bool(name) and " ".join(stored[s:e].split()) == name
+        scores.append(Score(counting, bounded, valid, len(sample), hash(tuple(landed)), named))
     return scores
 
 
 def decide(scores: list[Score], distinguishable: bool) -> Decision:
-    """The best counting of summed scores: most valid, then most bounded, then preference."""
+    """The best counting of summed scores: most valid, then most names matched, then most
+    bounded, then preference."""
     order = {c.key: i for i, c in enumerate(CANDIDATES)}
-    ranked = sorted(scores, key=lambda s: (-s.valid, -s.bounded, order[s.counting.key]))
+    ranked = sorted(scores, key=lambda s: (-s.valid, -s.named, -s.bounded, order[s.counting.key]))
     if not ranked:
         return Decision(CANDIDATES[0], "certain", (), False)
     best = ranked[0]
@@ -196,7 +207,8 @@ def decide(scores: list[Score], distinguishable: bool) -> Decision:
         return Decision(best.counting, "certain", tuple(ranked), False)
     share = best.bounded / best.sampled if best.sampled else 0.0
     margin = (best.valid + best.bounded - rival.valid - rival.bounded) / best.sampled if rival and best.sampled else 1.0
-    if best.sampled >= 20 and share >= 0.8 and margin >= 0.3:
+    names_agree = best.named >= 3 and best.named >= 0.8 * best.sampled and rival.named < best.named
+    if names_agree or (best.sampled >= 20 and share >= 0.8 and margin >= 0.3):
         confidence = "high"
     elif best.sampled >= 5 and share >= 0.6 and margin >= 0.1:
         confidence = "medium"
@@ -214,12 +226,13 @@ def merge(per_source: list[list[Score]]) -> list[Score]:
             own = present.get(counting.key) or _collapsed(counting, present)
             if own is None:
                 continue
-            entry = totals.setdefault(counting.key, [0, 0, 0, 0])
+            entry = totals.setdefault(counting.key, [0, 0, 0, 0, 0])
             entry[0] += own.bounded
             entry[1] += own.valid
             entry[2] += own.sampled
             entry[3] = hash((entry[3], own.reading))
-    return [Score(BY_KEY[k], b, v, n, r) for k, (b, v, n, r) in totals.items()]
+            entry[4] += own.named
+    return [Score(BY_KEY[k], b, v, n, r, m) for k, (b, v, n, r, m) in totals.items()]
 
 
 def _collapsed(counting: Counting, present: dict[str, Score]) -> Score | None:

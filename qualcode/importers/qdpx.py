@@ -84,6 +84,7 @@ class _Selection:
     end: int
     codings: list[tuple[str, str, datetime | None, list[str], str | None]]  # code, user, time, notes, own GUID
     notes: list[str]
+    name: str | None = None  # whitespace-collapsed; QualCoder writes the coded text here
 
 
 @dataclass
@@ -296,7 +297,8 @@ def _read_text_source(reader: _Reader, element: ET.Element, name: str) -> _Sourc
         source.selections.append(_Selection(
             _guid(selection.get("guid")), original_guid(selection.get("guid")), start, end,
             [(c, u or selection.get("creatingUser") or element.get("creatingUser") or "", t, n, g)
-             for c, u, t, n, g in _codings_of(selection)], _refs(selection)))
+             for c, u, t, n, g in _codings_of(selection)], _refs(selection),
+            " ".join((selection.get("name") or "").split()) or None))
     source.whole = [(c, u or element.get("creatingUser") or "", t, n, g) for c, u, t, n, g in _codings_of(element)]
     return source
 
@@ -389,7 +391,8 @@ def _place(reader: _Reader, sources: list[_Source]) -> tuple[dict[int, _Placed],
             continue  # every counting reads this source alike
         crs = counting.crlf_positions(raw)
         bounds = [(sel.start, sel.end) for sel in source.selections]
-        scored[index] = (counting.score(raw, text, bounds, crs, candidates), crs, candidates)
+        names = [sel.name for sel in source.selections]
+        scored[index] = (counting.score(raw, text, bounds, crs, candidates, names), crs, candidates)
     total = sum(len(s.selections) for s in sources if s.positions_reliable)
     if not scored:
         line = "positions read as code points (the standard's counting); no text in the file is " \
