@@ -140,6 +140,12 @@ def test_nvivo_windows_counts_utf16_units_and_crlf_as_two(tmp_path: Path) -> Non
     assert "counts a line break" not in project.counting
 
 
+def test_selection_names_that_hold_the_text_are_evidence(tmp_path: Path) -> None:
+    project, _ = read_qdpx(project_file("qualcoder", tmp_path))
+    assert "a line break (\\r\\n) as one" in project.counting
+    assert "3 have the text read as their name" in project.counting and project.counting.endswith("high")
+
+
 def test_no_counting_that_fits_is_refused(tmp_path: Path) -> None:
     qde = (FIXTURES / "nvivo-windows" / "project.qde").read_text(encoding="utf-8")
     for shift in ("startPosition=\"", "endPosition=\""):
