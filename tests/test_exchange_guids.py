@@ -82,3 +82,14 @@ def test_a_position_inside_a_character_fits_no_text(unit: str, offset: int) -> N
     mapping = counting.PositionMap(raw, counting.Counting("t", unit, False), [])
     assert mapping.to_stored(1 + offset) is None
     assert mapping.to_stored(0) == 0 and mapping.to_stored(mapping.length) == 3
+
+
+def test_a_codebook_export_keeps_the_imported_code_guids(store: Store, tmp_path: Path) -> None:
+    from qualcode.services import codebook_exchange
+
+    path = project_file("atlas-ti", tmp_path)
+    original, _ = read_qdpx(path)
+    report = exchange.import_qdpx(store, path)
+    out = codebook_exchange.export_codebook(store, report.codebooks[0], tmp_path / "book.qdc")
+    written = set(re.findall(r' guid="([^"]+)"', out.read_text(encoding="utf-8")))
+    assert written == set(original.code_guids.values())

@@ -5,8 +5,9 @@ so everything else a :class:`CodeSpec` holds (inclusion, exclusion, examples, ke
 Swedish label, shortcut) is written into the description as labelled plain-text
 lines that people can read in any QDA tool and that :mod:`qualcode.importers.qdc`
 parses back. Codebook metadata travels in a ``<?qualcode ...?>`` processing
-instruction, which validating tools ignore. GUIDs are derived from the codebook
-slug and the code key, so exporting the same codebook twice gives the same bytes.
+instruction, which validating tools ignore. GUIDs are those kept from an imported
+project where there are any, else derived from the codebook slug and the code key, so
+exporting the same codebook twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def _metadata(spec: CodebookSpec) -> str:
     return _NOT_XML.sub("", json.dumps(data, ensure_ascii=False).replace(">", "\\u003e"))
 
 
-def build_tree(spec: CodebookSpec) -> ET.Element:
+def build_tree(spec: CodebookSpec, guids: dict[str, str] | None = None) -> ET.Element:
     """The ``CodeBook`` element, codes nested under their parents in file order.
 
     Tags are left unqualified and the root carries the default ``xmlns``, so every
@@ -124,7 +125,8 @@ def build_tree(spec: CodebookSpec) -> ET.Element:
 
     def add(parent_element: ET.Element, code: CodeSpec) -> None:
         placed.add(code.key)
-        attributes = {"guid": code_guid(spec.slug, code.key), "name": _NOT_XML.sub("", code.label_en),
+        attributes = {"guid": (guids or {}).get(code.key) or code_guid(spec.slug, code.key),
+                      "name": _NOT_XML.sub("", code.label_en),
                       "isCodable": "true"}
         colour = _colour(code)
         if colour:
@@ -143,9 +145,9 @@ def build_tree(spec: CodebookSpec) -> ET.Element:
     return root
 
 
-def to_bytes(spec: CodebookSpec) -> bytes:
-    """The whole ``.qdc`` document as UTF-8 bytes."""
-    root = build_tree(spec)
+def to_bytes(spec: CodebookSpec, guids: dict[str, str] | None = None) -> bytes:
+    """The whole ``.qdc`` document as UTF-8 bytes; ``guids`` are kept GUIDs by code key."""
+    root = build_tree(spec, guids)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     text = ('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -153,6 +155,10 @@ def to_bytes(spec: CodebookSpec) -> bytes:
     return text.encode("utf-8")
 
 
-def write_qdc(spec: CodebookSpec, stream: IO[bytes]) -> None:
-    """Write ``spec`` as a REFI-QDA codebook to a binary stream."""
-    stream.write(to_bytes(spec))
+def write_qdc(spec: CodebookSpec, stream: IO[bytes], guids: dict[str, str] | None = None) -> None:
+    """Write ``spec`` as a REFI-QDA codebook to a binary stream.
+
+    ``guids`` maps code keys to the GUIDs an imported project gave them, so another
+    tool recognises its codes; other codes get GUIDs derived from slug and key.
+    """
+    stream.write(to_bytes(spec, guids))

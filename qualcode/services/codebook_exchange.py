@@ -26,9 +26,20 @@ def export_codebook(store: Store, slug: str | None, output: Path, *, language: s
         return write_with(output, lambda s: codebook_tables.write_docx(spec, s, language=language),
                           overwrite=overwrite)
     if suffix == ".qdc":
-        return write_with(output, lambda s: qdc.write_qdc(spec, s), overwrite=overwrite)
+        guids = _kept_code_guids(store, spec.slug)
+        return write_with(output, lambda s: qdc.write_qdc(spec, s, guids), overwrite=overwrite)
     raise ExportError(f"Cannot export a codebook as '{suffix or output.name}'.",
                       f"Use one of: {', '.join(EXPORT_FORMATS)}.")
+
+
+def _kept_code_guids(store: Store, slug: str) -> dict[str, str]:
+    """GUIDs imported projects gave this codebook's codes, by code key."""
+    with store.unit_of_work() as uow:
+        book = uow.codebooks.get_by_slug(slug)
+        if book is None:
+            return {}
+        kept = uow.exchange_guids.all().codes
+        return {c.key: kept[c.id] for c in uow.codebooks.codes(book.id, include_inactive=True) if c.id in kept}
 
 
 def import_qdc(store: Store, path: Path, *, slug: str | None = None) -> codebooks.LoadReport:
