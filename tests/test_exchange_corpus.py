@@ -320,3 +320,12 @@ def test_dry_run_prints_the_report_and_writes_nothing(tmp_path: Path) -> None:
     assert "Would not be imported: 8 item(s)." in run.stdout
     assert "Positions: positions read as code points" in run.stdout
     assert not list(tmp_path.glob("*.qualcode"))
+
+
+def test_the_import_report_lists_the_speaker_labels_it_found(store: Store, tmp_path: Path) -> None:
+    from qualcode.services import corpus
+
+    report = corpus.import_paths(store, [FIXTURES / "zoom.vtt", FIXTURES / "markup.srt"], language="sv")
+    assert not report.failed
+    assert "zoom.vtt: speaker labels detected: Anna Berg, Bo Ek" in report.notices
+    assert not [n for n in report.notices if n.startswith("markup.srt")]
