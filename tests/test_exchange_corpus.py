@@ -329,3 +329,19 @@ def test_the_import_report_lists_the_speaker_labels_it_found(store: Store, tmp_p
     assert not report.failed
     assert "zoom.vtt: speaker labels detected: Anna Berg, Bo Ek" in report.notices
     assert not [n for n in report.notices if n.startswith("markup.srt")]
+
+
+def test_a_label_in_the_speaker_map_is_a_speaker_without_more_evidence(store: Store, tmp_path: Path) -> None:
+    from qualcode.services import corpus
+
+    text = tmp_path / "samtal.txt"
+    text.write_text("Vi började i augusti.\nSedan kom hösten.\n\nSkolchef: Det stämmer.\n", encoding="utf-8")
+    alone = corpus.import_paths(store, [text], language="sv")
+    assert not [n for n in alone.notices if "speaker labels" in n]  # one label, mid-text: prose
+    mapped = tmp_path / "map.yaml"
+    mapped.write_text("speakers:\n  Skolchef: {role: skolchef, level: owner}\n", encoding="utf-8")
+    again = tmp_path / "samtal2.txt"
+    again.write_text(text.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    report = corpus.import_paths(store, [again], language="sv", speaker_map=mapped)
+    assert not report.failed
+    assert "samtal2.txt: speaker labels detected: Skolchef" in report.notices

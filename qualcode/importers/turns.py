@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from qualcode.core.model import ParsedTurn
@@ -99,6 +101,21 @@ def name_like(label: str) -> bool:
     return words[0][0].isupper() and any(ch.isdigit() for ch in words[-1])
 
 
+# Labels of the speaker map in use: an import sets them around its parsing, so every
+# importer's label detection accepts them without threading them through each reader.
+_KNOWN: ContextVar[frozenset[str]] = ContextVar("known_speakers", default=frozenset())
+
+
+@contextmanager
+def known_speakers(labels: Iterable[str]) -> Iterator[None]:
+    """Within the block, the given labels are speakers whatever the file's evidence."""
+    token = _KNOWN.set(frozenset(labels))
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
 def role_like(label: str) -> bool:
     """Weaker than :func:`name_like`: a capitalised role of up to three words (``Head
     teacher``), with no elided word (``J'ai dit``) in it."""
@@ -119,9 +136,10 @@ def supported_speakers(labels: Iterable[str], opening: str | None = None) -> set
     weak = {label for label in counts if label not in strong and role_like(label)
             and (counts[label] >= 3 or (counts[label] >= 2 and strong))}
     likely = strong | weak
+    known = {label for label in counts if label in _KNOWN.get()}
     if len(likely) >= 2 or any(counts[label] >= 2 for label in likely) or opening in likely:
-        return likely
-    return set()
+        return likely | known
+    return known
 
 
 def detect_turns(text: str) -> tuple[ParsedTurn, ...]:
