@@ -49,7 +49,7 @@ class ExchangeGuidRepository:
         taken = set(self.session.scalars(select(column).where(column.is_not(None))))
         rows = [{_COLUMNS[kind]: target, "guid": guid} for target, guid in guids.items() if target not in taken]
         if rows:
-            self.session.execute(insert(ExchangeGuidRow), rows)
+            self.session.execute(insert(ExchangeGuidRow.__table__), rows)
         return len(rows)
 
     def keep_codings(self, guids: dict[int, tuple[str | None, str | None]]) -> int:
@@ -57,7 +57,7 @@ class ExchangeGuidRepository:
         rows = [{"coding_id": target, "guid": own or selection, "selection_guid": selection}
                 for target, (own, selection) in guids.items() if own or selection]
         if rows:
-            self.session.execute(insert(ExchangeGuidRow), rows)
+            self.session.execute(insert(ExchangeGuidRow.__table__), rows)
         return len(rows)
 
     def last_coding_id(self) -> int:
