@@ -355,7 +355,7 @@ def test_positions_counting_crlf_as_one_are_recognised(tmp_path: Path) -> None:
     [coding] = project.codings
     assert stored[coding.start:coding.end] == "Line two"
     assert coding.coder == "imported"
-    assert any("as one character" in str(n) for n in notices)
+    assert any("line break (\\r\\n) as one" in str(n) for n in notices)
 
 
 @pytest.mark.skipif(not SAMPLES, reason=f"no .qdpx sample in {REFI / 'samples'}")

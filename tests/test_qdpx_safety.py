@@ -94,8 +94,9 @@ def test_corrupt_and_partial_files_give_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ExchangeError, match=r"project.qde:\d+: not well-formed XML"):
         read_qdpx(cut_xml)
     missing = make_qdpx(tmp_path / "missing.qdpx", FOREIGN_QDE, {})
-    with pytest.raises(ExchangeError, match="incomplete"):
-        read_qdpx(missing)
+    project, notices = read_qdpx(missing)  # what is there is imported; the rest is listed
+    assert [d.name for d in project.documents] == ["Field note"] and project.codebooks  # inline text
+    assert sum("missing from the archive" in str(n) for n in notices) == len(GOOD_FILES)
     empty = make_qdpx(tmp_path / "noqde.qdpx", MINIMAL, qde_name="notes/readme.txt")
     with pytest.raises(ExchangeError, match="no project.qde"):
         read_qdpx(empty)
@@ -106,7 +107,7 @@ def test_corrupt_and_partial_files_give_clear_errors(tmp_path: Path) -> None:
 def test_a_failed_import_leaves_the_project_unchanged(coded_store: Store, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     before = _counts(coded_store)
-    broken = make_qdpx(tmp_path / "broken.qdpx", FOREIGN_QDE, {})
+    broken = make_qdpx(tmp_path / "broken.qdpx", FOREIGN_QDE[: len(FOREIGN_QDE) // 2], GOOD_FILES)
     with pytest.raises(ExchangeError):
         exchange.import_qdpx(coded_store, broken)
     assert _counts(coded_store) == before

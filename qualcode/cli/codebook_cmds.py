@@ -117,11 +117,11 @@ def export_qdc(
 
 @app.command("import-qdc")
 def import_qdc_command(
-    path: Annotated[Path, typer.Argument(help="A .qdc (or .qdpx) file from NVivo, ATLAS.ti, MAXQDA, QualCoder...")],
+    path: Annotated[Path, typer.Argument(help="A .qdc (or .qdpx/.qde) file from NVivo, ATLAS.ti, MAXQDA, QualCoder...")],
     slug: Annotated[str | None, typer.Option("--as", help="Codebook id to give it (default: from the file name).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Import a REFI-QDA codebook (.qdc)."""
+    """Import a REFI-QDA codebook (.qdc), or the codebook of a REFI-QDA project (.qdpx/.qde)."""
     with project(db) as store:
         report = import_qdc(store, path, slug=slug)
     _print_report(report)

@@ -58,12 +58,16 @@ def import_project(
         "--into", help="Add to this project (file or URL) instead of creating <name>.qualcode here.")] = None,
     coder: Annotated[str | None, typer.Option(
         "--coder", help="Coder for codings the file attributes to nobody (default: imported).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only read the file and print what would be imported and left out; write nothing.")] = False,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a REFI-QDA project (.qdpx) as a new project, or into an existing one with --into."""
-    with progress_bar("Importing", quiet=quiet or as_json) as bar:
-        if into:
+    """Import a REFI-QDA project (.qdpx, or a bare .qde) as a new project, or into one with --into."""
+    with progress_bar("Importing", quiet=quiet or as_json or dry_run) as bar:
+        if dry_run:
+            report = exchange.preview_project_file(path, default_coder=coder)
+        elif into:
             store = open_project(into)
             try:
                 report = exchange.import_qdpx(store, path, default_coder=coder, progress=bar)
@@ -81,8 +85,11 @@ def import_project(
             "project": report.project, "created": report.created, "documents": report.documents,
             "reused_documents": report.reused_documents, "codebooks": report.codebooks,
             "codes": report.codes, "codings": report.codings, "memos": report.memos,
-            "coders": report.coders,
+            "coders": report.coders, "counting": report.counting, "dry_run": report.dry_run,
             "notices": [{"where": n.where, "what": n.what, "skipped": n.skipped} for n in report.notices]})
+        return
+    if report.dry_run:
+        _print_dry_run(report)
         return
     verb = "Created" if report.created else "Imported into"
     console.print(f"{verb} {report.project}: {len(report.documents)} documents, {report.codings} codings, "
@@ -95,3 +102,21 @@ def import_project(
         for notice in report.notices:
             mark = "not imported" if notice.skipped else "note"
             console.print(f"  - [{mark}] {notice}", markup=False, soft_wrap=True)
+
+
+def _print_dry_run(report) -> None:  # type: ignore[no-untyped-def]
+    """The import report of ``--dry-run``: counts per kind, the counting, what stays out."""
+    skipped = report.skipped
+    console.print(f"Dry run of {report.project} (nothing was written): {len(report.documents)} documents, "
+                  f"{report.codings} codings, {report.codes} codes in {len(report.codebooks)} codebook(s), "
+                  f"{report.memos} memos, coders: {', '.join(report.coders) or 'none'}.", markup=False)
+    if report.counting:
+        console.print(f"Positions: {report.counting}.", markup=False, soft_wrap=True)
+    console.print(f"Would not be imported: {len(skipped)} item(s).", markup=False)
+    for notice in skipped:
+        console.print(f"  - {notice}", markup=False, soft_wrap=True)
+    notes = [n for n in report.notices if not n.skipped and not n.where.endswith(": positions")]
+    if notes:
+        console.print(f"Notes: {len(notes)}.", markup=False)
+        for notice in notes:
+            console.print(f"  - {notice}", markup=False, soft_wrap=True)

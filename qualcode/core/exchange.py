@@ -6,6 +6,10 @@ refer to each other by name and key, never by database id: documents by name, co
 ``(codebook slug, code key)``, coders by name, a coded passage by its index in
 ``ExchangeProject.codings``. Offsets are ``[start, end)`` in code points of
 ``ExchangeDocument.text``, as everywhere in qualcode.
+
+GUIDs are those an imported file gave its objects; they are kept so that a re-export
+names the same objects the same way and a co-author's tool recognises its own. An
+object qualcode made itself has none (the exporter derives one).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ class ExchangeDocument:
     turns: tuple[ParsedTurn, ...] = ()
     speakers: dict[str, dict[str, str]] = field(default_factory=dict)
     created_at: datetime | None = None
+    guid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class ExchangeCoding:
     end: int
     created_at: datetime | None = None
     weight: int | None = None  # 0-100; REFI-QDA has no place for it (see qualcode.json's "weights")
+    guid: str | None = None  # of the <Coding>
+    selection_guid: str | None = None  # of its <PlainTextSelection>, shared by its codings
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,9 @@ class ExchangeProject:
     codings: tuple[ExchangeCoding, ...] = ()
     memos: tuple[ExchangeMemo, ...] = ()
     created_at: datetime | None = None
+    code_guids: dict[tuple[str, str], str] = field(default_factory=dict)  # (slug, key) -> GUID
+    coder_guids: dict[str, str] = field(default_factory=dict)  # coder name -> GUID
+    counting: str = ""  # how the file's positions were read, for the report
 
 
 @dataclass(frozen=True)

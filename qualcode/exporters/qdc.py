@@ -5,8 +5,9 @@ so everything else a :class:`CodeSpec` holds (inclusion, exclusion, examples, ke
 Swedish label, shortcut) is written into the description as labelled plain-text
 lines that people can read in any QDA tool and that :mod:`qualcode.importers.qdc`
 parses back. Codebook metadata travels in a ``<?qualcode ...?>`` processing
-instruction, which validating tools ignore. GUIDs are derived from the codebook
-slug and the code key, so exporting the same codebook twice gives the same bytes.
+instruction, which validating tools ignore. GUIDs are those kept from an imported
+project where there are any, else derived from the codebook slug and the code key, so
+exporting the same codebook twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ def code_guid(slug: str, key: str) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, f"{slug}/{key}"))
 
 
-def describe(code: CodeSpec) -> str:
+def describe(code: CodeSpec, *, identity: bool = True) -> str:
     """The plain-text description: the definition, then one labelled line per field.
 
     Continuation lines of a multi-line value are indented by two spaces so that they
-    can never be mistaken for a label line.
+    can never be mistaken for a label line. ``identity=False`` leaves out the key,
+    Swedish label and shortcut lines (a project export keeps them beside the XML), so
+    a code from another tool gets back exactly the description it came with.
     """
     parts: list[str] = []
     if code.definition.strip():
@@ -62,11 +65,14 @@ def describe(code: CodeSpec) -> str:
     if examples:
         fields.append(f"{EXAMPLES}:")
         fields.extend(_indented("- " + e.strip()) for e in examples)
-    fields.append(f"{KEY}: {code.key}")
-    if code.label_sv:
-        fields.append(_field(LABEL_SV, code.label_sv))
-    if code.shortcut:
-        fields.append(_field(SHORTCUT, code.shortcut))
+    if identity:
+        fields.append(f"{KEY}: {code.key}")
+        if code.label_sv:
+            fields.append(_field(LABEL_SV, code.label_sv))
+        if code.shortcut:
+            fields.append(_field(SHORTCUT, code.shortcut))
+    if not fields and parts:
+        parts.pop()  # no blank line after a definition that stands alone
     return _NOT_XML.sub("", "\n".join(parts + fields))
 
 
@@ -96,7 +102,7 @@ def _metadata(spec: CodebookSpec) -> str:
     return _NOT_XML.sub("", json.dumps(data, ensure_ascii=False).replace(">", "\\u003e"))
 
 
-def build_tree(spec: CodebookSpec) -> ET.Element:
+def build_tree(spec: CodebookSpec, guids: dict[str, str] | None = None) -> ET.Element:
     """The ``CodeBook`` element, codes nested under their parents in file order.
 
     Tags are left unqualified and the root carries the default ``xmlns``, so every
@@ -119,7 +125,8 @@ def build_tree(spec: CodebookSpec) -> ET.Element:
 
     def add(parent_element: ET.Element, code: CodeSpec) -> None:
         placed.add(code.key)
-        attributes = {"guid": code_guid(spec.slug, code.key), "name": _NOT_XML.sub("", code.label_en),
+        attributes = {"guid": (guids or {}).get(code.key) or code_guid(spec.slug, code.key),
+                      "name": _NOT_XML.sub("", code.label_en),
                       "isCodable": "true"}
         colour = _colour(code)
         if colour:
@@ -138,9 +145,9 @@ def build_tree(spec: CodebookSpec) -> ET.Element:
     return root
 
 
-def to_bytes(spec: CodebookSpec) -> bytes:
-    """The whole ``.qdc`` document as UTF-8 bytes."""
-    root = build_tree(spec)
+def to_bytes(spec: CodebookSpec, guids: dict[str, str] | None = None) -> bytes:
+    """The whole ``.qdc`` document as UTF-8 bytes; ``guids`` are kept GUIDs by code key."""
+    root = build_tree(spec, guids)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     text = ('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -148,6 +155,10 @@ def to_bytes(spec: CodebookSpec) -> bytes:
     return text.encode("utf-8")
 
 
-def write_qdc(spec: CodebookSpec, stream: IO[bytes]) -> None:
-    """Write ``spec`` as a REFI-QDA codebook to a binary stream."""
-    stream.write(to_bytes(spec))
+def write_qdc(spec: CodebookSpec, stream: IO[bytes], guids: dict[str, str] | None = None) -> None:
+    """Write ``spec`` as a REFI-QDA codebook to a binary stream.
+
+    ``guids`` maps code keys to the GUIDs an imported project gave them, so another
+    tool recognises its codes; other codes get GUIDs derived from slug and key.
+    """
+    stream.write(to_bytes(spec, guids))

@@ -2,12 +2,15 @@
 
 What goes where:
 
-- coders are ``<User>``s; every codebook's codes are one ``<CodeBook>`` tree (keys,
-  Swedish labels and definitions in each ``<Description>``, as :mod:`.qdc` writes them),
-  and each codebook is also a ``<Set>`` of its codes, so other tools can tell them apart;
+- coders are ``<User>``s; every codebook's codes are one ``<CodeBook>`` tree (each
+  ``<Description>`` is the definition, with inclusion, exclusion and examples as
+  labelled lines when there are any; keys, Swedish labels and shortcuts go to the
+  sidecar), and each codebook is also a ``<Set>`` of its codes, so other tools can tell
+  them apart;
 - each document is a ``<TextSource>`` whose text is ``sources/<guid>.txt`` (UTF-8,
-  ``\\n`` line ends, no byte order mark); each coding is one ``<PlainTextSelection>``
-  with one ``<Coding>``, positions in code points, start inclusive, end exclusive;
+  ``\\n`` line ends, no byte order mark); each coding is a ``<Coding>`` in a
+  ``<PlainTextSelection>`` (codings imported in one selection share it again),
+  positions in code points, start inclusive, end exclusive;
 - document attributes are ``<Variable>``s (text) with a ``<Case>`` per document;
 - memos are ``<Note>``s referenced from the project, the source, the code or the
   selection they are written on.
@@ -15,7 +18,9 @@ What goes where:
 What the standard has no place for (speaker turns and their attributes, document
 format and language, codebook slugs and versions) is written to ``qualcode.json`` in
 the archive, which other tools ignore and :mod:`qualcode.importers.qdpx` reads back.
-GUIDs are derived from names and keys, so the same project exports to the same bytes.
+GUIDs an imported file gave its objects are written again, so a co-author's tool
+recognises its own codes, sources, users and selections; the others are derived from
+names and keys, so the same project exports to the same bytes.
 """
 
 from __future__ import annotations
@@ -70,14 +75,30 @@ def _set(element: ET.Element, name: str, value: str | None) -> None:
         element.set(name, value)
 
 
+class _Guids:
+    """Kept GUIDs where there are any, derived ones elsewhere; never one GUID twice."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, kept: str | None, kind: str, name: str) -> str:
+        if kept and kept.lower() not in self.used:
+            self.used.add(kept.lower())
+            return kept
+        derived, n = guid(kind, name), 1
+        while derived in self.used:
+            n += 1
+            derived = guid(kind, f"{name}#{n}")
+        self.used.add(derived)
+        return derived
+
+
 def build_qde(project: ExchangeProject) -> tuple[ET.Element, dict]:
     """The ``Project`` element and the sidecar data qualcode keeps beside it."""
-    users = {name: guid("user", name) for name in project.coders}
-    for coding in project.codings:
-        users.setdefault(coding.coder, guid("user", coding.coder))
-    for memo in project.memos:
-        if memo.coder:
-            users.setdefault(memo.coder, guid("user", memo.coder))
+    ids = _Guids()
+    names = list(dict.fromkeys([*project.coders, *(c.coder for c in project.codings),
+                                *(m.coder for m in project.memos if m.coder)]))
+    users = {name: ids.take(project.coder_guids.get(name), "user", name) for name in names}
 
     root = ET.Element("Project", {"xmlns": NAMESPACE, "name": xml_text(project.name), "origin": ORIGIN})
     _set(root, "creationDateTime", timestamp(project.created_at))
@@ -96,10 +117,11 @@ def build_qde(project: ExchangeProject) -> tuple[ET.Element, dict]:
             ET.SubElement(element, "NoteRef", {"targetGUID": note_guid})
 
     sidecar: dict = {"format": SIDECAR_FORMAT, "version": SIDECAR_VERSION, "codebooks": [],
-                     "documents": {}}
-    code_guids = _codebook(root, project, add_note_refs)
-    _cases(root, project)
-    _sources(root, project, users, code_guids, add_note_refs, sidecar)
+                     "documents": {}, "codes": {}}
+    code_guids = _codebook(root, project, add_note_refs, ids, sidecar)
+    source_guids = {d.name: ids.take(d.guid, "document", d.name) for d in project.documents}
+    _cases(root, project, source_guids)
+    _sources(root, project, users, code_guids, add_note_refs, sidecar, source_guids, ids)
     if notes:
         notes_element = ET.SubElement(root, "Notes")
         for note_guid, memo in notes:
@@ -137,7 +159,8 @@ def _note_name(memo) -> str:  # type: ignore[no-untyped-def]
     return "Project memo"
 
 
-def _codebook(root: ET.Element, project: ExchangeProject, add_note_refs) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]
+def _codebook(root: ET.Element, project: ExchangeProject, add_note_refs, ids: _Guids,  # type: ignore[no-untyped-def]
+              sidecar: dict) -> dict[tuple[str, str], str]:
     guids: dict[tuple[str, str], str] = {}
     if not any(spec.codes for spec in project.codebooks):
         return guids
@@ -150,12 +173,18 @@ def _codebook(root: ET.Element, project: ExchangeProject, add_note_refs) -> dict
             children.setdefault(parent, []).append(code)
 
         def add(parent_element: ET.Element, code, slug: str = spec.slug, children=children) -> None:  # type: ignore[no-untyped-def]
-            code_id = code_guid(slug, code.key)
+            kept = project.code_guids.get((slug, code.key))
+            code_id = kept if kept and kept.lower() not in ids.used else code_guid(slug, code.key)
+            ids.used.add(code_id.lower())
             guids[(slug, code.key)] = code_id
             element = ET.SubElement(parent_element, "Code", {
                 "guid": code_id, "name": xml_text(code.label_en), "isCodable": "true"})
             _set(element, "color", _colour(code))
-            ET.SubElement(element, "Description").text = describe(code)
+            description = describe(code, identity=False)
+            if description:
+                ET.SubElement(element, "Description").text = description
+            sidecar["codes"][code_id] = {"slug": slug, "key": code.key, "label_sv": code.label_sv,
+                                         "shortcut": code.shortcut}
             add_note_refs(element, "code", (slug, code.key))
             for child in children.get(code.key, []):
                 if (slug, child.key) not in guids:
@@ -169,7 +198,7 @@ def _codebook(root: ET.Element, project: ExchangeProject, add_note_refs) -> dict
     return guids
 
 
-def _cases(root: ET.Element, project: ExchangeProject) -> None:
+def _cases(root: ET.Element, project: ExchangeProject, source_guids: dict[str, str]) -> None:
     keys = sorted({k for d in project.documents for k in d.attributes})
     if not keys:
         return
@@ -187,40 +216,54 @@ def _cases(root: ET.Element, project: ExchangeProject) -> None:
             holder = ET.SubElement(case, "VariableValue")
             ET.SubElement(holder, "VariableRef", {"targetGUID": guid("variable", key)})
             ET.SubElement(holder, "TextValue").text = xml_text(value)
-        ET.SubElement(case, "SourceRef", {"targetGUID": guid("document", document.name)})
+        ET.SubElement(case, "SourceRef", {"targetGUID": source_guids[document.name]})
 
 
 def _sources(root: ET.Element, project: ExchangeProject, users: dict[str, str],  # type: ignore[no-untyped-def]
-             code_guids: dict[tuple[str, str], str], add_note_refs, sidecar: dict) -> None:
+             code_guids: dict[tuple[str, str], str], add_note_refs, sidecar: dict,
+             source_guids: dict[str, str], ids: _Guids) -> None:
     if not project.documents:
         return
-    by_document: dict[str, list[int]] = {}
+    by_document: dict[str, list[list[int]]] = {}
+    shared: dict[tuple[str, str, int, int], list[int]] = {}
     for index, coding in enumerate(project.codings):
-        by_document.setdefault(coding.document, []).append(index)
+        groups = by_document.setdefault(coding.document, [])
+        if coding.selection_guid:
+            key = (coding.document, coding.selection_guid.lower(), coding.start, coding.end)
+            if key in shared:
+                shared[key].append(index)
+                continue
+            shared[key] = [index]
+            groups.append(shared[key])
+        else:
+            groups.append([index])
     sources = ET.SubElement(root, "Sources")
     for document in project.documents:
-        source_guid = guid("document", document.name)
+        source_guid = source_guids[document.name]
         source = ET.SubElement(sources, "TextSource", {
             "guid": source_guid, "name": xml_text(document.name),
             "plainTextPath": f"internal://{source_guid}.txt"})
         _set(source, "creationDateTime", timestamp(document.created_at))
-        for index in by_document.get(document.name, ()):
-            coding = project.codings[index]
-            coder = users[coding.coder]
-            when = timestamp(coding.created_at)
-            selection_guid = guid("selection", str(index))
-            if coding.weight is not None:  # REFI-QDA has no weight: kept in the sidecar
-                sidecar.setdefault("weights", {})[selection_guid] = coding.weight
+        for group in by_document.get(document.name, ()):
+            first = project.codings[group[0]]
+            coder = users[first.coder]
+            when = timestamp(first.created_at)
             selection = ET.SubElement(source, "PlainTextSelection", {
-                "guid": selection_guid, "name": "",
-                "startPosition": str(coding.start), "endPosition": str(coding.end),
+                "guid": ids.take(first.selection_guid, "selection", str(group[0])), "name": "",
+                "startPosition": str(first.start), "endPosition": str(first.end),
                 "creatingUser": coder})
             _set(selection, "creationDateTime", when)
-            element = ET.SubElement(selection, "Coding", {"guid": guid("coding", str(index)),
-                                                          "creatingUser": coder})
-            _set(element, "creationDateTime", when)
-            ET.SubElement(element, "CodeRef", {"targetGUID": code_guids[(coding.codebook, coding.code)]})
-            add_note_refs(selection, "coding", index)
+            for index in group:
+                coding = project.codings[index]
+                coding_guid = ids.take(coding.guid, "coding", str(index))
+                if coding.weight is not None:  # REFI-QDA has no weight: kept in the sidecar
+                    sidecar.setdefault("weights", {})[coding_guid] = coding.weight
+                element = ET.SubElement(selection, "Coding", {
+                    "guid": coding_guid, "creatingUser": users[coding.coder]})
+                _set(element, "creationDateTime", timestamp(coding.created_at))
+                ET.SubElement(element, "CodeRef", {"targetGUID": code_guids[(coding.codebook, coding.code)]})
+            for index in group:
+                add_note_refs(selection, "coding", index)
         add_note_refs(source, "document", document.name)
         sidecar["documents"][source_guid] = {
             "name": document.name, "format": document.format, "language": document.language,
@@ -232,6 +275,7 @@ def _sources(root: ET.Element, project: ExchangeProject, users: dict[str, str], 
 def write_qdpx(project: ExchangeProject, stream: IO[bytes], *, progress: Progress | None = None) -> None:
     """Write ``project`` as a ``.qdpx`` archive to a binary, seekable stream."""
     root, sidecar = build_qde(project)
+    source_guids = {d["name"]: g for g, d in sidecar["documents"].items()}
     if len(project.codings) <= 20_000:  # indenting a huge tree costs seconds and helps no one
         ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
@@ -240,7 +284,7 @@ def write_qdpx(project: ExchangeProject, stream: IO[bytes], *, progress: Progres
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         _write(archive, QDE_NAME, qde)
         for done, document in enumerate(project.documents, start=1):
-            _write(archive, f"sources/{guid('document', document.name)}.txt", document.text.encode("utf-8"))
+            _write(archive, f"sources/{source_guids[document.name]}.txt", document.text.encode("utf-8"))
             if progress:
                 progress(done, total, document.name)
         _write(archive, SIDECAR_NAME, json.dumps(sidecar, ensure_ascii=False, indent=1).encode("utf-8"))

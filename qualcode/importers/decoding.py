@@ -29,8 +29,22 @@ def decode_bytes(raw: bytes, path: Path | str) -> tuple[str, str]:
 
     UTF-8 is tried first (``utf-8-sig`` when the file starts with a byte order
     mark, which is then dropped), then cp1252, then Latin-1, which accepts any
-    byte. UTF-16 files with a byte order mark are decoded as such.
+    byte. UTF-32 and UTF-16 files with a byte order mark are decoded as such (UTF-32
+    first: its little-endian mark begins with UTF-16's). A file of only white space
+    is empty.
     """
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        try:
+            text = raw.decode("utf-32")
+        except UnicodeDecodeError as exc:
+            raise _binary(path) from exc
+        return _not_empty(normalise(text.removeprefix("\ufeff")), path), "utf-32"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _binary(path) from exc
+        return _not_empty(normalise(text), path), "utf-16"
     if not raw.strip():
         raise SourceFileError(f"{path}: the file is empty.", "Check that the right file was given.")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -51,6 +65,13 @@ def decode_bytes(raw: bytes, path: Path | str) -> tuple[str, str]:
             continue
         return normalise(text), encoding
     raise _binary(path)  # pragma: no cover - latin-1 decodes every byte
+
+
+def _not_empty(text: str, path: Path | str) -> str:
+    if not text.strip():
+        raise SourceFileError(f"{path}: the file is empty (only white space).",
+                              "Check that the right file was given.")
+    return text
 
 
 def normalise(text: str) -> str:

@@ -6,31 +6,34 @@ tolerated: the ``.qde`` named after the project, ``Sources/`` or ``sources/``, b
 around GUIDs, any ``urn:QDA-XML:project:`` namespace, empty ``<Sets/>``.
 
 Positions: the standard counts Unicode code points of the plain text from 0; the end
-is taken as exclusive. qualcode stores text with ``\\n`` line ends, so a ``\\r\\n`` in
-the source text moves later positions one back. When a source's selections show that
-its tool already counted ``\\r\\n`` as one character (a boundary inside ``\\r\\n``), the
-positions are used as they are, and the report says so.
+is taken as exclusive. Real tools count differently (UTF-16 code units, ``\\r\\n`` as
+one or two, bytes), so :mod:`.counting` decides from the selections which counting
+the file uses, and the report says which and how sure. Positions are stored in code
+points of the text with ``\\n`` line ends.
+
+Source files are found the way the tools that write them refer to them: with or
+without ``internal://``, in ``sources/``, ``Sources/`` or the archive's root, in any
+case. A bare ``.qde`` (the XML without its zip) is read too: its texts come from
+``<PlainTextContent>``, and sources it only refers to are listed as missing.
 
 Whatever qualcode cannot represent (pictures, audio, video, PDF areas, selections
-on transcripts or on rich text only, cases on selections) is listed as an
-:class:`ImportNotice`; nothing is dropped silently.
+on transcripts or on rich text only, cases on selections, sets, links, graphs,
+selection descriptions, missing source files) is listed as an :class:`ImportNotice`
+with counts; nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
-from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.core.exchange import (
     ExchangeCoding,
     ExchangeDocument,
@@ -38,10 +41,29 @@ from qualcode.core.exchange import (
     ExchangeProject,
     ImportNotice,
 )
-from qualcode.core.model import ParsedTurn
 from qualcode.errors import ExchangeError, QualcodeError
-from qualcode.importers.qdc import KEY_PATTERN, parse_description, slugify
-from qualcode.importers.qdc import _colour as normalise_colour
+from qualcode.importers import counting
+from qualcode.importers.qdpx_parts import (
+    FIX_HINT,
+    MAX_CODER,
+    MAX_NAME,
+    _apply_cases,
+    _child_text,
+    _children,
+    _clip,
+    _Code,
+    _codebooks,
+    _decode,
+    _guid,
+    _read_codes,
+    _read_notes,
+    _refs,
+    _report_unsupported,
+    _time,
+    _turns,
+    _variable,
+    original_guid,
+)
 from qualcode.importers.turns import detect_turns
 from qualcode.importers.zip_safety import DEFAULT_LIMITS, SafeArchive, ZipLimits, open_archive
 
@@ -49,69 +71,20 @@ NAMESPACE_PREFIX = "urn:QDA-XML:project:"
 SIDECAR_NAME = "qualcode.json"
 SIDECAR_FORMAT = "qualcode-qdpx-extras"
 DEFAULT_CODER = "imported"
-FIX_HINT = "Export the project again from its QDA tool as a REFI-QDA project (.qdpx)."
-# Lengths the project store allows (PostgreSQL enforces them).
-MAX_NAME = 300
-MAX_CODER = 100
-MAX_KEY = 200
-MAX_ATTRIBUTE_KEY = 100
-
-
-# ------------------------------------------------------------------ helpers
-
-
-def _guid(value: str | None) -> str:
-    return (value or "").strip().strip("{}").lower()
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _children(element: ET.Element, tag: str) -> list[ET.Element]:
-    return [child for child in element if child.tag == tag]
-
-
-def _child_text(element: ET.Element, tag: str) -> str | None:
-    for child in element:
-        if child.tag == tag:
-            return child.text or ""
-    return None
-
-
-def _refs(element: ET.Element, tag: str = "NoteRef") -> list[str]:
-    return [_guid(child.get("targetGUID")) for child in element if child.tag == tag]
-
-
-def _decode(raw: bytes) -> tuple[str, str | None]:
-    """Text of a source file and, when it was not UTF-8, what it was read as."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252 (not valid UTF-8)"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit]
+# At most this share of a file's selections may fall outside the text under the best
+# counting; beyond it no counting fits and the file is refused.
+MAX_INVALID_SHARE = 0.5
 
 
 @dataclass
 class _Selection:
     guid: str
+    original: str | None
     start: int
     end: int
-    codings: list[tuple[str, str, datetime | None, list[str]]]  # code guid, user guid, time, notes
+    codings: list[tuple[str, str, datetime | None, list[str], str | None]]  # code, user, time, notes, own GUID
     notes: list[str]
+    name: str | None = None  # whitespace-collapsed; QualCoder writes the coded text here
 
 
 @dataclass
@@ -120,26 +93,30 @@ class _Source:
     name: str
     raw: str
     selections: list[_Selection] = field(default_factory=list)
-    whole: list[tuple[str, str, datetime | None, list[str]]] = field(default_factory=list)
+    whole: list[tuple[str, str, datetime | None, list[str], str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
     positions_reliable: bool = True
+    original: str | None = None
 
 
 # ------------------------------------------------------------------ reader
 
 
 class _Reader:
-    """One import: the archive, the parsed XML and the notices gathered on the way."""
+    """One import: the archive (None for a bare .qde), the parsed XML and the notices."""
 
-    def __init__(self, path: Path, archive: SafeArchive, default_coder: str) -> None:
+    def __init__(self, path: Path, archive: SafeArchive | None, default_coder: str,
+                 qde_bytes: bytes | None = None) -> None:
         self.path = path
         self.archive = archive
+        self.qde_bytes = qde_bytes
         self.default_coder = default_coder
         self.notices: list[ImportNotice] = []
-        self.qde_name = "project.qde"
+        self.qde_name = "project.qde" if archive is not None else path.name
         self.users: dict[str, str] = {}
+        self.user_guids: dict[str, str] = {}  # name -> GUID as written
         self.variables: dict[str, str] = {}
         self.project_user: str | None = None
         self.foreign = True
@@ -150,6 +127,7 @@ class _Reader:
     # ---------------------------------------------------------------- files
 
     def find_qde(self) -> str:
+        assert self.archive is not None
         exact = self.archive.find("project.qde")
         if exact:
             return exact
@@ -163,9 +141,13 @@ class _Reader:
                             f"({', '.join(sorted(candidates))}).", FIX_HINT)
 
     def parse_qde(self) -> ET.Element:
-        self.qde_name = self.find_qde()
-        data = self.archive.read(self.qde_name)
-        where = f"{self.path}:{self.qde_name}"
+        if self.archive is not None:
+            self.qde_name = self.find_qde()
+            data = self.archive.read(self.qde_name)
+            where = f"{self.path}:{self.qde_name}"
+        else:
+            data = self.qde_bytes or b""
+            where = str(self.path)
         try:
             root = SafeET.fromstring(data, forbid_dtd=True)
         except ET.ParseError as exc:
@@ -189,23 +171,41 @@ class _Reader:
                 element.tag = element.tag.rpartition("}")[2]
         return root
 
-    def internal(self, reference: str | None, what: str) -> bytes | None:
-        """The bytes of an ``internal://`` file; None (with a notice) for anything else."""
+    def member(self, reference: str) -> str | None:
+        """The archive member a source path refers to, found as the writing tools mean it.
+
+        ``internal://x.txt`` and a bare ``x.txt`` (as qc writes it) both name a file of
+        the sources folder; ``sources/x.txt`` names it with its folder. Case is ignored.
+        """
+        if self.archive is None:
+            return None
+        name = reference.split("://", 1)[1] if "://" in reference else reference
+        name = name.replace("\\", "/").lstrip("/")
+        for candidate in (f"sources/{name}", name):
+            found = self.archive.find(candidate)
+            if found is not None:
+                return found
+        return None
+
+    def internal(self, reference: str | None, what: str, *, detail: str = "") -> bytes | None:
+        """The bytes of a source file inside the archive; None (with a notice) otherwise."""
         if not reference:
             return None
-        scheme, sep, rest = reference.partition("://")
-        if not sep or scheme.lower() != "internal":
-            self.notice(what, f"refers to '{reference}' outside the archive; qualcode reads only "
-                        "files inside the .qdpx (internal://), so it was not imported")
+        scheme, sep, _ = reference.partition("://")
+        absolute = reference.startswith(("/", "\\")) or (len(reference) > 1 and reference[1] == ":")
+        if (sep and scheme.lower() != "internal") or (not sep and absolute):
+            self.notice(what, f"refers to '{reference}' outside the project file; qualcode reads only "
+                        f"files inside the .qdpx, so it was not imported{detail}")
             return None
-        name = self.archive.find(f"sources/{rest}")
+        name = self.member(reference)
         if name is None:
-            raise ExchangeError(f"{self.path}: {what} refers to '{reference}', but the archive has no "
-                                f"sources/{rest}; the file is incomplete.", FIX_HINT)
-        return self.archive.read(name)
+            where = "the archive" if self.archive is not None else "this bare .qde (no archive)"
+            self.notice(what, f"its file '{reference}' is missing from {where}; not imported{detail}")
+            return None
+        return self.archive.read(name) if self.archive is not None else None
 
     def sidecar(self) -> dict:
-        name = self.archive.find(SIDECAR_NAME)
+        name = self.archive.find(SIDECAR_NAME) if self.archive is not None else None
         if name is None:
             return {}
         try:
@@ -234,169 +234,77 @@ class _Reader:
                 name = (user.get("name") or user.get("id") or "").strip() or f"user-{key[:8]}"
                 if key:
                     self.users[key] = _clip(name, MAX_CODER)
+                    original = original_guid(user.get("guid"))
+                    if original:
+                        self.user_guids.setdefault(self.users[key], original)
         self.project_user = root.get("creatingUserGUID")
-
-
-# ------------------------------------------------------------------ codes
-
-
-@dataclass
-class _Code:
-    guid: str
-    name: str
-    parent: str | None
-    colour: str | None
-    fields: dict[str, object]
-    notes: list[str]
-    codebook: str = ""
-    key: str = ""
-
-
-def _read_codes(root: ET.Element) -> list[_Code]:
-    found: list[_Code] = []
-    seen: set[str] = set()
-
-    def visit(element: ET.Element, parent: str | None) -> None:
-        key = _guid(element.get("guid"))
-        name = (element.get("name") or "").strip() or "Unnamed code"
-        if not key or key in seen:
-            raise ExchangeError(f"The <Code> named '{name}' has a missing or repeated GUID; "
-                                "codings could not be told apart.", FIX_HINT)
-        seen.add(key)
-        found.append(_Code(key, name, parent, normalise_colour(element.get("color")),
-                           parse_description(_child_text(element, "Description") or ""),
-                           _refs(element)))
-        for child in _children(element, "Code"):
-            visit(child, key)
-
-    for book in _children(root, "CodeBook"):
-        for codes in _children(book, "Codes"):
-            for code in _children(codes, "Code"):
-                visit(code, None)
-    return found
-
-
-def _codebooks(reader: _Reader, root: ET.Element, codes: list[_Code], sidecar: dict,
-               project_name: str) -> tuple[tuple[CodebookSpec, ...], dict[str, tuple[str, str]]]:
-    """Group codes into codebooks (qualcode's own Sets, else one codebook) and give keys."""
-    books: list[dict] = []
-    membership: dict[str, str] = {}
-    meta = {_guid(b.get("set")): b for b in sidecar.get("codebooks", []) if isinstance(b, dict)}
-    for holder in _children(root, "Sets"):
-        for element in _children(holder, "Set"):
-            info = meta.get(_guid(element.get("guid")))
-            if not info or not isinstance(info.get("slug"), str):
-                continue
-            books.append(info)
-            for member in _refs(element, "MemberCode"):
-                membership.setdefault(member, info["slug"])
-    default_slug = slugify(project_name)[:90] or "imported"
-    taken = {b["slug"] for b in books}
-    if any(c.guid not in membership for c in codes):
-        slug, n = default_slug, 2
-        while slug in taken:
-            slug, n = f"{default_slug}-{n}", n + 1
-        books.append({"slug": slug, "name": project_name, "version": "1", "languages": None,
-                      "description": f"Codes imported from {reader.path.name}"})
-        default_slug = slug
-    by_guid = {c.guid: c for c in codes}
-    for code in codes:
-        code.codebook = membership.get(code.guid, default_slug)
-    used: dict[str, set[str]] = {}
-    for code in codes:  # embedded keys first
-        key = code.fields.get("key")
-        keys = used.setdefault(code.codebook, set())
-        if isinstance(key, str) and KEY_PATTERN.match(key) and len(key) <= MAX_KEY and key not in keys:
-            code.key = key
-            keys.add(key)
-    for code in codes:
-        if code.key:
-            continue
-        keys = used.setdefault(code.codebook, set())
-        base = (slugify(code.name) or "code")[:MAX_KEY - 8]
-        key, n = base, 2
-        while key in keys:
-            key, n = f"{base}-{n}", n + 1
-        code.key = key
-        keys.add(key)
-    specs = []
-    for book in books:
-        mine = [c for c in codes if c.codebook == book["slug"]]
-        if not mine:
-            continue
-        code_specs = []
-        for c in mine:
-            parent = by_guid.get(c.parent) if c.parent else None
-            shortcut = c.fields.get("shortcut")
-            code_specs.append(CodeSpec(
-                key=c.key, label_en=_clip(c.name, MAX_NAME),
-                label_sv=_clip(str(c.fields["label_sv"]), MAX_NAME) if c.fields.get("label_sv") else None,
-                parent=parent.key if parent and parent.codebook == c.codebook else None,
-                definition=str(c.fields["definition"]), inclusion=str(c.fields["inclusion"]),
-                exclusion=str(c.fields["exclusion"]),
-                examples=tuple(c.fields["examples"]),  # type: ignore[arg-type]
-                colour=c.colour,
-                shortcut=shortcut if isinstance(shortcut, str) and len(shortcut) == 1 else None))
-        languages = book.get("languages")
-        if not (isinstance(languages, list) and languages and all(isinstance(x, str) for x in languages)):
-            languages = ["en", "sv"] if any(s.label_sv for s in code_specs) else ["en"]
-        specs.append(CodebookSpec(
-            slug=_clip(str(book["slug"]), 100), name=_clip(str(book.get("name") or book["slug"]), 200),
-            version=_clip(str(book.get("version") or "1"), 50), languages=tuple(languages),
-            description=str(book.get("description") or ""), codes=tuple(code_specs)))
-    return tuple(specs), {c.guid: (c.codebook, c.key) for c in codes}
 
 
 # ------------------------------------------------------------------ sources
 
 
-def _codings_of(element: ET.Element) -> list[tuple[str, str, datetime | None, list[str]]]:
+def _codings_of(element: ET.Element) -> list[tuple[str, str, datetime | None, list[str], str | None]]:
     result = []
     for coding in _children(element, "Coding"):
         refs = _refs(coding, "CodeRef")
         result.append((refs[0] if refs else "", coding.get("creatingUser") or "",
-                       _time(coding.get("creationDateTime")), _refs(coding)))
+                       _time(coding.get("creationDateTime")), _refs(coding),
+                       original_guid(coding.get("guid"))))
     return result
 
 
 def _read_text_source(reader: _Reader, element: ET.Element, name: str) -> _Source | None:
     """A TextSource (or a text representation of another source) with its selections."""
     what = f"{element.tag} '{name}'"
-    raw = reader.internal(element.get("plainTextPath"), what) if element.get("plainTextPath") else None
+    selections = _children(element, "PlainTextSelection")
+    codings = sum(len(_children(s, "Coding")) for s in selections) + len(_children(element, "Coding"))
+    detail = f" (with its {len(selections)} selection(s), {codings} coding(s))" if selections or codings else ""
+    inline = _child_text(element, "PlainTextContent")
+    raw = None
+    path, rich = element.get("plainTextPath"), element.get("richTextPath")
+    plain_found = bool(path) and reader.member(path) is not None
+    rich_found = bool(rich) and reader.member(rich) is not None
+    if path and inline is None and (plain_found or not rich_found):
+        raw = reader.internal(path, what, detail=detail)  # lists it when missing
     text: str | None = None
     reliable = True
     if raw is not None:
         text, encoding = _decode(raw)
         if encoding:
             reader.notice(what, f"plain text read as {encoding}", skipped=False)
-    if text is None:
-        inline = _child_text(element, "PlainTextContent")
-        if inline:
-            text = inline
-    if text is None and element.get("richTextPath"):
-        text = _rich_text(reader, element.get("richTextPath"), what)
+    if text is None and inline is not None:
+        text = inline
+    if text is None and rich and (rich_found or not path):
+        text = _rich_text(reader, rich, what, detail)
         reliable = False
     if text is None:
-        reader.notice(what, "has no text qualcode can read (no plain text, no .docx); not imported")
+        if not path and not rich:
+            reader.notice(what, f"has no text qualcode can read (no plain text, no .docx); not imported{detail}")
         return None
+    if not text.strip():
+        reader.notice(what, "its text is empty (only white space): imported, but there is nothing "
+                      "to code; check the export of this source", skipped=False)
     source = _Source(_guid(element.get("guid")), name, text, created_at=_time(element.get("creationDateTime")),
-                     positions_reliable=reliable, notes=_refs(element))
-    for selection in _children(element, "PlainTextSelection"):
+                     positions_reliable=reliable, notes=_refs(element),
+                     original=original_guid(element.get("guid")))
+    for selection in selections:
         try:
             start, end = int(selection.get("startPosition", "")), int(selection.get("endPosition", ""))
         except ValueError:
             reader.notice(f"{what}, selection {selection.get('guid')}", "positions are not whole numbers; "
                           "not imported")
             continue
-        source.selections.append(_Selection(_guid(selection.get("guid")), start, end,
-                                            [(c, u or selection.get("creatingUser") or element.get("creatingUser") or "", t, n)
-                                             for c, u, t, n in _codings_of(selection)], _refs(selection)))
-    source.whole = [(c, u or element.get("creatingUser") or "", t, n) for c, u, t, n in _codings_of(element)]
+        source.selections.append(_Selection(
+            _guid(selection.get("guid")), original_guid(selection.get("guid")), start, end,
+            [(c, u or selection.get("creatingUser") or element.get("creatingUser") or "", t, n, g)
+             for c, u, t, n, g in _codings_of(selection)], _refs(selection),
+            " ".join((selection.get("name") or "").split()) or None))
+    source.whole = [(c, u or element.get("creatingUser") or "", t, n, g) for c, u, t, n, g in _codings_of(element)]
     return source
 
 
-def _rich_text(reader: _Reader, reference: str | None, what: str) -> str | None:
-    raw = reader.internal(reference, what)
+def _rich_text(reader: _Reader, reference: str | None, what: str, detail: str = "") -> str | None:
+    raw = reader.internal(reference, what, detail=detail)
     if raw is None or not reference:
         return None
     if not reference.lower().endswith(".docx"):
@@ -419,7 +327,9 @@ def _read_sources(reader: _Reader, root: ET.Element) -> list[_Source]:
     sources: list[_Source] = []
     for holder in _children(root, "Sources"):
         for element in holder:
-            name = (element.get("name") or "").strip() or _guid(element.get("guid"))
+            path_name = (element.get("plainTextPath") or "").replace("\\", "/").rpartition("/")[2]
+            name = ((element.get("name") or "").strip() or path_name.rpartition(".")[0] or path_name
+                    or _guid(element.get("guid")))
             what = f"{element.tag} '{name}'"
             if element.tag == "TextSource":
                 source = _read_text_source(reader, element, name)
@@ -453,35 +363,66 @@ def _read_sources(reader: _Reader, root: ET.Element) -> list[_Source]:
     return sources
 
 
-def _variable(reader: _Reader, element: ET.Element, into: dict[str, str]) -> None:
-    refs = _refs(element, "VariableRef")
-    variable = reader.variables.get(refs[0]) if refs else None
-    if variable is None:
-        reader.notice("VariableValue", f"refers to an unknown variable {refs[0] if refs else '(none)'}; "
-                      "not imported")
-        return
-    for child in element:
-        if child.tag.endswith("Value") and child.tag != "VariableRef":
-            into[_clip(variable, MAX_ATTRIBUTE_KEY)] = (child.text or "").strip()
-            return
+@dataclass
+class _Placed:
+    """A source's stored text and how its raw positions map into it."""
+
+    text: str
+    mapping: counting.PositionMap | None  # None: positions need no mapping
+    counting: counting.Counting
 
 
-def _positions(source: _Source) -> tuple[str, list[int] | None, bool]:
-    """The stored text, and how raw positions move when ``\\r\\n`` becomes ``\\n``.
+def _place(reader: _Reader, sources: list[_Source]) -> tuple[dict[int, _Placed], str]:
+    """Choose the counting of the file from all its selections; a source whose own
+    evidence clearly disagrees (its selections would fall outside the text) gets its own.
 
-    Returns ``(text, crlf, counted_as_one)``: ``crlf`` are the indices of each ``\\r``
-    of a ``\\r\\n`` (None when there is none); ``counted_as_one`` says the source's tool
-    counted ``\\r\\n`` as one character, so positions need no mapping.
+    Returns the placement per source (by index) and a line for the report.
     """
-    raw = source.raw
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    if "\r\n" not in raw:
-        return text, None, False
-    crlf = [m.start() for m in re.finditer("\r\n", raw)]
-    bounds = [p for s in source.selections for p in (s.start, s.end)]
-    beyond = any(p > len(text) for p in bounds)
-    inside = any(0 < p < len(raw) and raw[p - 1] == "\r" and raw[p] == "\n" for p in bounds)
-    return text, crlf, inside and not beyond
+    scored: dict[int, tuple[list[counting.Score], list[int], list[counting.Counting]]] = {}
+    placed: dict[int, _Placed] = {}
+    for index, source in enumerate(sources):
+        raw = source.raw
+        text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        placed[index] = _Placed(text, None, counting.CANDIDATES[0])
+        if not source.selections or not source.positions_reliable:
+            continue
+        candidates = counting.distinct_candidates(raw)
+        if len(candidates) == 1 and "\r\n" not in raw:
+            continue  # every counting reads this source alike
+        crs = counting.crlf_positions(raw)
+        bounds = [(sel.start, sel.end) for sel in source.selections]
+        names = [sel.name for sel in source.selections]
+        scored[index] = (counting.score(raw, text, bounds, crs, candidates, names), crs, candidates)
+    total = sum(len(s.selections) for s in sources if s.positions_reliable)
+    if not scored:
+        line = "positions read as code points (the standard's counting); no text in the file is " \
+               "counted differently by other countings" if total else ""
+        return placed, line
+    decision = counting.decide(counting.merge([v[0] for v in scored.values()]), True)
+    decision = replace(decision, crlf=any(v[1] for v in scored.values()))
+    best = decision.scores[0]
+    if best.sampled >= 5 and best.valid < (1 - MAX_INVALID_SHARE) * best.sampled:
+        raise ExchangeError(
+            f"{reader.path}: no way of counting positions fits this file: under the best "
+            f"({best.counting.describe()}) only {best.valid} of {best.sampled} sampled selections "
+            "fall inside their texts.", "The file may be damaged, or its texts are not the ones the "
+            "selections were made on. " + FIX_HINT)
+    for index, (scores, crs, _) in scored.items():
+        chosen = decision.counting
+        own = counting.decide(scores, True)
+        mine = _score_for(scores, chosen)
+        if own.scores and mine is not None and own.scores[0].valid > mine.valid:
+            chosen = own.counting
+            reader.notice(f"TextSource '{sources[index].name}'", "its positions fit another counting "
+                          f"than the rest of the file: {own.explain()}", skipped=False)
+        placed[index] = _Placed(placed[index].text, counting.PositionMap(sources[index].raw, chosen, crs),
+                                chosen)
+    return placed, decision.explain()
+
+
+def _score_for(scores: list[counting.Score], chosen: counting.Counting) -> counting.Score | None:
+    merged = {s.counting.key: s for s in counting.merge([scores])}
+    return merged.get(chosen.key)
 
 
 # ------------------------------------------------------------------ public
@@ -489,49 +430,59 @@ def _positions(source: _Source) -> tuple[str, list[int] | None, bool]:
 
 def read_qdpx(path: Path | str, *, limits: ZipLimits = DEFAULT_LIMITS,
               default_coder: str = DEFAULT_CODER) -> tuple[ExchangeProject, list[ImportNotice]]:
-    """Read a ``.qdpx`` file into what qualcode can hold, plus notices of the rest."""
+    """Read a ``.qdpx`` file (or a bare ``.qde``) into what qualcode can hold, plus notices."""
     path = Path(path)
+    head = _head(path)
+    if not head.startswith(b"PK") and (path.suffix.lower() == ".qde" or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")):
+        data = _read_bare(path, limits)
+        return _read(_Reader(path, None, default_coder, qde_bytes=data), path)
     with open_archive(path, limits) as archive:
-        reader = _Reader(path, archive, default_coder)
-        root = reader.parse_qde()
-        sidecar = reader.sidecar()
-        reader.read_users(root)
-        project_name = (root.get("name") or "").strip() or path.stem
-        codes = _read_codes(root)
-        codebooks, code_keys = _codebooks(reader, root, codes, sidecar, project_name)
-        reader.foreign = not (root.get("origin") or "").startswith("qualcode")
-        reader.variables = {
-            _guid(v.get("guid")): (v.get("name") or "").strip() or _guid(v.get("guid"))
-            for holder in _children(root, "Variables") for v in _children(holder, "Variable")}
-        sources = _read_sources(reader, root)
-        notes = _read_notes(reader, root)
-        project = _assemble(reader, root, project_name, codebooks, codes, code_keys, sources, notes,
-                            sidecar)
+        return _read(_Reader(path, archive, default_coder), path)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(64)
+    except FileNotFoundError as exc:
+        raise ExchangeError(f"{path}: no such file.", "Check the path.") from exc
+    except IsADirectoryError as exc:
+        raise ExchangeError(f"{path} is a folder, not a project file.", "Give the .qdpx file itself.") from exc
+    except OSError as exc:
+        raise ExchangeError(f"Cannot read {path}: {exc.strerror}.", "Check the path and its permissions.") from exc
+
+
+def _read_bare(path: Path, limits: ZipLimits) -> bytes:
+    if not path.is_file():
+        raise ExchangeError(f"{path} is not a regular file.", "Give the .qde or .qdpx file itself.")
+    size = path.stat().st_size
+    if size > limits.max_member_bytes:
+        raise ExchangeError(f"{path}: {size} bytes, more than the {limits.max_member_bytes} a project "
+                            "XML may have.", FIX_HINT)
+    return path.read_bytes()
+
+
+def _read(reader: _Reader, path: Path) -> tuple[ExchangeProject, list[ImportNotice]]:
+    root = reader.parse_qde()
+    if reader.archive is None:
+        reader.notice("file", "a bare project XML without its archive: texts come from "
+                      "<PlainTextContent>; sources it only refers to are listed as missing", skipped=False)
+    sidecar = reader.sidecar()
+    reader.read_users(root)
+    project_name = (root.get("name") or "").strip() or path.stem
+    reader.foreign = not (root.get("origin") or "").startswith("qualcode")
+    extras = sidecar.get("codes") if isinstance(sidecar.get("codes"), dict) else {}
+    codes = _read_codes(root, reader.foreign, {_guid(k): v for k, v in extras.items()})
+    codebooks, code_keys = _codebooks(reader, root, codes, sidecar, project_name)
+    reader.variables = {
+        _guid(v.get("guid")): (v.get("name") or "").strip() or _guid(v.get("guid"))
+        for holder in _children(root, "Variables") for v in _children(holder, "Variable")}
+    sources = _read_sources(reader, root)
+    _report_unsupported(reader, root)
+    notes = _read_notes(reader, root)
+    project = _assemble(reader, root, project_name, codebooks, codes, code_keys, sources, notes,
+                        sidecar)
     return project, reader.notices
-
-
-def _read_notes(reader: _Reader, root: ET.Element) -> dict[str, tuple[str, str, str | None, datetime | None]]:
-    notes = {}
-    for holder in _children(root, "Notes"):
-        for note in _children(holder, "Note"):
-            key = _guid(note.get("guid"))
-            title = (note.get("name") or "").strip()
-            text = _child_text(note, "PlainTextContent")
-            if text is None and note.get("plainTextPath"):
-                raw = reader.internal(note.get("plainTextPath"), f"Note '{title}'")
-                text = _decode(raw)[0] if raw is not None else None
-            if text is None:
-                text = _child_text(note, "Description") or ""
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-            if not text.strip():
-                text = title
-            elif reader.foreign and title and title not in text:
-                text = f"{title}\n\n{text}"  # other tools' note names carry meaning
-            if not text.strip():
-                reader.notice(f"Note {key}", "is empty; not imported")
-                continue
-            notes[key] = (title, text, note.get("creatingUser"), _time(note.get("creationDateTime")))
-    return notes
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -547,7 +498,9 @@ def _unique(name: str, taken: set[str]) -> str:
 def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, codes: list[_Code],  # type: ignore[no-untyped-def]
               code_keys: dict[str, tuple[str, str]], sources: list[_Source],
               notes: dict, sidecar: dict) -> ExchangeProject:
-    extras = sidecar.get("documents", {}) if isinstance(sidecar.get("documents"), dict) else {}
+    extras = {_guid(k): v for k, v in sidecar["documents"].items()} \
+        if isinstance(sidecar.get("documents"), dict) else {}
+    # Weights are keyed by the GUID of each <Coding> (REFI-QDA has no place for them).
     raw_weights = sidecar.get("weights") if isinstance(sidecar.get("weights"), dict) else {}
     weights = {_guid(k): v for k, v in raw_weights.items() if isinstance(k, str)}
     documents: list[ExchangeDocument] = []
@@ -568,19 +521,20 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
         memos.append(ExchangeMemo(kind, target, prefix + text, reader.coder(user) if user else None,
                                   title or None, when))
 
-    for source in sources:
-        text, crlf, counted_as_one = _positions(source)
+    placements, counting_line = _place(reader, sources)
+    if counting_line:
+        reader.notice("positions", counting_line, skipped=False)
+    for index, source in enumerate(sources):
+        placed = placements[index]
+        text, mapping = placed.text, placed.mapping
         name = _unique(source.name, names)
         by_source[source.guid] = name
         what = f"TextSource '{source.name}'"
-        if crlf and counted_as_one and source.selections:
-            reader.notice(what, "its positions count a line break (\\r\\n) as one character; "
-                          "used as they are", skipped=False)
         extra = extras.get(source.guid) if isinstance(extras.get(source.guid), dict) else {}
         turns = _turns(extra.get("turns"), len(text)) if extra else None
         for note_key in source.notes:
             memo(note_key, "document", name)
-        for code_guid, user, when, coding_notes in source.whole:
+        for code_guid, user, when, coding_notes, own in source.whole:
             if code_guid not in code_keys:
                 reader.notice(what, f"a coding of the whole source refers to an unknown code {code_guid}; "
                               "not imported")
@@ -589,37 +543,42 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
             for note_key in coding_notes:
                 memo(note_key, "coding", len(codings))
             codings.append(ExchangeCoding(name, slug, key, reader.coder(user, reader.project_user),
-                                          0, len(text), when))
+                                          0, len(text), when, guid=own))
         if source.selections and not source.positions_reliable:
             reader.notice(what, f"{len(source.selections)} selection(s) not imported (no plain text "
                           "to count their positions in)")
         for selection in source.selections if source.positions_reliable else ():
-            start, end = selection.start, selection.end
-            if crlf and not counted_as_one:
-                start -= bisect_left(crlf, start)
-                end -= bisect_left(crlf, end)
+            if mapping is None:
+                start, end = selection.start, selection.end
+                fits = 0 <= start < end <= len(text)
+            else:
+                mapped_start, mapped_end = mapping.to_stored(selection.start), mapping.to_stored(selection.end)
+                fits = mapped_start is not None and mapped_end is not None and mapped_start < mapped_end
+                start, end = (mapped_start or 0), (mapped_end or 0)
             where = f"{what}, selection {selection.guid}"
-            if not 0 <= start < end <= len(text):
+            if not fits:
                 reader.notice(where, f"positions {selection.start}-{selection.end} are outside the "
-                              f"text ({len(text)} characters) or empty; not imported")
+                              f"text ({len(text)} characters), inside a character, or empty; "
+                              f"{len(selection.codings)} coding(s) not imported")
                 continue
             if not selection.codings:
                 for note_key in selection.notes:
                     memo(note_key, "document", name, f"On «{text[start:end][:200]}»:\n")
                 continue
             first = len(codings)
-            for code_guid, user, when, coding_notes in selection.codings:
+            for code_guid, user, when, coding_notes, own in selection.codings:
                 if code_guid not in code_keys:
                     reader.notice(where, f"a coding refers to an unknown code {code_guid}; not imported")
                     continue
                 slug, key = code_keys[code_guid]
                 for note_key in coding_notes:
                     memo(note_key, "coding", len(codings))
-                weight = weights.get(selection.guid)
+                weight = weights.get(_guid(own)) if own else None
+                if not (isinstance(weight, int) and not isinstance(weight, bool) and 0 <= weight <= 100):
+                    weight = None
                 codings.append(ExchangeCoding(name, slug, key, reader.coder(user, reader.project_user),
-                                              start, end, when, weight if isinstance(weight, int)
-                                              and not isinstance(weight, bool) and 0 <= weight <= 100
-                                              else None))
+                                              start, end, when, weight, guid=own,
+                                              selection_guid=selection.original))
             for note_key in selection.notes:
                 if len(codings) > first:
                     memo(note_key, "coding", first)
@@ -634,7 +593,7 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
             turns=turns if turns is not None else detect_turns(text),
             speakers={str(k): {str(a): str(b) for a, b in v.items()} for k, v in speakers.items()
                       if isinstance(v, dict)} if isinstance(speakers, dict) else {},
-            created_at=source.created_at))
+            created_at=source.created_at, guid=source.original))
     _apply_cases(reader, root, documents, by_source)
     for code in codes:
         for note_key in code.notes:
@@ -648,56 +607,10 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
     coders.update(dict.fromkeys(c.coder for c in codings))
     return ExchangeProject(name=_clip(project_name, 200), coders=tuple(coders), codebooks=codebooks,
                            documents=tuple(documents), codings=tuple(codings), memos=tuple(memos),
-                           created_at=_time(root.get("creationDateTime")))
-
-
-def _turns(data: object, length: int) -> tuple[ParsedTurn, ...] | None:
-    """Turns from qualcode's sidecar; None when absent or not consistent with the text."""
-    if not isinstance(data, list):
-        return None
-    turns = []
-    try:
-        for item in data:
-            start, end, speaker, start_time, end_time = item
-            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= length):
-                return None
-            turns.append(ParsedTurn(str(speaker) if speaker else None, start, end,
-                                    float(start_time) if start_time is not None else None,
-                                    float(end_time) if end_time is not None else None))
-    except (TypeError, ValueError):
-        return None
-    return tuple(turns)
-
-
-def _apply_cases(reader: _Reader, root: ET.Element, documents: list[ExchangeDocument],
-                 by_source: dict[str, str]) -> None:
-    """Case variables become attributes of the documents the case refers to."""
-    index = {d.name: i for i, d in enumerate(documents)}
-    for holder in _children(root, "Cases"):
-        for case in _children(holder, "Case"):
-            name = case.get("name") or _guid(case.get("guid"))
-            values: dict[str, str] = {}
-            for value in _children(case, "VariableValue"):
-                _variable(reader, value, values)
-            targets = [by_source[g] for g in _refs(case, "SourceRef") if g in by_source]
-            if _refs(case, "SelectionRef"):
-                reader.notice(f"Case '{name}'", "refers to selections; qualcode keeps attributes per "
-                              "document, so those references were not imported")
-            if values and not targets:
-                reader.notice(f"Case '{name}'", "has variable values but refers to no imported text "
-                              "source; its values were not imported")
-            for target in targets:
-                document = documents[index[target]]
-                attributes = dict(document.attributes)
-                for key, value in values.items():
-                    if key in attributes and attributes[key] != value:
-                        reader.notice(f"Case '{name}'", f"variable '{key}' of '{target}' is already "
-                                      f"'{attributes[key]}'; the value '{value}' was not imported")
-                        continue
-                    attributes[key] = value
-                documents[index[target]] = ExchangeDocument(
-                    document.name, document.text, document.format, document.language, attributes,
-                    document.turns, document.speakers, document.created_at)
+                           created_at=_time(root.get("creationDateTime")),
+                           code_guids={code_keys[c.guid]: c.original for c in codes if c.original},
+                           coder_guids={n: g for n, g in reader.user_guids.items() if n in coders},
+                           counting=counting_line)
 
 
 def summarise(notices: Iterable[ImportNotice]) -> list[str]:

@@ -2,8 +2,9 @@
 
 A cue is a number, a timing line ``00:00:01,000 --> 00:00:04,000`` and text lines;
 cues are separated by blank lines. The speaker comes from a ``Name:`` prefix on a
-line when there is one. Formatting tags (``<i>``, ``<font ...>``) and positioning
-codes (``{\\an8}``) are stripped. Turns and text are built as for WebVTT: runs of
+line when the file supports it as a label. Formatting tags (``<i>``, ``<b>``, ``<u>``,
+``<font ...>``) and positioning codes (``{\\an8}``) are stripped; any other ``<`` is
+text. Hours, minutes and seconds may be written without padding. Turns and text are built as for WebVTT: runs of
 cues by one speaker become one turn that keeps its start and end time.
 """
 
@@ -20,10 +21,10 @@ from qualcode.importers.vtt import (
     build_document,
     line_blocks,
     parse_timing,
-    split_speakers,
+    resolve_speakers,
 )
 
-_TIMESTAMP = re.compile(r"(?P<h>\d+):(?P<m>[0-5]\d):(?P<s>[0-5]\d)[,.](?P<ms>\d{1,3})")
+_TIMESTAMP = re.compile(r"(?P<h>\d+):(?P<m>[0-5]?\d):(?P<s>[0-5]?\d)[,.](?P<ms>\d{1,3})")
 _POSITION_CODE = re.compile(r"\{\\[^}]*\}")
 
 
@@ -35,7 +36,7 @@ def read(raw: bytes, path: Path) -> ParsedDocument:
 
 def parse_cues(text: str, path: Path | str) -> list[Cue]:
     """The cues of a SubRip file, in order."""
-    cues: list[Cue] = []
+    timed: list[tuple[list[str], float, float]] = []
     for first_line, block in line_blocks(text.split("\n")):
         if "-->" in block[0]:
             timing_line, payload = first_line, block[1:]
@@ -49,9 +50,8 @@ def parse_cues(text: str, path: Path | str) -> list[Cue]:
                 "one blank line and the text itself may not contain blank lines.")
         start, end = parse_timing(block[timing_line - first_line], timing_line, path,
                                   parse_srt_time, "00:01:02,500 --> 00:01:05,000")
-        lines = [_POSITION_CODE.sub("", line) for line in payload]
-        cues.extend(split_speakers(lines, start, end, voices=False))
-    return cues
+        timed.append(([_POSITION_CODE.sub("", line) for line in payload], start, end))
+    return resolve_speakers(timed, voices=False)
 
 
 def parse_srt_time(value: str) -> float | None:
@@ -59,5 +59,5 @@ def parse_srt_time(value: str) -> float | None:
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
         return None
-    millis = int(match["ms"].ljust(3, "0"))
+    millis = int(match["ms"].ljust(3, "0"))  # ",5" is half a second
     return int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"]) + millis / 1000

@@ -11,11 +11,23 @@ A label is one to four words; the first starts with a capital letter (``I``,
 colon must be followed by a space or the end of the line (so ``Klockan 10:30`` is
 not one), and labels holding common function words or speech verbs (``Det var så
 här:``, ``Hon sa:``, ``Note:``) are refused.
+
+A line that looks like a label is still only evidence: prose in any language has
+colons (``Digo: ...``, ``J'ai dit: ...``, ``Règle numéro un: ...``). A file's labels
+are taken as speakers only when the file supports them (:func:`supported_speakers`):
+each is name- or role-like (every word capitalised, a number or a short code, or a
+role numbered at its end; a role in lower-case words such as ``Head teacher`` only
+when it recurs), and one of them recurs, or there are at least two different ones, or
+the one label opens the text (at most a title before it).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from qualcode.core.model import ParsedTurn
@@ -78,14 +90,71 @@ def find_labels(text: str) -> list[LabelMatch]:
     return found
 
 
+def name_like(label: str) -> bool:
+    """Whether a label reads as a name or a role: every word capitalised, a number or a
+    code (``Anna Berg``, ``R1``), or a role numbered at its end (``Biträdande rektor 2``)."""
+    words = label.split()
+    if len(words) > 3 or len(label) > 40:
+        return False
+    if all(word[0].isupper() or word[0].isdigit() for word in words):
+        return True
+    return words[0][0].isupper() and any(ch.isdigit() for ch in words[-1])
+
+
+# Labels of the speaker map in use: an import sets them around its parsing, so every
+# importer's label detection accepts them without threading them through each reader.
+_KNOWN: ContextVar[frozenset[str]] = ContextVar("known_speakers", default=frozenset())
+
+
+@contextmanager
+def known_speakers(labels: Iterable[str]) -> Iterator[None]:
+    """Within the block, the given labels are speakers whatever the file's evidence."""
+    token = _KNOWN.set(frozenset(labels))
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
+def role_like(label: str) -> bool:
+    """Weaker than :func:`name_like`: a capitalised role of up to three words (``Head
+    teacher``), with no elided word (``J'ai dit``) in it."""
+    words = label.split()
+    return len(words) <= 3 and len(label) <= 40 and words[0][0].isupper() and \
+        not any(mark in label for mark in "'’")
+
+
+def supported_speakers(labels: Iterable[str], opening: str | None = None) -> set[str]:
+    """The labels a file's own evidence supports as speakers (see the module docstring).
+
+    ``opening`` is the label the text starts with, if any. A role in lower-case words
+    (``Head teacher``) needs more evidence than a name: it must recur three times, or
+    twice beside a name-like label.
+    """
+    counts = Counter(labels)
+    strong = {label for label in counts if name_like(label)}
+    weak = {label for label in counts if label not in strong and role_like(label)
+            and (counts[label] >= 3 or (counts[label] >= 2 and strong))}
+    likely = strong | weak
+    known = {label for label in counts if label in _KNOWN.get()}
+    if len(likely) >= 2 or any(counts[label] >= 2 for label in likely) or opening in likely:
+        return likely | known
+    return known
+
+
 def detect_turns(text: str) -> tuple[ParsedTurn, ...]:
     """Speaker turns of ``text``; each span is the utterance only, trimmed.
 
     A turn lasts from its label to the line of the next label; a label with
-    nothing after it before the next label gives no turn. Text without labels has
-    no turns.
+    nothing after it before the next label gives no turn. Text without labels the
+    file supports (:func:`supported_speakers`) has no turns.
     """
     labels = find_labels(text)
+    # A label "opens" the text when at most a title line comes before it.
+    before = text[:labels[0].line_start].split("\n") if labels else []
+    opening = labels[0].speaker if labels and sum(1 for line in before if line.strip()) <= 1 else None
+    accepted = supported_speakers((label.speaker for label in labels), opening)
+    labels = [label for label in labels if label.speaker in accepted]
     turns = []
     for i, label in enumerate(labels):
         limit = labels[i + 1].line_start if i + 1 < len(labels) else len(text)

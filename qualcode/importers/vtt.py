@@ -1,10 +1,16 @@
 """WebVTT transcripts (.vtt), as Zoom, Teams and captioning tools write them.
 
 Cues are read with their identifiers, settings, ``NOTE``/``STYLE``/``REGION``
-blocks skipped. The speaker of a cue comes from a voice tag ``<v Name>`` (Teams
-writes these) or else from a ``Name:`` prefix (Zoom writes these); other tags
-(``<b>``, ``<c.x>``, ``<i>``, karaoke timestamps) are stripped and character
-references unescaped.
+blocks skipped. Timestamps are read in every form writers produce: the spec's
+``00:01:02.500`` and ``01:02.500``, and Teams' unpadded ``0:0:0.0`` or ``0:1:2.57``.
+A line with ``-->`` inside a cue's text starts a new cue, as the spec's parser does
+(YouTube's automatic captions run cues together that way). The speaker of a cue
+comes from a voice tag ``<v Name>`` (Teams writes these) or else from a ``Name:``
+prefix (Zoom writes these) when the file supports it as a label (see
+:func:`qualcode.importers.turns.supported_speakers`). Only real markup is stripped
+(``<i>``, ``<b>``, ``<u>``, ``<s>``, ``<font ...>``, ``<c.x>``, ``<v ...>``,
+``<lang>``, ``<ruby>``, karaoke timestamps): a ``<`` in the text, as in
+``2 < 3``, stays. Character references are unescaped.
 
 This module also owns how timed cues become a document, shared with .srt: cue text
 is whitespace-collapsed, consecutive cues of one speaker are merged into one turn
@@ -25,13 +31,16 @@ from pathlib import Path
 from qualcode.core.model import ParsedDocument, ParsedTurn
 from qualcode.errors import SourceFileError
 from qualcode.importers.decoding import decode_bytes
-from qualcode.importers.turns import match_label
+from qualcode.importers.turns import match_label, supported_speakers
 
 _SIGNATURE = re.compile(r"WEBVTT(?:[ \t].*)?")
 _TIMING = re.compile(r"[ \t]*(?P<start>\S+)[ \t]+-->[ \t]+(?P<end>\S+)(?:[ \t].*)?")
-_TIMESTAMP = re.compile(r"(?:(?P<h>\d+):)?(?P<m>[0-5]\d):(?P<s>[0-5]\d)\.(?P<ms>\d{3})")
+# The spec's forms, and Teams' unpadded hours, minutes, seconds and fractions.
+_TIMESTAMP = re.compile(r"(?:(?P<h>\d+):)?(?P<m>[0-5]?\d):(?P<s>[0-5]?\d)[.,](?P<frac>\d{1,3})")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>")
-_TAG = re.compile(r"<[^>]*>")
+# Markup that subtitle formats define; anything else between < and > is text.
+_TAG = re.compile(r"</?(?:[ibus]|font|c|v|lang|ruby|rt)(?:[.\s][^<>]*)?>|<\d+(?::\d+)+(?:[.,]\d+)?>",
+                  re.IGNORECASE)
 _SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")
 
 
@@ -57,7 +66,7 @@ def parse_cues(text: str, path: Path | str) -> list[Cue]:
     if not _SIGNATURE.fullmatch(lines[0].strip("\ufeff")):
         raise SourceFileError(f"{path}:1: a WebVTT file must start with 'WEBVTT'.",
                               "Check that this is a .vtt file; export the transcript again if not.")
-    cues: list[Cue] = []
+    timed: list[tuple[list[str], float, float]] = []
     for first_line, block in line_blocks(lines):
         if first_line == 1:
             continue  # the header block, starting with WEBVTT
@@ -74,23 +83,64 @@ def parse_cues(text: str, path: Path | str) -> list[Cue]:
                 "'00:00:01.000 --> 00:00:04.000'.",
                 "Each cue is an optional id line, a timing line, then its text; cues are "
                 "separated by a blank line.")
-        start, end = parse_timing(lines[timing_line - 1], timing_line, path, parse_vtt_time,
-                                  "00:01:02.500 --> 00:01:05.000")
-        cues.extend(split_speakers(payload, start, end, voices=True))
+        for number, text_lines in _split_at_timings(timing_line, payload):
+            start, end = parse_timing(lines[number - 1], number, path, parse_vtt_time,
+                                      "00:01:02.500 --> 00:01:05.000")
+            timed.append((text_lines, start, end))
+    return resolve_speakers(timed, voices=True)
+
+
+def _split_at_timings(timing_line: int, payload: list[str]) -> list[tuple[int, list[str]]]:
+    """A block's cues: a ``-->`` line inside the text starts another cue (the spec's rule)."""
+    cues = [(timing_line, [])]
+    for offset, line in enumerate(payload, start=1):
+        if "-->" in line:
+            cues.append((timing_line + offset, []))
+        else:
+            cues[-1][1].append(line)
+    return cues
+
+
+def clean_line(line: str) -> str:
+    """A text line without markup, references unescaped, white space collapsed."""
+    return " ".join(html.unescape(_TAG.sub("", line)).split())
+
+
+def resolve_speakers(timed: list[tuple[list[str], float, float]], *, voices: bool) -> list[Cue]:
+    """Cues with speakers, labels taken only where the file's evidence supports them."""
+    candidates = []
+    opening: str | None = None
+    for index, (payload, _, _) in enumerate(timed):
+        for line in payload:
+            if voices and _VOICE.search(line):
+                continue
+            label = match_label(clean_line(line))
+            if label is not None:
+                candidates.append(label.speaker)
+                if index == 0 and opening is None:
+                    opening = label.speaker
+    accepted = supported_speakers(candidates, opening)
+    cues: list[Cue] = []
+    for payload, start, end in timed:
+        cues.extend(split_speakers(payload, start, end, voices=voices, accepted=accepted))
     return cues
 
 
 def parse_vtt_time(value: str) -> float | None:
-    """Seconds for ``hh:mm:ss.ttt`` or ``mm:ss.ttt``; None when malformed."""
+    """Seconds for ``hh:mm:ss.ttt``, ``mm:ss.ttt`` or Teams' ``h:m:s.t``; None when malformed."""
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
         return None
     hours = int(match["h"] or 0)
-    return hours * 3600 + int(match["m"]) * 60 + int(match["s"]) + int(match["ms"]) / 1000
+    return hours * 3600 + int(match["m"]) * 60 + int(match["s"]) + int(match["frac"]) / 10 ** len(match["frac"])
 
 
-def split_speakers(payload: Iterable[str], start: float, end: float, *, voices: bool) -> list[Cue]:
-    """A cue's text lines as pieces per speaker; a line without a speaker keeps the last one."""
+def split_speakers(payload: Iterable[str], start: float, end: float, *, voices: bool,
+                   accepted: set[str] | None = None) -> list[Cue]:
+    """A cue's text lines as pieces per speaker; a line without a speaker keeps the last one.
+
+    ``accepted`` are the ``Name:`` labels the file supports; None accepts every label.
+    """
     pieces: list[Cue] = []
     speaker: str | None = None
     for line in payload:
@@ -98,10 +148,12 @@ def split_speakers(payload: Iterable[str], start: float, end: float, *, voices: 
             voice = _VOICE.search(line)
             if voice is not None and voice["name"] and voice["name"].strip():
                 speaker = " ".join(voice["name"].split())
-        cleaned = " ".join(html.unescape(_TAG.sub("", line)).split())
+        cleaned = clean_line(line)
         if not cleaned:
             continue
         label = match_label(cleaned)
+        if label is not None and accepted is not None and label.speaker not in accepted:
+            label = None
         if label is not None and (not voices or _VOICE.search(line) is None):
             speaker = label.speaker
             cleaned = cleaned[label.body_start:].strip()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qualcode.errors import ExportError
+from qualcode.core.codebook import CodebookSpec
+from qualcode.errors import ExchangeError, ExportError
 from qualcode.services import codebook as codebooks
 from qualcode.services.files import write_with
 from qualcode.storage.store import Store
@@ -25,12 +26,52 @@ def export_codebook(store: Store, slug: str | None, output: Path, *, language: s
         return write_with(output, lambda s: codebook_tables.write_docx(spec, s, language=language),
                           overwrite=overwrite)
     if suffix == ".qdc":
-        return write_with(output, lambda s: qdc.write_qdc(spec, s), overwrite=overwrite)
+        guids = _kept_code_guids(store, spec.slug)
+        return write_with(output, lambda s: qdc.write_qdc(spec, s, guids), overwrite=overwrite)
     raise ExportError(f"Cannot export a codebook as '{suffix or output.name}'.",
                       f"Use one of: {', '.join(EXPORT_FORMATS)}.")
 
 
+def _kept_code_guids(store: Store, slug: str) -> dict[str, str]:
+    """GUIDs imported projects gave this codebook's codes, by code key."""
+    with store.unit_of_work() as uow:
+        book = uow.codebooks.get_by_slug(slug)
+        if book is None:
+            return {}
+        kept = uow.exchange_guids.all().codes
+        return {c.key: kept[c.id] for c in uow.codebooks.codes(book.id, include_inactive=True) if c.id in kept}
+
+
 def import_qdc(store: Store, path: Path, *, slug: str | None = None) -> codebooks.LoadReport:
+    """Load a REFI-QDA codebook: a ``.qdc``, or the codebook inside a project (.qdpx/.qde)."""
     from qualcode.importers.qdc import read_qdc
 
+    if _is_project(Path(path)):
+        return codebooks.load_spec(store, codebook_of_project(Path(path), slug=slug))
     return codebooks.load_spec(store, read_qdc(path, slug=slug))
+
+
+def _is_project(path: Path) -> bool:
+    return path.suffix.lower() in (".qdpx", ".qde")
+
+
+def codebook_of_project(path: Path, *, slug: str | None = None) -> CodebookSpec:
+    """The codebook a REFI-QDA project file carries (one, or the one named by ``slug``)."""
+    from dataclasses import replace
+
+    from qualcode.importers.qdpx import read_qdpx
+
+    project, _ = read_qdpx(path)
+    books = [b for b in project.codebooks if b.codes]
+    if not books:
+        raise ExchangeError(f"{path}: the project has no codes.",
+                            "Export the project again with its codebook, or import a .qdc file.")
+    if len(books) == 1:
+        return replace(books[0], slug=slug.strip()) if slug and slug.strip() else books[0]
+    chosen = [b for b in books if b.slug == slug]
+    if chosen:
+        return chosen[0]
+    raise ExchangeError(f"{path}: the project holds {len(books)} codebooks "
+                        f"({', '.join(b.slug for b in books)}).",
+                        "Choose one with --as SLUG, or import the whole project with "
+                        "'qualcode import-project'.")

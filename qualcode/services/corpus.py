@@ -29,6 +29,7 @@ from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
 from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
 from qualcode.importers.language import detect_language
 from qualcode.importers.speaker_map import check_known, load_speaker_map
+from qualcode.importers.turns import known_speakers
 from qualcode.services.segmentation import DocumentUnits, Segmentation
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
@@ -101,8 +102,13 @@ def import_paths(
     speakers = load_speaker_map(speaker_map) if speaker_map else {}
     with Segmentation.for_files(files, language) as segmentation:
         # Segmentation starts as each file is parsed, long before the first write.
-        parsed = [(item, _plan_document(item, attributes or {}, language, segmentation))
-                  for item in _parse_files(files, report)]
+        with known_speakers(speakers):  # labels the map lists are speakers in every file
+            parsed = [(item, _plan_document(item, attributes or {}, language, segmentation))
+                      for item in _parse_files(files, report)]
+        for item, _ in parsed:  # so a wrong label can be corrected with a speaker map
+            labels = sorted({t.speaker for t in item.document.turns if t.speaker})
+            if labels:
+                report.notices.append(f"{item.path.name}: speaker labels detected: {', '.join(labels)}")
         if speaker_map:
             seen = {t.speaker for item, _ in parsed for t in item.document.turns if t.speaker}
             unmapped = check_known(speakers, seen, speaker_map)

@@ -42,6 +42,7 @@ SUPPORTED_LANGUAGES = ("sv", "en")
 def project_snapshot(store: Store) -> ExchangeProject:
     """Everything the exchange format can carry, read in one transaction."""
     with store.unit_of_work() as uow:
+        kept = uow.exchange_guids.all()
         coders = {c.id: c.name for c in uow.coders.list()}
         books = uow.codebooks.list()
         codes = uow.codebooks.codes(include_inactive=True)
@@ -69,16 +70,17 @@ def project_snapshot(store: Store) -> ExchangeProject:
             documents.append(ExchangeDocument(
                 name=document.name, text=document.text, format=document.format,
                 language=document.language, attributes=dict(document.attributes), turns=turns,
-                speakers=speakers, created_at=document.imported_at))
+                speakers=speakers, created_at=document.imported_at, guid=kept.documents.get(summary.id)))
         index_of: dict[int, int] = {}
         exchange_codings = []
         for coding in codings:
             code = code_by_id[coding.code_id]
             index_of[coding.id] = len(exchange_codings)
+            own, selection = kept.codings.get(coding.id, (None, None))
             exchange_codings.append(ExchangeCoding(
                 document=names[coding.document_id], codebook=slug_of[code.codebook_id], code=code.key,
                 coder=coders[coding.coder_id], start=coding.start, end=coding.end,
-                created_at=coding.created_at, weight=coding.weight))
+                created_at=coding.created_at, weight=coding.weight, guid=own, selection_guid=selection))
         memos = []
         for memo in uow.memos.list():
             target: str | tuple[str, str] | int | None
@@ -96,9 +98,13 @@ def project_snapshot(store: Store) -> ExchangeProject:
             memos.append(ExchangeMemo(memo.target_kind, target, memo.text,
                                       coders.get(memo.coder_id) if memo.coder_id else None,
                                       created_at=memo.created_at))
+        code_guids = {(slug_of[code_by_id[i].codebook_id], code_by_id[i].key): guid
+                      for i, guid in kept.codes.items() if i in code_by_id}
+        coder_guids = {coders[i]: guid for i, guid in kept.coders.items() if i in coders}
     return ExchangeProject(name=store.project_name(), coders=tuple(sorted(coders.values())),
                            codebooks=tuple(specs), documents=tuple(documents),
-                           codings=tuple(exchange_codings), memos=tuple(memos))
+                           codings=tuple(exchange_codings), memos=tuple(memos),
+                           code_guids=code_guids, coder_guids=coder_guids)
 
 
 def _code_spec(code: Code, by_id: dict[int, Code]) -> CodeSpec:
@@ -141,6 +147,8 @@ class ProjectImportReport:
     coders: list[str] = field(default_factory=list)
     notices: list[ImportNotice] = field(default_factory=list)
     created: bool = False
+    counting: str = ""  # how the file's positions were read
+    dry_run: bool = False
 
     @property
     def skipped(self) -> list[ImportNotice]:
@@ -154,6 +162,19 @@ def read_project_file(path: Path, *, limits=None, default_coder: str | None = No
 
     return qdpx.read_qdpx(path, limits=limits or zip_safety.DEFAULT_LIMITS,
                           default_coder=default_coder or qdpx.DEFAULT_CODER)
+
+
+def preview_project_file(path: Path, *, limits=None, default_coder: str | None = None  # type: ignore[no-untyped-def]
+                         ) -> ProjectImportReport:
+    """What importing ``path`` would bring in and leave out, with nothing written anywhere."""
+    project, notices = read_project_file(Path(path), limits=limits, default_coder=default_coder)
+    coders = dict.fromkeys(project.coders)
+    coders.update(dict.fromkeys(c.coder for c in project.codings))
+    return ProjectImportReport(
+        project=str(path), documents=[d.name for d in project.documents],
+        codebooks=[b.slug for b in project.codebooks], codes=sum(len(b.codes) for b in project.codebooks),
+        codings=len(project.codings), memos=len(project.memos), coders=sorted(coders),
+        notices=list(notices), counting=project.counting, dry_run=True)
 
 
 def import_qdpx(store: Store, path: Path, *, limits=None, default_coder: str | None = None,  # type: ignore[no-untyped-def]
@@ -218,7 +239,8 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
     import hashlib
 
     prepared = _prepare(project.documents, progress, cancel)
-    report = ProjectImportReport(project=store.location.display(), notices=list(notices))
+    report = ProjectImportReport(project=store.location.display(), notices=list(notices),
+                                 counting=project.counting)
     try:
         with store.unit_of_work() as uow:
             coder_ids = {name: uow.coders.get_or_create(name).id for name in project.coders}
@@ -250,8 +272,10 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
                     sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
                     speaker_attributes=document.speakers, segments=segments).id
                 report.documents.append(name)
+            first_new = uow.exchange_guids.last_coding_id()
             coding_ids = _write_codings(uow, project, doc_ids, code_ids, coder_ids)
             report.codings = len(project.codings)
+            _keep_guids(uow, project, doc_ids, code_ids, coder_ids, coding_ids, first_new)
             report.memos = _write_memos(uow, project, doc_ids, code_ids, coder_ids, coding_ids, report)
             uow.events.append("project.imported", {
                 "source": source, "documents": len(report.documents), "codings": report.codings,
@@ -325,6 +349,34 @@ def _write_codings(uow, project: ExchangeProject, doc_ids: dict[str, int],  # ty
         batch = [r for r in rows if ("created_at" in r) is group]
         uow.codings.add_many(batch)
     return ids
+
+
+def _keep_guids(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type: ignore[no-untyped-def]
+                code_ids: dict[tuple[str, str], int], coder_ids: dict[str, int],
+                coding_ids: dict[int, int], first_new: int) -> None:
+    """The file's GUIDs of what was written, so a re-export names the objects the same."""
+    uow.exchange_guids.keep("document", {doc_ids[d.name]: d.guid for d in project.documents
+                                         if d.guid and d.name in doc_ids})
+    uow.exchange_guids.keep("code", {code_ids[k]: g for k, g in project.code_guids.items() if k in code_ids})
+    uow.exchange_guids.keep("coder", {coder_ids[n]: g for n, g in project.coder_guids.items() if n in coder_ids})
+    if not any(c.guid or c.selection_guid for c in project.codings):
+        return
+    # Bulk-inserted codings have no ids yet: find them by what they are.
+    waiting: dict[tuple[int, int, int, int, int], list[int]] = {}
+    for index, coding in enumerate(project.codings):
+        if index in coding_ids or not (coding.guid or coding.selection_guid):
+            continue
+        key = (doc_ids[coding.document], code_ids[(coding.codebook, coding.code)], coder_ids[coding.coder],
+               coding.start, coding.end)
+        waiting.setdefault(key, []).append(index)
+    found = {i: project.codings[i] for i in coding_ids}
+    guids = {coding_ids[i]: (c.guid, c.selection_guid) for i, c in found.items() if c.guid or c.selection_guid}
+    for coding_id, *key in uow.exchange_guids.codings_after(first_new):
+        indices = waiting.get(tuple(key))  # type: ignore[arg-type]
+        if indices and coding_id not in guids:
+            coding = project.codings[indices.pop(0)]
+            guids[coding_id] = (coding.guid, coding.selection_guid)
+    uow.exchange_guids.keep_codings(guids)
 
 
 def _write_memos(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type: ignore[no-untyped-def]

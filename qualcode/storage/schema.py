@@ -26,6 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# An exchange GUID belongs to exactly one object (the CASE form works on SQLite and PostgreSQL).
+EXACTLY_ONE_TARGET = " + ".join(
+    f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
+    for column in ("document_id", "code_id", "coder_id", "coding_id")) + " = 1"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -212,6 +217,28 @@ class CodingRow(Base):
         Index("ix_codings_coder", "coder_id"),
         # Covers the comparison matrix's first aggregation, so it streams in index order.
         Index("ix_codings_matrix", "code_id", "document_id", "speaker_id", "coder_id"),
+    )
+
+
+class ExchangeGuidRow(Base):
+    """The GUID a REFI-QDA file gave an imported object, kept so a re-export names it the same.
+
+    One row per object, pointing at it through exactly one of the foreign keys, so the
+    GUID goes when its object goes. A coding also keeps the GUID of the selection it
+    came in: codings that shared a selection are exported in one again.
+    """
+
+    __tablename__ = "exchange_guids"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(38))
+    selection_guid: Mapped[str | None] = mapped_column(String(38))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), unique=True)
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"), unique=True)
+    coding_id: Mapped[int | None] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"), unique=True)
+    __table_args__ = (
+        CheckConstraint(EXACTLY_ONE_TARGET, name="exchange_guid_one_target"),
+        {"sqlite_autoincrement": True},
     )
 
 
