@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode import __version__
@@ -58,6 +58,25 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Changes that the database may refuse: on refusal they alone are rolled back.
+
+        Raises :class:`StoreError` saying what the database refused; the rest of the
+        unit of work stays and can still commit.
+        """
+        nested = self.session.begin_nested()
+        try:
+            yield
+            self.session.flush()
+        except IntegrityError as exc:
+            nested.rollback()
+            raise StoreError(f"The project store refused the change: {exc.orig}") from exc
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
 
 
 class Store:
