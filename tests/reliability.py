@@ -24,9 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 QUALCODE = str(Path(sys.executable).with_name("qualcode"))
 
-_WORDS = ("skolan rektorn huvudmannen uppföljning kvalitet dialog betygen resultaten lärarna "
-          "arbetslaget förvaltningen nämnden planen målen eleverna undervisningen samverkan "
-          "styrningen ansvaret beslutet underlaget analysen rapporten mötet hösten våren").split()
+_WORDS = ("skolan", "rektorn", "huvudmannen", "uppföljning", "kvalitet", "dialog", "betygen",
+          "resultaten", "lärarna", "arbetslaget", "förvaltningen", "nämnden", "planen", "målen",
+          "eleverna", "undervisningen", "samverkan", "styrningen", "ansvaret", "beslutet",
+          "underlaget", "analysen", "rapporten", "mötet", "hösten", "våren")
 _SPEAKERS = ("Intervjuare", "Rektor", "Lärare")
 
 
