@@ -344,7 +344,7 @@ def project_at_0007(source: Path, target: Path) -> Path:
 # -------------------------------------------------------------------- coding loop
 
 
-def code_loop(db: str, coder: str, seed: int, operations: int) -> None:
+def code_loop(db: str, coder: str, seed: int, operations: int, start_at: float = 0.0) -> None:
     """Apply, remove, memo and undo at random, printing each committed coding change.
 
     ``ok ID`` after a coding is committed, ``rm ID`` after one is removed; a killed loop
@@ -361,6 +361,7 @@ def code_loop(db: str, coder: str, seed: int, operations: int) -> None:
         codes = [c.key for b in uow.codebooks.list() for c in uow.codebooks.codes(b.id) if c.active]
     mine: list[int] = []
     print("ready", flush=True)
+    time.sleep(max(0.0, start_at - time.time()))  # side-by-side loops start together
     for _ in range(operations):
         roll = rng.random()
         if roll < 0.6 or not mine:
@@ -394,4 +395,20 @@ def code_loop(db: str, coder: str, seed: int, operations: int) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "code-loop":
-        code_loop(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        code_loop(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                  float(sys.argv[6]) if len(sys.argv) > 6 else 0.0)
+
+
+def side_by_side(db: str, coders: list[str], operations: int, *, delay: float = 8.0,
+                 seed: int = 0) -> list[tuple[str, int, str, set[int]]]:
+    """Run one coding loop per coder at once; (coder, exit code, stderr, committed ids) each."""
+    start_at = time.time() + delay
+    processes = [(coder, subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability", "code-loop", db, coder, str(seed + n), str(operations),
+         str(start_at)], cwd=REPO, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for n, coder in enumerate(coders)]
+    results = []
+    for coder, process in processes:
+        out, err = process.communicate(timeout=1800)
+        results.append((coder, process.returncode, err, committed_codings(out.splitlines())))
+    return results
