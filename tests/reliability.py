@@ -193,6 +193,29 @@ def kill_at(command: list[str], delay: float, *, cwd: Path) -> tuple[int, str, s
     return process.returncode, stderr, {c for c in children if _alive(c)}
 
 
+def kill_once_children_run(command: list[str], *, cwd: Path, wait_s: float = 120.0
+                           ) -> tuple[set[int], set[int]]:
+    """Run ``command`` until it has child processes, SIGKILL it; (children, those alive 10 s on)."""
+    process = subprocess.Popen(command, cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    children: set[int] = set()
+    deadline = time.monotonic() + wait_s
+    while not children and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        children = _children(process.pid)
+    time.sleep(0.5)  # let the workers get to work
+    children |= _children(process.pid)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    wait_until = time.monotonic() + 10
+    while time.monotonic() < wait_until and any(_alive(c) for c in children):
+        time.sleep(0.1)
+    survivors = {c for c in children if _alive(c)}
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    return children, survivors
+
+
 def timed(command: list[str], *, cwd: Path) -> float:
     started = time.monotonic()
     result = subprocess.run(command, cwd=cwd, env=env(), capture_output=True, text=True, timeout=1800)

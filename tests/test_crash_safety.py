@@ -40,6 +40,15 @@ def test_killed_folder_imports_leave_whole_documents_and_no_worker(imported, tmp
     assert (tally.survived, tally.lost, tally.tracebacks, tally.orphans) == (TRIALS, 0, 0, 0), tally.notes
 
 
+def test_segmentation_workers_end_with_a_killed_import(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    corpus, _, _ = imported
+    db = reliability.new_project(tmp_path / "workers.qualcode")
+    children, survivors = reliability.kill_once_children_run(
+        [reliability.QUALCODE, "import", str(corpus), "--db", str(db), "--quiet"], cwd=tmp_path)
+    assert children, "the import started no segmentation worker"
+    assert survivors == set()
+
+
 def test_killed_import_project_leaves_no_half_file(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from qualcode.services import exchange
     from qualcode.storage.store import Store

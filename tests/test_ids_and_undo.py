@@ -225,7 +225,7 @@ def _apply_raw(store: Store) -> int:
 def test_an_upgrade_that_fails_leaves_the_old_schema(tmp_path: Path) -> None:
     path = _project_at_0007_with_a_reused_id(tmp_path)
     db = sqlite3.connect(path)
-    with db:  # a memo of an unknown kind and a dangling coder: 0008's foreign key check refuses it
+    with db:  # a coding of a coder that does not exist: 0008's foreign key check refuses it
         db.execute("PRAGMA foreign_keys = OFF")
         db.execute("UPDATE codings SET coder_id = 99 WHERE id = 1")
     db.close()

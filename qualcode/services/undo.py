@@ -16,6 +16,7 @@ from datetime import datetime
 
 from qualcode.core.model import CodingOrigin, Event
 from qualcode.errors import CodingError, QualcodeError
+from qualcode.storage.store import Store, UnitOfWork
 
 UNDOABLE = frozenset({
     "coding.added", "coding.removed", "memo.added", "memo.edited", "memo.deleted",
@@ -69,7 +70,7 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
     return frozenset()
 
 
-def _conflict(uow, event: Event) -> Event | None:  # type: ignore[no-untyped-def]
+def _conflict(uow: UnitOfWork, event: Event) -> Event | None:
     mine = footprint(event.kind, event.payload)
     removed = _removes(event.kind, event.payload)
     for later in uow.events.later_in_effect(event.id, UNDOABLE):
@@ -79,7 +80,7 @@ def _conflict(uow, event: Event) -> Event | None:  # type: ignore[no-untyped-def
     return None
 
 
-def _who(uow, coder_id: int | None, me: int) -> str:  # type: ignore[no-untyped-def]
+def _who(uow: UnitOfWork, coder_id: int | None, me: int) -> str:
     if coder_id == me:
         return "you"
     coder = uow.coders.get(coder_id) if coder_id is not None else None
@@ -99,7 +100,7 @@ def _describe(event: Event) -> str:
     return subject.get(event.kind, event.kind)
 
 
-def undo_last(store, coder: str) -> str:  # type: ignore[no-untyped-def]
+def undo_last(store: Store, coder: str) -> str:
     """Revert the coder's last change that is not undone or refused; say what was undone.
 
     A refusal is committed (so the next undo moves on) and then raised as
@@ -133,7 +134,7 @@ def undo_last(store, coder: str) -> str:  # type: ignore[no-untyped-def]
     raise CodingError(refusal, "Your change stays as it is; the next undo goes to your change before it.")
 
 
-def _revert(uow, event: Event) -> str:  # type: ignore[no-untyped-def]
+def _revert(uow: UnitOfWork, event: Event) -> str:
     p = event.payload
     kind = event.kind
     if kind == "coding.added":
