@@ -134,6 +134,7 @@ class Tally:
     lost: int = 0
     tracebacks: int = 0
     orphans: int = 0
+    interrupted: int = 0  # kills that landed while the work was under way (not before, not after)
     notes: list[str] = field(default_factory=list)
 
     def add(self, issues: list[str], *, lost: int = 0, tracebacks: int = 0) -> None:
@@ -146,7 +147,7 @@ class Tally:
 
     def line(self, name: str) -> str:
         return (f"{name}: trials={self.trials} survived={self.survived} lost={self.lost} "
-                f"tracebacks={self.tracebacks} orphans={self.orphans}")
+                f"tracebacks={self.tracebacks} orphans={self.orphans} interrupted={self.interrupted}")
 
 
 def _children(pid: int) -> set[int]:
@@ -240,6 +241,7 @@ def import_trial(tally: Tally, corpus: Path, work: Path, number: int, rng: rando
     tally.orphans += len(orphans)
     for pid in orphans:
         os.kill(pid, signal.SIGKILL)
+    tally.interrupted += int(0 < len(document_shapes(db)) < len(reference))
     issues = problems(db, reference)
     if orphans:
         issues.append(f"{len(orphans)} worker process(es) outlived the killed import")
@@ -254,6 +256,7 @@ def import_project_trial(tally: Tally, qdpx: Path, work: Path, number: int, rng:
     _, stderr, _ = kill_at([QUALCODE, "import-project", str(qdpx), "--quiet"], rng.uniform(0.1, duration),
                            cwd=folder)
     target = folder / f"{qdpx.stem}.qualcode"
+    tally.interrupted += int(not target.exists() and any(folder.glob(".*partial*")))
     issues: list[str] = []
     if target.exists():  # finished before the kill: it must be whole
         issues += problems(target)
@@ -286,6 +289,7 @@ def coding_trial(tally: Tally, template: Path, work: Path, number: int, rng: ran
     process.send_signal(signal.SIGKILL)
     out, stderr = process.communicate()
     committed = committed_codings((first + out).splitlines())
+    tally.interrupted += int("done" not in out)
     tally.add(problems(db), lost=len(committed - existing_codings(db)),
               tracebacks=int("Traceback" in stderr))
 
@@ -326,12 +330,22 @@ def upgrade_trial(tally: Tally, old: Path, work: Path, number: int, rng: random.
     shutil.copy(old, db)
     before = row_counts(old)
     _, stderr, _ = kill_at([QUALCODE, "docs", "--db", str(db)], rng.uniform(0.1, duration), cwd=work)
+    tally.interrupted += int(_revision(db) == "0007" and db.with_name(db.name + ".bak").exists())
     issues = problems(db)  # opens it, so an interrupted upgrade is completed here
     after = row_counts(db)
     lost = sum(max(0, before[t] - after[t]) for t in before)
     if after != before:
         issues.append(f"rows changed by the upgrade: {before} -> {after}")
     tally.add(issues, lost=lost, tracebacks=int("Traceback" in stderr))
+
+
+def _revision(path: Path) -> str | None:
+    connection = sqlite3.connect(path)
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    finally:
+        connection.close()
 
 
 def project_at_0007(source: Path, target: Path) -> Path:
