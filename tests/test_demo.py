@@ -89,3 +89,92 @@ def test_coder_files_name_existing_transcripts() -> None:
         text = read_source(SBS / f"{coded.document}.md").text
         for item in coded.codings:
             assert text.count(item.quote) >= item.occurrence, (path, item.line)
+
+
+# ------------------------------------------------- --rebuild never loses work silently
+
+
+def _demo_cli(folder: Path, *args: str):  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    return subprocess.run([str(Path(sys.executable).with_name("qualcode")), "demo", "--no-open", *args],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=900)
+
+
+def _dump(path: Path) -> list[str]:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def _demo_copy(demo_file: Path, folder: Path) -> Path:
+    import shutil
+
+    target = folder / demo.DEMO_FILE
+    shutil.copy(demo_file, target)
+    return target
+
+
+def test_an_untouched_demo_holds_no_work_and_a_memo_is_work(demo_file: Path, tmp_path: Path) -> None:
+    from qualcode.services import coding
+    from qualcode.services.project import open_project
+
+    target = _demo_copy(demo_file, tmp_path)
+    assert demo.work_beyond_build(target) is None
+    store = open_project(target)
+    coding.add_memo(store, "project", None, "My reading of the whole study.", "cara")
+    store.close()
+    assert "memos" in (demo.work_beyond_build(target) or "")
+
+
+def test_rebuild_refuses_a_demo_with_work_and_changes_nothing(demo_file: Path, tmp_path: Path) -> None:
+    from qualcode.services import coding
+    from qualcode.services.project import open_project
+
+    target = _demo_copy(demo_file, tmp_path)
+    store = open_project(target)
+    first = coding.list_codings(store, limit=1)[0]
+    coding.remove_coding(store, first.id, "cara")
+    store.close()
+    before = _dump(target)
+    result = _demo_cli(tmp_path, "--rebuild")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "holds work" in result.stdout + result.stderr and "--force" in result.stdout + result.stderr
+    assert _dump(target) == before and not list(tmp_path.glob("*.bak"))
+
+
+def test_rebuild_refuses_a_file_that_is_no_demo(tmp_path: Path) -> None:
+    target = tmp_path / demo.DEMO_FILE
+    target.write_text("my notes, not a project\n", encoding="utf-8")
+    result = _demo_cli(tmp_path, "--rebuild")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert target.read_text(encoding="utf-8") == "my notes, not a project\n"
+
+
+def test_rebuild_with_force_keeps_a_private_bak_first(demo_file: Path, tmp_path: Path) -> None:
+    import os
+    import sqlite3
+
+    from qualcode.services import coding
+    from qualcode.services.project import open_project
+
+    target = _demo_copy(demo_file, tmp_path)
+    store = open_project(target)
+    coding.add_memo(store, "project", None, "Kept in the backup.", "cara")
+    store.close()
+    os.chmod(target, 0o600)
+    result = _demo_cli(tmp_path, "--rebuild", "--force", "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    backup = tmp_path / (demo.DEMO_FILE + ".bak")
+    assert oct(backup.stat().st_mode & 0o777) == oct(0o600)
+    kept = sqlite3.connect(backup)
+    assert kept.execute("SELECT count(*) FROM memos WHERE text = 'Kept in the backup.'").fetchone() == (1,)
+    kept.close()
+    assert demo.work_beyond_build(target) is None

@@ -9,6 +9,7 @@ import typer
 
 from qualcode.cli.options import CoderOption, JsonOption, QuietOption
 from qualcode.cli.output import console, print_json, progress_bar
+from qualcode.errors import QualcodeError
 from qualcode.services import corpus, demo
 from qualcode.services.project import create_project, open_project, resolve_target
 
@@ -44,14 +45,26 @@ def register(app: typer.Typer) -> None:
     def demo_command(
         no_open: Annotated[bool, typer.Option("--no-open", help="Build it, print a summary, do not open the workbench.")] = False,
         rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace an existing sbs-demo.qualcode.")] = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="With --rebuild: replace it even if it holds work (a .bak copy is kept).")] = False,
         quiet: QuietOption = False,
         as_json: JsonOption = False,
     ) -> None:
         """Build sbs-demo.qualcode here from the shipped corpus, codebooks and example codings."""
         target = Path.cwd() / demo.DEMO_FILE
         if target.exists() and rebuild:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(target) + suffix).unlink(missing_ok=True)
+            work = demo.work_beyond_build(target)
+            if work and not force:
+                raise QualcodeError(f"{target.name} holds work the demo build did not write: {work}.",
+                                    "Nothing was changed. Pass --rebuild --force to replace it; "
+                                    "a copy is kept as a .bak file beside it.")
+            if work:
+                kept = demo.set_aside(target)
+                if not quiet:
+                    console.print(f"Kept the old project as {kept.name}.", markup=False)
+            else:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(target) + suffix).unlink(missing_ok=True)
         if target.exists():
             store = open_project(target)
             if not quiet:

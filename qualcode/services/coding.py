@@ -16,10 +16,6 @@ from qualcode.services.corpus import document_id, find_document
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
-UNDOABLE = frozenset({
-    "coding.added", "coding.removed", "memo.added", "memo.edited", "memo.deleted",
-    "code.renamed", "code.merged", "code.split",
-})
 MEMO_TARGETS = ("project", "document", "code", "coding")
 
 
@@ -121,8 +117,11 @@ def remove_coding(store: Store, coding_id: int, coder: str) -> Coding:
         if coding is None:
             raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
         coder_id = coder_id_for(uow, coder)
+        # Its memos go with it (the database cascades); the event keeps them for undo.
+        memos = [{"id": m.id, "coder_id": m.coder_id, "text": m.text, "created_at": m.created_at.isoformat()}
+                 for m in uow.memos.for_target("coding", coding_id)]
         uow.codings.delete(coding_id)
-        uow.events.append("coding.removed", _coding_payload(coding), coder_id)
+        uow.events.append("coding.removed", {**_coding_payload(coding), "memos": memos}, coder_id)
         return coding
 
 
@@ -153,7 +152,7 @@ def _existing_coder(uow, name: str) -> int:  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------- memos
 
 
-def _check_target(uow, kind: str, target_id: int | None) -> None:  # type: ignore[no-untyped-def]
+def check_memo_target(uow, kind: str, target_id: int | None) -> None:  # type: ignore[no-untyped-def]
     if kind not in MEMO_TARGETS:
         raise CodingError(f"Memos attach to {', '.join(MEMO_TARGETS)}; not '{kind}'.")
     exists = {
@@ -187,7 +186,7 @@ def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: s
     if not text.strip():
         raise CodingError("A memo cannot be empty.")
     with store.unit_of_work() as uow:
-        _check_target(uow, kind, target_id)
+        check_memo_target(uow, kind, target_id)
         coder_id = coder_id_for(uow, coder)
         memo = uow.memos.add(kind, target_id, coder_id, text)
         uow.events.append("memo.added", {"memo_id": memo.id, "target_kind": kind,
@@ -217,7 +216,8 @@ def delete_memo(store: Store, memo_id: int, coder: str) -> Memo:
         uow.memos.delete(memo_id)
         uow.events.append("memo.deleted", {"memo_id": memo_id, "target_kind": memo.target_kind,
                                            "target_id": memo.target_id, "text": memo.text,
-                                           "coder_id": memo.coder_id}, coder_id)
+                                           "coder_id": memo.coder_id,
+                                           "created_at": memo.created_at.isoformat()}, coder_id)
         return memo
 
 
@@ -295,49 +295,10 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
 
 
 def undo(store: Store, coder: str) -> str:
-    """Revert the coder's last change that is not yet undone; say what was undone."""
-    with store.unit_of_work() as uow:
-        coder_id = coder_id_for(uow, coder)
-        event = uow.events.last_undoable(coder_id, UNDOABLE)
-        if event is None:
-            raise CodingError(f"Nothing to undo for coder '{coder}'.")
-        p = event.payload
-        if event.kind == "coding.added":
-            uow.codings.delete(p["coding_id"])
-            what = f"coding {p['coding_id']} removed again"
-        elif event.kind == "coding.removed":
-            from datetime import datetime
-            uow.codings.add(p["document_id"], p["code_id"], p["coder_id"], p["start"], p["end"],
-                            CodingOrigin(p["origin"]), coding_id=p["coding_id"],
-                            created_at=datetime.fromisoformat(p["created_at"]), weight=p.get("weight"))
-            what = f"coding {p['coding_id']} restored"
-        elif event.kind == "memo.added":
-            uow.memos.delete(p["memo_id"])
-            what = f"memo {p['memo_id']} removed again"
-        elif event.kind == "memo.edited":
-            uow.memos.update(p["memo_id"], p["old"])
-            what = f"memo {p['memo_id']} text restored"
-        elif event.kind == "memo.deleted":
-            uow.memos.add(p["target_kind"], p["target_id"], p["coder_id"], p["text"], memo_id=p["memo_id"])
-            what = f"memo {p['memo_id']} restored"
-        elif event.kind == "code.renamed":
-            uow.codebooks.set_fields(p["code_id"], **{k: v for k, v in p["old"].items() if k in p["new"]})
-            what = f"code {p['code_id']} name restored"
-        elif event.kind == "code.merged":
-            uow.codings.set_code(p["codings"], p["source"])
-            for child in p["children"]:
-                uow.codebooks.set_fields(child, parent_id=p["source"])
-            uow.codebooks.set_active(p["source"], True)
-            what = f"merge undone: {len(p['codings'])} codings moved back"
-        elif event.kind == "code.split":
-            uow.codings.set_code(p["codings"], p["source"])
-            uow.codebooks.delete_code(p["new_code"])
-            what = f"split undone: {len(p['codings'])} codings moved back"
-        else:  # pragma: no cover - UNDOABLE and the branches above are kept in step
-            raise CodingError(f"Cannot undo a '{event.kind}' change.")
-        undo_event = uow.events.append("undo", {"event_id": event.id, "kind": event.kind}, coder_id)
-        uow.events.mark_undone(event.id, undo_event.id)
-        return what
+    """Revert the coder's last change, unless someone changed it since (see services.undo)."""
+    from qualcode.services.undo import undo_last
+
+    return undo_last(store, coder)
 
 
 def segment_kinds() -> list[str]:

@@ -189,20 +189,23 @@ def import_qdpx_as_new(path: Path, target: Path | str, *, limits=None,  # type: 
                        default_coder: str | None = None, progress: Progress | None = None,
                        cancel: threading.Event | None = None) -> tuple[Store, ProjectImportReport]:
     """Create a project at ``target`` from a ``.qdpx`` file; no project is left if it fails."""
-    from qualcode.services.project import create_project
+    from qualcode.services.project import build_new_project, create_project
 
     project, notices = read_project_file(Path(path), limits=limits, default_coder=default_coder)
-    store = create_project(target, name=project.name)
-    try:
-        report = write_project(store, project, notices, source=str(path), progress=progress,
-                               cancel=cancel)
-    except BaseException:
-        location = store.location.path
-        store.close()
-        if location is not None:
-            for leftover in (location, Path(f"{location}-wal"), Path(f"{location}-shm")):
-                leftover.unlink(missing_ok=True)
-        raise
+
+    def build(store: Store) -> ProjectImportReport:
+        return write_project(store, project, notices, source=str(path), progress=progress, cancel=cancel)
+
+    if "://" not in str(target):  # a file: built beside it and renamed, so a kill leaves nothing
+        store, report = build_new_project(Path(target), build, name=project.name)
+        report.project = store.location.display()
+    else:
+        store = create_project(target, name=project.name)
+        try:
+            report = build(store)
+        except BaseException:
+            store.close()
+            raise
     report.created = True
     return store, report
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from qualcode.errors import QualcodeError, StoreError
 from qualcode.storage.store import Store
 
 PROJECT_SUFFIX = ".qualcode"
 ENV_VAR = "QUALCODE_DB"
+T = TypeVar("T")
 
 
 def resolve_target(db: str | None, *, cwd: Path | None = None) -> str:
@@ -42,6 +45,76 @@ def create_project(target: str | Path, *, name: str | None = None) -> Store:
             raise StoreError(f"{path} already exists.", "Open it with --db, or choose another name.")
         text = str(path)
     return Store.open(text, create=True, name=name)
+
+
+_PARTIAL = ".partial-"
+
+
+def build_new_project(target: Path, build: Callable[[Store], T], *, name: str | None = None
+                      ) -> tuple[Store, T]:
+    """Create a project at ``target`` by ``build``-ing it in a file beside it, then renaming.
+
+    A crash or kill mid-way leaves no project at ``target`` (so a rerun is not refused)
+    and only a hidden ``.<name>.partial-<pid>`` file, which the next build removes once
+    its process is gone. A failure removes the partial file at once.
+    """
+    target = Path(target)
+    if target.exists():
+        raise StoreError(f"{target} already exists.", "Open it with --db, or choose another name.")
+    _remove_stale_partials(target)
+    partial = target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}")
+    store = Store.open(partial, create=True, name=name or target.stem)
+    try:
+        result = build(store)
+    except BaseException:
+        store.close()
+        _remove_sqlite_files(partial)
+        raise
+    store.close()  # the last connection's close folds the WAL into the file
+    try:
+        _place(partial, target)
+    except BaseException:
+        _remove_sqlite_files(partial)
+        raise
+    return Store.open(target), result
+
+
+def _place(partial: Path, target: Path) -> None:
+    """Move the finished file to ``target``, never over a file that appeared meanwhile."""
+    try:
+        os.link(partial, target)
+    except FileExistsError as exc:
+        raise StoreError(f"{target} appeared while the project was being built; it was left alone.",
+                         "Remove or rename it and run the command again.") from exc
+    except OSError:  # no hard links on this file system
+        if target.exists():
+            raise StoreError(f"{target} appeared while the project was being built; it was left alone.",
+                             "Remove or rename it and run the command again.") from None
+        os.replace(partial, target)
+        return
+    partial.unlink()
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _remove_stale_partials(target: Path) -> None:
+    for leftover in target.parent.glob(f".{target.name}{_PARTIAL}*"):
+        pid_text = leftover.name.rsplit(_PARTIAL, 1)[-1].split("-", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
 
 
 def open_project(target: str | Path) -> Store:

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
@@ -74,7 +75,8 @@ class Segmentation:
             return cls(None)
         workers = _worker_count()
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
-                                       initializer=_start_segmentation_worker, initargs=(language,))
+                                       initializer=_start_segmentation_worker,
+                                       initargs=(language, os.getpid()))
         for _ in range(workers):
             executor.submit(int)  # start the workers now: loading spaCy overlaps with parsing
         return cls(executor, lookahead=_LOOKAHEAD * workers)
@@ -227,10 +229,46 @@ def _process_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _start_segmentation_worker(language: str | None) -> None:
-    """Load spaCy in a new worker before its first document arrives."""
+def _start_segmentation_worker(language: str | None, parent: int | None = None) -> None:
+    """Load spaCy in a new worker before its first document arrives.
+
+    The worker first ties its life to the importer's: a killed importer must not leave
+    workers behind, and a forked worker would never see the end of its task queue
+    (its siblings hold the queue open).
+    """
+    if parent is not None:
+        exit_with_parent(parent)
     if language in ("sv", "en"):
         segmenter_for(language)
     else:
         with _torch_hidden():
             import qualcode.importers.segmenter  # noqa: F401
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_S = 0.5
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` is no longer its parent.
+
+    Linux: the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``).
+    Everywhere, and as a second guard, a daemon thread checks the parent's id twice a
+    second: an orphan is re-parented, so its parent id changes.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the watch was set up
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qualcode-parent-watch", daemon=True).start()

@@ -7,8 +7,10 @@ to ``<file>.bak``. PostgreSQL is reached through any SQLAlchemy URL.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,9 +118,16 @@ def stamp_application_id(engine: Engine) -> None:
         connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-def backup_sqlite(path: Path) -> Path:
-    """Copy a project to ``<file>.bak`` with SQLite's online backup (WAL-safe)."""
-    target = path.with_name(path.name + ".bak")
+def backup_sqlite(path: Path, target: Path | None = None) -> Path:
+    """Copy a project to ``<file>.bak`` (or ``target``) with SQLite's online backup (WAL-safe).
+
+    The copy gets the project's file mode: a private project keeps a private backup.
+    """
+    target = target or path.with_name(path.name + ".bak")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    target.unlink(missing_ok=True)
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+    os.chmod(target, mode)  # the umask may have narrowed it
     source = sqlite3.connect(path)
     try:
         destination = sqlite3.connect(target)

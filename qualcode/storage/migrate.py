@@ -49,9 +49,36 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations in one transaction: an interrupted upgrade leaves the old schema.
+
+    SQLite: foreign keys are off while tables are rebuilt (dropping a table would
+    otherwise cascade into the rows that refer to it; the pragma cannot change inside
+    a transaction), and checked before the transaction commits.
+    """
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            _pragma(connection, "foreign_keys = OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"a row of {broken[0]} refers to a missing row of {broken[2]}")
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys = ON")
+
+
+def _pragma(connection, setting: str) -> None:  # type: ignore[no-untyped-def]
+    # On the driver's connection: SQLAlchemy would begin a transaction first.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {setting}")
+    finally:
+        cursor.close()

@@ -242,20 +242,39 @@ class ExchangeGuidRow(Base):
     )
 
 
+# Exactly the foreign key of a memo's kind is set: the database, not the code, keeps
+# every memo on a row that exists.
+MEMO_TARGET_CHECK = (
+    "(target_kind = 'project' AND document_id IS NULL AND code_id IS NULL AND coding_id IS NULL)"
+    " OR (target_kind = 'document' AND document_id IS NOT NULL AND code_id IS NULL AND coding_id IS NULL)"
+    " OR (target_kind = 'code' AND code_id IS NOT NULL AND document_id IS NULL AND coding_id IS NULL)"
+    " OR (target_kind = 'coding' AND coding_id IS NOT NULL AND document_id IS NULL AND code_id IS NULL)"
+)
+
+
 class MemoRow(Base):
+    """A memo on the project, a document, a code or a coding: deleted with its target."""
+
     __tablename__ = "memos"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target_kind: Mapped[str] = mapped_column(String(20))
-    target_id: Mapped[int | None] = mapped_column(Integer)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    coding_id: Mapped[int | None] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"))
     coder_id: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    __table_args__ = (Index("ix_memos_target", "target_kind", "target_id"),)
+    __table_args__ = (
+        CheckConstraint(MEMO_TARGET_CHECK, name="memo_target"),
+        Index("ix_memos_document", "document_id"),
+        Index("ix_memos_code", "code_id"),
+        Index("ix_memos_coding", "coding_id"),
+    )
 
 
 class EventRow(Base):
-    """Append-only change log; ``undone_by`` is the only column ever updated."""
+    """Append-only change log; ``undone_by`` and ``undo_refused_by`` are the only columns ever updated."""
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -264,6 +283,9 @@ class EventRow(Base):
     kind: Mapped[str] = mapped_column(String(50))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     undone_by: Mapped[int | None] = mapped_column(Integer)
+    # Set when an undo of this change was refused (someone changed the object since):
+    # the change stays, and the coder's next undo goes to their change before it.
+    undo_refused_by: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (Index("ix_events_coder_id", "coder_id", "id"), Index("ix_events_kind", "kind", "id"))
 
 
@@ -386,3 +408,18 @@ class TopicAssignmentRow(Base):
     topic_number: Mapped[int] = mapped_column(Integer)
     probability: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (Index("ix_topic_assignments_topic", "run_id", "topic_number"),)
+
+
+def _never_reuse_ids() -> None:
+    """SQLite: AUTOINCREMENT on every table keyed by an integer ``id``.
+
+    Without it SQLite hands the largest id out again once its row is deleted, and
+    whatever still names that id (a memo, an event, an undo) would move to the new row.
+    Migration 0008 rebuilds older projects' tables the same way.
+    """
+    for table in Base.metadata.tables.values():
+        if [c.name for c in table.primary_key.columns] == ["id"]:
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
+_never_reuse_ids()

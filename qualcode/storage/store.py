@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode import __version__
@@ -33,7 +33,10 @@ from qualcode.storage.repositories.memos import MemoRepository
 from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
 from qualcode.storage.repositories.search import SearchRepository
 from qualcode.storage.repositories.topics import TopicRepository
-from qualcode.storage.schema import ProjectRow
+from qualcode.storage.schema import Base, EventRow, ProjectRow
+
+_NOT_WORK = frozenset({"settings", "coders", "embeddings", "embedding_models", "search_pending",
+                       "search_text"})
 
 
 @dataclass
@@ -60,6 +63,43 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+    def content_counts(self) -> dict[str, int]:
+        """Rows per table of a project's content, and the newest event's id.
+
+        Leaves out what is not anyone's work: settings, coder names, caches of
+        embeddings and the search queue. Two equal results mean nobody has changed
+        the project's content in between.
+        """
+        from sqlalchemy import func, inspect
+
+        present = set(inspect(self.session.connection()).get_table_names())
+        counts = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name in _NOT_WORK or table.name not in present:
+                continue
+            counts[table.name] = int(self.session.scalar(select(func.count()).select_from(table)) or 0)
+        counts["last_event"] = int(self.session.scalar(select(func.max(EventRow.id))) or 0)
+        return counts
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Changes that the database may refuse: on refusal they alone are rolled back.
+
+        Raises :class:`StoreError` saying what the database refused; the rest of the
+        unit of work stays and can still commit.
+        """
+        nested = self.session.begin_nested()
+        try:
+            yield
+            self.session.flush()
+        except IntegrityError as exc:
+            nested.rollback()
+            raise StoreError(f"The project store refused the change: {exc.orig}") from exc
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
 
 
 class Store:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from qualcode.core.model import Event
@@ -35,16 +35,28 @@ class EventRepository:
     def last_undoable(self, coder_id: int, kinds: frozenset[str]) -> Event | None:
         row = self.session.scalars(
             select(EventRow)
-            .where(EventRow.coder_id == coder_id, EventRow.undone_by.is_(None), EventRow.kind.in_(kinds))
+            .where(EventRow.coder_id == coder_id, EventRow.undone_by.is_(None),
+                   EventRow.undo_refused_by.is_(None), EventRow.kind.in_(kinds))
             .order_by(EventRow.id.desc())
             .limit(1)
         ).first()
         return _event(row) if row else None
 
+    def later_in_effect(self, event_id: int, kinds: frozenset[str]) -> list[Event]:
+        """Changes of these kinds logged after ``event_id`` and not undone, oldest first."""
+        rows = self.session.scalars(
+            select(EventRow)
+            .where(EventRow.id > event_id, EventRow.undone_by.is_(None), EventRow.kind.in_(kinds))
+            .order_by(EventRow.id))
+        return [_event(r) for r in rows]
+
     def mark_undone(self, event_id: int, undo_event_id: int) -> None:
-        row = self.session.get(EventRow, event_id)
-        assert row is not None
-        row.undone_by = undo_event_id
+        self.session.execute(update(EventRow).where(EventRow.id == event_id)
+                             .values(undone_by=undo_event_id))
+
+    def mark_undo_refused(self, event_id: int, refusal_event_id: int) -> None:
+        self.session.execute(update(EventRow).where(EventRow.id == event_id)
+                             .values(undo_refused_by=refusal_event_id))
 
     def list(self, *, coder_id: int | None = None, kind: str | None = None, limit: int | None = None) -> list[Event]:
         query = select(EventRow)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.core.model import Coder
-from qualcode.storage.schema import CoderRow, SettingRow
+from qualcode.storage.schema import CoderRow, SettingRow, utcnow
 
 
 class CoderRepository:
@@ -14,11 +14,24 @@ class CoderRepository:
         self.session = session
 
     def get_or_create(self, name: str) -> Coder:
-        row = self.session.scalars(select(CoderRow).where(CoderRow.name == name)).first()
-        if row is None:
-            row = CoderRow(name=name)
-            self.session.add(row)
-            self.session.flush()
+        """The coder of that name, created if new; safe when several processes race.
+
+        ``INSERT ... ON CONFLICT DO NOTHING`` then ``SELECT``: a process that loses the
+        race to create the name reads the winner's row instead of failing on the
+        unique constraint (PostgreSQL commits the winner's row before the loser's
+        insert returns; SQLite writers are serialised anyway).
+        """
+        found = self.find(name)
+        if found is not None:
+            return found
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        self.session.execute(insert(CoderRow).values(name=name, created_at=utcnow())
+                             .on_conflict_do_nothing(index_elements=["name"]))
+        row = self.session.scalars(select(CoderRow).where(CoderRow.name == name)).one()
         return Coder(row.id, row.name)
 
     def find(self, name: str) -> Coder | None:

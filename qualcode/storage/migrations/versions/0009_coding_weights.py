@@ -1,14 +1,14 @@
 """Codings may carry a weight: an integer 0-100 (as MAXQDA's weight score), or none.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -22,5 +22,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("codings") as batch:
+    with op.batch_alter_table("codings", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("weight")
