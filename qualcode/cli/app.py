@@ -63,7 +63,13 @@ app.add_typer(topics_cmds.app, name="topics")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: QualcodeError becomes a message and an exit code."""
+    """Console entry point: every failure a user can cause becomes a message and an exit code.
+
+    QualcodeError is ours; usage errors (unknown command or option, missing or malformed
+    argument) are the parser's. Typer 0.29 parses with its own vendored copy of Click,
+    whose exceptions derive from ``typer.TyperException`` and not from ``click``'s; an
+    older Typer raised ``click.ClickException``. Both are caught by type, nothing wider.
+    """
     try:
         result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:
@@ -71,18 +77,43 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Exit as done:
         return done.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         return 130
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            return error.exit_code
-        raise
+    except usage_error_types() as error:
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:  # pragma: no cover - a TyperException without show() of its own
+            sys.stderr.write(f"Error: {error.format_message()}\n")
+        return int(getattr(error, "exit_code", USAGE_EXIT_CODE))
+    except BrokenPipeError:  # output piped into e.g. ``head``, which stopped reading
+        _silence_stdout()
+        return 141
     return result if isinstance(result, int) else 0
+
+
+# What a usage error exits with (Click's convention); documented in the README.
+USAGE_EXIT_CODE = 2
+
+
+def usage_error_types() -> tuple[type[Exception], ...]:
+    """The parser exception classes the installed Typer and Click raise."""
+    found: list[type[Exception]] = []
+    vendored = getattr(typer, "TyperException", None)
+    if isinstance(vendored, type):
+        found.append(vendored)
+    click = sys.modules.get("click")  # only ever loaded by a Typer that parses with it
+    if click is not None:
+        found.append(click.ClickException)
+    return tuple(found)
+
+
+def _silence_stdout() -> None:
+    import os
+
+    # Python flushes stdout again at exit; point it at /dev/null so that flush is quiet.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def entry() -> None:  # pragma: no cover - thin wrapper for the console script
