@@ -30,7 +30,7 @@ from pathlib import Path
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from qualcode.core.codebook import CodebookSpec, CodeSpec
+from qualcode.core.codebook import MAX_CODE_DEPTH, CodebookSpec, CodeSpec
 from qualcode.core.exchange import (
     ExchangeCoding,
     ExchangeDocument,
@@ -256,9 +256,12 @@ def _read_codes(root: ET.Element) -> list[_Code]:
     found: list[_Code] = []
     seen: set[str] = set()
 
-    def visit(element: ET.Element, parent: str | None) -> None:
+    def visit(element: ET.Element, parent: str | None, level: int = 1) -> None:
         key = _guid(element.get("guid"))
         name = (element.get("name") or "").strip() or "Unnamed code"
+        if level > MAX_CODE_DEPTH:
+            raise ExchangeError(f"The <Code> named '{name}' is nested more than {MAX_CODE_DEPTH} "
+                                "levels deep.", "Move deeply nested codes nearer the top, then export again.")
         if not key or key in seen:
             raise ExchangeError(f"The <Code> named '{name}' has a missing or repeated GUID; "
                                 "codings could not be told apart.", FIX_HINT)
@@ -267,7 +270,7 @@ def _read_codes(root: ET.Element) -> list[_Code]:
                            parse_description(_child_text(element, "Description") or ""),
                            _refs(element)))
         for child in _children(element, "Code"):
-            visit(child, key)
+            visit(child, key, level + 1)
 
     for book in _children(root, "CodeBook"):
         for codes in _children(book, "Codes"):
