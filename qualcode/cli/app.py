@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     whose exceptions derive from ``typer.TyperException`` and not from ``click``'s; an
     older Typer raised ``click.ClickException``. Both are caught by type, nothing wider.
     """
+    _replace_unprintable_output()
     try:
         result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:
@@ -106,6 +107,15 @@ def usage_error_types() -> tuple[type[Exception], ...]:
     if click is not None:
         found.append(click.ClickException)
     return tuple(found)
+
+
+def _replace_unprintable_output() -> None:
+    """A name that is not valid UTF-8, or a terminal that cannot show a character, must
+    cost a replacement character, never a UnicodeEncodeError at the end of a command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 def _silence_stdout() -> None:

@@ -18,8 +18,9 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from qualcode.core.codebook import COLOUR_PATTERN, MAX_CODE_DEPTH, CodebookSpec, CodeSpec
-from qualcode.errors import CodebookError
+from qualcode.errors import CodebookError, SourceFileError
 from qualcode.importers import safe_yaml
+from qualcode.importers.reading import read_regular_file
 from qualcode.importers.safe_yaml import SafeTextLoader
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -112,15 +113,9 @@ def load_codebook(path: Path) -> CodebookSpec:
     path = Path(path)
     source = str(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _single(source, f"{source}: no such file", "Check the path; shipped codebooks are in codebooks/.") from None
-    except IsADirectoryError:
-        raise _single(source, f"{source}: is a folder, not a codebook file", "Name a .yaml file.") from None
-    except PermissionError:
-        raise _single(source, f"{source}: permission denied", "Make the file readable.") from None
-    except OSError as error:
-        raise _single(source, f"{source}: cannot be read ({error.strerror or error})", None) from None
+        data = read_regular_file(path, what="codebook file")
+    except SourceFileError as error:
+        raise _single(source, error.message, error.hint or "Check the path; shipped codebooks are in codebooks/.") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -23,6 +23,7 @@ from qualcode.errors import SourceFileError
 from qualcode.importers import safe_yaml
 from qualcode.importers.decoding import decode_bytes
 from qualcode.importers.markdown import attribute_text
+from qualcode.importers.reading import read_regular_file
 from qualcode.importers.safe_yaml import SafeTextLoader
 
 _SHAPE_HINT = "Write 'speakers:' and under it one 'Label: {role: ..., level: ...}' per speaker."
@@ -30,11 +31,7 @@ _SHAPE_HINT = "Write 'speakers:' and under it one 'Label: {role: ..., level: ...
 
 def load_speaker_map(path: Path) -> dict[str, dict[str, str]]:
     """Label -> attributes, read from a speaker map file."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"{path}: cannot read the speaker map ({exc.strerror}).",
-                              "Check the path given to --speakers.") from exc
+    raw = read_regular_file(path, what="speaker map")
     text, _ = decode_bytes(raw, path)
     try:
         loader = SafeTextLoader(text)  # checks the characters: inside the try
