@@ -176,8 +176,14 @@ def stamp_application_id(engine: Engine) -> None:
 
 
 def backup_sqlite(path: Path) -> Path:
-    """Copy a project to ``<file>.bak`` with SQLite's online backup (WAL-safe)."""
+    """Copy a project to ``<file>.bak`` with SQLite's online backup (WAL-safe), keeping
+    the project's file mode (a 0600 project gets a 0600 copy)."""
     target = path.with_name(path.name + ".bak")
+    # The copy is as private as the project: created with its mode before a byte is written.
+    mode = path.stat().st_mode & 0o777
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.close(descriptor)
+    os.chmod(target, mode)  # the umask may have taken bits away; an older .bak keeps its own
     source = sqlite3.connect(path)
     try:
         destination = sqlite3.connect(target)

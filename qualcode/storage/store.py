@@ -94,6 +94,10 @@ class Store:
         if location.path is not None:
             engines.check_sqlite_file(location.path, must_exist=not create)
             mode = engines.sqlite_open_mode(location.path)
+            if not create and location.path.stat().st_size == 0:
+                # Refused before SQLite connects: connecting would write a header into it.
+                raise StoreError(f"{location.path} is empty (0 bytes): it holds no qualcode project.",
+                                 "Create a project in it with 'qualcode init PATH', or pass the right file.")
             if read_only and mode.writable:
                 mode = engines.OpenMode.READ_ONLY
             if create and not mode.writable and location.path.stat().st_size == 0:
