@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from qualcode.errors import StoreError
-from qualcode.services import coding, corpus
+from qualcode.services import coding, corpus, retrieval
 from qualcode.services.integrity import check_project
 from qualcode.storage.engine import OpenMode, sqlite_open_mode
 from qualcode.storage.store import Store
@@ -162,6 +162,7 @@ def test_a_read_only_project_can_be_read_and_refuses_writes_clearly(project_file
         try:
             names = [d.name for d in corpus.list_documents(store)]
             hits = [d.name for d in corpus.list_documents(store, attributes={"school": ["skola 2"]})]
+            assert retrieval.search(store, "kvalitetsdialog").total == 1
             report = corpus.import_paths(store, [source], force=True)
             refused = report.failed[0].reason
             try:

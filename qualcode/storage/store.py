@@ -41,6 +41,7 @@ class UnitOfWork:
 
     session: Session
     dialect: str
+    read_only: bool = False
 
     def __post_init__(self) -> None:
         self.documents = DocumentRepository(self.session)
@@ -51,7 +52,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.coders = CoderRepository(self.session)
         self.settings = SettingsRepository(self.session)
-        self.search = SearchRepository(self.session, self.dialect)
+        self.search = SearchRepository(self.session, self.dialect, self.read_only)
         self.embeddings = EmbeddingRepository(self.session)
         self.matrix = MatrixRepository(self.session)
         self.topics = TopicRepository(self.session)
@@ -156,7 +157,7 @@ class Store:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         session = self._sessions()
         try:
-            yield UnitOfWork(session, self.dialect)
+            yield UnitOfWork(session, self.dialect, self.read_only)
             session.commit()
         except DBAPIError as exc:
             session.rollback()
