@@ -124,8 +124,12 @@ def _read_at_most(handle, size: int) -> bytes:  # type: ignore[no-untyped-def]
 
 def _too_large(shown: str, what: str, size: int, limit: int) -> SourceFileError:
     return SourceFileError(
-        f"{shown}: the {what} is {size / 1e6:,.1f} MB, more than the limit of {limit / 1e6:,.0f} MB.",
+        f"{shown}: the {what} is {_size(size)}, more than the limit of {_size(limit)}.",
         f"Split it into smaller files, or raise the limit with {MAX_SIZE_VARIABLE}=MEGABYTES.")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"
 
 
 @dataclass(frozen=True)
