@@ -8,16 +8,19 @@ import re
 import signal
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from qualcode.errors import SourceFileError
+from qualcode.errors import ExchangeError, SourceFileError
 from qualcode.importers import reading
 from qualcode.importers.base import read_source
+from qualcode.importers.qdpx import read_qdpx
 from qualcode.importers.reading import display_path, read_regular_file
+from qualcode.importers.zip_safety import DEFAULT_LIMITS, open_archive
 from qualcode.services import corpus
 from qualcode.storage.store import Store
 from tests.privileges import as_unprivileged, public_folder
@@ -153,3 +156,17 @@ def test_an_unreadable_file_and_sub_folder_are_reported() -> None:
     assert found == ["locked.txt", "ok.txt"]
     assert (str(folder / "inner"), "cannot read this folder (Permission denied); its files were not imported") in problems
     assert ("locked.txt", f"{folder / 'locked.txt'}: permission denied; the file cannot be read.") in problems
+
+
+def test_a_qdpx_text_past_the_file_limit_is_refused_by_default(tmp_path: Path) -> None:
+    """A small archive inflating to more text than one transcript may hold stops at that limit."""
+    path = tmp_path / "big.qdpx"
+    line = b"Interviewer: How did it start?\n"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="p"/>')
+        archive.writestr("sources/long.txt", line * (reading.DEFAULT_MAX_MB * 1_000_000 // len(line) + 1))
+    assert path.stat().st_size < 2_000_000
+    limit = f"more than {reading.DEFAULT_MAX_MB * 1_000_000:,} bytes"
+    with pytest.raises(ExchangeError, match=limit), deadline(120), open_archive(path, DEFAULT_LIMITS) as archive:
+        archive.read("sources/long.txt")
+    read_qdpx(path)  # the project file names no source: the big member is never read
