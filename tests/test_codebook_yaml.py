@@ -152,7 +152,7 @@ def test_version_keeps_the_text_as_written() -> None:
 def test_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(CodebookError) as caught:
         load_codebook(tmp_path / "missing.yaml")
-    assert "missing.yaml: no such file" in caught.value.problems[0]
+    assert "missing.yaml: cannot read the codebook file: no such file" in caught.value.problems[0]
 
 
 def test_not_utf8_names_the_line(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import typer
 from qualcode import __version__
 from qualcode.cli import (
     agreement_cmds,
+    check_cmds,
     codebook_cmds,
     coding_cmds,
     compare_cmds,
@@ -57,13 +58,21 @@ suggest_cmds.register(app)
 compare_cmds.register(app)
 exchange_cmds.register(app)
 agreement_cmds.register(app)
+check_cmds.register(app)
 exchange_cmds.add_export_commands(export_cmds.export_app)
 app.add_typer(export_cmds.export_app, name="export")
 app.add_typer(topics_cmds.app, name="topics")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: QualcodeError becomes a message and an exit code."""
+    """Console entry point: every failure a user can cause becomes a message and an exit code.
+
+    QualcodeError is ours; usage errors (unknown command or option, missing or malformed
+    argument) are the parser's. Typer 0.29 parses with its own vendored copy of Click,
+    whose exceptions derive from ``typer.TyperException`` and not from ``click``'s; an
+    older Typer raised ``click.ClickException``. Both are caught by type, nothing wider.
+    """
+    _replace_unprintable_output()
     try:
         result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:
@@ -71,18 +80,52 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Exit as done:
         return done.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         return 130
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            return error.exit_code
-        raise
+    except usage_error_types() as error:
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:  # pragma: no cover - a TyperException without show() of its own
+            sys.stderr.write(f"Error: {error.format_message()}\n")
+        return int(getattr(error, "exit_code", USAGE_EXIT_CODE))
+    except BrokenPipeError:  # output piped into e.g. ``head``, which stopped reading
+        _silence_stdout()
+        return 141
     return result if isinstance(result, int) else 0
+
+
+# What a usage error exits with (Click's convention); documented in the README.
+USAGE_EXIT_CODE = 2
+
+
+def usage_error_types() -> tuple[type[Exception], ...]:
+    """The parser exception classes the installed Typer and Click raise."""
+    found: list[type[Exception]] = []
+    vendored = getattr(typer, "TyperException", None)
+    if isinstance(vendored, type):
+        found.append(vendored)
+    click = sys.modules.get("click")  # only ever loaded by a Typer that parses with it
+    if click is not None:
+        found.append(click.ClickException)
+    return tuple(found)
+
+
+def _replace_unprintable_output() -> None:
+    """A name that is not valid UTF-8, or a terminal that cannot show a character, must
+    cost a replacement character, never a UnicodeEncodeError at the end of a command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
+def _silence_stdout() -> None:
+    import os
+
+    # Python flushes stdout again at exit; point it at /dev/null so that flush is quiet.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def entry() -> None:  # pragma: no cover - thin wrapper for the console script

@@ -11,6 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 COLOUR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# How many levels a tree of codes may have (a top-level code is on level 1). Real codebooks
+# use three or four; the bound keeps every walk of the tree far from Python's recursion
+# limit, whatever a codebook file or an exchange file says.
+MAX_CODE_DEPTH = 50
 
 
 @dataclass(frozen=True)

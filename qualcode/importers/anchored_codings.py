@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 
 from qualcode.errors import SourceFileError
+from qualcode.importers import safe_yaml
+from qualcode.importers.safe_yaml import SafeTextLoader
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class AnchoredCodings:
     codings: tuple[AnchoredCoding, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeTextLoader):
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         mapping = super().construct_mapping(node, deep=deep)
         mapping["__line__"] = node.start_mark.line + 1
@@ -40,14 +42,17 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def read_anchored_codings(path: Path) -> AnchoredCodings:
+    text = ""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        text = path.read_text(encoding="utf-8")
+        data = safe_yaml.load(text, _LineLoader)
     except FileNotFoundError as exc:
         raise SourceFileError(f"{path}: no such file.") from exc
+    except OSError as exc:
+        raise SourceFileError(f"{path}: cannot read the file ({exc.strerror}).") from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise SourceFileError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+        raise SourceFileError(f"{path}:{safe_yaml.problem_line(exc, text)}: not valid YAML "
+                              f"({safe_yaml.problem_text(exc)}).") from exc
     except UnicodeDecodeError as exc:
         raise SourceFileError(f"{path}: not UTF-8 text.", "Save the file as UTF-8.") from exc
     if not isinstance(data, dict):

@@ -16,11 +16,13 @@ What the stored text is, per format:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 
 from qualcode.core.model import ParsedDocument
 from qualcode.errors import SourceFileError
+from qualcode.importers.reading import display_name, display_path, read_regular_file
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".vtt", ".srt")
 
@@ -36,15 +38,33 @@ _READERS: dict[str, str] = {
 
 def read_source(path: Path) -> ParsedDocument:
     """Parse one transcript file, choosing the importer by its extension."""
+    return parse_source(read_source_bytes(path), path)
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The bytes of a transcript file: a supported type, a regular file, within the size limit."""
     path = Path(path)
+    _reader_module(path)
+    return read_regular_file(path)
+
+
+def parse_source(raw: bytes, path: Path) -> ParsedDocument:
+    """Parse bytes read from ``path`` with the importer its extension names.
+
+    A name that is not valid UTF-8 is stored and shown with U+FFFD for each bad byte.
+    """
+    path = Path(path)
+    document: ParsedDocument = import_module(f"qualcode.importers.{_reader_module(path)}").read(raw, path)
+    name, source = display_name(document.name), display_path(document.source_path or path)
+    if name != document.name or source != document.source_path:
+        document = replace(document, name=name, source_path=source)
+    return document
+
+
+def _reader_module(path: Path) -> str:
     module = _READERS.get(path.suffix.lower())
     if module is None:
         raise SourceFileError(
-            f"{path}: unsupported file type '{path.suffix or '(none)'}'.",
+            f"{display_path(path)}: unsupported file type '{display_name(path.suffix) or '(none)'}'.",
             f"Supported: {', '.join(SUPPORTED_EXTENSIONS)}. Save the transcript in one of these.")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"{path}: cannot read the file ({exc.strerror}).",
-                              "Check that the file exists and that you may read it.") from exc
-    return import_module(f"qualcode.importers.{module}").read(raw, path)  # type: ignore[no-any-return]
+    return module

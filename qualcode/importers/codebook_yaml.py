@@ -17,8 +17,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from qualcode.core.codebook import COLOUR_PATTERN, CodebookSpec, CodeSpec
-from qualcode.errors import CodebookError
+from qualcode.core.codebook import COLOUR_PATTERN, MAX_CODE_DEPTH, CodebookSpec, CodeSpec
+from qualcode.errors import CodebookError, SourceFileError
+from qualcode.importers import safe_yaml
+from qualcode.importers.reading import read_regular_file
+from qualcode.importers.safe_yaml import SafeTextLoader
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -56,8 +59,8 @@ class _Sequence(list):  # type: ignore[type-arg]
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loading, plus 1-based line numbers on every mapping and sequence."""
+class _LineLoader(SafeTextLoader):
+    """Bounded safe loading (see importers.safe_yaml), plus 1-based line numbers on every mapping and sequence."""
 
 
 def _construct_mapping(loader: _LineLoader, node: MappingNode):  # type: ignore[no-untyped-def]
@@ -110,15 +113,9 @@ def load_codebook(path: Path) -> CodebookSpec:
     path = Path(path)
     source = str(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise _single(source, f"{source}: no such file", "Check the path; shipped codebooks are in codebooks/.") from None
-    except IsADirectoryError:
-        raise _single(source, f"{source}: is a folder, not a codebook file", "Name a .yaml file.") from None
-    except PermissionError:
-        raise _single(source, f"{source}: permission denied", "Make the file readable.") from None
-    except OSError as error:
-        raise _single(source, f"{source}: cannot be read ({error.strerror or error})", None) from None
+        data = read_regular_file(path, what="codebook file")
+    except SourceFileError as error:
+        raise _single(source, error.message, error.hint or "Check the path; shipped codebooks are in codebooks/.") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -148,7 +145,7 @@ def _single(source: str, problem: str, hint: str | None) -> CodebookError:
 
 def _parse_yaml(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return safe_yaml.load(text, _LineLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -159,9 +156,7 @@ def _parse_yaml(text: str, source: str) -> Any:
             what += f" (the construct began on line {started.line + 1})"
         problem = f"{source}:{line}: not valid YAML{column}: {what}"
     except yaml.reader.ReaderError as error:
-        line = text[: max(error.position, 0)].count("\n") + 1
-        code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or " ")
-        problem = f"{source}:{line}: not valid YAML: control character U+{code:04X} is not allowed"
+        problem = f"{source}:{safe_yaml.problem_line(error, text)}: not valid YAML: {safe_yaml.problem_text(error)}"
     except yaml.YAMLError as error:
         problem = f"{source}:1: not valid YAML: {error}"
     except RecursionError:
@@ -426,19 +421,34 @@ class _Checker:
         lines: dict[str, int] = {}
         for spec, _, item in specs:
             lines.setdefault(spec.key, _key_line(item, "parent"))
-        reported: set[str] = set()
+        # Each code is walked up once: a code whose depth is known stops every later walk,
+        # so a long chain costs its length, not its length squared.
+        depth: dict[str, int] = {}
         for start in parent_of:
-            path = [start]
-            node = parent_of.get(start)
-            while node is not None and node not in path and node not in reported:
+            path: list[str] = []
+            on_path: set[str] = set()
+            node: str | None = start
+            while node is not None and node not in depth and node not in on_path:
                 path.append(node)
+                on_path.add(node)
                 node = parent_of.get(node)
-            if node is None or node in reported or node != start:
-                continue
-            reported.update(path)
-            cycle = " -> ".join([*path, start])
-            self.add(lines[start], f"parents form a cycle: {cycle}; one of these codes must have "
-                     "another parent or none")
+            if node is not None and node in on_path:  # a new cycle, from node back to node
+                cycle = path[path.index(node):]
+                self.add(lines[node], "parents form a cycle: " + " -> ".join([*cycle, node])
+                         + "; one of these codes must have another parent or none")
+                for member in cycle:
+                    depth[member] = -1
+                path = path[:path.index(node)]
+            below = 0 if node is None else depth[node]
+            for member in reversed(path):
+                below = -1 if below < 0 else below + 1
+                depth[member] = below
+        too_deep = [key for key, levels in depth.items() if levels > MAX_CODE_DEPTH]
+        if too_deep:
+            deepest = max(too_deep, key=lambda key: depth[key])
+            self.add(lines[deepest], f"code '{deepest}' is nested {depth[deepest]} levels deep "
+                     f"({len(too_deep)} code{'s' if len(too_deep) != 1 else ''} deeper than "
+                     f"{MAX_CODE_DEPTH}); give these codes a parent nearer the top")
 
     def shortcuts(self, specs: list[tuple[CodeSpec, int, dict[Any, Any]]]) -> None:
         taken: dict[str, tuple[str, int]] = {}

@@ -2,7 +2,7 @@
 
 A file may open with a ``---`` line, ``key: value`` lines and a closing ``---`` (or
 ``...``) line. Those keys become document attributes (values as strings: dates as
-ISO dates, lists joined with ", ", nested keys joined with dots). The stored text is
+dates as written, lists joined with ", ", nested keys joined with dots). The stored text is
 the body after the front matter, without the blank lines that directly follow it;
 markdown markup is kept as written. Turns are found from the speaker labels,
 including bold ones such as ``**Anna:**``.
@@ -19,11 +19,9 @@ import yaml
 
 from qualcode.core.model import ParsedDocument
 from qualcode.errors import SourceFileError
+from qualcode.importers import safe_yaml
 from qualcode.importers.decoding import decode_bytes
 from qualcode.importers.turns import detect_turns
-
-# libyaml's safe loader when PyYAML was built with it: the same result, much faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _OPENING = re.compile(r"---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -61,11 +59,10 @@ def split_front_matter(text: str, path: Path | str) -> tuple[dict[str, str], str
             "End the front matter with a line holding only '---', or remove the first line.")
     source = text[opening.end():closing.start()]
     try:
-        data = yaml.load(source, Loader=_LOADER)  # noqa: S506 - a safe loader
+        data = safe_yaml.load(source)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = safe_yaml.problem_line(exc, source, first_line=2)
+        problem = safe_yaml.problem_text(exc)
         raise SourceFileError(f"{path}:{line}: the front matter is not valid YAML ({problem}).",
                               "Write one 'key: value' per line; quote values holding ': '.") from exc
     if data is None:

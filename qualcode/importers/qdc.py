@@ -24,7 +24,7 @@ from xml.sax.xmlreader import InputSource, Locator
 import defusedxml
 import defusedxml.sax
 
-from qualcode.core.codebook import CodebookSpec, CodeSpec
+from qualcode.core.codebook import MAX_CODE_DEPTH, CodebookSpec, CodeSpec
 from qualcode.errors import ExchangeError
 
 NAMESPACE_PREFIX = "urn:QDA-XML:codebook:"  # 1.0 officially; 1:0 and 0:4 seen in the wild
@@ -219,9 +219,12 @@ def _collect(path: Path, codes_node: _Node) -> list[_Found]:
     found: list[_Found] = []
     guids: dict[str, int | None] = {}
 
-    def visit(node: _Node, parent: _Found | None) -> None:
+    def visit(node: _Node, parent: _Found | None, level: int) -> None:
         where = f"{path}:{node.line}" if node.line else str(path)
         name = (node.attributes.get("name") or "").strip()
+        if level > MAX_CODE_DEPTH:
+            raise ExchangeError(f"{where}: code '{name}' is nested more than {MAX_CODE_DEPTH} levels deep.",
+                                "Move deeply nested codes nearer the top in the other tool, then export again.")
         if not name:
             raise ExchangeError(f"{where}: a <Code> has no name.",
                                 "Every code needs a name attribute; fix the file or export it again.")
@@ -241,11 +244,11 @@ def _collect(path: Path, codes_node: _Node) -> list[_Found]:
         found.append(item)
         for child in node.children:
             if child.tag == "Code" and child.namespace == node.namespace:
-                visit(child, item)
+                visit(child, item, level + 1)
 
     for child in codes_node.children:
         if child.tag == "Code" and child.namespace == codes_node.namespace:
-            visit(child, None)
+            visit(child, None, 1)
     return found
 
 

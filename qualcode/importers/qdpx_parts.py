@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from qualcode.core.codebook import CodebookSpec, CodeSpec
+from qualcode.core.codebook import MAX_CODE_DEPTH, CodebookSpec, CodeSpec
 from qualcode.core.exchange import ExchangeDocument
 from qualcode.core.model import ParsedTurn
 from qualcode.errors import ExchangeError
@@ -121,9 +121,12 @@ def _read_codes(root: ET.Element, foreign: bool = True, extras: dict | None = No
     found: list[_Code] = []
     seen: set[str] = set()
 
-    def visit(element: ET.Element, parent: str | None) -> None:
+    def visit(element: ET.Element, parent: str | None, level: int = 1) -> None:
         key = _guid(element.get("guid"))
         name = (element.get("name") or "").strip() or "Unnamed code"
+        if level > MAX_CODE_DEPTH:
+            raise ExchangeError(f"The <Code> named '{name}' is nested more than {MAX_CODE_DEPTH} "
+                                "levels deep.", "Move deeply nested codes nearer the top, then export again.")
         if not key or key in seen:
             raise ExchangeError(f"The <Code> named '{name}' has a missing or repeated GUID; "
                                 "codings could not be told apart.", FIX_HINT)
@@ -138,7 +141,7 @@ def _read_codes(root: ET.Element, foreign: bool = True, extras: dict | None = No
         found.append(_Code(key, name, parent, normalise_colour(element.get("color")), fields,
                            _refs(element), original=original_guid(element.get("guid"))))
         for child in _children(element, "Code"):
-            visit(child, key)
+            visit(child, key, level + 1)
 
     for book in _children(root, "CodeBook"):
         for codes in _children(book, "Codes"):

@@ -90,13 +90,17 @@ class Segmenter:
         paragraphs = self.paragraphs(text, turns)
         if not paragraphs:
             return paragraphs, []
-        docs = self._nlp.tokenizer.pipe((text[start:end] for start, end, _ in paragraphs), batch_size=_BATCH_SIZE)
+        # A paragraph of megabytes (a transcript without line breaks) is tokenized in
+        # pieces cut after a sentence end: one spaCy Doc holds about a hundred bytes per
+        # token, so the peak stays a small multiple of the text instead of many times it.
+        pieces = [piece for start, end, turn in paragraphs for piece in _pieces(text, start, end, turn)]
+        docs = self._nlp.tokenizer.pipe((text[start:end] for start, end, _ in pieces), batch_size=_BATCH_SIZE)
         tokens = [doc.to_array([self._final_flag, IS_PUNCT, IDX]) for doc in docs]
         sentences: list[Unit] = []
-        for start, end, paragraph in self._sentence_spans(paragraphs, tokens):
+        for start, end, piece in self._sentence_spans(pieces, tokens):
             start, end = strip_span(text, start, end)
             if start < end:
-                sentences.append((start, end, paragraphs[paragraph][2]))
+                sentences.append((start, end, pieces[piece][2]))
         return paragraphs, sentences
 
     def _sentence_spans(self, paragraphs: list[Unit], tokens: list[np.ndarray]) -> Iterator[tuple[int, int, int]]:
@@ -155,6 +159,29 @@ def _regions(text: str, turns: Sequence[ParsedTurn]) -> Iterator[Unit]:
         if start < end:
             yield start, end, index
             previous_end = end
+
+
+# Paragraphs longer than this many characters are tokenized in pieces (see Segmenter.units).
+PIECE_CHARS = 100_000
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u00bb)\]]*\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def _pieces(text: str, start: int, end: int, turn: int | None) -> Iterator[Unit]:
+    """``[start, end)`` cut into stretches of at most about :data:`PIECE_CHARS`, each cut
+    after the last sentence end of its stretch (else at its last space); short ones whole."""
+    while end - start > PIECE_CHARS:
+        window_start, window_end = start + PIECE_CHARS // 2, start + PIECE_CHARS
+        cut = None
+        for pattern in (_SENTENCE_END, _SPACE):
+            for match in pattern.finditer(text, window_start, window_end):
+                cut = match.end()
+            if cut is not None:
+                break
+        cut = cut if cut is not None and cut < end else window_end
+        yield start, cut, turn
+        start = cut
+    yield start, end, turn
 
 
 def _split_blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

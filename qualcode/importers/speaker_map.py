@@ -20,32 +20,35 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from qualcode.errors import SourceFileError
+from qualcode.importers import safe_yaml
 from qualcode.importers.decoding import decode_bytes
 from qualcode.importers.markdown import attribute_text
+from qualcode.importers.reading import read_regular_file
+from qualcode.importers.safe_yaml import SafeTextLoader
 
 _SHAPE_HINT = "Write 'speakers:' and under it one 'Label: {role: ..., level: ...}' per speaker."
 
 
 def load_speaker_map(path: Path) -> dict[str, dict[str, str]]:
     """Label -> attributes, read from a speaker map file."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"{path}: cannot read the speaker map ({exc.strerror}).",
-                              "Check the path given to --speakers.") from exc
+    raw = read_regular_file(path, what="speaker map")
     text, _ = decode_bytes(raw, path)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = SafeTextLoader(text)  # checks the characters: inside the try
+    except yaml.YAMLError as exc:
+        raise _not_yaml(path, text, exc) from exc
     try:
         root = loader.get_single_node()
         return _speakers(loader, root, path)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SourceFileError(f"{path}{where}: the speaker map is not valid YAML ({problem}).",
-                              _SHAPE_HINT) from exc
+        raise _not_yaml(path, text, exc) from exc
     finally:
         loader.dispose()
+
+
+def _not_yaml(path: Path | str, text: str, exc: yaml.YAMLError) -> SourceFileError:
+    return SourceFileError(f"{path}:{safe_yaml.problem_line(exc, text)}: the speaker map is not "
+                           f"valid YAML ({safe_yaml.problem_text(exc)}).", _SHAPE_HINT)
 
 
 def check_known(speaker_map: dict[str, dict[str, str]], labels_seen: set[str], path: Path | str) -> set[str]:
@@ -67,7 +70,7 @@ def check_known(speaker_map: dict[str, dict[str, str]], labels_seen: set[str], p
     return set(labels_seen) - set(speaker_map)
 
 
-def _speakers(loader: yaml.SafeLoader, root: Node | None, path: Path | str) -> dict[str, dict[str, str]]:
+def _speakers(loader: SafeTextLoader, root: Node | None, path: Path | str) -> dict[str, dict[str, str]]:
     speakers_node = None
     if isinstance(root, MappingNode):
         for key, value in root.value:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from qualcode.errors import ExchangeError
+from qualcode.importers.reading import DEFAULT_MAX_MB
 
 CHUNK = 1 << 20
 FIX_HINT = "Export the project again from its QDA tool; qualcode reads only plain .qdpx archives."
@@ -25,11 +26,16 @@ FIX_HINT = "Export the project again from its QDA tool; qualcode reads only plai
 @dataclass(frozen=True)
 class ZipLimits:
     """How much an archive may hold. The defaults fit projects of thousands of
-    interviews while stopping decompression bombs long before memory runs out."""
+    interviews while stopping decompression bombs long before memory runs out.
+
+    Only text is ever inflated (the project XML, text sources, rich-text sources, notes;
+    never audio or video), so the member limit is the limit of a transcript imported on
+    its own (``reading.DEFAULT_MAX_MB``) and the total bounds a project's text.
+    """
 
     max_members: int = 50_000
-    max_total_bytes: int = 2 * 1024**3
-    max_member_bytes: int = 1024**3
+    max_total_bytes: int = 10 * DEFAULT_MAX_MB * 1_000_000
+    max_member_bytes: int = DEFAULT_MAX_MB * 1_000_000
 
 
 DEFAULT_LIMITS = ZipLimits()

@@ -26,8 +26,9 @@ from qualcode.core.model import (
     Turn,
 )
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
-from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
+from qualcode.importers.base import SUPPORTED_EXTENSIONS, parse_source, read_source_bytes
 from qualcode.importers.language import detect_language
+from qualcode.importers.reading import FolderProblem, display_path, walk_files
 from qualcode.importers.speaker_map import check_known, load_speaker_map
 from qualcode.importers.turns import known_speakers
 from qualcode.services.segmentation import DocumentUnits, Segmentation
@@ -66,19 +67,28 @@ class DocumentView:
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ImportProblem]]:
-    """Files to import: named files as given, folders searched for supported files."""
+    """Files to import: named files as given, folders searched for supported files.
+
+    Every path that is not imported is reported: a missing path, a folder with nothing
+    to import, a sub-folder that cannot be read.
+    """
     files: list[Path] = []
     problems: list[ImportProblem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
-            if not found:
-                problems.append(ImportProblem(str(path), "no supported files in this folder "
+            found = unreadable = 0
+            for item in walk_files(path, SUPPORTED_EXTENSIONS):
+                if isinstance(item, FolderProblem):
+                    problems.append(ImportProblem(item.path, item.reason))
+                    unreadable += 1
+                else:
+                    files.append(item)
+                    found += 1
+            if not found and not unreadable:
+                problems.append(ImportProblem(display_path(path), "no supported files in this folder "
                                               f"(supported: {', '.join(SUPPORTED_EXTENSIONS)})"))
-            files.extend(found)
-        elif not path.exists():
-            problems.append(ImportProblem(str(path), "no such file or folder"))
+        elif not path.exists() and not path.is_symlink():
+            problems.append(ImportProblem(display_path(path), "no such file or folder"))
         else:
             files.append(path)
     return files, problems
@@ -124,12 +134,12 @@ def import_paths(
                 report.imported.append(summary)
                 unindexed += summary.sentence_count
             except QualcodeError as exc:
-                report.failed.append(ImportProblem(str(item.path), exc.message + (f" {exc.hint}" if exc.hint else "")))
+                report.failed.append(ImportProblem(display_path(item.path), exc.message + (f" {exc.hint}" if exc.hint else "")))
             if unindexed >= _INDEX_EVERY:
                 _index_for_search(store)
                 unindexed = 0
             if progress:
-                progress(done, len(parsed), item.path.name)
+                progress(done, len(parsed), display_path(item.path.name))
     if unindexed:
         _index_for_search(store)
     return report
@@ -167,16 +177,15 @@ def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFil
     bad speaker map stops all of it."""
     for path in files:
         try:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            document = read_source(path)
+            raw = read_source_bytes(path)
+            sha = hashlib.sha256(raw).hexdigest()
+            document = parse_source(raw, path)
+            del raw  # the text is kept; the bytes need not wait for the other files
         except QualcodeError as exc:
-            report.failed.append(ImportProblem(str(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
-            continue
-        except OSError as exc:
-            report.failed.append(ImportProblem(str(path), f"cannot read the file: {exc.strerror}"))
+            report.failed.append(ImportProblem(display_path(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
             continue
         if document.encoding not in ("utf-8", "utf-8-sig", "ascii"):
-            report.notices.append(f"{path}: decoded as {document.encoding} (not UTF-8)")
+            report.notices.append(f"{display_path(path)}: decoded as {document.encoding} (not UTF-8)")
         yield _ParsedFile(path, document, sha)
 
 

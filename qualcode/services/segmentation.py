@@ -197,13 +197,18 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
     an import.
     """
     find_words = terms.WORD.findall
-    if _LOWER_CHANGES_POSITIONS.search(text):
-        lowered = None
-        every_word = [word.lower() for word in find_words(text)]
-    else:
-        lowered = text.lower()
-        every_word = find_words(lowered)  # as many as in the text: no word changes length
-    lemma_of = lemmas(language).lookup(every_word).get
+    # Lower-cased once when that keeps every position (as many words, none changes length).
+    lowered = None if _LOWER_CHANGES_POSITIONS.search(text) else text.lower()
+    # The distinct words and their count, a stretch at a time: a list of every word of a
+    # 50 MB transcript would hold ten times its size in string objects.
+    distinct: set[str] = set()
+    word_total = 0
+    for start, end in _stretches(text):
+        found_words = find_words(lowered, start, end) if lowered is not None else \
+            [word.lower() for word in find_words(text, start, end)]
+        word_total += len(found_words)
+        distinct.update(found_words)
+    lemma_of = lemmas(language).lookup(distinct).get
     result = []
     for start, end, _ in sentences:
         if lowered is not None:
@@ -214,7 +219,23 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
         found.discard(None)
         found.difference_update(tokens)
         result.append(" ".join(tokens + sorted(found)) if found else " ".join(tokens))
-    return result, len(every_word)
+    return result, word_total
+
+
+_STRETCH = 1 << 20
+
+
+def _stretches(text: str) -> Iterator[tuple[int, int]]:
+    """``text`` as ``[start, end)`` stretches of about a megabyte, each ending where a
+    word cannot go on (so no word is cut in two)."""
+    start = 0
+    while start < len(text):
+        end = start + _STRETCH
+        while end < len(text) and (text[end - 1].isalnum() or text[end - 1] == "_"
+                                   or text[end].isalnum() or text[end] == "_"):
+            end += 1
+        yield start, min(end, len(text))
+        start = end
 
 
 def _process_context() -> BaseContext:

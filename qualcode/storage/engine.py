@@ -12,11 +12,15 @@ import shutil
 import sqlite3
 import stat
 from dataclasses import dataclass
+from enum import Enum
+from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from qualcode.errors import StoreError
 
@@ -60,14 +64,51 @@ def locate(target: str | Path) -> Location:
     return Location(f"sqlite:///{path}", path)
 
 
-def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+class OpenMode(Enum):
+    """How a SQLite project file is opened.
+
+    ``READ_WRITE`` is the normal case. A file or folder this user may not write is
+    opened ``READ_ONLY`` (SQLite ``mode=ro``): every command that only reads works, and a
+    write is refused by SQLite and reported as such. A WAL project in a folder this user
+    may not write has no way to create its ``-shm`` index, so it is opened ``IMMUTABLE``
+    (SQLite ``immutable=1``): read without locks, which is safe because nobody who
+    lacks write permission on the folder can be writing it through this user's account.
+    """
+
+    READ_WRITE = "rw"
+    READ_ONLY = "ro"
+    IMMUTABLE = "immutable"
+
+    @property
+    def writable(self) -> bool:
+        return self is OpenMode.READ_WRITE
+
+
+def sqlite_open_mode(path: Path) -> OpenMode:
+    """The mode a project file can be opened in by this user, judged by access(2)."""
+    if not path.exists():
+        return OpenMode.READ_WRITE  # being created: the folder's check comes later
+    folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
+    if os.access(path, os.W_OK) and folder_writable:
+        return OpenMode.READ_WRITE
+    if folder_writable:
+        return OpenMode.READ_ONLY
+    shm = path.with_name(path.name + "-shm")
+    if shm.exists() and os.access(shm, os.R_OK | os.W_OK):
+        return OpenMode.READ_ONLY
+    return OpenMode.IMMUTABLE
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object, *,
+                       writable: bool = True) -> None:
     # Let SQLAlchemy issue BEGIN itself, so one unit of work is one transaction.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    if writable:  # changing the journal mode is a write
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
 
@@ -77,11 +118,28 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(location: Location) -> Engine:
+def _sqlite_begin_reading(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.exec_driver_sql("BEGIN")  # a read-only file cannot take the write lock
+
+
+def _connect_read_only(path: Path, mode: OpenMode) -> sqlite3.Connection:
+    flag = "immutable=1" if mode is OpenMode.IMMUTABLE else "mode=ro"
+    return sqlite3.connect(f"file:{quote(str(path))}?{flag}", uri=True, check_same_thread=False)
+
+
+def make_engine(location: Location, mode: OpenMode = OpenMode.READ_WRITE) -> Engine:
     if location.is_sqlite:
-        engine = create_engine(location.url)
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        if mode.writable:
+            engine = create_engine(location.url)
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            assert location.path is not None
+            # "sqlite://" would mean an in-memory database, which gets a one-connection pool.
+            engine = create_engine("sqlite://", creator=partial(_connect_read_only, location.path, mode),
+                                   poolclass=QueuePool)
+            event.listen(engine, "connect", partial(_sqlite_on_connect, writable=False))
+            event.listen(engine, "begin", _sqlite_begin_reading)
         return engine
     try:
         return create_engine(location.url, pool_pre_ping=True)

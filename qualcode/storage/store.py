@@ -45,6 +45,7 @@ class UnitOfWork:
 
     session: Session
     dialect: str
+    read_only: bool = False
 
     def __post_init__(self) -> None:
         self.documents = DocumentRepository(self.session)
@@ -55,7 +56,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.coders = CoderRepository(self.session)
         self.settings = SettingsRepository(self.session)
-        self.search = SearchRepository(self.session, self.dialect)
+        self.search = SearchRepository(self.session, self.dialect, self.read_only)
         self.embeddings = EmbeddingRepository(self.session)
         self.matrix = MatrixRepository(self.session)
         self.topics = TopicRepository(self.session)
@@ -105,30 +106,54 @@ class UnitOfWork:
 class Store:
     """A qualcode project: where it lives and how to start a unit of work there."""
 
-    def __init__(self, location: engines.Location, engine: Engine) -> None:
+    def __init__(self, location: engines.Location, engine: Engine,
+                 mode: engines.OpenMode = engines.OpenMode.READ_WRITE) -> None:
         self.location = location
         self.engine = engine
+        self.mode = mode
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.backup_path: Path | None = None
+        self._no_upgrade = False
+
+    @property
+    def read_only(self) -> bool:
+        """True when this user may not write the project file or its folder."""
+        return not self.mode.writable
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @classmethod
-    def open(cls, target: str | Path, *, create: bool = False, name: str | None = None) -> Store:
-        """Open a project, creating it when ``create`` is true, upgrading it if old."""
+    def open(cls, target: str | Path, *, create: bool = False, name: str | None = None,
+             read_only: bool = False) -> Store:
+        """Open a project, creating it when ``create`` is true, upgrading it if old.
+
+        ``read_only`` opens a SQLite file with ``mode=ro`` even when it could be written,
+        and refuses (rather than runs) a schema upgrade on any database.
+        """
         location = engines.locate(target)
+        mode = engines.OpenMode.READ_WRITE
         if location.path is not None:
             engines.check_sqlite_file(location.path, must_exist=not create)
-        engine = engines.make_engine(location)
-        store = cls(location, engine)
+            mode = engines.sqlite_open_mode(location.path)
+            if not create and location.path.stat().st_size == 0:
+                # Refused before SQLite connects: connecting would write a header into it.
+                raise StoreError(f"{location.path} is empty (0 bytes): it holds no qualcode project.",
+                                 "Create a project in it with 'qualcode init PATH', or pass the right file.")
+            if read_only and mode.writable:
+                mode = engines.OpenMode.READ_ONLY
+            if create and not mode.writable and location.path.stat().st_size == 0:
+                raise StoreError(f"Cannot create a project in {location.path}: permission denied.",
+                                 "Choose a file in a folder you may write.")
+        engine = engines.make_engine(location, mode)
+        store = cls(location, engine, mode)
+        store._no_upgrade = read_only
         try:
             store._prepare(create=create, name=name)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             engine.dispose()
-            raise StoreError(f"Cannot open the project at {location.display()}: {exc.orig}",
-                             "Check that the file or database server is reachable.") from exc
+            raise store.database_error(exc, opening=True) from exc
         except BaseException:
             engine.dispose()
             raise
@@ -143,6 +168,13 @@ class Store:
         if not fresh and current is None:
             raise StoreError(f"{self.location.display()} is a database, but not a qualcode project.")
         head = migrate.head_revision()
+        if current != head and self._no_upgrade:
+            raise StoreError(f"{self.location.display()} needs a schema upgrade (from {current} to {head}) "
+                             "before it can be checked.", "Open it once with any command; a .bak copy is kept.")
+        if current != head and self.read_only:
+            raise StoreError(f"{self.location.display()} was made by an older qualcode and needs a "
+                             "schema upgrade, but you may not write it (read-only file or folder).",
+                             "Open it once with write permission, or work on a copy: cp PROJECT COPY.")
         if current != head:
             if current is not None and self.location.path is not None:
                 self.backup_path = engines.backup_sqlite(self.location.path)
@@ -151,7 +183,7 @@ class Store:
             except Exception as exc:  # the backup is the user's way back
                 where = f" A copy made before the upgrade is at {self.backup_path}." if self.backup_path else ""
                 raise StoreError(f"Upgrading the project schema failed: {exc}.{where}") from exc
-        if self.location.is_sqlite:
+        if self.location.is_sqlite and not self.read_only:
             engines.stamp_application_id(self.engine)
         if fresh:
             with self.unit_of_work() as uow:
@@ -167,20 +199,52 @@ class Store:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         session = self._sessions()
         try:
-            yield UnitOfWork(session, self.dialect)
+            yield UnitOfWork(session, self.dialect, self.read_only)
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            raise StoreError(f"The project store refused the change: {exc.orig}",
-                             "If another program holds the project, try again in a moment.") from exc
         except DBAPIError as exc:
             session.rollback()
-            raise StoreError(f"The project store refused the change: {exc.orig}") from exc
+            raise self.database_error(exc) from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
 
+    def database_error(self, exc: DBAPIError, *, opening: bool = False) -> StoreError:
+        """The StoreError that says what a database error means for this project."""
+        return translate_database_error(self.location, self.mode, exc, opening=opening)
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+# SQLite's words for a file whose pages are not what they should be.
+_DAMAGE_MARKERS = ("malformed", "not a database", "disk i/o error", "database corrupt",
+                   "database disk image")
+
+
+def translate_database_error(location: engines.Location, mode: engines.OpenMode, exc: DBAPIError, *,
+                             opening: bool = False) -> StoreError:
+    """Read-only refusals, damaged files and unreachable servers, each in its own words."""
+    detail = str(exc.orig) if exc.orig is not None else str(exc)
+    lowered = detail.lower()
+    where = location.display()
+    if location.is_sqlite and any(marker in lowered for marker in _DAMAGE_MARKERS):
+        assert location.path is not None
+        backup = location.path.with_name(location.path.name + ".bak")
+        copy = (f" A copy made before the last schema upgrade is at {backup}." if backup.exists()
+                else " There is no .bak copy next to it.")
+        return StoreError(
+            f"The project file {where} is damaged ({detail}).{copy}",
+            f"Run 'qualcode check {where}' to see what is damaged; restore your last backup, or "
+            "ask sqlite3 to salvage what it can: sqlite3 PROJECT .recover | sqlite3 RECOVERED.qualcode")
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(f"{where} is read-only for you: this command would change it, so nothing was changed.",
+                          "Ask for write permission on the file and its folder, or work on a copy.")
+    if opening and isinstance(exc, OperationalError):
+        return StoreError(f"Cannot open the project at {where}: {detail}",
+                          "Check that the file or database server is reachable.")
+    if isinstance(exc, OperationalError):
+        return StoreError(f"The project store refused the change: {detail}",
+                          "If another program holds the project, try again in a moment.")
+    return StoreError(f"The project store refused the change: {detail}")

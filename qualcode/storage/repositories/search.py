@@ -57,12 +57,16 @@ def index_pending(connection: Connection) -> int:
 
 
 class SearchRepository:
-    def __init__(self, session: Session, dialect: str) -> None:
+    def __init__(self, session: Session, dialect: str, read_only: bool = False) -> None:
         self.session = session
         self.dialect = dialect
+        self.read_only = read_only
 
     def index_pending(self) -> int:
-        """:func:`index_pending` in this unit of work."""
+        """:func:`index_pending` in this unit of work; nothing on a read-only project, whose
+        pending documents (left by an interrupted import) are then not found."""
+        if self.read_only:
+            return 0
         return index_pending(self.session.connection())
 
     def _match(self, groups: Sequence[Sequence[str]]):  # type: ignore[no-untyped-def]
