@@ -4,11 +4,11 @@ adjudication and export. Each command calls one function of services.agreement."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     CoderOption,
@@ -20,9 +20,13 @@ from qualcode.cli.options import (
     project,
 )
 from qualcode.cli.output import console, print_json, progress_bar
-from qualcode.core.agreement import AgreementReport
+from qualcode.core.agreement import CONSENSUS, AgreementReport
 from qualcode.errors import QualcodeError
-from qualcode.services import agreement as service
+
+if TYPE_CHECKING:
+    from qualcode.services import agreement as service
+else:
+    service = lazy_module("qualcode.services.agreement")
 
 app = typer.Typer(help="Inter-coder agreement: statistics, double-coding samples, disagreements and "
                        "adjudication. Without a command: print the agreement table.",
@@ -61,6 +65,8 @@ def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str 
 
 
 def _print_report(report: AgreementReport, *, methods: bool) -> None:
+    from rich.table import Table
+
     from qualcode.exporters.agreement_report import (
         methods_paragraph,
         row_style,
@@ -191,6 +197,8 @@ def _documents(store):  # type: ignore[no-untyped-def]
 @app.command("samples")
 def samples(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List samples with their coders and who has marked them done."""
+    from rich.table import Table
+
     with project(db) as store:
         found = service.list_samples(store)
     if as_json:
@@ -227,6 +235,8 @@ def rounds_command(
     as_json: JsonOption = False,
 ) -> None:
     """Pooled agreement per sample, in the order drawn: do the coders converge?"""
+    from rich.table import Table
+
     with project(db) as store:
         found = service.rounds(store, resamples=resamples)
     if as_json:
@@ -260,6 +270,8 @@ def disagreements_command(
     as_json: JsonOption = False,
 ) -> None:
     """List passages where coders applied a code differently, with who coded what."""
+    from rich.table import Table
+
     with project(db) as store:
         found = service.disagreements(store, coders=_split(coders), sample=sample, documents=doc,
                                       codebook=codebook, codes=code, include_settled=not open_only)
@@ -286,7 +298,7 @@ def adjudicate(
     both: Annotated[bool, typer.Option("--both", help="Keep everyone's codings (their union).")] = False,
     neither: Annotated[bool, typer.Option("--neither", help="Keep no coding here.")] = False,
     span: Annotated[str | None, typer.Option("--span", help="Code this edited span instead: START-END.")] = None,
-    consensus: Annotated[str, typer.Option("--consensus", help="Coder who receives the decision.")] = service.CONSENSUS,
+    consensus: Annotated[str, typer.Option("--consensus", help="Coder who receives the decision.")] = CONSENSUS,
     coder: CoderOption = None,
     db: DbOption = None,
 ) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     DbOption,
@@ -16,11 +15,16 @@ from qualcode.cli.options import (
     parse_filters,
     project,
 )
-from qualcode.cli.output import console, print_json
+from qualcode.cli.output import console, escape, print_json
 from qualcode.core.model import CodedPassage
 from qualcode.errors import QualcodeError
-from qualcode.services import compare as service
-from qualcode.services import retrieval
+
+if TYPE_CHECKING:
+    from qualcode.services import compare as service
+    from qualcode.services import retrieval
+else:
+    service = lazy_module("qualcode.services.compare")
+    retrieval = lazy_module("qualcode.services.retrieval")
 
 CodebookArg = Annotated[str, typer.Argument(help="Codebook slug, e.g. loose-coupling.")]
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
@@ -96,6 +100,8 @@ def compare(
 
 def print_matrix(matrix: service.ComparisonMatrix, *, quiet: bool = False) -> None:
     """The matrix as a table; cells flagged + (over-represented) or - (under-represented)."""
+    from rich.table import Table
+
     q = matrix.query
     digits = 0 if q.measure in service.COUNT_MEASURES else 2
     table = Table(title=None if quiet else f"{matrix.codebook.name}: {q.measure} by {q.by}")
@@ -150,6 +156,8 @@ def cooccur(
     as_json: JsonOption = False,
 ) -> None:
     """Code by code: how many coding pairs occur together, and the passages behind a cell."""
+    from rich.table import Table
+
     query = service.CooccurrenceQuery(
         codebook=codebook, mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
         coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),

@@ -6,13 +6,20 @@ The group lives here so that other exports (REFI-QDA) can add their commands to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import AttrOption, DbOption, QuietOption, parse_filters, project
 from qualcode.cli.output import console
-from qualcode.services import compare, export
+from qualcode.core.defaults import DEFAULT_CITE
+
+if TYPE_CHECKING:
+    from qualcode.services import compare, export
+else:
+    compare = lazy_module("qualcode.services.compare")
+    export = lazy_module("qualcode.services.export")
 
 export_app = typer.Typer(help="Write coded passages, matrices, figures and a methods summary to files.",
                          no_args_is_help=True)
@@ -42,7 +49,7 @@ def quotes(
     attr: AttrOption = None,
     document: DocOption = None,
     cite: Annotated[str, typer.Option("--cite", help="Attribution template from speaker and document "
-                                      "attributes; fields without a value drop out.")] = export.DEFAULT_CITE,
+                                      "attributes; fields without a value drop out.")] = DEFAULT_CITE,
     title: Annotated[str, typer.Option("--title", help="Title of the Markdown or Word document.")] = "Coded passages",
     appendix: Annotated[bool, typer.Option("--appendix/--no-appendix",
                                            help="Word: add the codebook as an appendix table (needs --codebook).")] = True,

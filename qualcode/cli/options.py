@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qualcode.errors import QualcodeError
-from qualcode.services.project import open_project, remembered_coder, resolve_target
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Project file (.qualcode) or database URL; default $QUALCODE_DB or the one *.qualcode here.")]
@@ -24,6 +25,9 @@ AttrOption = Annotated[list[str] | None, typer.Option(
 
 
 def store_for(db: str | None) -> Store:
+    """The project named by --db (or found); the store is imported only when a command runs."""
+    from qualcode.services.project import open_project, resolve_target
+
     return open_project(resolve_target(db))
 
 
@@ -39,6 +43,8 @@ def project(db: str | None) -> Iterator[Store]:
 
 def coder_name(store: Store, coder: str | None) -> str:
     """--coder, else $QUALCODE_CODER, else the coder this user last worked as in this project."""
+    from qualcode.services.project import remembered_coder
+
     name = coder or os.environ.get("QUALCODE_CODER") or remembered_coder(store)
     if not name:
         raise QualcodeError("No coder given.", "Pass --coder NAME or set QUALCODE_CODER.")

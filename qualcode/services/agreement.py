@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qualcode.core.agreement import (
+    CONSENSUS,
     AgreementReport,
     CoderSpan,
     Disagreement,
@@ -32,7 +33,6 @@ from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store, UnitOfWork
 
-CONSENSUS = "consensus"
 DECISIONS = ("accept", "both", "neither", "edit")
 Progress = Callable[[int, int, str], None]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qualcode.core.codebook import Code
-from qualcode.core.model import Coding, CodingOrigin, Memo, SegmentKind
+from qualcode.core.model import MEMO_TARGETS, Coding, CodingOrigin, Memo, SegmentKind
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import document_id, find_document
@@ -20,7 +20,6 @@ UNDOABLE = frozenset({
     "coding.added", "coding.removed", "memo.added", "memo.edited", "memo.deleted",
     "code.renamed", "code.merged", "code.split",
 })
-MEMO_TARGETS = ("project", "document", "code", "coding")
 
 
 @dataclass(frozen=True)

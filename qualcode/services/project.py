@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.errors import QualcodeError, StoreError
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    # Imported by the functions that open a project: finding one (resolve_target) must
+    # not pay for SQLAlchemy, so the command tree can name these functions for free.
+    from qualcode.storage.store import Store
 
 PROJECT_SUFFIX = ".qualcode"
 ENV_VAR = "QUALCODE_DB"
@@ -41,10 +46,14 @@ def create_project(target: str | Path, *, name: str | None = None) -> Store:
         if path.exists() and path.stat().st_size > 0:
             raise StoreError(f"{path} already exists.", "Open it with --db, or choose another name.")
         text = str(path)
+    from qualcode.storage.store import Store
+
     return Store.open(text, create=True, name=name)
 
 
 def open_project(target: str | Path) -> Store:
+    from qualcode.storage.store import Store
+
     return Store.open(target)
 
 
