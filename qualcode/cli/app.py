@@ -8,7 +8,6 @@ imported when it runs (:mod:`qualcode.cli.lazy`).
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
@@ -61,7 +60,9 @@ COMMANDS: dict[str, Entry] = {
 
 
 def _module(name: str) -> Any:
-    return importlib.import_module(f"qualcode.cli.{name}")
+    # The import statement's own machinery (not importlib.import_module) so that
+    # ``python -X importtime`` reports the module like any other.
+    return __import__(f"qualcode.cli.{name}", fromlist=["__name__"])
 
 
 def _register(name: str) -> Callable[[typer.Typer], None]:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.model import (
     DocumentSummary,
@@ -26,12 +27,13 @@ from qualcode.core.model import (
     Turn,
 )
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
-from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
-from qualcode.importers.language import detect_language
-from qualcode.importers.speaker_map import check_known, load_speaker_map
-from qualcode.services.segmentation import DocumentUnits, Segmentation
 from qualcode.storage.repositories.documents import NewSegment
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    # The import machinery (readers, YAML, the segmentation worker) is loaded by the import
+    # functions below, not by commands that only read documents back.
+    from qualcode.services.segmentation import DocumentUnits, Segmentation
+    from qualcode.storage.store import Store
 
 Progress = Callable[[int, int, str], None]
 
@@ -66,6 +68,8 @@ class DocumentView:
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ImportProblem]]:
     """Files to import: named files as given, folders searched for supported files."""
+    from qualcode.importers.base import SUPPORTED_EXTENSIONS
+
     files: list[Path] = []
     problems: list[ImportProblem] = []
     for path in paths:
@@ -95,6 +99,9 @@ def import_paths(
     cancel: threading.Event | None = None,
 ) -> ImportReport:
     """Import files and folders; bad files are reported and skipped, never half-stored."""
+    from qualcode.importers.speaker_map import check_known, load_speaker_map
+    from qualcode.services.segmentation import Segmentation
+
     report = ImportReport()
     files, problems = expand_paths(Path(p) for p in paths)
     report.failed.extend(problems)
@@ -159,6 +166,8 @@ class _PlannedDocument:
 def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFile]:
     """The files that parse; every one is parsed before anything is written, so that a
     bad speaker map stops all of it."""
+    from qualcode.importers.base import read_source
+
     for path in files:
         try:
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -177,6 +186,8 @@ def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFil
 def _plan_document(item: _ParsedFile, attributes: dict[str, str], language: str | None,
                    segmentation: Segmentation) -> _PlannedDocument | SourceFileError:
     """Settle the language and start segmenting; an unsupported language is kept as the error."""
+    from qualcode.importers.language import detect_language
+
     document = item.document
     merged = {**document.attributes, **attributes}
     lang = (language or merged.get("language") or document.language or detect_language(document.text)).lower()
