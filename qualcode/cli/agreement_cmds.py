@@ -40,7 +40,7 @@ UnitOption = Annotated[str, typer.Option(
 ByOption = Annotated[str, typer.Option("--by", help="Rows per code (pooled over documents) or per document.")]
 SampleOption = Annotated[str | None, typer.Option("--sample", help="Only this sample (round).")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only this document (repeatable).")]
-CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Every code of this codebook (slug).")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Every code of this codebook (slug).")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only this code (repeatable).")]
 KindOption = Annotated[str, typer.Option("--segment-kind", help="Segment unit: sentence or turn.")]
 ThresholdOption = Annotated[float, typer.Option(

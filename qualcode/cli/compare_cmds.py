@@ -8,14 +8,18 @@ import typer
 
 from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
+    LEGACY_CODEBOOK,
     AttrOption,
+    CodebookOption,
     DbOption,
     JsonOption,
     QuietOption,
+    chosen_codebook,
     parse_filters,
     project,
 )
 from qualcode.cli.output import console, escape, print_json
+from qualcode.core.defaults import DEFAULT_CITE
 from qualcode.core.model import CodedPassage
 from qualcode.errors import QualcodeError
 
@@ -26,7 +30,6 @@ else:
     service = lazy_module("qualcode.services.compare")
     retrieval = lazy_module("qualcode.services.retrieval")
 
-CodebookArg = Annotated[str, typer.Argument(help="Codebook slug, e.g. loose-coupling.")]
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes as rows (repeatable).")]
@@ -57,9 +60,10 @@ def _cell(value: str, what: str) -> tuple[str, str]:
 
 
 def compare(
-    codebook: CodebookArg,
     by: Annotated[str, typer.Option("--by", help="Columns: an attribute (level, role, school, ...) "
                                     "or document, speaker, coder.")],
+    ctx: typer.Context,
+    codebook: CodebookOption = None,
     measure: Annotated[str, typer.Option(
         "--measure", help="codings | documents | speakers | segments (%% of the group's sentences) "
         "| per1000 (codings per 1,000 words).")] = "codings",
@@ -74,14 +78,14 @@ def compare(
     empty: Annotated[bool, typer.Option("--empty", help="Keep rows without codings.")] = False,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level for flagging residuals.")] = 0.05,
     cell: Annotated[str | None, typer.Option("--cell", help="List the passages of one cell: CODE=COLUMN.")] = None,
-    cite: CiteOption = "({role}, {school})",
+    cite: CiteOption = DEFAULT_CITE,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Codes by groups: counts with a chi-square test and adjusted residuals per cell."""
     query = service.ComparisonQuery(
-        codebook=codebook, by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
+        codebook=chosen_codebook(codebook, ctx.args), by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
         coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
         documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
         include_empty=empty, alpha=alpha)
@@ -140,7 +144,8 @@ def print_matrix(matrix: service.ComparisonMatrix, *, quiet: bool = False) -> No
 
 
 def cooccur(
-    codebook: CodebookArg,
+    ctx: typer.Context,
+    codebook: CodebookOption = None,
     mode: Annotated[str, typer.Option("--mode", help="overlap (spans overlap) | segment (same sentence) "
                                       "| near (within --window sentences).")] = "overlap",
     window: Annotated[int, typer.Option("--window", help="Sentences between codings for --mode near.", min=0)] = 1,
@@ -151,7 +156,7 @@ def cooccur(
     attr: AttrOption = None,
     document: DocOption = None,
     cell: Annotated[str | None, typer.Option("--cell", help="List the coding pairs of one cell: CODE=CODE.")] = None,
-    cite: CiteOption = "({role}, {school})",
+    cite: CiteOption = DEFAULT_CITE,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -159,7 +164,7 @@ def cooccur(
     from rich.table import Table
 
     query = service.CooccurrenceQuery(
-        codebook=codebook, mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
+        codebook=chosen_codebook(codebook, ctx.args), mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
         coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
         documents=tuple(document or ()))
     with project(db) as store:
@@ -194,5 +199,5 @@ def cooccur(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(compare)
-    app.command()(cooccur)
+    app.command(context_settings=LEGACY_CODEBOOK)(compare)
+    app.command(context_settings=LEGACY_CODEBOOK)(cooccur)

@@ -27,7 +27,7 @@ export_app = typer.Typer(help="Write coded passages, matrices, figures and a met
 PathArg = Annotated[Path, typer.Argument(help="File to write; its ending picks the format.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
 FormatOption = Annotated[str | None, typer.Option("--format", help="Format, when the file name does not say it.")]
-CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Codebook slug.")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug.")]
 CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
@@ -76,7 +76,7 @@ def _query(codebook: str, by: str, measure: str, level: int | None, rollup: bool
         groups=tuple(group or ()))
 
 
-CodebookArg = Annotated[str, typer.Option("--codebook", help="Codebook slug.")]
+CodebookArg = Annotated[str, typer.Option("--codebook", "-c", help="Codebook slug.")]
 ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
 MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top).")]

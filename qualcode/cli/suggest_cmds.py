@@ -40,7 +40,7 @@ EmbedderOption = Annotated[str | None, typer.Option(
     "--embedder", help="minilm, tfidf, e5, fusion:A+B[@W], or st:MODEL_FOLDER; default: the project's "
     "choice, else the default for its language.")]
 KindOption = Annotated[str, typer.Option("--kind", help="Segment kind: sentence, turn or paragraph.")]
-CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Only codes of this codebook (slug).")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Only codes of this codebook (slug).")]
 TopOption = Annotated[int, typer.Option("--top", help="How many codes (or passages) to show.", min=1)]
 DocArgument = Annotated[str, typer.Argument(help="Document name, id or unique name prefix.")]
 CodeArgument = Annotated[str, typer.Argument(help="Code key, e.g. lc.bypassed (or codebook:key).")]

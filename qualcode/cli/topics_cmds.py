@@ -229,7 +229,7 @@ def export(
                                       ".json), actors / codes (.csv .xlsx .png .svg), or BERTopic's HTML views: "
                                       "terms, map, documents, hierarchy, heatmap.")] = "topics",
     by: Annotated[str | None, typer.Option("--by", help="For --view actors: the attribute (level, role, ...).")] = None,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="For --view codes: the codebook (slug).")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="For --view codes: the codebook (slug).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -287,7 +287,7 @@ def actors(
 
 def codes(
     run: RunArg,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook slug; default the only one.")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug; default the only one.")] = None,
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")] = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Uncoded share above which a topic is a "
                                              "blind spot.")] = BLIND_SPOT,
@@ -322,7 +322,7 @@ def candidate(
     run: RunArg,
     topic: TopicArg,
     code: Annotated[str | None, typer.Argument(help="Code key (or SLUG:KEY); leave out with --clear.")] = None,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook of the code.")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook of the code.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Unlink the topic from its code.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -341,7 +341,7 @@ def candidate(
 
 def suggestions(
     code: Annotated[str, typer.Argument(help="Code key (or SLUG:KEY).")],
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook of the code.")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook of the code.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many passages.", min=1)] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,
