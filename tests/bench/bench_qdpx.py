@@ -1,7 +1,8 @@
 """Benchmark: export and re-import of a project with 200 documents and 100,000 codings.
 
 Run: ``python tests/bench/bench_qdpx.py``. Prints ``name=value`` lines; the target for
-each timing is printed beside it. Not collected by pytest.
+each timing is printed beside it. cli_export_s and cli_import_s time the installed
+``qualcode export qdpx`` and ``qualcode import-project`` end to end. Not collected by pytest.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from qualcode.core.codebook import CodebookSpec, CodeSpec
-from qualcode.core.model import CodingOrigin
-from qualcode.services import codebook, corpus, exchange
-from qualcode.services.project import create_project
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_timing import cli_seconds  # noqa: E402
+
+from qualcode.core.codebook import CodebookSpec, CodeSpec  # noqa: E402
+from qualcode.core.model import CodingOrigin  # noqa: E402
+from qualcode.services import codebook, corpus, exchange  # noqa: E402
+from qualcode.services.project import create_project  # noqa: E402
 
 DOCUMENTS = 200
 CODINGS = 100_000
@@ -77,6 +82,12 @@ def main() -> int:
         new.close()
         print(f"import_codings={report.codings} import_documents={len(report.documents)}")
         print(f"import_s={import_s:.2f} target_s<{TARGET_S:.0f}")
+        # The same two steps as typed: a fresh process each, end to end.
+        cli_export = cli_seconds("export", "qdpx", str(folder / "cli.qdpx"), "--db", str(folder / "bench.qualcode"),
+                                 "--quiet")
+        print(f"cli_export_s={cli_export:.2f}")
+        cli_import = cli_seconds("import-project", str(folder / "cli.qdpx"), "--quiet", cwd=folder)
+        print(f"cli_import_s={cli_import:.2f}")
         ok = export_s < TARGET_S and import_s < TARGET_S and report.codings == CODINGS
         print(f"within_target={ok}")
         return 0 if ok else 1
