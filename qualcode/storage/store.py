@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -21,18 +23,20 @@ from qualcode import __version__
 from qualcode.errors import StoreError
 from qualcode.storage import engine as engines
 from qualcode.storage import migrate
-from qualcode.storage.repositories.agreement import AgreementRepository
-from qualcode.storage.repositories.codebooks import CodebookRepository
-from qualcode.storage.repositories.codings import CodingRepository
-from qualcode.storage.repositories.documents import DocumentRepository
-from qualcode.storage.repositories.embeddings import EmbeddingRepository
-from qualcode.storage.repositories.events import EventRepository
-from qualcode.storage.repositories.matrix import MatrixRepository
-from qualcode.storage.repositories.memos import MemoRepository
-from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
-from qualcode.storage.repositories.search import SearchRepository
-from qualcode.storage.repositories.topics import TopicRepository
 from qualcode.storage.schema import ProjectRow
+
+if TYPE_CHECKING:
+    from qualcode.storage.repositories.agreement import AgreementRepository
+    from qualcode.storage.repositories.codebooks import CodebookRepository
+    from qualcode.storage.repositories.codings import CodingRepository
+    from qualcode.storage.repositories.documents import DocumentRepository
+    from qualcode.storage.repositories.embeddings import EmbeddingRepository
+    from qualcode.storage.repositories.events import EventRepository
+    from qualcode.storage.repositories.matrix import MatrixRepository
+    from qualcode.storage.repositories.memos import MemoRepository
+    from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
+    from qualcode.storage.repositories.search import SearchRepository
+    from qualcode.storage.repositories.topics import TopicRepository
 
 
 @dataclass
@@ -42,19 +46,79 @@ class UnitOfWork:
     session: Session
     dialect: str
 
-    def __post_init__(self) -> None:
-        self.documents = DocumentRepository(self.session)
-        self.agreement = AgreementRepository(self.session)
-        self.codebooks = CodebookRepository(self.session)
-        self.codings = CodingRepository(self.session)
-        self.memos = MemoRepository(self.session)
-        self.events = EventRepository(self.session)
-        self.coders = CoderRepository(self.session)
-        self.settings = SettingsRepository(self.session)
-        self.search = SearchRepository(self.session, self.dialect)
-        self.embeddings = EmbeddingRepository(self.session)
-        self.matrix = MatrixRepository(self.session)
-        self.topics = TopicRepository(self.session)
+    # Each repository is made (and its module imported) on first use: a command that lists
+    # documents need not load the topic or agreement tables' code.
+    @cached_property
+    def documents(self) -> DocumentRepository:
+        from qualcode.storage.repositories.documents import DocumentRepository
+
+        return DocumentRepository(self.session)
+
+    @cached_property
+    def agreement(self) -> AgreementRepository:
+        from qualcode.storage.repositories.agreement import AgreementRepository
+
+        return AgreementRepository(self.session)
+
+    @cached_property
+    def codebooks(self) -> CodebookRepository:
+        from qualcode.storage.repositories.codebooks import CodebookRepository
+
+        return CodebookRepository(self.session)
+
+    @cached_property
+    def codings(self) -> CodingRepository:
+        from qualcode.storage.repositories.codings import CodingRepository
+
+        return CodingRepository(self.session)
+
+    @cached_property
+    def memos(self) -> MemoRepository:
+        from qualcode.storage.repositories.memos import MemoRepository
+
+        return MemoRepository(self.session)
+
+    @cached_property
+    def events(self) -> EventRepository:
+        from qualcode.storage.repositories.events import EventRepository
+
+        return EventRepository(self.session)
+
+    @cached_property
+    def coders(self) -> CoderRepository:
+        from qualcode.storage.repositories.people import CoderRepository
+
+        return CoderRepository(self.session)
+
+    @cached_property
+    def settings(self) -> SettingsRepository:
+        from qualcode.storage.repositories.people import SettingsRepository
+
+        return SettingsRepository(self.session)
+
+    @cached_property
+    def search(self) -> SearchRepository:
+        from qualcode.storage.repositories.search import SearchRepository
+
+        return SearchRepository(self.session, self.dialect)
+
+    @cached_property
+    def embeddings(self) -> EmbeddingRepository:
+        from qualcode.storage.repositories.embeddings import EmbeddingRepository
+
+        return EmbeddingRepository(self.session)
+
+    @cached_property
+    def matrix(self) -> MatrixRepository:
+        from qualcode.storage.repositories.matrix import MatrixRepository
+
+        return MatrixRepository(self.session)
+
+    @cached_property
+    def topics(self) -> TopicRepository:
+        from qualcode.storage.repositories.topics import TopicRepository
+
+        return TopicRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()

@@ -7,7 +7,9 @@ same run (the floor of any Typer command line). Targets: ``--help`` <= 2x, ``doc
 ``retrieve`` <= 4x.
 
 Prints floor_ms, <command>_ms and <command>_ratio for --help, docs, retrieve, compare,
-cooccur and export; then the import-time modules behind each (heavy ones only).
+cooccur and export; the floors under any command that reads a project (Typer's run-time
+coercion, which imports pydantic, and SQLAlchemy's ORM) as ratios too; then the heavy
+modules each command loads.
 Run: python tests/bench/bench_startup.py [--repeat N]
 """
 
@@ -51,10 +53,12 @@ def wall(command: list[str], env: dict[str, str], repeat: int) -> float:
 
 
 def heavy_modules(arguments: list[str], env: dict[str, str]) -> list[str]:
-    code = ("import sys; from qualcode.cli.app import main; "
-            f"main({arguments!r}); print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    code = (f"import sys; from qualcode.cli.app import main; main({arguments!r}); "
+            f"sys.stderr.write('LOADED ' + ' '.join(m for m in {HEAVY!r} if m in sys.modules) + chr(10))"
+            )
     done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-    return done.stdout.strip().splitlines()[-1].split() if done.stdout.strip() else []
+    marked = [line for line in done.stderr.splitlines() if line.startswith("LOADED")]
+    return marked[-1].split()[1:] if marked else []
 
 
 def main() -> None:
@@ -80,6 +84,13 @@ def main() -> None:
         }
         floor = wall([sys.executable, "-c", "import typer"], env, args.repeat)
         print(f"floor_ms={floor * 1000:.0f}")
+        # What any command pays before its own work, for reading the ratios: Typer's value
+        # coercion (it builds pydantic adapters for a command's parameters) and SQLAlchemy.
+        for name, code in (("typer_run", "import typer, typer._adapters"),
+                           ("typer_run_sqlalchemy_orm", "import typer, typer._adapters, sqlalchemy.orm")):
+            seconds = wall([sys.executable, "-c", code], env, args.repeat)
+            print(f"floor_{name}_ms={seconds * 1000:.0f}")
+            print(f"floor_{name}_ratio={seconds / floor:.2f}")
         for name, arguments in commands.items():
             if name == "export_quotes":
                 Path(tmp, "q.csv").unlink(missing_ok=True)
