@@ -133,6 +133,8 @@ def import_paths(
                 progress(done, len(parsed), item.path.name)
     if unindexed:
         _index_for_search(store)
+    if report.imported:
+        store.refresh_statistics()
     return report
 
 
