@@ -107,6 +107,25 @@ def test_fisher_exact_for_two_by_two_and_small_counts_flagged() -> None:
     assert any("20%" in w for w in result.warnings)
 
 
+def test_fisher_chi_square_and_normal_tails_agree_with_scipy_stats() -> None:
+    """The scipy.special forms used at run time against scipy.stats on many tables."""
+    from scipy.stats import chi2, fisher_exact, norm
+
+    rng = np.random.default_rng(11)
+    tables = [rng.integers(0, high, size=(2, 2)) for high in (4, 10, 60, 400) for _ in range(40)]
+    tables += [np.array([[0, 5], [5, 0]]), np.array([[7, 0], [0, 7]]), np.array([[1, 1], [1, 1]]),
+               np.array([[0, 0], [3, 4]]), np.array([[2000, 1500], [1800, 2100]])]
+    for table in tables:
+        expected_or, expected_p = fisher_exact(table)
+        odds, p_value = stats.fisher_exact_2x2(table)
+        assert p_value == pytest.approx(expected_p, rel=1e-6, abs=1e-12), table
+        assert odds == pytest.approx(expected_or, nan_ok=True), table
+    for statistic, dof in [(0.0, 1), (3.84, 1), (30.07, 2), (120.5, 40), (1e-3, 7)]:
+        assert stats.chi2_sf(statistic, dof) == pytest.approx(chi2.sf(statistic, dof), rel=1e-10)
+    for alpha in (0.05, 0.01, 0.001):
+        assert stats.chi_square([[10, 5], [3, 9]], alpha=alpha).critical == pytest.approx(norm.ppf(1 - alpha / 2))
+
+
 def test_empty_rows_are_left_out_and_degenerate_tables_refused() -> None:
     result = stats.chi_square([[10, 5], [0, 0], [3, 9]])
     assert result.dropped_rows == (1,)

@@ -112,16 +112,16 @@ def test_cli_compare_cooccur_and_export(compared: Store, tmp_path: Path,  # noqa
     db = str(compared.location.path or compared.location.display())
     if compared.location.path is None:
         pytest.skip("the CLI is exercised on the SQLite file")
-    assert main(["compare", "steering", "--by", "level", "--db", db, "--json"]) == 0
+    assert main(["compare", "--codebook", "steering", "--by", "level", "--db", db, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["columns"] == ["owner", "research", "school"]
     assert data["statistics"]["dof"] == 4
-    assert main(["compare", "steering", "--by", "level", "--cell", "dialogue=school", "--db", db]) == 0
+    assert main(["compare", "--codebook", "steering", "--by", "level", "--cell", "dialogue=school", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "2 passages" in out and "Arbetslagen får siffrorna i oktober." in out
-    assert main(["compare", "steering", "--by", "gender", "--db", db]) == 6
+    assert main(["compare", "--codebook", "steering", "--by", "gender", "--db", db]) == 6
     assert "gender" in capsys.readouterr().err
-    assert main(["cooccur", "steering", "--db", db, "--json"]) == 0
+    assert main(["cooccur", "-c", "steering", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["codes"] == ["followup", "dialogue", "voice"]
     target = tmp_path / "out.docx"
     assert main(["export", "quotes", str(target), "--codebook", "steering", "--db", db]) == 0

@@ -4,8 +4,8 @@ Owns the chi-square test of a codes-by-groups table with adjusted standardized
 residuals per cell (Haberman's residuals: approximately standard normal when the rows
 and columns are independent), Cramér's V, the small-expected-count check and Fisher's
 exact test for 2x2 tables; and the pairing of codings that co-occur. No database, no
-printing: numpy arrays and frozen dataclasses in, frozen dataclasses out. scipy is
-imported inside the functions that need it.
+printing: numpy arrays and frozen dataclasses in, frozen dataclasses out. scipy.special is
+imported inside the functions that need it (never scipy.stats: see chi2_sf).
 """
 
 from __future__ import annotations
@@ -57,9 +57,48 @@ class MatrixStats:
 
 
 def _critical(alpha: float) -> float:
-    from scipy.stats import norm
+    """The two-sided normal critical value: the inverse normal CDF from scipy.special."""
+    from scipy.special import ndtri
 
-    return float(norm.ppf(1 - alpha / 2))
+    return float(ndtri(1 - alpha / 2))
+
+
+def chi2_sf(statistic: float, dof: int) -> float:
+    """P(X >= statistic) for X ~ chi-square(dof), scipy.special's complemented integral.
+
+    scipy.special loads in a fraction of the time scipy.stats needs (about a second),
+    which a one-off ``qualcode compare`` would otherwise spend before printing.
+    """
+    from scipy.special import chdtrc
+
+    return float(chdtrc(dof, statistic))
+
+
+def fisher_exact_2x2(table: np.ndarray) -> tuple[float, float]:
+    """Sample odds ratio and two-sided p of Fisher's exact test for a 2x2 table of counts.
+
+    The p-value sums the hypergeometric probabilities (margins fixed) of every table no
+    more probable than the observed one, with the relative tolerance scipy.stats uses
+    (1e-7) so that ties of equal probability count; a test checks it against scipy.stats.
+    """
+    from scipy.special import gammaln
+
+    (a, b), (c, d) = (int(x) for x in table[0]), (int(x) for x in table[1])
+    if min(a + b, c + d, a + c, b + d) == 0:
+        return math.nan, 1.0
+    odds = a * d / (b * c) if b * c > 0 else math.inf
+    row, col, n = a + b, a + c, a + b + c + d
+    support = np.arange(max(0, row + col - n), min(row, col) + 1)
+
+    def log_pmf(k: np.ndarray) -> np.ndarray:
+        return (gammaln(row + 1) - gammaln(k + 1) - gammaln(row - k + 1)
+                + gammaln(n - row + 1) - gammaln(col - k + 1) - gammaln(n - row - col + k + 1)
+                - gammaln(n + 1) + gammaln(col + 1) + gammaln(n - col + 1))
+
+    probabilities = np.exp(log_pmf(support))
+    observed = float(np.exp(log_pmf(np.array([a]))[0]))
+    p_value = float(probabilities[probabilities <= observed * (1 + 1e-7)].sum())
+    return odds, min(1.0, p_value)
 
 
 def adjusted_residuals(table: np.ndarray) -> np.ndarray:
@@ -80,9 +119,6 @@ def chi_square(table: Sequence[Sequence[float]] | np.ndarray, *, alpha: float = 
     Raises ValueError when fewer than two non-empty rows or columns remain; callers turn
     that into an error the user can act on.
     """
-    from scipy.stats import chi2 as chi2_dist
-    from scipy.stats import fisher_exact
-
     full = np.asarray(table, dtype=float)
     if full.ndim != 2:
         raise ValueError("a comparison table has two dimensions")
@@ -97,7 +133,7 @@ def chi_square(table: Sequence[Sequence[float]] | np.ndarray, *, alpha: float = 
     expected_sub = sub.sum(axis=1, keepdims=True) @ sub.sum(axis=0, keepdims=True) / n
     chi2 = float(((sub - expected_sub) ** 2 / expected_sub).sum())
     dof = (sub.shape[0] - 1) * (sub.shape[1] - 1)
-    p_value = float(chi2_dist.sf(chi2, dof))
+    p_value = chi2_sf(chi2, dof)
     cramers_v = math.sqrt(chi2 / (n * (min(sub.shape) - 1)))
     residual_sub = adjusted_residuals(sub)
 
@@ -117,8 +153,7 @@ def chi_square(table: Sequence[Sequence[float]] | np.ndarray, *, alpha: float = 
                         "codings (more than 20%): read the p-value with care; merge groups or codes.")
     fisher_or = fisher_p = None
     if sub.shape == (2, 2):
-        result = fisher_exact(sub.astype(int))
-        fisher_or, fisher_p = float(result[0]), float(result[1])
+        fisher_or, fisher_p = fisher_exact_2x2(sub)
     dropped_rows = tuple(int(i) for i in np.flatnonzero(full.sum(axis=1) == 0))
     dropped_cols = tuple(int(i) for i in np.flatnonzero(full.sum(axis=0) == 0))
     if dropped_rows or dropped_cols:

@@ -4,11 +4,11 @@ adjudication and export. Each command calls one function of services.agreement."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     CoderOption,
@@ -20,12 +20,13 @@ from qualcode.cli.options import (
     project,
 )
 from qualcode.cli.output import console, print_json, progress_bar
-from qualcode.core.agreement import AgreementReport
+from qualcode.core.agreement import CONSENSUS, AgreementReport
 from qualcode.errors import QualcodeError
 
-# services.agreement (and numpy behind it) is imported inside each command, so that
-# 'qualcode --help' stays fast.
-CONSENSUS = "consensus"  # the coder who receives adjudicated codings (services.agreement.CONSENSUS)
+if TYPE_CHECKING:
+    from qualcode.services import agreement as service
+else:
+    service = lazy_module("qualcode.services.agreement")
 
 app = typer.Typer(help="Inter-coder agreement: statistics, double-coding samples, disagreements and "
                        "adjudication. Without a command: print the agreement table.",
@@ -52,7 +53,7 @@ FiguresOption = Annotated[bool, typer.Option(
 ByOption = Annotated[str, typer.Option("--by", help="Rows per code (pooled over documents) or per document.")]
 SampleOption = Annotated[str | None, typer.Option("--sample", help="Only this sample (round).")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only this document (repeatable).")]
-CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Every code of this codebook (slug).")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Every code of this codebook (slug).")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only this code (repeatable).")]
 KindOption = Annotated[str, typer.Option("--segment-kind", help="Segment unit: sentence or turn.")]
 ThresholdOption = Annotated[float, typer.Option(
@@ -82,6 +83,8 @@ def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str 
 
 
 def _print_report(report: AgreementReport, *, methods: bool, all_figures: bool = False) -> None:
+    from rich.table import Table
+
     from qualcode.exporters.agreement_report import (
         methods_paragraph,
         row_style,
@@ -234,6 +237,8 @@ def _documents(store):  # type: ignore[no-untyped-def]
 @app.command("samples")
 def samples(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List samples with their coders and who has marked them done."""
+    from rich.table import Table
+
     from qualcode.services import agreement as service
 
     with project(db) as store:
@@ -274,6 +279,8 @@ def rounds_command(
     as_json: JsonOption = False,
 ) -> None:
     """Pooled agreement per sample, in the order drawn: do the coders converge?"""
+    from rich.table import Table
+
     from qualcode.services import agreement as service
 
     with project(db) as store:
@@ -309,6 +316,8 @@ def disagreements_command(
     as_json: JsonOption = False,
 ) -> None:
     """List passages where coders applied a code differently, with who coded what."""
+    from rich.table import Table
+
     from qualcode.services import agreement as service
 
     with project(db) as store:

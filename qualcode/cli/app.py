@@ -1,35 +1,172 @@
-"""The ``qualcode`` command: one Typer app, errors translated once, here."""
+"""The ``qualcode`` command: one Typer app, errors translated once, here.
+
+The root group knows its commands by name (:data:`COMMANDS`) and builds a command only
+when it is asked for, so ``qualcode --help`` imports no command module and ``qualcode
+docs`` imports only the module that defines ``docs``; what a command itself needs is
+imported when it runs (:mod:`qualcode.cli.lazy`).
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from typing import Any, NamedTuple
 
 import typer
+from typer._click.utils import make_default_short_help
+from typer.core import TyperGroup
 
 from qualcode import __version__
-from qualcode.cli import (
-    agreement_cmds,
-    check_cmds,
-    codebook_cmds,
-    coding_cmds,
-    compare_cmds,
-    corpus_cmds,
-    exchange_cmds,
-    export_cmds,
-    project_cmds,
-    retrieval_cmds,
-    suggest_cmds,
-    topics_cmds,
-)
-from qualcode.cli.output import report_error
 from qualcode.errors import QualcodeError
+
+
+class Entry(NamedTuple):
+    """A root command: the module that defines it, and its one-line help for the listing."""
+
+    module: str
+    summary: str
+
+
+# Listing order is the order of ``qualcode --help``; a test checks each summary against the
+# command's own help and that every module's commands are listed here.
+COMMANDS: dict[str, Entry] = {
+    "open": Entry("project_cmds", "Open the workbench: read, code, memo, search and retrieve in the terminal."),
+    "init": Entry("project_cmds", "Create an empty project (a SQLite file, or a PostgreSQL database by URL)."),
+    "demo": Entry("project_cmds", "Build sbs-demo.qualcode here from the shipped corpus, codebooks and example codings."),
+    "import": Entry("corpus_cmds", "Import transcripts; a folder import goes on past bad files and lists them."),
+    "docs": Entry("corpus_cmds", "List documents with their attributes and counts."),
+    "show": Entry("corpus_cmds", "Show a transcript turn by turn with each speaker's role."),
+    "attr": Entry("corpus_cmds", "Set or remove attributes of a document."),
+    "retrieve": Entry("retrieval_cmds", "Every passage coded with CODE, with context and attribution."),
+    "search": Entry("retrieval_cmds", "Full-text search over the sentences of every document."),
+    "embed": Entry("suggest_cmds", "Embed every segment, code description and coded passage once; naming an "
+                                   "embedder makes it the project's."),
+    "similar": Entry("suggest_cmds", "The passages of the project most similar in meaning to a passage or a text."),
+    "compare": Entry("compare_cmds", "Codes by groups: counts with a chi-square test and adjusted residuals per cell."),
+    "cooccur": Entry("compare_cmds", "Code by code: how many coding pairs occur together, and the passages behind a cell."),
+    "import-project": Entry("exchange_cmds", "Import a REFI-QDA project (.qdpx) as a new project, or into an "
+                                             "existing one with --into."),
+    "codebook": Entry("codebook_cmds", "Load, inspect and exchange codebooks."),
+    "code": Entry("coding_cmds", "Apply and remove codes; rename, merge and split them; undo."),
+    "memo": Entry("coding_cmds", "Write memos on the project, documents, codes and codings."),
+    "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
+    "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
+    "agreement": Entry("agreement_cmds", "Inter-coder agreement: statistics, double-coding samples, disagreements "
+                                         "and adjudication. Without a command: print the agreement table."),
+    "export": Entry("export_cmds", "Write coded passages, matrices, figures and a methods summary to files."),
+    "topics": Entry("topics_cmds", "Topic models of the corpus (BERTopic): fit, browse, compare with speakers "
+                                   "and with the codebook, export."),
+}
+
+
+def _module(name: str) -> Any:
+    # The import statement's own machinery (not importlib.import_module) so that
+    # ``python -X importtime`` reports the module like any other.
+    return __import__(f"qualcode.cli.{name}", fromlist=["__name__"])
+
+
+def _register(name: str) -> Callable[[typer.Typer], None]:
+    return lambda app: _module(name).register(app)
+
+
+def _group(name: str, attribute: str, command: str) -> Callable[[typer.Typer], None]:
+    return lambda app: app.add_typer(getattr(_module(name), attribute), name=command)
+
+
+def _coding(app: typer.Typer) -> None:
+    _group("coding_cmds", "code_app", "code")(app)
+    _group("coding_cmds", "memo_app", "memo")(app)
+
+
+def _export(app: typer.Typer) -> None:
+    _module("exchange_cmds").add_export_commands(_module("export_cmds").export_app)
+    _group("export_cmds", "export_app", "export")(app)
+
+
+# How each module puts its commands on an app.
+INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
+    "project_cmds": _register("project_cmds"),
+    "corpus_cmds": _register("corpus_cmds"),
+    "retrieval_cmds": _register("retrieval_cmds"),
+    "suggest_cmds": _register("suggest_cmds"),
+    "compare_cmds": _register("compare_cmds"),
+    "exchange_cmds": _register("exchange_cmds"),
+    "agreement_cmds": _register("agreement_cmds"),
+    "check_cmds": _register("check_cmds"),
+    "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
+    "coding_cmds": _coding,
+    "export_cmds": _export,
+    "topics_cmds": _group("topics_cmds", "app", "topics"),
+}
+
+
+def _settings() -> dict[str, Any]:
+    return {"add_completion": False, "pretty_exceptions_enable": False, "rich_markup_mode": None}
+
+
+@cache
+def installed(module: str) -> typer.Typer:
+    """A Typer app holding what ``module`` registers (each module is installed once)."""
+    holder = typer.Typer(**_settings())
+    INSTALLERS[module](holder)
+    return holder
+
+
+def _command_name(info: Any) -> str:
+    return info.name or info.callback.__name__.lower().replace("_", "-")
+
+
+@cache
+def build_command(name: str) -> typer.main.TyperCommand | TyperGroup:
+    """The click command ``qualcode NAME``, built from its module alone."""
+    holder = installed(COMMANDS[name].module)
+    single = typer.Typer(**_settings())
+    single.callback()(lambda: None)  # a group, so that the command keeps its own name
+    single.registered_commands = [c for c in holder.registered_commands if _command_name(c) == name]
+    single.registered_groups = [g for g in holder.registered_groups if g.name == name]
+    built = typer.main.get_command(single)
+    assert isinstance(built, TyperGroup)
+    return built.commands[name]  # type: ignore[return-value]
+
+
+class _Commands(Mapping[str, Any]):
+    """The root's commands by name, each built the first time it is looked up."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        return build_command(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+class LazyRoot(TyperGroup):
+    """The ``qualcode`` group: lists its commands from :data:`COMMANDS`, builds one on use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands()  # type: ignore[assignment]
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, make_default_short_help(entry.summary, limit)) for name, entry in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="qualcode",
     help="A terminal workbench for coding qualitative interviews. Without a command: open the workbench.",
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    cls=LazyRoot,
+    **_settings(),
 )
 
 
@@ -45,23 +182,9 @@ def root(ctx: typer.Context,
                                       help="Print the version and exit.")) -> None:
     """A terminal workbench for coding qualitative interviews. Without a command: open the workbench."""
     if ctx.invoked_subcommand is None:
-        project_cmds.open_workbench(None, None)
+        from qualcode.cli.project_cmds import open_workbench
 
-
-project_cmds.register(app)
-corpus_cmds.register(app)
-app.add_typer(codebook_cmds.app, name="codebook")
-app.add_typer(coding_cmds.code_app, name="code")
-app.add_typer(coding_cmds.memo_app, name="memo")
-retrieval_cmds.register(app)
-suggest_cmds.register(app)
-compare_cmds.register(app)
-exchange_cmds.register(app)
-agreement_cmds.register(app)
-check_cmds.register(app)
-exchange_cmds.add_export_commands(export_cmds.export_app)
-app.add_typer(export_cmds.export_app, name="export")
-app.add_typer(topics_cmds.app, name="topics")
+        open_workbench(None, None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:
+        from qualcode.cli.output import report_error
+
         report_error(error)
         return error.exit_code
     except typer.Exit as done:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import DbOption, JsonOption, parse_pairs, project
 from qualcode.cli.output import console, print_json
-from qualcode.services import codebook as codebooks
-from qualcode.services.codebook_exchange import export_codebook, import_qdc
+
+if TYPE_CHECKING:
+    from qualcode.services import codebook as codebooks
+else:
+    codebooks = lazy_module("qualcode.services.codebook")
 
 app = typer.Typer(help="Load, inspect and exchange codebooks.", no_args_is_help=True)
 
@@ -44,6 +46,8 @@ def load(
 @app.command("list")
 def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the project's codebooks."""
+    from rich.table import Table
+
     with project(db) as store:
         books = codebooks.list_codebooks(store)
     if as_json:
@@ -66,6 +70,9 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a codebook's code tree with coding counts and shortcut keys."""
+    from rich.table import Table
+    from rich.text import Text
+
     with project(db) as store:
         book, nodes = codebooks.code_tree(store, slug, coder)
     if as_json:
@@ -96,6 +103,8 @@ def export(
 ) -> None:
     """Export a codebook as an article table (Markdown, DOCX) or REFI-QDA .qdc."""
     with project(db) as store:
+        from qualcode.services.codebook_exchange import export_codebook
+
         written = export_codebook(store, slug, output, language=language, overwrite=force)
     console.print(f"Wrote {written}")
 
@@ -111,6 +120,8 @@ def export_qdc(
     if output.suffix.lower() != ".qdc":
         output = output.with_suffix(".qdc")
     with project(db) as store:
+        from qualcode.services.codebook_exchange import export_codebook
+
         written = export_codebook(store, slug, output, overwrite=force)
     console.print(f"Wrote {written}")
 
@@ -123,5 +134,7 @@ def import_qdc_command(
 ) -> None:
     """Import a REFI-QDA codebook (.qdc), or the codebook of a REFI-QDA project (.qdpx/.qde)."""
     with project(db) as store:
+        from qualcode.services.codebook_exchange import import_qdc
+
         report = import_qdc(store, path, slug=slug)
     _print_report(report)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     CoderOption,
@@ -17,8 +17,13 @@ from qualcode.cli.options import (
     project,
 )
 from qualcode.cli.output import console, print_json
-from qualcode.services import coding, retrieval
-from qualcode.services.coding import MEMO_TARGETS, Span
+from qualcode.core.model import MEMO_TARGETS
+
+if TYPE_CHECKING:
+    from qualcode.services import coding, retrieval
+else:
+    coding = lazy_module("qualcode.services.coding")
+    retrieval = lazy_module("qualcode.services.retrieval")
 
 code_app = typer.Typer(help="Apply and remove codes; rename, merge and split them; undo.", no_args_is_help=True)
 memo_app = typer.Typer(help="Write memos on the project, documents, codes and codings.", no_args_is_help=True)
@@ -41,7 +46,8 @@ def apply(
     """Code a character span, a segment or a whole turn."""
     with project(db) as store:
         name = coder_name(store, coder)
-        made = coding.apply_code(store, document, code, name, Span(start, end, segment, turn), weight=weight)
+        made = coding.apply_code(store, document, code, name, coding.Span(start, end, segment, turn),
+                                 weight=weight)
     if as_json:
         print_json(made)
         return
@@ -92,6 +98,8 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """List codings with their text, newest documents last."""
+    from rich.table import Table
+
     with project(db) as store:
         page = retrieval.passages(store, codes=code, coders=coder, documents=[document] if document else None,
                                   attributes=parse_filters(attr), limit=limit, context=0)
@@ -188,6 +196,8 @@ def memo_list(
     as_json: JsonOption = False,
 ) -> None:
     """List memos, all or those on one thing."""
+    from rich.table import Table
+
     with project(db) as store:
         memos = (coding.memos_for(store, kind, coding.memo_target(store, kind, target))
                  if kind and (target or kind == "project") else coding.all_memos(store))

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
+    LEGACY_CODEBOOK,
     AttrOption,
+    CodebookOption,
     DbOption,
     JsonOption,
     QuietOption,
+    chosen_codebook,
     parse_filters,
     project,
 )
-from qualcode.cli.output import console, print_json
+from qualcode.cli.output import console, escape, print_json
+from qualcode.core.defaults import DEFAULT_CITE
 from qualcode.core.model import CodedPassage
 from qualcode.errors import QualcodeError
-from qualcode.services import compare as service
-from qualcode.services import retrieval
 
-CodebookArg = Annotated[str, typer.Argument(help="Codebook slug, e.g. loose-coupling.")]
+if TYPE_CHECKING:
+    from qualcode.services import compare as service
+    from qualcode.services import retrieval
+else:
+    service = lazy_module("qualcode.services.compare")
+    retrieval = lazy_module("qualcode.services.retrieval")
+
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes as rows (repeatable).")]
@@ -53,9 +60,10 @@ def _cell(value: str, what: str) -> tuple[str, str]:
 
 
 def compare(
-    codebook: CodebookArg,
     by: Annotated[str, typer.Option("--by", help="Columns: an attribute (level, role, school, ...) "
                                     "or document, speaker, coder.")],
+    ctx: typer.Context,
+    codebook: CodebookOption = None,
     measure: Annotated[str, typer.Option(
         "--measure", help="codings | documents | speakers | segments (%% of the group's sentences) "
         "| per1000 (codings per 1,000 words).")] = "codings",
@@ -70,14 +78,14 @@ def compare(
     empty: Annotated[bool, typer.Option("--empty", help="Keep rows without codings.")] = False,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level for flagging residuals.")] = 0.05,
     cell: Annotated[str | None, typer.Option("--cell", help="List the passages of one cell: CODE=COLUMN.")] = None,
-    cite: CiteOption = "({role}, {school})",
+    cite: CiteOption = DEFAULT_CITE,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Codes by groups: counts with a chi-square test and adjusted residuals per cell."""
     query = service.ComparisonQuery(
-        codebook=codebook, by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
+        codebook=chosen_codebook(codebook, ctx.args), by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
         coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
         documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
         include_empty=empty, alpha=alpha)
@@ -96,6 +104,8 @@ def compare(
 
 def print_matrix(matrix: service.ComparisonMatrix, *, quiet: bool = False) -> None:
     """The matrix as a table; cells flagged + (over-represented) or - (under-represented)."""
+    from rich.table import Table
+
     q = matrix.query
     digits = 0 if q.measure in service.COUNT_MEASURES else 2
     table = Table(title=None if quiet else f"{matrix.codebook.name}: {q.measure} by {q.by}")
@@ -134,7 +144,8 @@ def print_matrix(matrix: service.ComparisonMatrix, *, quiet: bool = False) -> No
 
 
 def cooccur(
-    codebook: CodebookArg,
+    ctx: typer.Context,
+    codebook: CodebookOption = None,
     mode: Annotated[str, typer.Option("--mode", help="overlap (spans overlap) | segment (same sentence) "
                                       "| near (within --window sentences).")] = "overlap",
     window: Annotated[int, typer.Option("--window", help="Sentences between codings for --mode near.", min=0)] = 1,
@@ -145,13 +156,15 @@ def cooccur(
     attr: AttrOption = None,
     document: DocOption = None,
     cell: Annotated[str | None, typer.Option("--cell", help="List the coding pairs of one cell: CODE=CODE.")] = None,
-    cite: CiteOption = "({role}, {school})",
+    cite: CiteOption = DEFAULT_CITE,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Code by code: how many coding pairs occur together, and the passages behind a cell."""
+    from rich.table import Table
+
     query = service.CooccurrenceQuery(
-        codebook=codebook, mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
+        codebook=chosen_codebook(codebook, ctx.args), mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
         coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
         documents=tuple(document or ()))
     with project(db) as store:
@@ -186,5 +199,5 @@ def cooccur(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(compare)
-    app.command()(cooccur)
+    app.command(context_settings=LEGACY_CODEBOOK)(compare)
+    app.command(context_settings=LEGACY_CODEBOOK)(cooccur)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     DbOption,
@@ -21,7 +19,11 @@ from qualcode.cli.options import (
 )
 from qualcode.cli.output import console, errors, print_json, progress_bar
 from qualcode.core.model import DocumentSummary
-from qualcode.services import corpus
+
+if TYPE_CHECKING:
+    from qualcode.services import corpus
+else:
+    corpus = lazy_module("qualcode.services.corpus")
 
 KEY_ATTRIBUTES = ("level", "role", "school")
 WIDE_ENOUGH_FOR_OTHERS = 140  # columns; narrower terminals get the key attributes only
@@ -29,6 +31,9 @@ WIDE_ENOUGH_FOR_OTHERS = 140  # columns; narrower terminals get the key attribut
 
 def print_documents(documents: list[DocumentSummary]) -> None:
     """A compact table that fits 80 columns; wide terminals also get the other attributes."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=f"{len(documents)} documents", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, collapse_padding=True)
     table.add_column("Document", overflow="ellipsis", min_width=18, max_width=28)
@@ -105,6 +110,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show a transcript turn by turn with each speaker's role."""
+        from rich.text import Text
+
         with project(db) as store:
             view = corpus.view_document(store, document)
         speakers = {s.id: s for s in view.speakers}

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import DbOption, JsonOption, QuietOption, project
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.errors import StoreError
-from qualcode.services import exchange
+
+if TYPE_CHECKING:
+    from qualcode.services import exchange
+else:
+    exchange = lazy_module("qualcode.services.exchange")
 from qualcode.services.project import PROJECT_SUFFIX, open_project
 
 

@@ -6,13 +6,20 @@ The group lives here so that other exports (REFI-QDA) can add their commands to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import AttrOption, DbOption, QuietOption, parse_filters, project
 from qualcode.cli.output import console
-from qualcode.services import compare, export
+from qualcode.core.defaults import DEFAULT_CITE
+
+if TYPE_CHECKING:
+    from qualcode.services import compare, export
+else:
+    compare = lazy_module("qualcode.services.compare")
+    export = lazy_module("qualcode.services.export")
 
 export_app = typer.Typer(help="Write coded passages, matrices, figures and a methods summary to files.",
                          no_args_is_help=True)
@@ -20,7 +27,7 @@ export_app = typer.Typer(help="Write coded passages, matrices, figures and a met
 PathArg = Annotated[Path, typer.Argument(help="File to write; its ending picks the format.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
 FormatOption = Annotated[str | None, typer.Option("--format", help="Format, when the file name does not say it.")]
-CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Codebook slug.")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug.")]
 CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
@@ -42,7 +49,7 @@ def quotes(
     attr: AttrOption = None,
     document: DocOption = None,
     cite: Annotated[str, typer.Option("--cite", help="Attribution template from speaker and document "
-                                      "attributes; fields without a value drop out.")] = export.DEFAULT_CITE,
+                                      "attributes; fields without a value drop out.")] = DEFAULT_CITE,
     title: Annotated[str, typer.Option("--title", help="Title of the Markdown or Word document.")] = "Coded passages",
     appendix: Annotated[bool, typer.Option("--appendix/--no-appendix",
                                            help="Word: add the codebook as an appendix table (needs --codebook).")] = True,
@@ -69,7 +76,7 @@ def _query(codebook: str, by: str, measure: str, level: int | None, rollup: bool
         groups=tuple(group or ()))
 
 
-CodebookArg = Annotated[str, typer.Option("--codebook", help="Codebook slug.")]
+CodebookArg = Annotated[str, typer.Option("--codebook", "-c", help="Codebook slug.")]
 ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
 MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top).")]

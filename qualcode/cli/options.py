@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qualcode.errors import QualcodeError
-from qualcode.services.project import open_project, remembered_coder, resolve_target
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Project file (.qualcode) or database URL; default $QUALCODE_DB or the one *.qualcode here.")]
@@ -19,11 +20,19 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only wha
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 CoderOption = Annotated[str | None, typer.Option(
     "--coder", help="Who is coding; default $QUALCODE_CODER.", envvar="QUALCODE_CODER")]
+CodebookOption = Annotated[str | None, typer.Option(
+    "--codebook", "-c", help="Codebook (slug), e.g. loose-coupling; see 'qualcode codebook list'.")]
+# Earlier releases took the codebook of compare/cooccur as their first argument: such a
+# command accepts extra arguments (LEGACY_CODEBOOK) and passes ctx.args to chosen_codebook.
+LEGACY_CODEBOOK = {"allow_extra_args": True}
 AttrOption = Annotated[list[str] | None, typer.Option(
     "--attr", help="Attribute filter or value KEY=VALUE (repeatable; repeat a key for OR).")]
 
 
 def store_for(db: str | None) -> Store:
+    """The project named by --db (or found); the store is imported only when a command runs."""
+    from qualcode.services.project import open_project, resolve_target
+
     return open_project(resolve_target(db))
 
 
@@ -39,6 +48,8 @@ def project(db: str | None) -> Iterator[Store]:
 
 def coder_name(store: Store, coder: str | None) -> str:
     """--coder, else $QUALCODE_CODER, else the coder this user last worked as in this project."""
+    from qualcode.services.project import remembered_coder
+
     name = coder or os.environ.get("QUALCODE_CODER") or remembered_coder(store)
     if not name:
         raise QualcodeError("No coder given.", "Pass --coder NAME or set QUALCODE_CODER.")
@@ -63,3 +74,17 @@ def parse_filters(pairs: list[str] | None) -> dict[str, list[str]]:
             raise QualcodeError(f"--attr '{pair}' is not KEY=VALUE.", "Write e.g. --attr level=school.")
         result.setdefault(key.strip(), []).append(value.strip())
     return result
+
+
+def chosen_codebook(option: str | None, extra: list[str] | None = None) -> str:
+    """The codebook named by --codebook/-c (or the old positional form); one is required."""
+    if extra and len(extra) > 1:
+        raise QualcodeError(f"Unexpected arguments: {' '.join(extra[1:])}.", "Name the codebook with --codebook SLUG.")
+    positional = extra[0] if extra else None
+    if option and positional and option != positional:
+        raise QualcodeError(f"Two codebooks given: '{positional}' and --codebook '{option}'.",
+                            "Name one, with --codebook SLUG.")
+    chosen = option or positional
+    if not chosen:
+        raise QualcodeError("No codebook given.", "Name it with --codebook SLUG (see 'qualcode codebook list').")
+    return chosen

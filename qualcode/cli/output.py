@@ -8,15 +8,39 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import QualcodeError
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich costs as much as the command tree."""
+
+    def __init__(self, **options: Any) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_console", None)
+
+    def real(self) -> Console:
+        made = object.__getattribute__(self, "_console")
+        if made is None:
+            from rich.console import Console
+
+            made = Console(**object.__getattribute__(self, "_options"))
+            object.__setattr__(self, "_console", made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.real(), name, value)
+
+
+console = _LazyConsole(highlight=False)
+errors = _LazyConsole(stderr=True, highlight=False)
 
 
 def _default(value: Any) -> Any:
@@ -52,8 +76,10 @@ def progress_bar(description: str, *, quiet: bool) -> Iterator[Callable[[int, in
     if quiet or not errors.is_terminal:
         yield lambda done, total, label: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[label]}"), TimeElapsedColumn(), console=errors,
+                  TextColumn("{task.fields[label]}"), TimeElapsedColumn(), console=errors.real(),
                   transient=True) as bar:
         task = bar.add_task(description, total=None, label="")
 
@@ -61,3 +87,10 @@ def progress_bar(description: str, *, quiet: bool) -> Iterator[Callable[[int, in
             bar.update(task, completed=done, total=total, label=label)
 
         yield update
+
+
+def escape(text: str) -> str:
+    """rich's markup escape, imported when a command first prints."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)

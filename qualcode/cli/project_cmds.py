@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import CoderOption, JsonOption, QuietOption
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.errors import QualcodeError
-from qualcode.services import corpus, demo
+
+if TYPE_CHECKING:
+    from qualcode.services import corpus, demo
+else:
+    corpus = lazy_module("qualcode.services.corpus")
+    demo = lazy_module("qualcode.services.demo")
 from qualcode.services.project import create_project, open_project, resolve_target
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.panel import Panel
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     DbOption,
@@ -16,8 +15,13 @@ from qualcode.cli.options import (
     parse_filters,
     project,
 )
-from qualcode.cli.output import console, print_json
-from qualcode.services import retrieval
+from qualcode.cli.output import console, escape, print_json
+from qualcode.core.defaults import DEFAULT_CITE
+
+if TYPE_CHECKING:
+    from qualcode.services import retrieval
+else:
+    retrieval = lazy_module("qualcode.services.retrieval")
 
 CiteOption = Annotated[str, typer.Option(
     "--cite", help="Attribution template from speaker and document attributes, e.g. '({role}, {school})'.")]
@@ -31,12 +35,14 @@ def retrieve(
     page: Annotated[int, typer.Option(help="Page number, from 1.", min=1)] = 1,
     page_size: Annotated[int, typer.Option(help="Passages per page.", min=1)] = 20,
     context: Annotated[int, typer.Option(help="Characters of context on each side.", min=0)] = 80,
-    cite: CiteOption = "({role}, {school})",
+    cite: CiteOption = DEFAULT_CITE,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Every passage coded with CODE, with context and attribution."""
+    from rich.panel import Panel
+
     with project(db) as store:
         result = retrieval.retrieve(store, code, coders=coder, documents=document,
                                     attributes=parse_filters(attr), limit=page_size,

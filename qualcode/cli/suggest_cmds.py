@@ -5,14 +5,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
-from rich.markup import escape
-from rich.table import Table
 from typer.core import TyperGroup
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     CoderOption,
@@ -23,17 +21,26 @@ from qualcode.cli.options import (
     parse_filters,
     project,
 )
-from qualcode.cli.output import console, print_json, print_json_lines, progress_bar
+from qualcode.cli.output import console, escape, print_json, print_json_lines, progress_bar
+from qualcode.core.defaults import CONFIDENT
 from qualcode.core.model import SegmentKind
 from qualcode.errors import QualcodeError
-from qualcode.services import embedding_cache, suggestion_quality, suggestions
-from qualcode.services.coding import Span
+
+if TYPE_CHECKING:
+    import click
+
+    from qualcode.services import embedding_cache, suggestion_quality, suggestions
+    from qualcode.services.coding import Span
+else:
+    embedding_cache = lazy_module("qualcode.services.embedding_cache")
+    suggestion_quality = lazy_module("qualcode.services.suggestion_quality")
+    suggestions = lazy_module("qualcode.services.suggestions")
 
 EmbedderOption = Annotated[str | None, typer.Option(
     "--embedder", help="minilm, tfidf, e5, fusion:A+B[@W], or st:MODEL_FOLDER; default: the project's "
     "choice, else the default for its language.")]
 KindOption = Annotated[str, typer.Option("--kind", help="Segment kind: sentence, turn or paragraph.")]
-CodebookOption = Annotated[str | None, typer.Option("--codebook", help="Only codes of this codebook (slug).")]
+CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Only codes of this codebook (slug).")]
 TopOption = Annotated[int, typer.Option("--top", help="How many codes (or passages) to show.", min=1)]
 DocArgument = Annotated[str, typer.Argument(help="Document name, id or unique name prefix.")]
 CodeArgument = Annotated[str, typer.Argument(help="Code key, e.g. lc.bypassed (or codebook:key).")]
@@ -145,7 +152,7 @@ def show(
 def next_command(
     document: Annotated[str | None, typer.Argument(help="Document to look in; default every document.")] = None,
     after: Annotated[int, typer.Option("--after", help="Start after this character offset.")] = -1,
-    min_score: Annotated[float, typer.Option("--min-score", help="Least top score that counts as confident.")] = suggestions.CONFIDENT,
+    min_score: Annotated[float, typer.Option("--min-score", help="Least top score that counts as confident.")] = CONFIDENT,
     top: TopOption = 3,
     kind: KindOption = "sentence",
     embedder: EmbedderOption = None,
@@ -168,6 +175,8 @@ def next_command(
 
 
 def _span(segment: int | None, start: int | None, end: int | None) -> Span:
+    from qualcode.services.coding import Span
+
     return Span(start=start, end=end, segment_id=segment)
 
 
@@ -228,6 +237,8 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Held-out top-1/top-3 accuracy of suggestions over the project's own codings."""
+    from rich.table import Table
+
     with project(db) as store, progress_bar("Embedding", quiet=quiet or as_json) as progress:
         results = suggestion_quality.evaluate(store, embedder, folds=folds, coder=coder,
                                               codebook=codebook, progress=progress)

@@ -7,17 +7,22 @@ sizes and term weights are drawn here with rich.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import DbOption, JsonOption, QuietOption, parse_filters, project
-from qualcode.cli.output import console, print_json, progress_bar
+from qualcode.cli.output import console, escape, print_json, progress_bar
+from qualcode.core.defaults import BLIND_SPOT
 from qualcode.errors import QualcodeError
-from qualcode.services import topic_exports
-from qualcode.services import topics as service
+
+if TYPE_CHECKING:
+    from qualcode.services import topic_exports
+    from qualcode.services import topics as service
+else:
+    topic_exports = lazy_module("qualcode.services.topic_exports")
+    service = lazy_module("qualcode.services.topics")
 
 app = typer.Typer(no_args_is_help=True, help="Topic models of the corpus (BERTopic): fit, browse, compare "
                   "with speakers and with the codebook, export.")
@@ -101,6 +106,8 @@ def _run_dict(view: service.RunView) -> dict:
 
 
 def _print_topics(view: service.RunView, terms: int = 8) -> None:
+    from rich.table import Table
+
     largest = max((t.size for t in view.topics), default=0)
     table = Table(title=f"Run {view.run.id}" + (f": {escape(view.run.label)}" if view.run.label else ""))
     table.add_column("topic", justify="right")
@@ -116,6 +123,8 @@ def _print_topics(view: service.RunView, terms: int = 8) -> None:
 
 def list_runs(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The stored topic runs, oldest first."""
+    from rich.table import Table
+
     with project(db) as store:
         runs = service.list_runs(store)
     if as_json:
@@ -220,7 +229,7 @@ def export(
                                       ".json), actors / codes (.csv .xlsx .png .svg), or BERTopic's HTML views: "
                                       "terms, map, documents, hierarchy, heatmap.")] = "topics",
     by: Annotated[str | None, typer.Option("--by", help="For --view actors: the attribute (level, role, ...).")] = None,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="For --view codes: the codebook (slug).")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="For --view codes: the codebook (slug).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -245,6 +254,8 @@ def actors(
     as_json: JsonOption = False,
 ) -> None:
     """Topics by groups of speakers: segments per cell, chi-square test, adjusted residuals."""
+    from rich.table import Table
+
     with project(db) as store:
         matrix = service.topics_by(store, run, by, include_outliers=outliers, include_missing=missing, alpha=alpha)
     if as_json:
@@ -276,15 +287,17 @@ def actors(
 
 def codes(
     run: RunArg,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook slug; default the only one.")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug; default the only one.")] = None,
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")] = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Uncoded share above which a topic is a "
-                                             "blind spot.")] = service.BLIND_SPOT,
+                                             "blind spot.")] = BLIND_SPOT,
     top: Annotated[int, typer.Option("--top", help="Codes listed per topic.", min=1)] = 3,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Topics against the codebook: each topic's most frequent codes, and its blind spots."""
+    from rich.table import Table
+
     with project(db) as store:
         view = service.topics_vs_codes(store, run, codebook=codebook, coders=tuple(coder or ()), threshold=threshold)
     if as_json:
@@ -309,7 +322,7 @@ def candidate(
     run: RunArg,
     topic: TopicArg,
     code: Annotated[str | None, typer.Argument(help="Code key (or SLUG:KEY); leave out with --clear.")] = None,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook of the code.")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook of the code.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Unlink the topic from its code.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -328,7 +341,7 @@ def candidate(
 
 def suggestions(
     code: Annotated[str, typer.Argument(help="Code key (or SLUG:KEY).")],
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook of the code.")] = None,
+    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook of the code.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many passages.", min=1)] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,

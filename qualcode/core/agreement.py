@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The coder who receives adjudicated decisions unless another is named.
+CONSENSUS = "consensus"
+
 STATISTIC_LABELS = {
     "percent_agreement": "Percent agreement",
     "cohen_kappa": "Cohen's kappa",

@@ -168,6 +168,10 @@ class CodedPassage:
     weight: int | None = None
 
 
+# What a memo can be written on; Memo.target_kind is one of these.
+MEMO_TARGETS = ("project", "document", "code", "coding")
+
+
 @dataclass(frozen=True)
 class Memo:
     id: int

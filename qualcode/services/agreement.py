@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qualcode.core.agreement import (
+    CONSENSUS,
     AgreementReport,
     CoderSpan,
     Disagreement,
@@ -36,7 +37,6 @@ from qualcode.storage.store import Store, UnitOfWork
 if TYPE_CHECKING:
     from qualcode.analysis.agreement.units import Spans as Spans_
 
-CONSENSUS = "consensus"
 DECISIONS = ("accept", "both", "neither", "edit")
 Progress = Callable[[int, int, str], None]
 

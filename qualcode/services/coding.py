@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qualcode.core.codebook import Code
-from qualcode.core.model import Coding, CodingOrigin, Memo, SegmentKind
+from qualcode.core.model import MEMO_TARGETS, Coding, CodingOrigin, Memo, SegmentKind
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import document_id, find_document
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
-
-MEMO_TARGETS = ("project", "document", "code", "coding")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.model import (
     DocumentSummary,
@@ -26,14 +27,14 @@ from qualcode.core.model import (
     Turn,
 )
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
-from qualcode.importers.base import SUPPORTED_EXTENSIONS, parse_source, read_source_bytes
-from qualcode.importers.language import detect_language
 from qualcode.importers.reading import FolderProblem, display_path, walk_files
-from qualcode.importers.speaker_map import check_known, load_speaker_map
-from qualcode.importers.turns import known_speakers
-from qualcode.services.segmentation import DocumentUnits, Segmentation
 from qualcode.storage.repositories.documents import NewSegment
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    # The import machinery (readers, YAML, the segmentation worker) is loaded by the import
+    # functions below, not by commands that only read documents back.
+    from qualcode.services.segmentation import DocumentUnits, Segmentation
+    from qualcode.storage.store import Store
 
 Progress = Callable[[int, int, str], None]
 
@@ -72,6 +73,8 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ImportProblem]
     Every path that is not imported is reported: a missing path, a folder with nothing
     to import, a sub-folder that cannot be read.
     """
+    from qualcode.importers.base import SUPPORTED_EXTENSIONS
+
     files: list[Path] = []
     problems: list[ImportProblem] = []
     for path in paths:
@@ -106,6 +109,10 @@ def import_paths(
     cancel: threading.Event | None = None,
 ) -> ImportReport:
     """Import files and folders; bad files are reported and skipped, never half-stored."""
+    from qualcode.importers.speaker_map import check_known, load_speaker_map
+    from qualcode.importers.turns import known_speakers
+    from qualcode.services.segmentation import Segmentation
+
     report = ImportReport()
     files, problems = expand_paths(Path(p) for p in paths)
     report.failed.extend(problems)
@@ -142,6 +149,8 @@ def import_paths(
                 progress(done, len(parsed), display_path(item.path.name))
     if unindexed:
         _index_for_search(store)
+    if report.imported:
+        store.refresh_statistics()
     return report
 
 
@@ -175,6 +184,8 @@ class _PlannedDocument:
 def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFile]:
     """The files that parse; every one is parsed before anything is written, so that a
     bad speaker map stops all of it."""
+    from qualcode.importers.base import parse_source, read_source_bytes
+
     for path in files:
         try:
             raw = read_source_bytes(path)
@@ -192,6 +203,8 @@ def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFil
 def _plan_document(item: _ParsedFile, attributes: dict[str, str], language: str | None,
                    segmentation: Segmentation) -> _PlannedDocument | SourceFileError:
     """Settle the language and start segmenting; an unsupported language is kept as the error."""
+    from qualcode.importers.language import detect_language
+
     document = item.document
     merged = {**document.attributes, **attributes}
     lang = (language or merged.get("language") or document.language or detect_language(document.text)).lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualcode.core.defaults import DEFAULT_CITE
 from qualcode.errors import ExportError
 from qualcode.exporters import figures, methods, tabular
 from qualcode.exporters.markdown import write_quotes_markdown
@@ -21,7 +22,6 @@ from qualcode.services.files import write_with
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
-DEFAULT_CITE = "({role}, {school})"
 QUOTE_FORMATS = ("csv", "xlsx", "json", "md", "docx")
 MATRIX_FORMATS = ("csv", "xlsx")
 

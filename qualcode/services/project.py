@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from qualcode.errors import QualcodeError, StoreError
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    # Imported by the functions that open a project: finding one (resolve_target) must
+    # not pay for SQLAlchemy, so the command tree can name these functions for free.
+    from qualcode.storage.store import Store
 
 PROJECT_SUFFIX = ".qualcode"
 ENV_VAR = "QUALCODE_DB"
@@ -44,6 +48,8 @@ def create_project(target: str | Path, *, name: str | None = None) -> Store:
         if path.exists() and path.stat().st_size > 0:
             raise StoreError(f"{path} already exists.", "Open it with --db, or choose another name.")
         text = str(path)
+    from qualcode.storage.store import Store
+
     return Store.open(text, create=True, name=name)
 
 
@@ -61,6 +67,8 @@ def build_new_project(target: Path, build: Callable[[Store], T], *, name: str | 
     target = Path(target)
     if target.exists():
         raise StoreError(f"{target} already exists.", "Open it with --db, or choose another name.")
+    from qualcode.storage.store import Store
+
     _remove_stale_partials(target)
     partial = target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}")
     store = Store.open(partial, create=True, name=name or target.stem)
@@ -118,6 +126,8 @@ def _alive(pid: int) -> bool:
 
 
 def open_project(target: str | Path) -> Store:
+    from qualcode.storage.store import Store
+
     return Store.open(target)
 
 

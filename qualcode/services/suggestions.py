@@ -21,6 +21,7 @@ import numpy as np
 from qualcode.analysis import suggest as scoring
 from qualcode.analysis.embeddings import Embedder, text_hash
 from qualcode.core.codebook import Code
+from qualcode.core.defaults import CONFIDENT
 from qualcode.core.model import Coding, CodingOrigin, Segment, SegmentKind
 from qualcode.errors import AnalysisError, CodingError
 from qualcode.services import coding as coding_service
@@ -31,8 +32,6 @@ from qualcode.services.corpus import find_document
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.repositories.embeddings import Feedback
 from qualcode.storage.store import Store
-
-CONFIDENT = 0.35  # a top score from which 'next' stops at a passage
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import numpy as np
 
 from qualcode.analysis import topics as fitting
 from qualcode.analysis.embeddings import Embedder, FusionEmbedder, text_hash
+from qualcode.core.defaults import BLIND_SPOT
 from qualcode.core.model import SegmentKind, SegmentText
 from qualcode.errors import AnalysisError, NotFoundError
 from qualcode.services import embedding_cache
@@ -33,8 +34,6 @@ from qualcode.storage.store import Store
 Progress = Callable[[int, int, str], None]
 UNITS = ("sentence", "turn")
 MISSING = "(none)"
-BLIND_SPOT = 0.5
-"""A topic is a blind spot when more than this share of its passages carry no code."""
 
 
 SegmentRecord = SegmentText  # the same record under the name this module's callers know

@@ -5,7 +5,8 @@ Builds the project through the storage layer (as bench_retrieval.py does), then 
 speaker-level attribute. Target: under 1 s each.
 
 Prints per backend: <backend>_build_s, <backend>_matrix_ms, <backend>_matrix_speaker_ms,
-<backend>_total, and target_ms=1000.
+<backend>_total, and target_ms=1000; beside them <backend>_cli_compare_ms and
+<backend>_cli_cooccur_ms, the installed ``qualcode compare``/``cooccur`` end to end.
 Run: python tests/bench/bench_compare.py [--codings N] [--backends sqlite,postgresql]
 """
 
@@ -20,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cli_timing import cli_seconds  # noqa: E402
 from synthetic import Shape, build, on_backends  # noqa: E402
 
 from qualcode.services import compare  # noqa: E402
@@ -55,6 +57,10 @@ def measure(target: str, name: str, codings: int) -> None:
         speaker_ms, _ = timed(store, "role")
         print(f"{name}_matrix_speaker_ms={speaker_ms:.0f}")
         print(f"{name}_total={sum(map(sum, matrix.codings))}")
+        # The same matrix as the researcher asks for it: a fresh process, then the table.
+        db = str(store.location.path or store.location.url)
+        print(f"{name}_cli_compare_ms={cli_seconds('compare', '-c', 'bench', '--by', 'group', '--db', db) * 1000:.0f}")
+        print(f"{name}_cli_cooccur_ms={cli_seconds('cooccur', '-c', 'bench', '--db', db, '--json') * 1000:.0f}")
     finally:
         store.close()
 

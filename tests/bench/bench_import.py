@@ -18,6 +18,18 @@ loading spaCy, search terms and every database write. spaCy's figure is the fast
 two passes, each with a new pipeline: the first pass in a process is often a third
 slower (memory still to be fetched from the system), which would flatter the ratio.
 
+The floor is the same work done with nothing in between, one part after the other:
+loading spaCy in a fresh process (``import spacy`` and the blank pipeline), its
+tokenisation of the turns (the spaCy pass above), and bare ``sqlite3`` inserts of the
+rows the import stored (documents, attributes, speakers, turns, segments, search text
+and the full-text index), read back from the project and written to an empty copy of
+its schema with the project's pragmas, one transaction per document. ``ratio_to_floor``
+is floor seconds over import seconds (target >= 0.8); ``floor_*_s`` say which part of the
+floor is the limit. The import may beat its floor: its worker segments while it writes.
+
+Beside the service call, ``cli_import_s`` times the installed ``qualcode import`` of the
+same files into a new project, end to end (``cli_ratio_to_floor`` likewise).
+
 Run: python tests/bench/bench_import.py [--words N]
 """
 
@@ -25,6 +37,8 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +46,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_timing import cli_seconds  # noqa: E402
 
 from qualcode.analysis.terms import word_count  # noqa: E402
 from qualcode.importers.base import read_source  # noqa: E402
@@ -52,6 +69,66 @@ def generate(folder: Path, words: int) -> list[Path]:
         total += word_count(body)
         n += 1
     return paths
+
+
+SPACY_LOAD = ("import time; started = time.perf_counter(); import spacy; "
+              "nlp = spacy.blank('sv'); nlp.add_pipe('sentencizer'); print(time.perf_counter() - started)")
+# Tables an import writes, with the column that ties a row to its document.
+DOCUMENT_TABLES = (("documents", "id"), ("document_attributes", "document_id"), ("speakers", "document_id"),
+                   ("turns", "document_id"), ("segments", "document_id"), ("search_text", "document_id"))
+
+
+def spacy_load_seconds() -> float:
+    """``import spacy`` plus a blank Swedish pipeline, in a fresh process (the faster of two)."""
+    return min(float(subprocess.run([sys.executable, "-c", SPACY_LOAD], capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(2))
+
+
+def sqlite_floor_seconds(project: Path, folder: Path) -> tuple[float, float]:
+    """Bare sqlite3 inserts of the project's imported rows into an empty copy of its schema,
+    one transaction per document: (rows seconds, full-text index seconds)."""
+    source = sqlite3.connect(project)
+    schema = [sql for (sql,) in source.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'search_fts_%' "
+        "ORDER BY type = 'table' DESC, type = 'index' DESC")]
+    rows: dict[str, dict[int, list[tuple[object, ...]]]] = {}
+    for table, key in DOCUMENT_TABLES:
+        grouped: dict[int, list[tuple[object, ...]]] = {}
+        for row in source.execute(f"SELECT {key}, * FROM {table}"):
+            grouped.setdefault(row[0], []).append(row[1:])
+        rows[table] = grouped
+    speaker_attributes: dict[int, list[tuple[object, ...]]] = {}
+    for row in source.execute("SELECT s.document_id, a.* FROM speaker_attributes a "
+                              "JOIN speakers s ON s.id = a.speaker_id"):
+        speaker_attributes.setdefault(row[0], []).append(row[1:])
+    source.close()
+    target = sqlite3.connect(folder / "floor.sqlite", isolation_level=None)
+    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = NORMAL"):
+        target.execute(f"PRAGMA {pragma}")
+    for sql in schema:
+        target.execute(sql)
+    rows_s = fts_s = 0.0
+    for document_id in rows["documents"]:
+        started = time.perf_counter()
+        target.execute("BEGIN")
+        for table, _ in DOCUMENT_TABLES:
+            batch = rows[table].get(document_id, [])
+            if batch:
+                marks = ", ".join("?" * len(batch[0]))
+                target.executemany(f"INSERT INTO {table} VALUES ({marks})", batch)
+            if table == "speakers":
+                batch = speaker_attributes.get(document_id, [])
+                if batch:
+                    target.executemany("INSERT INTO speaker_attributes VALUES (?, ?, ?)", batch)
+        middle = time.perf_counter()
+        target.execute("INSERT INTO search_fts(rowid, terms) SELECT segment_id, terms FROM search_text "
+                       "WHERE document_id = ?", (document_id,))
+        target.execute("COMMIT")
+        ended = time.perf_counter()
+        rows_s += middle - started
+        fts_s += ended - middle
+    target.close()
+    return rows_s, fts_s
 
 
 def spacy_words_per_s(paths: list[Path]) -> float:
@@ -82,6 +159,7 @@ def _cpu_seconds(after: resource.struct_rusage, before: resource.struct_rusage) 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--no-cli", dest="cli", action="store_false", help="Skip the end-to-end qualcode import.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -104,7 +182,16 @@ def main() -> None:
         words = sum(d.word_count for d in report.imported)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         reference = spacy_words_per_s(paths)
+        load_s = spacy_load_seconds()
+        rows_s, fts_s = sqlite_floor_seconds(folder / "bench.qualcode", folder)
+        cli_s = None
+        if args.cli:
+            create_project(folder / "cli.qualcode").close()
+            cli_s = cli_seconds("import", *map(str, paths), "--language", "sv", "--quiet",
+                                "--db", str(folder / "cli.qualcode"), cwd=folder)
     own = words / elapsed
+    tokenise_s = words / reference
+    floor_s = load_s + tokenise_s + rows_s + fts_s
     print(f"words={words}")
     print(f"documents={len(report.imported)}")
     print(f"import_seconds={elapsed:.1f}")
@@ -116,7 +203,17 @@ def main() -> None:
     print(f"import_cpu_workers_s={workers_cpu:.1f}")
     print(f"peak_rss_workers_mb={workers.ru_maxrss / 1024:.0f}")
     print(f"first_search_ms={first_search_ms:.0f} first_search_hits={hits.total}")
-    print(f"import_words_per_s={own:.0f} ratio_to_spacy={own / reference:.2f}")
+    print(f"floor_spacy_load_s={load_s:.2f}")
+    print(f"floor_tokenise_s={tokenise_s:.2f}")
+    print(f"floor_sqlite_rows_s={rows_s:.2f}")
+    print(f"floor_sqlite_fts_s={fts_s:.2f}")
+    print(f"floor_s={floor_s:.2f}")
+    print(f"floor_words_per_s={words / floor_s:.0f}")
+    print(f"ratio_to_floor={floor_s / elapsed:.2f}")
+    if cli_s is not None:
+        print(f"cli_import_s={cli_s:.1f}")
+        print(f"cli_ratio_to_floor={floor_s / cli_s:.2f}")
+    print(f"import_words_per_s={own:.0f} ratio_to_spacy={own / reference:.2f} ratio_to_floor={floor_s / elapsed:.2f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ and characters beyond the Basic Multilingual Plane, positions once in code point
 (the standard) and once in UTF-16 code units with ``\r\n`` as two (NVivo for
 Windows). Both are imported with the counting detection that every import runs; the
 UTF-16 file must stay within 1.2x of the code point file.
+
+cli_export_s and cli_import_s time the installed ``qualcode export qdpx`` and
+``qualcode import-project`` end to end.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from qualcode.core.codebook import CodebookSpec, CodeSpec
-from qualcode.core.model import CodingOrigin
-from qualcode.services import codebook, corpus, exchange
-from qualcode.services.project import create_project
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_timing import cli_seconds  # noqa: E402
+
+from qualcode.core.codebook import CodebookSpec, CodeSpec  # noqa: E402
+from qualcode.core.model import CodingOrigin  # noqa: E402
+from qualcode.services import codebook, corpus, exchange  # noqa: E402
+from qualcode.services.project import create_project  # noqa: E402
 
 DOCUMENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 CODINGS = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
@@ -160,6 +167,12 @@ def main() -> int:
         new.close()
         print(f"import_codings={report.codings} import_documents={len(report.documents)}")
         print(f"import_s={import_s:.2f} target_s<{TARGET_S:.0f}")
+        # The same two steps as typed: a fresh process each, end to end.
+        cli_export = cli_seconds("export", "qdpx", str(folder / "cli.qdpx"), "--db", str(folder / "bench.qualcode"),
+                                 "--quiet")
+        print(f"cli_export_s={cli_export:.2f}")
+        cli_import = cli_seconds("import-project", str(folder / "cli.qdpx"), "--quiet", cwd=folder)
+        print(f"cli_import_s={cli_import:.2f}")
         counting_ok = counting_benchmark(folder)
         ok = export_s < TARGET_S and import_s < TARGET_S and report.codings == CODINGS and counting_ok
         print(f"within_target={ok}")

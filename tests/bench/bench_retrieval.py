@@ -4,7 +4,9 @@ Builds the project through the storage layer directly (importing 200,000 sentenc
 through spaCy would time the importer, not retrieval), then times the first page of
 ``retrieve`` and the full count, as the CLI and TUI call them.
 
-Prints per backend: <backend>_first_page_ms, <backend>_count_ms, <backend>_total.
+Prints per backend: <backend>_first_page_ms, <backend>_count_ms, <backend>_total, and
+beside them <backend>_cli_retrieve_ms and <backend>_cli_search_ms: the installed
+``qualcode retrieve`` (first page with its total) and ``qualcode search``, end to end.
 Run: python tests/bench/bench_retrieval.py [--codings N] [--segments N] [--backends sqlite,postgresql]
 """
 
@@ -19,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cli_timing import cli_seconds  # noqa: E402
 from synthetic import Shape, build, on_backends  # noqa: E402
 
 from qualcode.services import retrieval  # noqa: E402
@@ -51,6 +54,11 @@ def measure(target: str, name: str, segments: int, codings: int) -> None:
         print(f"{name}_first_page_ms={first_ms:.1f}")
         print(f"{name}_count_ms={count_ms:.1f}")
         print(f"{name}_total={total}")
+        db = str(store.location.path or store.location.url)
+        seconds = cli_seconds("retrieve", "c07", "--page-size", "50", "--db", db, "--json")
+        print(f"{name}_cli_retrieve_ms={seconds * 1000:.0f}")
+        seconds = cli_seconds("search", "kvalitetsdialogen", "--limit", "50", "--db", db, "--json")
+        print(f"{name}_cli_search_ms={seconds * 1000:.0f}")
     finally:
         store.close()
 

@@ -67,6 +67,7 @@ def build(store: Store, shape: Shape) -> None:
                              "coder_id": rng.choice(coder_ids), "start": i * step,
                              "end": (i + 1) * step - 1, "origin": str(CodingOrigin.IMPORTED)})
             uow.codings.add_many(rows)
+    store.refresh_statistics()  # as an import does when it is done
 
 
 def on_backends(backends: list[str], measure: Callable[[str, str], None]) -> None:

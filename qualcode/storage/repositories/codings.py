@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from qualcode.core.model import CodedPassage, Coding, CodingOrigin
@@ -20,6 +21,9 @@ from qualcode.storage.schema import (
     SpeakerRow,
     TurnRow,
 )
+
+# Rows from which one bulk insert refreshes PostgreSQL's statistics of the codings table.
+ANALYZE_AFTER = 10_000
 
 
 def _coding(row: CodingRow) -> Coding:
@@ -84,6 +88,10 @@ class CodingRepository:
             i = bisect_right([t[0] for t in turns], r["start"]) - 1 if turns else -1
             prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
         self.session.execute(insert(CodingRow), prepared)
+        if len(prepared) >= ANALYZE_AFTER and self.session.get_bind().dialect.name == "postgresql":
+            # A bulk load (a .qdpx import, the demo): PostgreSQL plans counts over the new
+            # rows well only once it has statistics for them (see Store.refresh_statistics).
+            self.session.execute(sql_text("ANALYZE codings"))
 
     def get(self, coding_id: int) -> Coding | None:
         row = self.session.get(CodingRow, coding_id)
