@@ -29,6 +29,7 @@ from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
 from qualcode.importers.base import SUPPORTED_EXTENSIONS, read_source
 from qualcode.importers.language import detect_language
 from qualcode.importers.speaker_map import check_known, load_speaker_map
+from qualcode.services.lemmas import apply_project_lemmas
 from qualcode.services.segmentation import DocumentUnits, Segmentation
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
@@ -126,6 +127,7 @@ def import_paths(
                 progress(done, len(parsed), item.path.name)
     if unindexed:
         _index_for_search(store)
+    apply_project_lemmas(store, [summary.id for summary in report.imported])
     return report
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from qualcode.errors import QualcodeError, StoreError
+from qualcode.services.lemmas import Progress, ensure_search_index
 from qualcode.storage.store import Store
 
 PROJECT_SUFFIX = ".qualcode"
@@ -41,11 +42,21 @@ def create_project(target: str | Path, *, name: str | None = None) -> Store:
         if path.exists() and path.stat().st_size > 0:
             raise StoreError(f"{path} already exists.", "Open it with --db, or choose another name.")
         text = str(path)
-    return Store.open(text, create=True, name=name)
+    store = Store.open(text, create=True, name=name)
+    ensure_search_index(store)  # records which lemmatizer its index is made with
+    return store
 
 
-def open_project(target: str | Path) -> Store:
-    return Store.open(target)
+def open_project(target: str | Path, *, progress: Progress | None = None) -> Store:
+    """Open a project; one made before the current lemmatizer has its search index
+    rebuilt first (``progress`` reports per document)."""
+    store = Store.open(target)
+    try:
+        ensure_search_index(store, progress)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def coder_setting_key() -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from qualcode.analysis import terms
 from qualcode.core.model import ParsedDocument, ParsedTurn
-from qualcode.services.lemmas import lemmas
+from qualcode.services.lemmas import lemmatizer
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
     else:
         lowered = text.lower()
         every_word = find_words(lowered)  # as many as in the text: no word changes length
-    lemma_of = lemmas(language).lookup(every_word).get
+    lemma_of = lemmatizer(language).index_lookup(every_word).get
     result = []
     for start, end, _ in sentences:
         if lowered is not None:

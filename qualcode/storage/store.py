@@ -27,6 +27,7 @@ from qualcode.storage.repositories.codings import CodingRepository
 from qualcode.storage.repositories.documents import DocumentRepository
 from qualcode.storage.repositories.embeddings import EmbeddingRepository
 from qualcode.storage.repositories.events import EventRepository
+from qualcode.storage.repositories.lexicon import LexiconRepository
 from qualcode.storage.repositories.matrix import MatrixRepository
 from qualcode.storage.repositories.memos import MemoRepository
 from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
@@ -55,6 +56,7 @@ class UnitOfWork:
         self.embeddings = EmbeddingRepository(self.session)
         self.matrix = MatrixRepository(self.session)
         self.topics = TopicRepository(self.session)
+        self.lexicon = LexiconRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()
