@@ -266,21 +266,21 @@ class Lemmatizer:
 
     def _split(self, words: set[str]) -> None:
         words = {word for word in words if len(word) >= MIN_MODIFIER + MIN_HEAD}
-        known = self._known({c for word in words for c in compound_candidates(word)})
+        known = self.known({c for word in words for c in compound_candidates(word)})
         found = {}
         for word in words:
             parts = split_compound(word, known)
             if parts is not None:
                 found[word] = (parts[0] + parts[2], parts[2])
         # Heads that are compounds themselves: a second batch for their own parts.
-        inner = self._known({c for _, head in found.values() for c in compound_candidates(head)})
+        inner = self.known({c for _, head in found.values() for c in compound_candidates(head)})
         for word, (lemma, head) in found.items():
             head = innermost_head(head, inner)
             self._lemmas[word] = lemma
             self._heads[word] = head
             self._terms[word] = f"{lemma} {HEAD_MARK}{head}" if lemma != word else f"{HEAD_MARK}{head}"
 
-    def _known(self, candidates: set[str]) -> Callable[[str], str | None]:
+    def known(self, candidates: set[str]) -> Callable[[str], str | None]:
         """Lemmas of these strings by the first table that knows each, with the
         overrides on top: one batch per table."""
         tables = [self.overrides] + [table.lookup(candidates) for table in self.tables]

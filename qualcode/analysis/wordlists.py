@@ -8,7 +8,8 @@ counting words and for topic terms, never for search: a researcher who searches 
 Stop words are spaCy's list for the language plus words it lacks that carry no topic
 in interviews ("är" is missing from spaCy's Swedish list, and so are the verbs every
 speaker uses); both forms and lemmas are listed, since a word is dropped when either
-is a stop word. Fillers are what speakers say while thinking, and the marks
+is a stop word. Not "skola" although "ska" is a form of it: it is the noun school as
+well, the word these interviews are about. Fillers are what speakers say while thinking, and the marks
 transcribers write for non-speech; a filler of several words ("you know") is dropped
 only where its words stand together.
 """
@@ -23,7 +24,7 @@ EXTRA_STOP_WORDS = {
     "sv": frozenset({
         "är", "vara", "ha", "bli", "få", "göra", "gjort", "säga", "sa", "sade", "ta", "tar", "tog", "se", "ser",
         "såg", "sett", "gå", "komma", "veta", "vet", "visste", "tro", "tror", "tycka", "tycker", "tyckte", "stå",
-        "står", "finnas", "kunna", "skola", "ska", "vilja", "böra", "måste", "ja", "nej", "nä", "jo", "okej",
+        "står", "finnas", "kunna", "ska", "skulle", "vilja", "böra", "måste", "ja", "nej", "nä", "jo", "okej",
         "varje", "per", "egen", "egna", "eget", "hel", "hela", "ganska", "väldigt", "riktigt", "nästan",
         "ungefär", "faktisk", "faktiskt", "egentligen", "absolut", "ärligt", "direkt", "just", "sen", "fast",
         "åt", "igenom", "ihop", "varannan", "lite", "mycket", "sån", "sånt", "såna",
