@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from qualcode.core.model import HEAD_MARK
 
@@ -38,6 +38,8 @@ DEFAULT_METHOD = "simplemma+compounds"
 # so that search indexes made with an older one are rebuilt.
 LEMMATIZER_VERSION = "2"
 
+_T = TypeVar("_T")
+ROUNDS = 6  # batches of look-ups for one set of compounds: a split needs four at most
 MIN_HEAD = 3  # letters in a compound's head: "år" and "ex" would split too much
 INNER_HEAD, INNER_MODIFIER = 6, 5  # stricter inside a head that is a word already
 MIN_MODIFIER = 3  # letters before the head, linking letter included
@@ -266,19 +268,56 @@ class Lemmatizer:
 
     def _split(self, words: set[str]) -> None:
         words = {word for word in words if len(word) >= MIN_MODIFIER + MIN_HEAD}
-        known = self.known({c for word in words for c in compound_candidates(word)})
+        fetched: dict[str, str | None] = {}
         found = {}
-        for word in words:
-            parts = split_compound(word, known)
+        for word, parts in self._in_rounds(words, split_compound, fetched).items():
             if parts is not None:
                 found[word] = (parts[0] + parts[2], parts[2])
-        # Heads that are compounds themselves: a second batch for their own parts.
-        inner = self.known({c for _, head in found.values() for c in compound_candidates(head)})
+        # Heads that are compounds themselves: their last part.
+        inner = self._in_rounds({head for _, head in found.values()}, innermost_head, fetched)
         for word, (lemma, head) in found.items():
-            head = innermost_head(head, inner)
+            head = inner.get(head) or head
             self._lemmas[word] = lemma
             self._heads[word] = head
             self._terms[word] = f"{lemma} {HEAD_MARK}{head}" if lemma != word else f"{HEAD_MARK}{head}"
+
+    def _in_rounds(self, items: set[str], rule: Callable[[str, Callable[[str], str | None]], _T],
+                   fetched: dict[str, str | None]) -> dict[str, _T]:
+        """``rule(item, known)`` for each item, looking strings up in batches as the
+        rule asks for them: each round runs the rule on the items that asked for a
+        string not yet fetched, then fetches those strings in one batch per table.
+        The heads of all items come first, since every split asks for them; rounds
+        end after :data:`ROUNDS` (what is still unknown then counts as unknown)."""
+        self._fetch({item[b:] for item in items for b in range(MIN_MODIFIER, len(item) - MIN_HEAD + 1)}, fetched)
+        results: dict[str, _T] = {}
+        pending = items
+        for last in range(ROUNDS, 0, -1):
+            wanted: set[str] = set()
+            retry = set()
+            for item in pending:
+                asked: set[str] = set()
+
+                def known(word: str) -> str | None:
+                    if word in fetched:
+                        return fetched[word]
+                    asked.add(word)  # noqa: B023 - the rule runs now, for this item
+                    return None
+
+                results[item] = rule(item, known)
+                if asked and last > 1:
+                    wanted |= asked
+                    retry.add(item)
+            if not wanted:
+                break
+            self._fetch(wanted, fetched)
+            pending = retry
+        return results
+
+    def _fetch(self, strings: set[str], fetched: dict[str, str | None]) -> None:
+        new = strings.difference(fetched)
+        if new:
+            known = self.known(new)
+            fetched.update((word, known(word)) for word in new)
 
     def known(self, candidates: set[str]) -> Callable[[str], str | None]:
         """Lemmas of these strings by the first table that knows each, with the

@@ -64,7 +64,8 @@ def lemmatizer(language: str, method: str = DEFAULT_METHOD) -> Lemmatizer:
 
 
 def lemmas(language: str) -> Lemmatizer:
-    """The default lemmatizer (what imports and searches use)."""
+    """The default lemmatizer under its earlier name: ``lemmas(language).lookup(words)``
+    still gives a table of lemmas (without compound heads: see ``index_lookup``)."""
     return lemmatizer(language)
 
 

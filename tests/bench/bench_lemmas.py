@@ -21,6 +21,7 @@ Run: python tests/bench/bench_lemmas.py [--words N] [--no-import]
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -85,13 +86,19 @@ class _Before:
         self.index_lookup = lemma_service.table("spacy", language).lookup
 
 
-def import_words_per_s(paths: list[Path], folder: Path, name: str) -> tuple[int, float]:
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def import_words_per_s(paths: list[Path], folder: Path, name: str) -> tuple[int, float, float]:
+    """Words, words per second of wall time, and per CPU second (workers included)."""
     store = create_project(folder / f"{name}.qualcode")
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         report = corpus.import_paths(store, paths, language="sv")
-        elapsed = time.perf_counter() - started
-        return report.words, report.words / elapsed
+        elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        return report.words, report.words / elapsed, report.words / cpu
     finally:
         store.close()
 
@@ -105,21 +112,25 @@ def print_import(words: int) -> None:
         lemma_service.table("spacy", "sv").lookup(sample)  # the cached copies exist before
         lemma_service.lemmatizer("sv").lookup(sample)
         import_words_per_s(paths[:2], folder, "warm-up")  # spaCy loaded, files in the page cache
-        before, now, total = 0.0, 0.0, 0
+        before, now, before_cpu, now_cpu, total = 0.0, 0.0, 0.0, 0.0, 0
         for run in range(2):  # alternating, best of two each: the machine's load varies
             current = segmentation.lemmatizer
             segmentation.lemmatizer = _Before  # type: ignore[assignment]
             try:
-                before = max(before, import_words_per_s(paths, folder, f"before-{run}")[1])
+                _, wall, cpu = import_words_per_s(paths, folder, f"before-{run}")
             finally:
                 segmentation.lemmatizer = current  # type: ignore[assignment]
-            total, rate = import_words_per_s(paths, folder, f"now-{run}")
-            now = max(now, rate)
+            before, before_cpu = max(before, wall), max(before_cpu, cpu)
+            total, wall, cpu = import_words_per_s(paths, folder, f"now-{run}")
+            now, now_cpu = max(now, wall), max(now_cpu, cpu)
         print(f"words={total}")
         print(f"default_method={DEFAULT_METHOD}")
         print(f"import_words_per_s_before={before:.0f}")
         print(f"import_words_per_s_now={now:.0f}")
         print(f"ratio_before_to_now={before / now:.3f}")
+        print(f"import_words_per_cpu_s_before={before_cpu:.0f}")
+        print(f"import_words_per_cpu_s_now={now_cpu:.0f}")
+        print(f"cpu_ratio_before_to_now={before_cpu / now_cpu:.3f}")
 
 
 def main() -> None:
