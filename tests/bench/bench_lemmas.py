@@ -12,8 +12,10 @@ Import: the corpus of bench_import.py (copies of the demo transcripts), imported
 a new SQLite project with spaCy's lookup table alone, as qualcode looked lemmas up
 before, and with the default lemmatizer, alternating, the best of two runs each, after
 a small warm-up import; the tables' cached copies exist before any run. Workers get the
-previous lookup by fork (Linux); elsewhere both runs use the current one. Prints words, import_words_per_s_before, import_words_per_s_now and
-ratio_before_to_now (at most 1.1 is the goal).
+previous lookup by fork (Linux); elsewhere both runs use the current one. Prints
+words, import_words_per_s_before, import_words_per_s_now and ratio_before_to_now (at
+most 1.1 is the goal), and the same per CPU second, workers included, which says more
+where other programs share the machine.
 
 Run: python tests/bench/bench_lemmas.py [--words N] [--no-import]
 """
