@@ -94,9 +94,9 @@ def read_table(source: str, language: str) -> dict[str, str]:
         raw: dict[str, str] = json.loads(gzip.decompress(table_source(source, language).read_bytes()))
         pairs: Iterable[tuple[str, str]] = raw.items()
     else:
-        from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
+        from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 
-        pairs = ((form.decode(), lemma.decode()) for form, lemma in _load_dictionary_from_disk(language).items())
+        pairs = DefaultDictionaryFactory(cache_max_size=0).get_dictionary(language).items()
     table: dict[str, str] = {}
     capitalised: dict[str, str] = {}
     for form, lemma in pairs:
