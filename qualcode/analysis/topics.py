@@ -30,9 +30,11 @@ SELECTIONS = ("leaf", "eom")
 OUTLIER = -1
 # Raised whenever qualcode changes how it fits (same settings, other topics), so that a
 # stored run is never redrawn by a method that did not make it. 2: exact neighbour graph.
+# 3: terms lemmatised by qualcode's lemmatizer (simplemma, compounds), fillers dropped.
 FIT_METHOD_KEY = "qualcode fit method"
-FIT_METHOD = "2"
-LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "spacy-lookups-data")
+FIT_METHOD = "3"
+LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "spacy-lookups-data",
+             "simplemma")
 # UMAP gets its neighbour graph from here, computed exactly, up to this many texts. Brute
 # force takes about 3 s for 10,000 x 384 and 9 s for 20,000 on two cores, and spares UMAP
 # both its approximate search (pynndescent, whose first use in a process compiles for 40-50 s)
