@@ -50,8 +50,7 @@ def add(kind: KindArg,
         if kind == "lemma":
             pairs = [_pair(word) for word in words]
             with progress_bar("Re-indexing for search", quiet=quiet) as update:
-                for form, lemma in pairs:
-                    service.set_lemma(store, language, form, lemma, progress=update)
+                service.set_lemmas(store, language, pairs, progress=update)
             done = [f"{form}={lemma}" for form, lemma in pairs]
         else:
             done = service.add_words(store, kind, language, words)

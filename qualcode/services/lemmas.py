@@ -192,15 +192,26 @@ def remove_words(store: Store, kind: str, language: str, words: Sequence[str]) -
 
 
 def set_lemma(store: Store, language: str, form: str, lemma: str, *, progress: Progress | None = None) -> int:
-    """A project's own lemma for a form; rebuilds the search terms of the project's
-    documents in that language in the same transaction. Returns how many documents."""
+    """A project's own lemma for a form: :func:`set_lemmas` with one pair."""
+    return set_lemmas(store, language, [(form, lemma)], progress=progress)
+
+
+def set_lemmas(store: Store, language: str, pairs: Sequence[tuple[str, str]], *,
+               progress: Progress | None = None) -> int:
+    """A project's own lemmas for word forms; rebuilds the search terms of the
+    project's documents in that language in the same transaction, once. Returns how
+    many documents."""
     _check("lemma", language)
-    (form_word,), (lemma_word,) = _clean([form]), _clean([lemma])
-    if len(terms.words(form_word)) != 1 or len(terms.words(lemma_word)) != 1:
-        raise LexiconError(f"'{form} = {lemma}' is not one word for one word.",
-                           "Give a single word form and a single lemma, e.g. 'togs ta'.")
+    cleaned = []
+    for form, lemma in pairs:
+        (form_word,), (lemma_word,) = _clean([form]), _clean([lemma])
+        if len(terms.words(form_word)) != 1 or len(terms.words(lemma_word)) != 1:
+            raise LexiconError(f"'{form} = {lemma}' is not one word for one word.",
+                               "Give a single word form and a single lemma, e.g. 'togs=ta'.")
+        cleaned.append((form_word, lemma_word))
     with store.unit_of_work() as uow:
-        uow.lexicon.put(language, "lemma", form_word, lemma=lemma_word)
+        for form_word, lemma_word in cleaned:
+            uow.lexicon.put(language, "lemma", form_word, lemma=lemma_word)
         return _reindex(uow, read_lexicon(uow), progress or _silent, None, language=language)
 
 
