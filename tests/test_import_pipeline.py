@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualcode.analysis import terms
-from qualcode.analysis.lemmas import lemma_table
 from qualcode.importers.base import read_source
 from qualcode.services import corpus, retrieval, segmentation
+from qualcode.services.lemmas import lemmatizer
 from qualcode.services.project import create_project, open_project
 from qualcode.storage import migrate
 from qualcode.storage.engine import locate, make_engine
@@ -197,7 +197,8 @@ def test_sentence_terms_are_index_terms_of_each_sentence(text: str, cuts: list[i
     spans = [(start, end, None) for start, end in zip(bounds, bounds[1:], strict=False)]
     for language in ("sv", "en"):
         assert segmentation.sentence_terms(text, spans, language) == (
-            [terms.index_terms(text[start:end], lemma_table(language)) for start, end, _ in spans],
+            [terms.index_terms(text[start:end], lemmatizer(language).index_lookup(terms.words(text[start:end])))
+             for start, end, _ in spans],
             terms.word_count(text))
 
 

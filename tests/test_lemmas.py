@@ -90,3 +90,19 @@ def test_a_forked_process_opens_its_own_connection(cache: Path) -> None:
 def test_a_language_without_a_table_finds_nothing(cache: Path) -> None:
     assert LemmaCache(None, dict).lookup(["skolorna"]) == {}
     assert not cache.exists()
+
+
+def test_simplemmas_copy_gives_what_its_table_gives(cache: Path) -> None:
+    from qualcode.analysis.lemmas import read_table, table_source
+
+    table = read_table("simplemma", "sv")
+    sample = WORDS + list(table)[::20000]
+    lookups = LemmaCache(table_source("simplemma", "sv"), lambda: read_table("simplemma", "sv"),
+                         name="sv_simplemma", version="test")
+    found = lookups.lookup(sample)
+    assert {word: found.get(word) for word in sample} == {word: table.get(word) for word in sample}
+    more = lookups.lookup(["tog", "dialog"])
+    assert more.get("tog") == "ta" and more.get("dialog") == "dialog"  # lemmas are known as themselves
+    assert all(word == word.lower() and lemma == lemma.lower() for word, lemma in found.items())
+    (copy,) = os.listdir(cache)
+    assert copy.startswith("sv_simplemma-")

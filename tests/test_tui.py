@@ -754,3 +754,29 @@ def test_the_command_palette_finds_and_applies_a_code(project: Path) -> None:
         return next(s for s in app.screen_stack if isinstance(s, MainScreen))
 
     run_app(project, scenario)
+
+
+def test_search_finds_compounds_by_head_when_toggled(project: Path) -> None:
+    store = Store.open(project)
+    try:
+        plain = retrieval.search(store, "dialog", limit=200).total
+        by_head = retrieval.search(store, "dialog", limit=200, heads=True).total
+    finally:
+        store.close()
+    assert by_head > plain  # the demo has "kvalitetsdialogerna" and its kin
+
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"dialog", "enter")
+        assert str(screen.query_one("#search-summary").render()).startswith(f"{plain} sentences")
+        await pilot.press("escape")
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press("ctrl+t", *"dialog", "enter")
+        assert str(screen.query_one("#search-summary").render()).startswith(f"{by_head} sentences")
+        assert "compounds by their head" in str(screen.query_one("#search-title").render())
+
+    run_app(project, scenario)

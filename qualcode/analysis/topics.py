@@ -2,8 +2,8 @@
 
 Owns the fit itself (texts + one embedding row per text -> plain result objects), the
 exact neighbour graph UMAP starts from, the vectorizer that turns topic texts into terms
-(spaCy's stop words, lookup lemmas, lower-cased first because the lemma tables are
-case-sensitive), the smallest corpus a setting can work on, and the choice of
+(qualcode's or the project's stop words and fillers, and lemmas from the project's
+lemmatizer), the smallest corpus a setting can work on, and the choice of
 representative passages (the segments nearest their topic's centroid). No database, no
 printing. bertopic, umap, hdbscan, sklearn and spaCy are imported inside the functions that
 use them: ``import bertopic`` alone takes seconds.
@@ -12,7 +12,6 @@ use them: ``import bertopic`` alone takes seconds.
 from __future__ import annotations
 
 import math
-import re
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,25 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from qualcode.analysis.lemmas import lemma_table
+from qualcode.analysis.terms import TOKEN, LemmaTokenizer, stop_words  # noqa: F401 - the vectorizer's parts
 
 REDUCERS = ("umap", "pca")
 CLUSTERERS = ("hdbscan", "kmeans")
 SELECTIONS = ("leaf", "eom")
 OUTLIER = -1
-TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-# Words spaCy's lists lack but that carry no topic in interviews.
-EXTRA_STOP_WORDS = {
-    "sv": {"är", "ju", "liksom", "alltså", "typ", "ja", "nej", "nä", "mm", "eh", "öh", "asså", "okej",
-           "ganska", "faktisk", "faktiskt", "ungefär", "egentligen", "absolut", "skratt", "suck", "sucka",
-           "paus"},
-    "en": {"yeah", "okay", "um", "uh", "mm", "like"},
-}
 # Raised whenever qualcode changes how it fits (same settings, other topics), so that a
 # stored run is never redrawn by a method that did not make it. 2: exact neighbour graph.
+# 3: terms lemmatised by qualcode's lemmatizer (simplemma, compounds), fillers dropped.
 FIT_METHOD_KEY = "qualcode fit method"
-FIT_METHOD = "2"
-LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "spacy-lookups-data")
+FIT_METHOD = "3"
+LIBRARIES = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "spacy", "spacy-lookups-data",
+             "simplemma")
 # UMAP gets its neighbour graph from here, computed exactly, up to this many texts. Brute
 # force takes about 3 s for 10,000 x 384 and 9 s for 20,000 on two cores, and spares UMAP
 # both its approximate search (pynndescent, whose first use in a process compiles for 40-50 s)
@@ -160,47 +153,10 @@ def library_versions() -> dict[str, str]:
 # ------------------------------------------------------------------ terms
 
 
-@lru_cache(maxsize=4)
-def stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop list for the language, lower-cased, plus interview filler words."""
-    words: set[str] = set()
-    if language == "sv":
-        from spacy.lang.sv.stop_words import STOP_WORDS as sv
-
-        words |= set(sv)
-    elif language == "en":
-        from spacy.lang.en.stop_words import STOP_WORDS as en
-
-        words |= set(en)
-    words |= EXTRA_STOP_WORDS.get(language, set())
-    return frozenset(w.lower() for w in words)
-
-
-class LemmaTokenizer:
-    """Words of two or more letters, lower-cased, lemmatised, stop words removed.
-
-    A class rather than a closure so the vectorizer stays picklable.
-    """
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self.lemmas = lemma_table(language)
-        self.stops = stop_words(language)
-
-    def __call__(self, text: str) -> list[str]:
-        out = []
-        for word in TOKEN.findall(text.lower()):
-            lemma = self.lemmas.get(word, word).lower()
-            if word in self.stops or lemma in self.stops:
-                continue
-            out.append(lemma)
-        return out
-
-
-def make_vectorizer(language: str):  # type: ignore[no-untyped-def]
+def make_vectorizer(language: str, tokenizer: LemmaTokenizer | None = None):  # type: ignore[no-untyped-def]
     from sklearn.feature_extraction.text import CountVectorizer
 
-    return CountVectorizer(tokenizer=LemmaTokenizer(language), lowercase=False, token_pattern=None,
+    return CountVectorizer(tokenizer=tokenizer or LemmaTokenizer(language), lowercase=False, token_pattern=None,
                            ngram_range=(1, 1), min_df=1)
 
 
@@ -291,7 +247,7 @@ def _clusterer(settings: TopicSettings, count: int):  # type: ignore[no-untyped-
 
 def fit(texts: Sequence[str], embeddings: np.ndarray, settings: TopicSettings, *,
         progress: Progress | None = None, cancel: threading.Event | None = None,
-        keep_model: bool = False) -> TopicFit:
+        keep_model: bool = False, tokenizer: LemmaTokenizer | None = None) -> TopicFit:
     """Fit a topic model on ``texts`` with one precomputed embedding row per text.
 
     Raises :class:`TopicFitError` for settings that cannot work on this data.
@@ -321,7 +277,7 @@ def fit(texts: Sequence[str], embeddings: np.ndarray, settings: TopicSettings, *
     step(1, f"reducing with {settings.reducer} and clustering with {settings.clusterer}")
     model = BERTopic(embedding_model=None, umap_model=_reducer(settings, embeddings),
                      hdbscan_model=_clusterer(settings, count),
-                     vectorizer_model=make_vectorizer(settings.language), language="multilingual",
+                     vectorizer_model=make_vectorizer(settings.language, tokenizer), language="multilingual",
                      top_n_words=settings.top_terms, nr_topics=nr_topics,
                      calculate_probabilities=False, verbose=False)
     try:

@@ -57,6 +57,8 @@ COMMANDS: dict[str, Entry] = {
     "export": Entry("export_cmds", "Write coded passages, matrices, figures and a methods summary to files."),
     "topics": Entry("topics_cmds", "Topic models of the corpus (BERTopic): fit, browse, compare with speakers "
                                    "and with the codebook, export."),
+    "words": Entry("words_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
+                                 "rebuild the search index."),
 }
 
 
@@ -98,6 +100,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "coding_cmds": _coding,
     "export_cmds": _export,
     "topics_cmds": _group("topics_cmds", "app", "topics"),
+    "words_cmds": _group("words_cmds", "app", "words"),
 }
 
 

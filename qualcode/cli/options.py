@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qualcode.cli.output import progress_bar
 from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
@@ -30,10 +31,20 @@ AttrOption = Annotated[list[str] | None, typer.Option(
 
 
 def store_for(db: str | None) -> Store:
-    """The project named by --db (or found); the store is imported only when a command runs."""
-    from qualcode.services.project import open_project, resolve_target
+    """The project, its search index rebuilt first where an older lemmatizer made it:
+    a progress bar shows only then."""
+    with ExitStack() as stack:
+        update = None
 
-    return open_project(resolve_target(db))
+        def progress(done: int, total: int, label: str) -> None:
+            nonlocal update
+            if update is None:
+                update = stack.enter_context(progress_bar("Re-indexing for search (new lemmatizer)", quiet=False))
+            update(done, total, label)
+
+        from qualcode.services.project import open_project, resolve_target
+
+        return open_project(resolve_target(db), progress=progress)
 
 
 @contextmanager

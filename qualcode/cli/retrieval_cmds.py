@@ -75,12 +75,15 @@ def search(
     document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
     attr: AttrOption = None,
     limit: Annotated[int, typer.Option(help="Show at most this many sentences.", min=1)] = 50,
+    heads: Annotated[bool, typer.Option(
+        "--heads", help="Also find compounds ending in a query word ('dialog' finds 'kvalitetsdialogerna').")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search over the sentences of every document."""
     with project(db) as store:
-        found = retrieval.search(store, query, documents=document, attributes=parse_filters(attr), limit=limit)
+        found = retrieval.search(store, query, documents=document, attributes=parse_filters(attr), limit=limit,
+                                 heads=heads)
     if as_json:
         print_json({"query": query, "total": found.total, "hits": found.hits})
         return

@@ -207,3 +207,10 @@ class SegmentText:
     text: str
     speaker: str | None
     attributes: dict[str, str]
+
+
+# Marks a compound's head among a sentence's search terms: "00hdialog" stands for the
+# head "dialog" of "kvalitetsdialogerna". Digits keep it one token for SQLite's FTS5
+# and PostgreSQL alike, and no word of a text is indexed with it, so only a search
+# that asks for heads finds it (analysis/lemmas.py writes it, storage reads it).
+HEAD_MARK = "00h"

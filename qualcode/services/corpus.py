@@ -151,6 +151,9 @@ def import_paths(
         _index_for_search(store)
     if report.imported:
         store.refresh_statistics()
+    from qualcode.services.lemmas import apply_project_lemmas
+
+    apply_project_lemmas(store, [summary.id for summary in report.imported])
     return report
 
 

@@ -12,6 +12,7 @@ from qualcode.errors import QualcodeError, StoreError
 if TYPE_CHECKING:
     # Imported by the functions that open a project: finding one (resolve_target) must
     # not pay for SQLAlchemy, so the command tree can name these functions for free.
+    from qualcode.services.lemmas import Progress
     from qualcode.storage.store import Store
 
 PROJECT_SUFFIX = ".qualcode"
@@ -48,9 +49,12 @@ def create_project(target: str | Path, *, name: str | None = None) -> Store:
         if path.exists() and path.stat().st_size > 0:
             raise StoreError(f"{path} already exists.", "Open it with --db, or choose another name.")
         text = str(path)
+    from qualcode.services.lemmas import ensure_search_index
     from qualcode.storage.store import Store
 
-    return Store.open(text, create=True, name=name)
+    store = Store.open(text, create=True, name=name)
+    ensure_search_index(store)  # records which lemmatizer its index is made with
+    return store
 
 
 _PARTIAL = ".partial-"
@@ -71,8 +75,11 @@ def build_new_project(target: Path, build: Callable[[Store], T], *, name: str | 
 
     _remove_stale_partials(target)
     partial = target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}")
+    from qualcode.services.lemmas import ensure_search_index
+
     store = Store.open(partial, create=True, name=name or target.stem)
     try:
+        ensure_search_index(store)  # records which lemmatizer its index is made with
         result = build(store)
     except BaseException:
         store.close()
@@ -125,10 +132,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def open_project(target: str | Path) -> Store:
+def open_project(target: str | Path, *, progress: Progress | None = None) -> Store:
+    """Open a project; one made before the current lemmatizer has its search index
+    rebuilt first (``progress`` reports per document)."""
+    from qualcode.services.lemmas import ensure_search_index
     from qualcode.storage.store import Store
 
-    return Store.open(target)
+    store = Store.open(target)
+    try:
+        ensure_search_index(store, progress)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def coder_setting_key() -> str:

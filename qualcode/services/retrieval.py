@@ -10,7 +10,7 @@ from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import find_document
-from qualcode.services.lemmas import lemmas
+from qualcode.services.lemmas import project_lexicon
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
@@ -101,10 +101,13 @@ def cooccurring(store: Store, first: str, second: str, *, coders: list[str] | No
 
 def search(store: Store, query: str, *, documents: list[str] | None = None,
            attributes: dict[str, list[str]] | None = None, limit: int | None = 100,
-           offset: int = 0) -> SearchPage:
-    """Sentences containing every word of ``query`` (or an inflected form of it)."""
+           offset: int = 0, heads: bool = False) -> SearchPage:
+    """Sentences containing every word of ``query`` (or an inflected form of it); with
+    ``heads``, also compounds ending in it ("dialog" finds "kvalitetsdialogerna")."""
     words = terms.words(query)
-    groups = terms.query_groups(words, [lemmas(language).lookup(words) for language in LEMMA_LANGUAGES])
+    lexicon = project_lexicon(store)
+    groups = terms.query_groups(words, [lexicon.lemmatizer(language).lookup(words) for language in LEMMA_LANGUAGES],
+                                heads=heads)
     if not groups:
         raise QualcodeError("The search has no words in it.", "Type at least one word.")
     with store.unit_of_work() as uow:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from qualcode.analysis import terms
 from qualcode.core.model import ParsedDocument, ParsedTurn
-from qualcode.services.lemmas import lemmas
+from qualcode.services.lemmas import lemmatizer
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
             [word.lower() for word in find_words(text, start, end)]
         word_total += len(found_words)
         distinct.update(found_words)
-    lemma_of = lemmas(language).lookup(distinct).get
+    lemma_of = lemmatizer(language).index_lookup(distinct).get
     result = []
     for start, end, _ in sentences:
         if lowered is not None:

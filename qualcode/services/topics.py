@@ -27,6 +27,7 @@ from qualcode.errors import AnalysisError, NotFoundError
 from qualcode.services import embedding_cache
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.compare import natural_key
+from qualcode.services.lemmas import project_lexicon, topic_tokenizer
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.repositories.topics import Assignment, NewTopic, Topic, TopicRun
 from qualcode.storage.store import Store
@@ -264,8 +265,9 @@ def fit_topics(store: Store, settings: fitting.TopicSettings, *, unit: str = "se
         raise AnalysisError(str(exc), "See 'qualcode topics fit --help' for the choices.") from exc
     data = prepare(store, unit=unit, embedder=embedder, attributes=attributes, exclude=exclude)
     try:
-        result = fitting.fit([r.text for r in data.records], data.vectors, settings,
-                             progress=progress, cancel=cancel)
+        texts = [r.text for r in data.records]
+        result = fitting.fit(texts, data.vectors, settings, progress=progress, cancel=cancel,
+                             tokenizer=topic_tokenizer(project_lexicon(store), settings.language, texts))
     except fitting.TopicFitError as exc:
         raise AnalysisError(f"{exc} ({len(data.records)} {unit} segments in the project"
                             + (" after filtering" if attributes or exclude else "") + ")",

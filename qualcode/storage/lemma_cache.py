@@ -1,8 +1,9 @@
 """Lemmas of the words at hand, without reading a whole lookup table.
 
 spaCy's Swedish lookup table (``spacy-lookups-data``) maps 660,000 forms to lemmas and
-takes most of a second to read from its compressed JSON; an import or a search needs
-a few thousand of them. The first use on a machine copies each table into an SQLite
+takes most of a second to read from its compressed JSON, simplemma's Swedish
+dictionary 960,000 and several seconds; an import or a search needs a few thousand of
+them. The first use on a machine copies each table into an SQLite
 file in the user's cache folder, once per version of the table; after that a process
 looks up only the words it meets, and keeps what it found. The copy holds the table
 and nothing of any project.
@@ -35,10 +36,15 @@ class LemmaCache:
 
     ``source`` is the table's file (``None`` when the language has none) and
     ``whole_table`` reads all of it, for the first copy and where no copy can be made.
+    ``name`` names the copy (default: the file's name up to its first dot) and
+    ``version`` changes whenever ``whole_table`` gives other content for the same file.
     """
 
-    def __init__(self, source: Path | None, whole_table: Callable[[], dict[str, str]]) -> None:
+    def __init__(self, source: Path | None, whole_table: Callable[[], dict[str, str]], *,
+                 name: str | None = None, version: str = "") -> None:
         self._source = source
+        self._name = name
+        self._version = version
         self._whole_table = whole_table
         self._found: dict[str, str] = {}
         self._missing: set[str] = set()
@@ -71,7 +77,7 @@ class LemmaCache:
         if self._connection is not None and self._connected_in == os.getpid():
             return self._connection
         assert self._source is not None
-        path = _cached_copy(self._source, self._whole_table)
+        path = _cached_copy(self._source, self._whole_table, self._name, self._version)
         self._connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True,
                                            check_same_thread=False)
         self._connected_in = os.getpid()
@@ -82,11 +88,13 @@ class LemmaCache:
         self._complete = True
 
 
-def _cached_copy(source: Path, whole_table: Callable[[], dict[str, str]]) -> Path:
+def _cached_copy(source: Path, whole_table: Callable[[], dict[str, str]], name: str | None = None,
+                 version: str = "") -> Path:
     """The table's SQLite copy, made now if there is none (OSError if none can be made)."""
-    stamp = hashlib.sha256(f"{source}:{source.stat().st_size}:{source.stat().st_mtime_ns}".encode()).hexdigest()
+    identity = f"{source}:{source.stat().st_size}:{source.stat().st_mtime_ns}:{version}"
+    stamp = hashlib.sha256(identity.encode()).hexdigest()
     folder = cache_folder()
-    name = source.name.split(".")[0]  # sv_lemma_lookup
+    name = name or source.name.split(".")[0]  # sv_lemma_lookup
     path = folder / f"{name}-{stamp[:16]}.sqlite"
     if path.exists():
         return path

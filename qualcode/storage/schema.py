@@ -410,6 +410,24 @@ class TopicAssignmentRow(Base):
     __table_args__ = (Index("ix_topic_assignments_topic", "run_id", "topic_number"),)
 
 
+class LexiconEntryRow(Base):
+    """A project's own change to qualcode's word lists, per language.
+
+    ``kind`` is "stop" or "filler" (``lemma`` empty; ``removed`` true takes a default
+    word off the list), or "lemma" (``word`` is a form, ``lemma`` what it should be).
+    """
+
+    __tablename__ = "lexicon_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    language: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
+    word: Mapped[str] = mapped_column(String(200))
+    lemma: Mapped[str | None] = mapped_column(String(200))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("language", "kind", "word", name="uq_lexicon_entry"),
+                      {"sqlite_autoincrement": True})
+
+
 def _never_reuse_ids() -> None:
     """SQLite: AUTOINCREMENT on every table keyed by an integer ``id``.
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.embeddings import EmbeddingRepository
     from qualcode.storage.repositories.events import EventRepository
     from qualcode.storage.repositories.exchange_guids import ExchangeGuidRepository
+    from qualcode.storage.repositories.lexicon import LexiconRepository
     from qualcode.storage.repositories.matrix import MatrixRepository
     from qualcode.storage.repositories.memos import MemoRepository
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
@@ -130,6 +131,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.exchange_guids import ExchangeGuidRepository
 
         return ExchangeGuidRepository(self.session)
+
+    @cached_property
+    def lexicon(self) -> LexiconRepository:
+        from qualcode.storage.repositories.lexicon import LexiconRepository
+
+        return LexiconRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()

@@ -1,7 +1,7 @@
 """Full-text search over sentences, one interface for both backends.
 
-Each sentence is indexed as its lower-cased words plus their lemmas
-(``search_text.terms``). SQLite answers through FTS5, PostgreSQL through a GIN index
+Each sentence is indexed as its lower-cased words plus their lemmas and its
+compounds' heads, marked (``search_text.terms``, see ``analysis/lemmas.py``). SQLite answers through FTS5, PostgreSQL through a GIN index
 on ``to_tsvector('simple', terms)``; both do prefix matching, so the same query finds
 the same sentences on either backend.
 
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
+from qualcode.core.model import HEAD_MARK
 from qualcode.storage.schema import SearchTextRow, SegmentRow
 
 
@@ -40,6 +41,20 @@ def add_document_terms(connection: Connection, document_id: int, rows: Sequence[
         connection.exec_driver_sql("INSERT OR IGNORE INTO search_pending (document_id) VALUES (?)", (document_id,))
 
 
+def replace_document_terms(connection: Connection, document_id: int, rows: Sequence[tuple[int, str]]) -> None:
+    """A document's sentences' terms anew (a re-index with another lemmatizer).
+
+    The old rows go first: on SQLite the delete trigger takes them out of the FTS5
+    index (unless the document was still pending, when the index never had them),
+    and the new ones are listed for :func:`index_pending` like an import's.
+    """
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(f"DELETE FROM search_text WHERE document_id = {mark}", (document_id,))
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DELETE FROM search_pending WHERE document_id = ?", (document_id,))
+    add_document_terms(connection, document_id, rows)
+
+
 def index_pending(connection: Connection) -> int:
     """Put the listed documents' sentences into the FTS5 index; returns how many documents.
 
@@ -56,11 +71,21 @@ def index_pending(connection: Connection) -> int:
     return int(pending)
 
 
+def _prefix(term: str, mark: str) -> str:
+    """Prefix matching, except for a term that begins the compound-head mark ("0",
+    "00"): as a prefix it would match every compound's head."""
+    return "" if HEAD_MARK.startswith(term) else mark
+
+
 class SearchRepository:
     def __init__(self, session: Session, dialect: str, read_only: bool = False) -> None:
         self.session = session
         self.dialect = dialect
         self.read_only = read_only
+
+    def replace_document_terms(self, document_id: int, rows: Sequence[tuple[int, str]]) -> None:
+        """:func:`replace_document_terms` in this unit of work."""
+        replace_document_terms(self.session.connection(), document_id, rows)
 
     def index_pending(self) -> int:
         """:func:`index_pending` in this unit of work; nothing on a read-only project, whose
@@ -73,11 +98,11 @@ class SearchRepository:
         """A WHERE clause: every group must match, any term of a group may."""
         if self.dialect == "sqlite":
             expression = " AND ".join(
-                "(" + " OR ".join(f'"{term}"*' for term in group) + ")" for group in groups)
+                "(" + " OR ".join(f'"{term}"' + _prefix(term, "*") for term in group) + ")" for group in groups)
             ids = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q").bindparams(q=expression)
             return SearchTextRow.segment_id.in_(ids.columns(column("rowid", Integer)))
         expression = " & ".join(
-            "(" + " | ".join(f"'{term}':*" for term in group) + ")" for group in groups)
+            "(" + " | ".join(f"'{term}'" + _prefix(term, ":*") for term in group) + ")" for group in groups)
         return func.to_tsvector("simple", SearchTextRow.terms).op("@@")(
             func.to_tsquery("simple", expression))
 

@@ -27,25 +27,43 @@ class Jump:
     hits: tuple[tuple[int, int, int], ...] = ()
 
 
+TITLE = "Search (every word, any inflection)"
+TITLE_WITH_HEADS = "Search (every word, any inflection, compounds by their head)"
+
+
 class SearchScreen(ModalScreen[Jump | None]):
-    BINDINGS = [Binding("escape", "cancel", "Close")]
+    BINDINGS = [Binding("escape", "cancel", "Close"),
+                Binding("ctrl+t", "toggle_heads", "Compounds by head", id="search.heads",
+                        tooltip="Also find compounds that end in a word: 'dialog' finds 'kvalitetsdialogerna'.")]
 
     def __init__(self, store: Store, query: str = "") -> None:
         super().__init__()
         self.store = store
         self.initial = query
+        self.heads = False
         self.hits: list[retrieval.SearchHit] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label("Search (every word, any inflection)", classes="dialog-title")
+            yield Label(TITLE, classes="dialog-title", id="search-title")
             yield Input(self.initial, placeholder="e.g. kvalitetsdialog rektor", id="search-input")
             yield Label("", id="search-summary", classes="dialog-hint")
             yield OptionList(id="search-results")
 
+    def action_toggle_heads(self) -> None:
+        """Searching compounds by their head is off unless asked for, as on the command line."""
+        self.heads = not self.heads
+        self.query_one("#search-title", Label).update(TITLE_WITH_HEADS if self.heads else TITLE)
+        query = self.query_one("#search-input", Input).value
+        if query.strip():
+            self._search(query)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._search(event.value)
+
+    def _search(self, query: str) -> None:
         try:
-            page = retrieval.search(self.store, event.value, limit=200)
+            page = retrieval.search(self.store, query, limit=200, heads=self.heads)
         except QualcodeError as error:
             self.notify(error.message, title="Search", severity="warning")
             return
