@@ -10,6 +10,7 @@ from qualcode import __version__
 from qualcode.cli import (
     agreement_cmds,
     codebook_cmds,
+    coders_cmds,
     coding_cmds,
     compare_cmds,
     corpus_cmds,
@@ -57,6 +58,7 @@ suggest_cmds.register(app)
 compare_cmds.register(app)
 exchange_cmds.register(app)
 agreement_cmds.register(app)
+coders_cmds.register(app)
 exchange_cmds.add_export_commands(export_cmds.export_app)
 app.add_typer(export_cmds.export_app, name="export")
 app.add_typer(topics_cmds.app, name="topics")

@@ -26,7 +26,9 @@ CodebookArg = Annotated[str, typer.Argument(help="Codebook slug, e.g. loose-coup
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes as rows (repeatable).")]
-CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
+CodersOption = Annotated[list[str] | None, typer.Option(
+    "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
+    "coder if there is one, else the coder who coded the most documents.")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
 CiteOption = Annotated[str, typer.Option("--cite", help="Attribution template, e.g. '({role}, {school})'.")]
 
@@ -76,12 +78,15 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """Codes by groups: counts with a chi-square test and adjusted residuals per cell."""
-    query = service.ComparisonQuery(
-        codebook=codebook, by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
-        coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
-        documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
-        include_empty=empty, alpha=alpha)
+    from qualcode.services import coder_scope
+
     with project(db) as store:
+        scope = coder_scope.resolve(store, coder, by=by)
+        query = service.ComparisonQuery(
+            codebook=codebook, by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
+            coders=scope.coders, attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
+            documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
+            include_empty=empty, alpha=alpha)
         if cell:
             row, column = _cell(cell, "CODE=COLUMN")
             _passages(service.cell_passages(store, query, row, column, context=0), cite, as_json,
@@ -89,9 +94,11 @@ def compare(
             return
         matrix = service.compare(store, query)
     if as_json:
-        print_json(matrix.to_dict())
+        print_json({**matrix.to_dict(), "coders_note": scope.note})
         return
     print_matrix(matrix, quiet=quiet)
+    if not quiet:
+        console.print(scope.note, style="italic", markup=False)
 
 
 def print_matrix(matrix: service.ComparisonMatrix, *, quiet: bool = False) -> None:

@@ -139,15 +139,26 @@ def export_matrix(store: Store, path: Path, query: compare.ComparisonQuery, *, f
 
 def export_figure(store: Store, path: Path, query: compare.ComparisonQuery, *, fmt: str | None = None,
                   values: bool = False, dpi: int = 300, overwrite: bool = False) -> Exported:
-    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG."""
+    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG.
+
+    Whose codings are counted goes under the title, so that a figure cut out of its
+    report still says it.
+    """
     chosen = _format(path, figures.FORMATS, fmt)
     table = matrix_table(compare.compare(store, query))
     if not values and table.residuals is None:
         raise ExportError("This matrix has no chi-square test, so no residuals to draw.",
                           "Pass --values to draw the counts instead, or widen the selection.")
-    write_with(path, lambda s: figures.write_heatmap(table, s, fmt=chosen, residuals=not values, dpi=dpi),
+    write_with(path, lambda s: figures.write_heatmap(table, s, fmt=chosen, residuals=not values, dpi=dpi,
+                                                     subtitle=_coders_line(query)),
                overwrite=overwrite)
     return Exported(path, len(table.row_labels))
+
+
+def _coders_line(query: compare.ComparisonQuery) -> str:
+    if query.by == "coder":
+        return "one column per coder"
+    return ("coder: " + ", ".join(query.coders)) if query.coders else "every coder pooled"
 
 
 # ------------------------------------------------------------------ methods
