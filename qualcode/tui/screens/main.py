@@ -579,7 +579,8 @@ class MainScreen(Screen[None]):
     def action_topics(self) -> None:
         from qualcode.tui.screens.topics import TopicsScreen
 
-        self.app.push_screen(TopicsScreen(self.store, self._active_slug()), self.jump)
+        # coverage by every codebook: a topic coded with another codebook's codes is no blind spot
+        self.app.push_screen(TopicsScreen(self.store), self.jump)
 
     def action_export(self) -> None:
         from qualcode.tui.screens.export_dialog import ExportDialog
