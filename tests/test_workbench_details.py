@@ -135,3 +135,17 @@ def test_the_retrieval_dialog_tabs_left_to_right(project: Path) -> None:
             return order
 
     assert asyncio.run(drive()) == ["retrieve-code", "retrieve-second", "retrieve-filters", "retrieve-coder"]
+
+
+def test_codebook_load_finds_a_shipped_codebook_by_name_from_any_folder(project: Path) -> None:
+    """``codebook load loose-coupling`` (or ``codebooks/loose-coupling.yaml``) outside the repository."""
+    elsewhere = project.parent  # not the repository's root: no codebooks/ folder here
+    assert not (elsewhere / "codebooks").exists()
+    by_name = _qualcode("codebook", "load", "loose-coupling", "--db", str(project), cwd=elsewhere)
+    assert by_name.returncode == 0, by_name.stderr
+    assert "Loaded codebook loose-coupling" in " ".join(by_name.stdout.split())
+    by_path = _qualcode("codebook", "load", "codebooks/organisational-routines.yaml", "--db", str(project),
+                        cwd=elsewhere)
+    assert by_path.returncode == 0, by_path.stderr
+    missing = _qualcode("codebook", "load", "no-such-book", "--db", str(project), cwd=elsewhere)
+    assert missing.returncode == 4 and "no such file" in missing.stderr + missing.stdout
