@@ -599,9 +599,12 @@ class MainScreen(Screen[None]):
         return " / ".join(self.app.get_key_display(Binding(k, binding.description)) for k in keys)
 
     def help_screen(self) -> HelpScreen:
-        keys = [(self._keys_shown(b), b.description)
-                for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
-                if isinstance(b, Binding)]
+        keys = list(dict.fromkeys(
+            (self._keys_shown(b), b.description)
+            for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
+            if isinstance(b, Binding)))  # Help is bound on the app and, to lead the footer, here
+        keys += [("drag", "Select across sentences and turns"), ("double-click", "Select a word"),
+                 ("triple-click", "Select a sentence"), ("right-click", "Code finder for the selection")]
         shortcuts = [c for c, _, _ in self.books[self.active_book].codes if c.shortcut] if self.books else []
         return HelpScreen(keys, shortcuts)
 
