@@ -149,3 +149,37 @@ def test_codebook_load_finds_a_shipped_codebook_by_name_from_any_folder(project:
     assert by_path.returncode == 0, by_path.stderr
     missing = _qualcode("codebook", "load", "no-such-book", "--db", str(project), cwd=elsewhere)
     assert missing.returncode == 4 and "no such file" in missing.stderr + missing.stdout
+
+
+def _appendix_examples(path: Path) -> dict[str, str]:
+    from docx import Document
+
+    rows = {}
+    for table in Document(str(path)).tables:
+        for row in table.rows[1:]:
+            label, _definition, example = (cell.text for cell in row.cells)
+            rows[label] = example
+    return rows
+
+
+def test_the_english_demo_appendix_quotes_english_not_the_swedish_examples(tmp_path: Path) -> None:
+    from qualcode.services import export
+
+    english = ROOT / "corpora" / "english-demo"
+    path = tmp_path / "english.qualcode"
+    store = create_project(path, name="English")
+    try:
+        report = corpus.import_paths(store, sorted(english.glob("*.md")), speaker_map=english / "speakers.yaml")
+        assert not report.failed, report.failed
+        codebook.load_file(store, ROOT / "codebooks" / "loose-coupling.yaml")
+        sentence = workbench.open_document(store, 1).sentences[3]
+        coding.apply_code(store, 1, "lc.tight", "anna", coding.Span(sentence.start, sentence.end))
+        export.export_quotes(store, tmp_path / "en.docx", codebook="loose-coupling")
+        text = workbench.open_document(store, 1).text[sentence.start:sentence.end]
+    finally:
+        store.close()
+    examples = _appendix_examples(tmp_path / "en.docx")
+    assert text.split()[0] in examples["Tight coupling"]  # this export's own English quote
+    swedish = "förvaltningens mall"  # the shipped codebook's Swedish example for lc.tight
+    assert not any(swedish in e for e in examples.values())
+    assert not any(e for label, e in examples.items() if label != "Tight coupling" and e)  # no quote: none

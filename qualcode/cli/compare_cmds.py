@@ -39,7 +39,7 @@ def _passages(passages: list[CodedPassage], cite: str, as_json: bool, title: str
             {**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}
             for p in passages]})
         return
-    console.print(f"[bold]{escape(title)}[/]: {len(passages)} passages")
+    console.print(f"[bold]{escape(title)}[/]: {len(passages)} passage{'' if len(passages) == 1 else 's'}")
     for p in passages:
         cited = retrieval.attribution(p.attributes, p.speaker, cite)
         console.print(f"\n[cyan]{escape(p.document_name)}[/] {p.start}-{p.end} [dim]{escape(p.speaker or '')}"
