@@ -17,26 +17,6 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def appendix_examples(examples: tuple[str, ...], key: str, quotes: list[Quote]) -> list[str]:
-    """The codebook's examples in the language of the quoted transcripts.
-
-    A Swedish codebook's examples would sit oddly under English interviews: examples in
-    another language than the quotes give way to this export's first quote of the code
-    (none when the code has no quote here). Without quotes the examples stay as written.
-    """
-    from qualcode.importers.language import detect_language
-
-    kept = [e for e in examples if e.strip()]
-    if not quotes or not kept:
-        return kept
-    spoken = detect_language(" ".join(q.passage.text for q in quotes[:40]))
-    same = [e for e in kept if detect_language(e) == spoken]
-    if same:
-        return same
-    own = next((q.passage.text for q in quotes if q.passage.code_key == key), None)
-    return [own] if own else []
-
-
 def write_quotes_docx(quotes: list[Quote], stream: IO[bytes], *, title: str = "Coded passages",
                       codebook: CodebookSpec | None = None, language: str = "en") -> None:
     """Headings per code, indented quotes ending in their attribution; appendix last."""
@@ -70,7 +50,7 @@ def write_quotes_docx(quotes: list[Quote], stream: IO[bytes], *, title: str = "C
             for row in rows:
                 code = row.code
                 examples = "; ".join(f"{labels.open_quote}{_flat(e)}{labels.close_quote}"
-                                     for e in appendix_examples(code.examples, code.key, quotes))
+                                     for e in code.examples if e.strip())
                 cells = table.add_row().cells
                 for cell, text in zip(cells, (code.label(language), _flat(code.definition), examples),
                                       strict=True):
