@@ -116,9 +116,12 @@ def test_cli_compare_cooccur_and_export(compared: Store, tmp_path: Path,  # noqa
     data = json.loads(capsys.readouterr().out)
     assert data["columns"] == ["owner", "research", "school"]
     assert data["statistics"]["dof"] == 4
-    assert main(["compare", "--codebook", "steering", "--by", "level", "--cell", "dialogue=school", "--db", db]) == 0
+    assert main(["compare", "--codebook", "steering", "--by", "level", "--cell", "dialogue=school", "--coder", "all",
+                 "--db", db]) == 0  # both coders' codings, pooled on purpose
     out = capsys.readouterr().out
     assert "2 passages" in out and "Arbetslagen får siffrorna i oktober." in out
+    assert main(["compare", "--codebook", "steering", "--by", "level", "--cell", "dialogue=school", "--db", db]) == 0
+    assert ": 1 passage\n" in capsys.readouterr().out  # one coder by default
     assert main(["compare", "--codebook", "steering", "--by", "gender", "--db", db]) == 6
     assert "gender" in capsys.readouterr().err
     assert main(["cooccur", "-c", "steering", "--db", db, "--json"]) == 0

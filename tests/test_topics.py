@@ -231,10 +231,45 @@ def test_codebook_view_shares_blind_spots_and_candidates(topic_store: Store) -> 
 # ------------------------------------------------------------------ errors
 
 
-def test_no_embeddings_yet_names_the_embed_command(store: Store, tmp_path: Path) -> None:
+def test_blind_spots_count_every_codebook_unless_told_which(topic_store: Store) -> None:
+    """A topic coded with another codebook's codes is no blind spot; the view says which counted."""
+    from qualcode.core.codebook import CodebookSpec, CodeSpec
+    from qualcode.services import codebook
+
+    codebook.load_spec(topic_store, CodebookSpec(slug="other", name="Other", version="1", codes=(
+        CodeSpec("ot.any", "Anything"),)))
+    run = service.fit_topics(topic_store, FAST, embedder=BagEmbedder()).run
+    topic = next(t for t in service.run_topics(topic_store, run.id).topics if t.number == 1)
+    for p in service.topic_passages(topic_store, run.id, 1, limit=None):
+        coding.apply_code(topic_store, p.document_id, "other:ot.any", "anna", Span(p.start, p.end))
+    every = service.topics_vs_codes(topic_store, run.id)
+    assert every.codebook == "all codebooks (steering, other)"
+    assert 1 not in {t.topic.number for t in every.blind_spots}
+    assert next(t for t in every.topics if t.topic.number == 1).coded == topic.size
+    one = service.topics_vs_codes(topic_store, run.id, codebook="steering")
+    assert one.codebook == "steering" and 1 in {t.topic.number for t in one.blind_spots}
+    both = service.topics_vs_codes(topic_store, run.id, codebook=["steering", "other"])
+    assert both.codebook == "steering, other" and 1 not in {t.topic.number for t in both.blind_spots}
+
+
+def test_fitting_computes_the_missing_embeddings_first_with_progress(store: Store, tmp_path: Path) -> None:
+    """A fresh project fits at once: the vectors are computed, reported batch by batch, kept."""
+    _fill(store, tmp_path)
+    seen: list[tuple[int, int, str]] = []
+    view = service.fit_topics(store, FAST, embedder=BagEmbedder(), progress=lambda *step: seen.append(step))
+    embedding = [step for step in seen if step[2] == "embedding with fake-bag"]
+    sentences = len(embedding_cache.segment_texts(store))
+    assert embedding and embedding[-1][:2] == (embedding[-1][1], embedding[-1][1])  # all done
+    assert 0 < embedding[-1][1] <= sentences and view.run.parameters["segments"] == sentences
+    seen.clear()
+    service.fit_topics(store, FAST, embedder=BagEmbedder(), progress=lambda *step: seen.append(step))
+    assert not [step for step in seen if step[2].startswith("embedding")]  # kept: none computed again
+
+
+def test_without_embedding_a_fit_names_the_embed_command(store: Store, tmp_path: Path) -> None:
     _fill(store, tmp_path)
     with pytest.raises(AnalysisError) as info:
-        service.fit_topics(store, FAST, embedder=BagEmbedder(), unit="turn")
+        service.prepare(store, embedder=BagEmbedder(), unit="turn", embed_missing=False)
     assert "qualcode embed --embedder fake-bag --kind turn" in info.value.hint
 
 

@@ -22,7 +22,7 @@ from textual.widgets import Checkbox, DataTable, Input, OptionList, Select
 
 from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.exporters.agreement_report import figure
-from qualcode.services import agreement, codebook, coding, compare, corpus, workbench
+from qualcode.services import agreement, codebook, coder_scope, coding, compare, corpus, workbench
 from qualcode.services.project import create_project
 from qualcode.storage.store import Store
 from qualcode.tui.app import QualcodeApp
@@ -219,11 +219,15 @@ def test_matrix_shows_the_levels_flags_residuals_and_jumps_to_a_cell_passage(pro
         await app.push_screen(screen, chosen.append)
         await pilot.pause()
         table = screen.query_one(MatrixTable)
-        expected = compare.compare(store, compare.ComparisonQuery(codebook="loose-coupling", by="level"))
+        scope = coder_scope.resolve(store, None, by="level")  # one coder, not a pool that counts twice
+        assert len(scope.coders) == 1
+        expected = compare.compare(store, compare.ComparisonQuery(codebook="loose-coupling", by="level",
+                                                                  coders=scope.coders))
         assert column_labels(table) == ["code", "owner", "school", "state", "university"]
         assert table.row_count == len(expected.rows)
         assert expected.stats is not None
         summary = str(screen.query_one("#matrix-summary").render())
+        assert f"Coder: {scope.coders[0]}" in summary
         assert f"Cramér's V = {expected.stats.cramers_v:.2f}" in summary and "Chi-square(" in summary
         for i in range(len(expected.rows)):
             cells = cell_texts(table, i)

@@ -168,3 +168,42 @@ def test_help_screen(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no
         await pilot.press("question_mark")
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+def test_selection_and_what_will_be_coded(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    """Two sentences selected: drawn in the text colour with a margin bar, and said below."""
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("down", "shift+down")
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+def test_narrow_code_tree_open(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    """80x24 with F3: the code tree gets its width, keys first; the footer starts with Help."""
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("f3")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_narrow_matrix(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    """80x24: the matrix takes the screen and shows every column, for one coder."""
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_narrow_export_dialog(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    """80x24: the export dialog keeps its Write button on screen."""
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)

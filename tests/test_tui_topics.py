@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, ProgressBar
 
 from qualcode.services import embedding_cache
 from qualcode.services import topics as service
@@ -159,16 +159,36 @@ def test_label_and_quick_fit_from_the_screen(fitted_file: tuple[Path, int], tmp_
     run_app(_copy(path, tmp_path), scenario)
 
 
-def test_fitting_without_embeddings_names_qualcode_embed(demo_file: Path, tmp_path: Path, user: None) -> None:
+def test_fitting_without_embeddings_embeds_first_with_a_progress_bar(
+        demo_file: Path, tmp_path: Path, user: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """f on a project with nothing embedded computes the vectors in the worker, then fits."""
+    copy = _copy(demo_file, tmp_path)
+    store = Store.open(copy)
+    try:
+        embedding_cache.remember(store, "tfidf")  # the fast embedder, nothing embedded yet
+    finally:
+        store.close()
+
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         screen = TopicsScreen(store_of(app))
         await app.push_screen(screen)
         await pilot.pause()
         assert screen.query_one("#topics-runs", OptionList).option_count == 0
         await pilot.press("f")
-        await _until(pilot, lambda: bool(errors(app)), "the error")
-        assert any("qualcode embed" in e for e in errors(app))
-        assert not screen.query_one("#topics-progress").display
-        assert service.list_runs(store_of(app)) == []
+        await _until(pilot, lambda: bool(service.list_runs(store_of(app))) or bool(errors(app)),
+                     "the fitted run", timeout=120)
+        assert not errors(app)
+        assert shown and all(total for total in shown)  # the bar knew how much there was to embed
+        runs = screen.query_one("#topics-runs", OptionList)
+        await _until(pilot, lambda: runs.option_count == 1, "the run in the list", timeout=30)
 
-    run_app(_copy(demo_file, tmp_path), scenario)
+    shown: list[float | None] = []
+    original = TopicsScreen._progress
+
+    def watched(screen: TopicsScreen, done: int, total: int, what: str) -> None:
+        original(screen, done, total, what)
+        if what.startswith("embedding"):
+            shown.append(screen.query_one("#topics-progress", ProgressBar).total)
+
+    monkeypatch.setattr(TopicsScreen, "_progress", watched)
+    run_app(copy, scenario)

@@ -33,7 +33,9 @@ else:
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes as rows (repeatable).")]
-CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
+CodersOption = Annotated[list[str] | None, typer.Option(
+    "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
+    "coder if there is one, else the coder who coded the most documents.")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
 CiteOption = Annotated[str, typer.Option("--cite", help="Attribution template, e.g. '({role}, {school})'.")]
 
@@ -44,7 +46,7 @@ def _passages(passages: list[CodedPassage], cite: str, as_json: bool, title: str
             {**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}
             for p in passages]})
         return
-    console.print(f"[bold]{escape(title)}[/]: {len(passages)} passages")
+    console.print(f"[bold]{escape(title)}[/]: {len(passages)} passage{'' if len(passages) == 1 else 's'}")
     for p in passages:
         cited = retrieval.attribution(p.attributes, p.speaker, cite)
         console.print(f"\n[cyan]{escape(p.document_name)}[/] {p.start}-{p.end} [dim]{escape(p.speaker or '')}"
@@ -84,12 +86,15 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """Codes by groups: counts with a chi-square test and adjusted residuals per cell."""
-    query = service.ComparisonQuery(
-        codebook=chosen_codebook(codebook, ctx.args), by=by, measure=measure, level=level, rollup=rollup, codes=tuple(code or ()),
-        coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
-        documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
-        include_empty=empty, alpha=alpha)
+    from qualcode.services import coder_scope
+
     with project(db) as store:
+        scope = coder_scope.resolve(store, coder, by=by)
+        query = service.ComparisonQuery(
+            codebook=chosen_codebook(codebook, ctx.args), by=by, measure=measure, level=level, rollup=rollup,
+            codes=tuple(code or ()), coders=scope.coders, attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
+            documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
+            include_empty=empty, alpha=alpha)
         if cell:
             row, column = _cell(cell, "CODE=COLUMN")
             _passages(service.cell_passages(store, query, row, column, context=0), cite, as_json,
@@ -97,9 +102,11 @@ def compare(
             return
         matrix = service.compare(store, query)
     if as_json:
-        print_json(matrix.to_dict())
+        print_json({**matrix.to_dict(), "coders_note": scope.note})
         return
     print_matrix(matrix, quiet=quiet)
+    if not quiet:
+        console.print(scope.note, style="italic", markup=False)
 
 
 def print_matrix(matrix: service.ComparisonMatrix, *, quiet: bool = False) -> None:

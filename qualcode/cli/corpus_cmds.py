@@ -137,6 +137,12 @@ def register(app: typer.Typer) -> None:
                     console.print(Text(f"      #{s.id} ", style="dim") + Text(view.text[s.start:s.end]))
             else:
                 console.print(Text(view.text[turn.start:turn.end]), soft_wrap=False)
+        if not view.turns:  # a text without speaker labels is one stretch of text: show it
+            if sentences:
+                for s in view.sentences:
+                    console.print(Text(f"      #{s.id} ", style="dim") + Text(view.text[s.start:s.end]))
+            else:
+                console.print(Text(view.text), soft_wrap=False)
 
     @app.command()
     def attr(

@@ -76,6 +76,9 @@ def _query(codebook: str, by: str, measure: str, level: int | None, rollup: bool
         groups=tuple(group or ()))
 
 
+MatrixCodersOption = Annotated[list[str] | None, typer.Option(
+    "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
+    "coder if there is one, else the coder who coded the most documents.")]
 CodebookArg = Annotated[str, typer.Option("--codebook", "-c", help="Codebook slug.")]
 ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
 MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]
@@ -93,7 +96,7 @@ def matrix(
     level: LevelOption = None,
     rollup: RollupOption = False,
     code: CodeOption = None,
-    coder: CodersOption = None,
+    coder: MatrixCodersOption = None,
     attr: AttrOption = None,
     group: GroupOption = None,
     fmt: FormatOption = None,
@@ -102,10 +105,15 @@ def matrix(
     quiet: QuietOption = False,
 ) -> None:
     """A code-by-group matrix with adjusted residuals and test results: .csv or .xlsx."""
-    query = _query(codebook, by, measure, level, rollup, code, coder, attr, group)
+    from qualcode.services import coder_scope
+
     with project(db) as store:
+        scope = coder_scope.resolve(store, coder, by=by)
+        query = _query(codebook, by, measure, level, rollup, code, list(scope.coders), attr, group)
         result = export.export_matrix(store, path, query, fmt=fmt, overwrite=force)
     _done(result, "rows", quiet)
+    if not quiet:
+        console.print(scope.note, markup=False)
 
 
 @export_app.command("figure")
@@ -117,7 +125,7 @@ def figure(
     level: LevelOption = None,
     rollup: RollupOption = False,
     code: CodeOption = None,
-    coder: CodersOption = None,
+    coder: MatrixCodersOption = None,
     attr: AttrOption = None,
     group: GroupOption = None,
     values: Annotated[bool, typer.Option("--values", help="Draw the values instead of the residuals.")] = False,
@@ -128,10 +136,17 @@ def figure(
     quiet: QuietOption = False,
 ) -> None:
     """A heatmap of the matrix's adjusted residuals (or values): .png or .svg."""
-    query = _query(codebook, by, measure, level, rollup, code, coder, attr, group)
+    from qualcode.services import coder_scope
+
     with project(db) as store:
+        scope = coder_scope.resolve(store, coder, by=by)
+        query = _query(codebook, by, measure, level, rollup, code, list(scope.coders), attr, group)
         result = export.export_figure(store, path, query, fmt=fmt, values=values, dpi=dpi, overwrite=force)
-    _done(result, "rows", quiet)
+    if quiet:
+        console.print(str(result.path), markup=False)
+    else:
+        rows = f"{result.items} row{'' if result.items == 1 else 's'}"
+        console.print(f"Wrote a figure of {rows} to {result.path}. {scope.note}", markup=False)
 
 
 @export_app.command("methods")

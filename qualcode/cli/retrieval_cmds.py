@@ -57,10 +57,13 @@ def retrieve(
             console.print(p.text, markup=False, soft_wrap=True)
         return
     last = result.offset + len(result.passages)
-    console.print(f"[bold]{escape(code)}[/]: {result.total} passages"
+    console.print(f"[bold]{escape(code)}[/]: {result.total} passage{'' if result.total == 1 else 's'}"
                   + (f", showing {result.offset + 1}-{last}" if result.passages else ""))
+    # Piped into a file or another program, bold is lost: brackets mark the coded passage there.
+    opening, closing = ("", "") if console.is_terminal else ("[[", "]]")
     for p in result.passages:
-        body = (f"[dim]{escape(p.before)}[/]" + f"[bold]{escape(p.text)}[/]" + f"[dim]{escape(p.after)}[/]")
+        body = (f"[dim]{escape(p.before)}[/]" + f"[bold]{escape(opening + p.text + closing)}[/]"
+                + f"[dim]{escape(p.after)}[/]")
         title = f"{escape(p.document_name)} {p.start}-{p.end}  {escape(p.speaker or '')}"
         subtitle = f"{escape(retrieval.attribution(p.attributes, p.speaker, cite))}  coder {escape(p.coder)}"
         if p.weight is not None:
@@ -87,7 +90,8 @@ def search(
     if as_json:
         print_json({"query": query, "total": found.total, "hits": found.hits})
         return
-    console.print(f"{found.total} sentences match '{escape(query)}'.")
+    sentences = "1 sentence matches" if found.total == 1 else f"{found.total} sentences match"
+    console.print(f"{sentences} '{escape(query)}'.")
     for hit in found.hits:
         console.print(f"[cyan]{escape(hit.document_name)}[/] {hit.start}-{hit.end} "
                       f"[dim]{escape(hit.speaker or '')}[/]: {escape(hit.text)}", soft_wrap=True)

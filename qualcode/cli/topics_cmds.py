@@ -287,7 +287,8 @@ def actors(
 
 def codes(
     run: RunArg,
-    codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug; default the only one.")] = None,
+    codebook: Annotated[list[str] | None, typer.Option(
+        "--codebook", "-c", help="Count only these codebooks' codes (repeatable); default every codebook.")] = None,
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")] = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Uncoded share above which a topic is a "
                                              "blind spot.")] = BLIND_SPOT,
@@ -299,7 +300,8 @@ def codes(
     from rich.table import Table
 
     with project(db) as store:
-        view = service.topics_vs_codes(store, run, codebook=codebook, coders=tuple(coder or ()), threshold=threshold)
+        view = service.topics_vs_codes(store, run, codebook=codebook or None, coders=tuple(coder or ()),
+                                       threshold=threshold)
     if as_json:
         print_json({"run": run, "codebook": view.codebook, "threshold": view.threshold,
                     "topics": [{"topic": t.topic.number, "name": t.topic.name(), "size": t.size, "coded": t.coded,

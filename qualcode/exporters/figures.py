@@ -18,8 +18,11 @@ FORMATS = ("png", "svg")
 
 
 def write_heatmap(table: MatrixTable, stream: IO[bytes], *, fmt: str = "png",
-                  residuals: bool = True, dpi: int = 300) -> None:
-    """Draw the table's residuals (default, when it has them) or its values."""
+                  residuals: bool = True, dpi: int = 300, subtitle: str | None = None) -> None:
+    """Draw the table's residuals (default, when it has them) or its values.
+
+    ``subtitle`` goes on a second title line: whose codings the figure counts.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -59,7 +62,7 @@ def write_heatmap(table: MatrixTable, stream: IO[bytes], *, fmt: str = "png",
     ax.set_xticks(range(cols), labels=table.column_labels, fontsize=9, rotation=30 if cols > 5 else 0,
                   ha="right" if cols > 5 else "center")
     ax.set_yticks(range(rows), labels=table.row_labels, fontsize=9)
-    ax.set_title(table.title, fontsize=10)
+    ax.set_title(table.title + (f"\n{subtitle}" if subtitle else ""), fontsize=10)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
     bar.set_label(label, fontsize=8)
     try:

@@ -7,7 +7,7 @@ same turns whether it arrived as .txt, .md or .docx, and the speaker prefix of a
 subtitle cue is read the same way.
 
 A label is one to four words; the first starts with a capital letter (``I``,
-``R1`` and ``IP2`` qualify). Lines that merely contain a colon are not labels: the
+``R1`` and ``IP2`` qualify), or a comma follows its first word (``lärare, Skola 3``). Lines that merely contain a colon are not labels: the
 colon must be followed by a space or the end of the line (so ``Klockan 10:30`` is
 not one), and labels holding common function words or speech verbs (``Det var så
 här:``, ``Hon sa:``, ``Note:``) are refused.
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from qualcode.core.model import ParsedTurn
 
-_WORD = r"[^\W_][\w.'’\-]*"
+_WORD = r"[^\W_][\w.'’\-]*,?"  # "lärare, Skola 3": a comma may end a word of a label
 _LABEL = rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}"
 _LABEL_LINE = re.compile(
     rf"""^[ \t]*
@@ -179,8 +179,8 @@ def _accept(match: re.Match[str]) -> LabelMatch | None:
     if raw is None:
         return None
     words = raw.split()
-    if not words[0][0].isupper():
-        return None
+    if not words[0][0].isupper() and "," not in raw:
+        return None  # lower case only with a qualifier after a comma: "lärare, Skola 3"
     if kind == "numbered" and not raw[-1].isdigit():
         return None
     if len(words) > 1 and words[0] == "I":

@@ -37,7 +37,22 @@ def load_file(store: Store, path: Path, *, remap: dict[str, str] | None = None,
               drop: set[str] | None = None, coder: str | None = None) -> LoadReport:
     from qualcode.importers.codebook_yaml import load_codebook
 
-    return load_spec(store, load_codebook(path), remap=remap, drop=drop, coder=coder)
+    return load_spec(store, load_codebook(locate_file(Path(path))), remap=remap, drop=drop, coder=coder)
+
+
+def locate_file(path: Path) -> Path:
+    """``path`` itself when it exists, else the shipped codebook it names.
+
+    ``loose-coupling`` and ``codebooks/loose-coupling.yaml`` both find the shipped file
+    from any folder, so the README's commands work outside the repository's root too.
+    A missing file that names no shipped codebook is left for the reader to report.
+    """
+    if path.exists():
+        return path
+    shipped = Path(__file__).resolve().parents[2] / "codebooks"
+    name = path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml"
+    candidate = shipped / name
+    return candidate if candidate.is_file() else path
 
 
 def load_spec(store: Store, spec: CodebookSpec, *, remap: dict[str, str] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualcode.core.codebook import CodebookSpec
 from qualcode.core.defaults import DEFAULT_CITE
 from qualcode.errors import ExportError
 from qualcode.exporters import figures, methods, tabular
@@ -74,6 +75,33 @@ def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None
     return [Quote(p, cite(p, template, capitalize=capitalize)) for p in found]
 
 
+def in_their_language(spec: CodebookSpec, found: list[Quote]) -> CodebookSpec:
+    """The codebook with examples in the language of the quoted transcripts.
+
+    A Swedish codebook's examples would sit oddly under English interviews: examples in
+    another language than the quotes give way to this export's first quote of the code
+    (none when the code has no quote here). Without quotes the examples stay as written.
+    """
+    from dataclasses import replace
+
+    from qualcode.importers.language import detect_language
+
+    if not found:
+        return spec
+    spoken = detect_language(" ".join(q.passage.text for q in found[:40]))
+    first: dict[str, str] = {}
+    for q in found:
+        first.setdefault(q.passage.code_key, q.passage.text)
+    codes = []
+    for code in spec.codes:
+        kept = [e for e in code.examples if e.strip()]
+        same = [e for e in kept if detect_language(e) == spoken]
+        if kept and not same:
+            same = [first[code.key]] if code.key in first else []
+        codes.append(replace(code, examples=tuple(same)) if same != kept else code)
+    return replace(spec, codes=tuple(codes))
+
+
 def export_quotes(store: Store, path: Path, *, fmt: str | None = None, codebook: str | None = None,
                   codes: list[str] | None = None, coders: list[str] | None = None,
                   attributes: dict[str, list[str]] | None = None, documents: list[str] | None = None,
@@ -93,7 +121,7 @@ def export_quotes(store: Store, path: Path, *, fmt: str | None = None, codebook:
     elif chosen == "xlsx":
         write_with(path, lambda s: tabular.write_quotes_xlsx(found, s), overwrite=overwrite)
     else:
-        spec = spec_of(store, codebook) if appendix and codebook else None
+        spec = in_their_language(spec_of(store, codebook), found) if appendix and codebook else None
         write_with(path, lambda s: write_quotes_docx(found, s, title=title, codebook=spec,
                                                      language=language), overwrite=overwrite)
     return Exported(path, len(found))
@@ -139,15 +167,26 @@ def export_matrix(store: Store, path: Path, query: compare.ComparisonQuery, *, f
 
 def export_figure(store: Store, path: Path, query: compare.ComparisonQuery, *, fmt: str | None = None,
                   values: bool = False, dpi: int = 300, overwrite: bool = False) -> Exported:
-    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG."""
+    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG.
+
+    Whose codings are counted goes under the title, so that a figure cut out of its
+    report still says it.
+    """
     chosen = _format(path, figures.FORMATS, fmt)
     table = matrix_table(compare.compare(store, query))
     if not values and table.residuals is None:
         raise ExportError("This matrix has no chi-square test, so no residuals to draw.",
                           "Pass --values to draw the counts instead, or widen the selection.")
-    write_with(path, lambda s: figures.write_heatmap(table, s, fmt=chosen, residuals=not values, dpi=dpi),
+    write_with(path, lambda s: figures.write_heatmap(table, s, fmt=chosen, residuals=not values, dpi=dpi,
+                                                     subtitle=_coders_line(query)),
                overwrite=overwrite)
     return Exported(path, len(table.row_labels))
+
+
+def _coders_line(query: compare.ComparisonQuery) -> str:
+    if query.by == "coder":
+        return "one column per coder"
+    return ("coder: " + ", ".join(query.coders)) if query.coders else "every coder pooled"
 
 
 # ------------------------------------------------------------------ methods

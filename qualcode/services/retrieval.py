@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qualcode.analysis import terms
 from qualcode.analysis.lemmas import LEMMA_LANGUAGES
@@ -69,7 +69,20 @@ def passages(store: Store, *, codes: list[str] | None = None, coders: list[str] 
         flt = _filter(uow, codes=codes, coders=coders, documents=documents, attributes=attributes)
         found = uow.codings.passages(flt, limit=limit, offset=offset, context=context)
         total = uow.codings.count(flt) if with_total else len(found)
-        return RetrievalPage(found, total, offset)
+        return RetrievalPage([whole_words(p, context) for p in found], total, offset)
+
+
+def whole_words(passage: CodedPassage, context: int) -> CodedPassage:
+    """The context cut at word boundaries: a window of ``context`` characters drops the
+    part-word at its outer edge (a reader sees "…word" rather than "ord")."""
+    before, after = passage.before, passage.after
+    if len(before) >= context > 0 and before[:1].strip() and " " in before:
+        before = "…" + before[before.index(" ") + 1:]
+    if len(after) >= context > 0 and after[-1:].strip() and " " in after:
+        after = after[:after.rindex(" ")] + "…"
+    if (before, after) == (passage.before, passage.after):
+        return passage
+    return replace(passage, before=before, after=after)
 
 
 def count(store: Store, code: str, *, coders: list[str] | None = None,

@@ -3,9 +3,9 @@ the speakers' attributes and the codebook.
 
 Each public function is one user action. A topics screen calls :func:`list_runs`, then
 :func:`run_topics` for a run and :func:`topic_passages` for a chosen topic; the actor and
-codebook views are :func:`topics_by` and :func:`topics_vs_codes`. Fitting reads the
-embedding cache only: when vectors are missing it says to run ``qualcode embed``
-instead of embedding behind the user's back. Topics never code anything: a topic linked
+codebook views are :func:`topics_by` and :func:`topics_vs_codes`. Fitting computes the
+vectors the embedding cache lacks first, with progress (as ``qualcode embed`` would), and
+keeps them; a run never silently mixes embedders. Topics never code anything: a topic linked
 to a code (:func:`make_candidate`) only offers its passages as suggestions.
 """
 
@@ -239,8 +239,14 @@ class Prepared:
 
 def prepare(store: Store, *, unit: str = "sentence", embedder: str | Embedder | None = None,
             attributes: dict[str, list[str]] | None = None,
-            exclude: dict[str, list[str]] | None = None) -> Prepared:
-    """Segments and their cached vectors, ready for :func:`fit_topics` (or a benchmark)."""
+            exclude: dict[str, list[str]] | None = None, embed_missing: bool = True,
+            progress: Progress | None = None, cancel: threading.Event | None = None) -> Prepared:
+    """Segments and their vectors, ready for :func:`fit_topics` (or a benchmark).
+
+    Vectors missing from the cache are computed first (``embed_missing``), batch by batch
+    with ``progress``, and kept: a fresh project fits at once instead of failing with an
+    instruction to run ``qualcode embed``.
+    """
     kind = segment_kind_of(unit)
     with store.unit_of_work() as uow:
         records = segment_records(uow, kind, attributes=attributes, exclude=exclude)
@@ -249,7 +255,14 @@ def prepare(store: Store, *, unit: str = "sentence", embedder: str | Embedder | 
                             + (" with these filters." if attributes or exclude else "."),
                             "Import documents with 'qualcode import', or loosen --attr/--exclude.")
     chosen = embedding_cache.resolve(store, embedder)
-    matrix, model_id = cached_vectors(store, chosen, [r.text for r in records], unit)
+    texts = [r.text for r in records]
+    if embed_missing:
+        def embedding(done: int, total: int, name: str) -> None:
+            if progress is not None:
+                progress(done, total, f"embedding with {name}")
+
+        embedding_cache.vectors(store, chosen, texts, progress=embedding, cancel=cancel)
+    matrix, model_id = cached_vectors(store, chosen, texts, unit)
     return Prepared(unit, tuple(records), matrix, chosen.name, model_id, chosen.identity())
 
 
@@ -263,7 +276,8 @@ def fit_topics(store: Store, settings: fitting.TopicSettings, *, unit: str = "se
         fitting.check_settings(settings)
     except fitting.TopicFitError as exc:
         raise AnalysisError(str(exc), "See 'qualcode topics fit --help' for the choices.") from exc
-    data = prepare(store, unit=unit, embedder=embedder, attributes=attributes, exclude=exclude)
+    data = prepare(store, unit=unit, embedder=embedder, attributes=attributes, exclude=exclude,
+                   progress=progress, cancel=cancel)
     try:
         texts = [r.text for r in data.records]
         result = fitting.fit(texts, data.vectors, settings, progress=progress, cancel=cancel,
@@ -438,14 +452,24 @@ def topics_by(store: Store, run_id: int, by: str, *, include_outliers: bool = Fa
 # ------------------------------------------------------------------ topics and the codebook
 
 
-def topics_vs_codes(store: Store, run_id: int, *, codebook: str | None = None,
+def topics_vs_codes(store: Store, run_id: int, *, codebook: str | Sequence[str] | None = None,
                     coders: Sequence[str] = (), threshold: float = BLIND_SPOT) -> CodebookView:
     """For each topic, the share of its passages that carry each code (any overlap counts),
-    and which topics are mostly uncoded."""
+    and which topics are mostly uncoded.
+
+    Coverage counts the codes of every codebook unless ``codebook`` names one or more:
+    a passage coded with a routines code is not a blind spot of the coupling codebook's
+    topics. The view's ``codebook`` says which were counted.
+    """
     with store.unit_of_work() as uow:
         run_or_fail(uow, run_id)
-        book = get_codebook(uow, codebook)
-        codes = {c.id: c for c in uow.codebooks.codes(book.id, include_inactive=True)}
+        if codebook is None:
+            books = list(uow.codebooks.list())
+            if not books:
+                get_codebook(uow, None)  # raises the "no codebook loaded" error
+        else:
+            books = [get_codebook(uow, slug) for slug in ([codebook] if isinstance(codebook, str) else codebook)]
+        codes = {c.id: c for book in books for c in uow.codebooks.codes(book.id, include_inactive=True)}
         coder_ids = None
         if coders:
             coder_ids = []
@@ -475,7 +499,9 @@ def topics_vs_codes(store: Store, run_id: int, *, codebook: str | None = None,
         view.append(TopicCoding(t, t.size, coded.get(t.number, 0), tuple(
             CodeShare(cid, codes[cid].key, codes[cid].label_en, n, n / t.size if t.size else 0.0)
             for n, cid in shares)))
-    return CodebookView(run_id, book.slug, tuple(view), threshold)
+    slugs = ", ".join(b.slug for b in books)
+    counted = f"all codebooks ({slugs})" if codebook is None and len(books) > 1 else slugs
+    return CodebookView(run_id, counted, tuple(view), threshold)
 
 
 def make_candidate(store: Store, run_id: int, number: int, code: str | None, *,

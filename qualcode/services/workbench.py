@@ -116,16 +116,53 @@ def _shown_codings(uow, document_id: int, coders: list[str] | None,  # type: ign
     return shown
 
 
-def codebook_view(store: Store, slug: str, coder: str | None = None) -> CodebookView:
-    """One codebook's active codes with coding counts (one coder's if named)."""
+def codebook_view(store: Store, slug: str, coders: str | list[str] | None = None) -> CodebookView:
+    """One codebook's active codes with coding counts: every coder's, or the named ones'.
+
+    The counts follow the same choice of coders as the tints in the reader, so that a
+    code tree never shows zeros beside passages tinted with someone else's codings.
+    """
     from qualcode.services.codebook import code_tree
 
-    book, nodes = code_tree(store, slug, coder)
-    return CodebookView(book, [(n.code, n.depth, n.count) for n in nodes])
+    if coders is None or isinstance(coders, str):
+        book, nodes = code_tree(store, slug, coders)
+        return CodebookView(book, [(n.code, n.depth, n.count) for n in nodes])
+    totals: dict[int, int] = {}
+    book, nodes = code_tree(store, slug, None)
+    for name in coders:
+        for node in code_tree(store, slug, name)[1]:
+            totals[node.code.id] = totals.get(node.code.id, 0) + node.count
+    return CodebookView(book, [(n.code, n.depth, totals.get(n.code.id, 0)) for n in nodes])
 
 
-def codebooks_with_counts(store: Store, coder: str | None = None) -> list[CodebookView]:
-    """Every codebook's active codes depth-first, with coding counts (one coder's if named)."""
+def codebooks_with_counts(store: Store, coders: str | list[str] | None = None) -> list[CodebookView]:
+    """Every codebook's active codes depth-first, with coding counts (see codebook_view)."""
     with store.unit_of_work() as uow:
         slugs = [b.slug for b in uow.codebooks.list()]
-    return [codebook_view(store, slug, coder) for slug in slugs]
+    return [codebook_view(store, slug, coders) for slug in slugs]
+
+
+@dataclass(frozen=True)
+class CoderCount:
+    """A coder of the project and how much they have coded."""
+
+    name: str
+    codings: int
+    documents: int
+
+
+def coders_with_counts(store: Store) -> list[CoderCount]:
+    """Every coder of the project, with codings and documents coded, by name.
+
+    Coders with no coding yet are listed too: "where did my codings go" starts here.
+    """
+    with store.unit_of_work() as uow:
+        names = {c.id: c.name for c in uow.coders.list()}
+        progress = uow.codings.coder_progress()
+    codings: dict[int, int] = {}
+    documents: dict[int, int] = {}
+    for (_document, coder_id), count in progress.items():
+        codings[coder_id] = codings.get(coder_id, 0) + count
+        documents[coder_id] = documents.get(coder_id, 0) + (1 if count else 0)
+    return sorted((CoderCount(name, codings.get(i, 0), documents.get(i, 0)) for i, name in names.items()),
+                  key=lambda c: c.name.lower())

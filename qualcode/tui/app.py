@@ -79,6 +79,10 @@ class QualcodeApp(App[None]):
         self.coder = name
         self.push_screen(MainScreen(self.store, name, suggestions=self.suggestions))
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Under 100 columns dialogs take the whole screen (see app.tcss)."""
+        self.set_class(event.size.width < 100, "-narrow")
+
     def on_key(self, event: events.Key) -> None:
         """Code shortcuts, handled in the order keys arrive (see MainScreen.apply_shortcut)."""
         screen = self.screen

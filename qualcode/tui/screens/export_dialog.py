@@ -25,7 +25,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
 from qualcode.errors import ExportError, QualcodeError
-from qualcode.services import compare, exchange, export
+from qualcode.services import coder_scope, compare, exchange, export
 from qualcode.storage.store import Store
 from qualcode.tui.screens.retrieval import parse_filters
 
@@ -71,13 +71,14 @@ def write(store: Store, request: ExportRequest) -> str:
         return f"{len(snapshot.documents)} documents and {len(snapshot.codings)} codings"
     if not r.codebook:
         raise ExportError(f"A {r.what} needs a codebook.", "Type its slug, e.g. loose-coupling.")
+    scope = coder_scope.resolve(store, None, by=r.by or "level")  # one coder, as the matrix screen
     query = compare.ComparisonQuery(codebook=r.codebook, by=r.by or "level", codes=tuple(r.codes),
-                                    attributes=compare.ComparisonQuery.attrs(r.attributes))
+                                    coders=scope.coders, attributes=compare.ComparisonQuery.attrs(r.attributes))
     if r.what == "matrix":
         done = export.export_matrix(store, r.path, query, overwrite=r.overwrite)
-        return f"a matrix of {done.items} codes"
+        return f"a matrix of {done.items} codes ({scope.note})"
     done = export.export_figure(store, r.path, query, overwrite=r.overwrite)
-    return f"a heatmap of {done.items} codes"
+    return f"a heatmap of {done.items} codes ({scope.note})"
 
 
 class ExportDialog(ModalScreen[None]):

@@ -27,12 +27,13 @@ from qualcode.services.coding import Span
 from qualcode.storage.store import Store
 from qualcode.tui.commands import CodeCommands
 from qualcode.tui.screens.code_finder import CodeFinder
+from qualcode.tui.screens.coder_choice import CoderChoice
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
 from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
-from qualcode.tui.widgets.context_panel import ContextPanel
+from qualcode.tui.widgets.context_panel import ContextPanel, plural
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.reader import TranscriptReader
 from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
@@ -41,11 +42,16 @@ if TYPE_CHECKING:
     from qualcode.services import suggestions
 
 SUGGEST_DELAY_S = 0.15
+NARROW = 100  # columns under which the side panels become toggles
 
 
 class MainScreen(Screen[None]):
     COMMANDS = {CodeCommands}
     BINDINGS = [
+        # Help first: however narrow the footer, "? Help" is never the item it cuts.
+        Binding("question_mark,f1", "app.help", "Help", tooltip="Every binding and the codebook's keys"),
+        Binding("f2", "toggle_panel('documents')", "Docs", tooltip="Show or hide the document list"),
+        Binding("f3", "toggle_panel('codes')", "Codes", tooltip="Show or hide the code tree"),
         Binding("enter", "find_code", "Code…", tooltip="Find a code by name and apply it"),
         Binding("delete,backspace", "remove_coding", "Remove", tooltip="Remove the coding under the cursor"),
         Binding("m", "memo", "Memo", tooltip="Write a memo on the coding under the cursor (or the document)"),
@@ -55,7 +61,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+r", "retrieve", "Retrieve"),
         Binding("ctrl+b", "next_codebook", "Codebook", show=False, tooltip="Switch the active codebook"),
         Binding("ctrl+o", "focus_documents", "Documents", show=False),
-        Binding("ctrl+t", "toggle_coders", "Mine/all", show=False, tooltip="Show only your codings, or all"),
+        Binding("ctrl+t", "toggle_coders", "Coders", show=False,
+                tooltip="Show every coder's codings, only yours, or chosen coders'"),
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
@@ -75,13 +82,15 @@ class MainScreen(Screen[None]):
         self.document_id: int | None = None
         self.books: list[workbench.CodebookView] = []
         self.active_book = 0
-        self.only_mine = False
+        self.showing: str = "all"  # whose codings: "all", "mine" or "chosen"
+        self.chosen_coders: list[str] = []
         self.hits: tuple[tuple[int, int, int], ...] = ()
         self.suggester: suggestions.Suggester | None = None
         self.suggested: suggestions.PassageSuggestions | None = None
         self._suggester_lock = threading.Lock()
         self._suggest_timer: Timer | None = None
         self.hit_index = -1
+        self.panels: set[str] = {"documents", "codes"}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -98,7 +107,36 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < 100, "-narrow")
+        """Under 100 columns the side panels collapse into toggles (F2 documents, F3 codes):
+        the transcript gets the width, and an open code tree gets enough for its labels."""
+        narrow = event.size.width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self.panels = set() if narrow else {"documents", "codes"}
+            self._show_panels()
+            footer = self.query_one(Footer)
+            footer.compact = narrow
+            footer.show_command_palette = not narrow
+            self.refresh_bindings()
+
+    def _show_panels(self) -> None:
+        self.set_class("documents" not in self.panels, "-no-documents")
+        self.set_class("codes" not in self.panels, "-no-codes")
+        self.set_class(not self.panels, "-no-sidebar")
+
+    def action_toggle_panel(self, panel: str) -> None:
+        self.panels ^= {panel}
+        self._show_panels()
+        if panel in self.panels:
+            (self.query_one(DocumentList) if panel == "documents" else self.query_one(CodeTree)).focus()
+        else:
+            self.reader.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The panel toggles exist (and sit in the footer) only where the panels collapse."""
+        if action == "toggle_panel":
+            return self.has_class("-narrow")
+        return True
 
     def on_mount(self) -> None:
         self.load_codebooks()
@@ -114,7 +152,19 @@ class MainScreen(Screen[None]):
         return self.query_one(TranscriptReader)
 
     def _coders(self) -> list[str] | None:
-        return [self.coder] if self.only_mine else None
+        """Whose codings are on show: counts, tints and stripes all follow this."""
+        if self.showing == "mine":
+            return [self.coder]
+        if self.showing == "chosen":
+            return list(self.chosen_coders)
+        return None
+
+    def showing_text(self) -> str:
+        if self.showing == "mine":
+            return "your codings"
+        if self.showing == "chosen":
+            return "codings of " + ", ".join(self.chosen_coders)
+        return "every coder's codings"
 
     def load_documents(self) -> list[workbench.DocumentProgress]:
         try:
@@ -127,7 +177,7 @@ class MainScreen(Screen[None]):
         return documents
 
     def load_codebooks(self) -> None:
-        self.books = workbench.codebooks_with_counts(self.store, self.coder)
+        self.books = workbench.codebooks_with_counts(self.store, self._coders())
         self.active_book = min(self.active_book, max(len(self.books) - 1, 0))
         self.query_one(CodeTree).show(self.books[self.active_book] if self.books else None)
 
@@ -138,10 +188,19 @@ class MainScreen(Screen[None]):
         self.reader.show(document, offset=offset)
         if offset is not None and end is not None:
             self.reader.move_to(offset, end)
-        d = document.summary
+        self.sub_title = document.summary.name
+        self.show_title()
+
+    def show_title(self) -> None:
+        """Coder, document, its key facts, and whose codings are on show."""
+        if self.reader.document is None:
+            return
+        d = self.reader.document.summary
         facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
-        self.query_one("#document-title", Label).update(Text(f"{self.coder} · {d.name}  ({facts})"))
-        self.sub_title = d.name
+        title = Text(f"{self.coder} · {d.name}")
+        title.append(f" · showing {self.showing_text()} (ctrl+t)", style="italic")
+        title.append(f" · {facts}" if facts else "", style="dim")  # cut first when narrow
+        self.query_one("#document-title", Label).update(title)
 
     def refresh_codings(self) -> None:
         if self.document_id is None or self.reader.document is None:
@@ -155,7 +214,7 @@ class MainScreen(Screen[None]):
         if not self.books:
             return
         slug = self.books[self.active_book].codebook.slug
-        self.books[self.active_book] = workbench.codebook_view(self.store, slug, self.coder)
+        self.books[self.active_book] = workbench.codebook_view(self.store, slug, self._coders())
         self.query_one(CodeTree).show(self.books[self.active_book])
 
     def action_reload(self) -> None:
@@ -170,7 +229,14 @@ class MainScreen(Screen[None]):
     @on(DocumentList.Chosen)
     def _document_chosen(self, event: DocumentList.Chosen) -> None:
         self.open_document(event.document_id)
+        if self.has_class("-narrow"):  # the list has done its job: the transcript needs the width
+            self.panels.discard("documents")
+            self._show_panels()
         self.reader.focus()
+
+    @on(TranscriptReader.FindCode)
+    def _find_code_asked(self) -> None:
+        self.action_find_code()
 
     @on(CodeTree.Chosen)
     def _code_chosen(self, event: CodeTree.Chosen) -> None:
@@ -194,7 +260,9 @@ class MainScreen(Screen[None]):
         for c in codings:
             memos[c.id] = coding.memos_for(self.store, "coding", c.id)
         span = reader.target_span()
-        self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end])
+        self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end],
+                                          selected=reader.selection is not None,
+                                          sentences=reader.sentences_in(span))
 
     def apply_shortcut(self, character: str) -> bool:
         """A code's shortcut key applies it, when the reader has focus; True if one did.
@@ -225,7 +293,10 @@ class MainScreen(Screen[None]):
             return
         self.reader.selection = None
         self.refresh_codings()
-        self.notify(f"Coded {code.label_en} (#{made.id})", timeout=2)
+        covered = plural(span.end - span.start, "character")
+        if (sentences := self.reader.sentences_in(span)) > 1:
+            covered += f", {sentences} sentences"
+        self.notify(f"Coded {code.label_en} (#{made.id}): {covered}", timeout=2)
 
     def _book_slug(self, code: Code) -> str:
         for view in self.books:
@@ -341,10 +412,30 @@ class MainScreen(Screen[None]):
             self.notify(f"Active codebook: {self.books[self.active_book].codebook.name}", timeout=2)
 
     def action_toggle_coders(self) -> None:
-        self.only_mine = not self.only_mine
+        """Cycle every coder -> only mine -> chosen coders (asked for) -> every coder."""
+        if self.showing == "all":
+            self.show_coders("mine")
+            return
+        if self.showing == "chosen":
+            self.show_coders("all")
+            return
+
+        def chosen(names: list[str] | None) -> None:
+            if names:
+                self.chosen_coders = names
+                self.show_coders("chosen")
+            else:
+                self.show_coders("all")
+
+        coders = workbench.coders_with_counts(self.store)
+        self.app.push_screen(CoderChoice(coders, self.chosen_coders or [c.name for c in coders]), chosen)
+
+    def show_coders(self, showing: str) -> None:
+        self.showing = showing
         self.refresh_codings()
         self.show_context()
-        self.notify("Showing your codings only." if self.only_mine else "Showing every coder's codings.")
+        self.show_title()
+        self.notify(f"Showing {self.showing_text()}: counts, tints and stripes.", timeout=2)
 
     # ------------------------------------------------------------- suggestions
 
@@ -488,7 +579,8 @@ class MainScreen(Screen[None]):
     def action_topics(self) -> None:
         from qualcode.tui.screens.topics import TopicsScreen
 
-        self.app.push_screen(TopicsScreen(self.store, self._active_slug()), self.jump)
+        # coverage by every codebook: a topic coded with another codebook's codes is no blind spot
+        self.app.push_screen(TopicsScreen(self.store), self.jump)
 
     def action_export(self) -> None:
         from qualcode.tui.screens.export_dialog import ExportDialog
@@ -496,6 +588,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ExportDialog(self.store, codebook=self._active_slug()))
 
     def action_focus_documents(self) -> None:
+        if "documents" not in self.panels:
+            self.panels.add("documents")
+            self._show_panels()
         self.query_one(DocumentList).focus()
 
     def _keys_shown(self, binding: Binding) -> str:
@@ -504,9 +599,12 @@ class MainScreen(Screen[None]):
         return " / ".join(self.app.get_key_display(Binding(k, binding.description)) for k in keys)
 
     def help_screen(self) -> HelpScreen:
-        keys = [(self._keys_shown(b), b.description)
-                for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
-                if isinstance(b, Binding)]
+        keys = list(dict.fromkeys(
+            (self._keys_shown(b), b.description)
+            for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]
+            if isinstance(b, Binding)))  # Help is bound on the app and, to lead the footer, here
+        keys += [("drag", "Select across sentences and turns"), ("double-click", "Select a word"),
+                 ("triple-click", "Select a sentence"), ("right-click", "Code finder for the selection")]
         shortcuts = [c for c, _, _ in self.books[self.active_book].codes if c.shortcut] if self.books else []
         return HelpScreen(keys, shortcuts)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from qualcode.core.model import CodedPassage
 from qualcode.errors import QualcodeError
-from qualcode.services import compare, retrieval
+from qualcode.services import coder_scope, compare, retrieval
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
@@ -76,6 +76,7 @@ class MatrixScreen(ModalScreen[Jump | None]):
         self.initial = (codebook, by, measure)
         self.matrix: compare.ComparisonMatrix | None = None
         self.passages: list[CodedPassage] = []
+        self.scope: coder_scope.CoderScope | None = None
 
     def compose(self) -> ComposeResult:
         codebook, by, measure = self.initial
@@ -85,12 +86,22 @@ class MatrixScreen(ModalScreen[Jump | None]):
                 yield Input(codebook, placeholder="codebook slug", id="matrix-codebook")
                 yield Input(by, placeholder="by: level, role, school, document, speaker, coder", id="matrix-by")
                 yield Select(MEASURES, value=measure, allow_blank=False, id="matrix-measure")
+                self.prefilled = self._default_coders(by)
+                yield Input(self.prefilled, placeholder="coder: a name, or all", id="matrix-coder")
             yield Label("Enter computes; Enter on a cell lists its passages.", id="matrix-summary",
                         classes="dialog-hint")
             yield Label("", id="matrix-legend")
             yield MatrixTable(id="matrix-table", cursor_type="cell")
             yield Label("", id="matrix-cell")
             yield OptionList(id="matrix-passages")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """At 80 columns: the whole screen, code keys without labels, a one-line legend."""
+        narrow = event.size.width < 100
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            if self.matrix is not None:
+                self.show_matrix(self.matrix)
 
     def on_mount(self) -> None:
         self.query_one("#matrix-cell", Label).display = False
@@ -114,12 +125,20 @@ class MatrixScreen(ModalScreen[Jump | None]):
         if self.matrix is not None and event.value != self.matrix.query.measure:
             self.run_query()
 
+    def _default_coders(self, by: str) -> str:
+        """One coder unless told otherwise: pooling counts double-coded passages twice."""
+        return ", ".join(coder_scope.resolve(self.store, None, by=by).coders)
+
     def query_of_inputs(self) -> compare.ComparisonQuery:
         measure = self.query_one("#matrix-measure", Select).value
+        by = self.query_one("#matrix-by", Input).value.strip() or "level"
+        typed = self.query_one("#matrix-coder", Input).value
+        # left as prefilled, the default applies (and says why); in a by-coder matrix, every coder
+        asked = [] if typed == self.prefilled else [n for n in typed.split(",") if n.strip()]
+        self.scope = coder_scope.resolve(self.store, asked, by=by)
         return compare.ComparisonQuery(
             codebook=self.query_one("#matrix-codebook", Input).value.strip() or None,
-            by=self.query_one("#matrix-by", Input).value.strip() or "level",
-            measure=str(measure))
+            by=by, measure=str(measure), coders=self.scope.coders)
 
     def run_query(self) -> None:
         try:
@@ -144,7 +163,8 @@ class MatrixScreen(ModalScreen[Jump | None]):
         s = matrix.stats
         for i, row in enumerate(matrix.rows):
             label = Text("  " * row.depth + row.key, style="bold")
-            label.append(f"  {row.label}", style="dim")
+            if not self.has_class("-narrow"):
+                label.append(f"  {row.label}", style="dim")
             cells: list[Text] = [label]
             for j, value in enumerate(matrix.values[i]):
                 flag = s.flag(i, j) if s is not None else ""
@@ -155,13 +175,14 @@ class MatrixScreen(ModalScreen[Jump | None]):
             grid.cursor_coordinate = place
         if place.column == 0 and len(grid.columns) > 1:
             grid.cursor_coordinate = place._replace(column=1)
-        self.query_one("#matrix-summary", Label).update(self._summary(matrix))
-        self.query_one("#matrix-legend", Label).update(self._legend(matrix, grid))
+        self.query_one("#matrix-summary", Label).update(self._summary(matrix, self.scope))
+        self.query_one("#matrix-legend", Label).update(self._legend(matrix, grid, short=self.has_class("-narrow")))
 
     @staticmethod
-    def _summary(matrix: compare.ComparisonMatrix) -> Text:
+    def _summary(matrix: compare.ComparisonMatrix, scope: coder_scope.CoderScope | None = None) -> Text:
         q = matrix.query
-        text = Text(f"{matrix.codebook.name}: {q.measure} by {q.by}. ", style="bold")
+        text = Text(f"{scope.note}\n" if scope is not None else "", style="italic")
+        text.append(f"{matrix.codebook.name}: {q.measure} by {q.by}. ", style="bold")
         s = matrix.stats
         if s is not None:
             p = f"p = {s.p_value:.3f}" if s.p_value >= 0.001 else "p < 0.001"
@@ -178,11 +199,17 @@ class MatrixScreen(ModalScreen[Jump | None]):
         return text
 
     @staticmethod
-    def _legend(matrix: compare.ComparisonMatrix, grid: MatrixTable) -> Text:
+    def _legend(matrix: compare.ComparisonMatrix, grid: MatrixTable, *, short: bool = False) -> Text:
         if matrix.stats is None:
             return Text("No residuals without a test.", style="dim")
         critical = matrix.stats.critical
         legend = Text()
+        if short:
+            legend.append(f" {OVER} ", style=grid.flag_style("+"))
+            legend.append(f" residual ≥ {critical:.2f}  ")
+            legend.append(f" {UNDER} ", style=grid.flag_style("-"))
+            legend.append(f" ≤ −{critical:.2f} · Enter: passages")
+            return legend
         legend.append(f" {OVER} more ", style=grid.flag_style("+"))
         legend.append(f" adjusted residual ≥ {critical:.2f}   ")
         legend.append(f" {UNDER} fewer ", style=grid.flag_style("-"))

@@ -40,11 +40,11 @@ class RetrievalScreen(ModalScreen[Jump | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label("Retrieve coded passages", classes="dialog-title")
+            # One row, so that Tab goes left to right through the fields, never back and down.
             with Horizontal(classes="fields"):
                 yield Input(self.initial, placeholder="code key or label", id="retrieve-code")
                 yield Input(placeholder="and code (optional)", id="retrieve-second")
-            with Horizontal(classes="fields"):
-                yield Input(placeholder="filters: level=school role=rektor", id="retrieve-filters")
+                yield Input(placeholder="filters: level=school", id="retrieve-filters")
                 yield Input(placeholder="coder (optional)", id="retrieve-coder")
             yield Label("Enter runs the query; Enter on a passage jumps to it.", id="retrieve-summary",
                         classes="dialog-hint")

@@ -2,12 +2,12 @@
 topic's passages, and a jump to any of them in context.
 
 Open it from the main screen with ``TopicsScreen(store, codebook)`` (a codebook slug for
-the coded share and the blind-spot flag; empty uses the project's only codebook, if it
-has one). Enter on a run lists its topics, Enter on a topic its passages (the
+the coded share and the blind-spot flag; empty counts the codes of every codebook, and
+the note says which were counted). Enter on a run lists its topics, Enter on a topic its passages (the
 representative ones first), Enter on a passage returns a
 :class:`~qualcode.tui.screens.search.Jump` there, with the topic's other listed passages
-as hits. ``f`` fits a quick run (PCA + k-means on the cached embeddings) in a worker
-thread; ``l`` names the highlighted run.
+as hits. ``f`` fits a quick run (PCA + k-means; the vectors the cache lacks are embedded
+first, with the progress bar) in a worker thread; ``l`` names the highlighted run.
 
 Fitting, reading and labelling runs all go through :mod:`qualcode.services.topics`;
 this screen only draws what they return.
@@ -145,9 +145,10 @@ class TopicsScreen(ModalScreen[Jump | None]):
         self.view = view
         note = ""
         try:
+            # every codebook unless one was chosen: the note names what was counted
             codes = service.topics_vs_codes(self.store, run_id, codebook=self.codebook or None)
             self.coding = {t.topic.number: t for t in codes.topics}
-            note = (f"coded share against '{codes.codebook}'; ⚑ blind spot: more than "
+            note = (f"coded share against {codes.codebook}; ⚑ blind spot: more than "
                     f"{codes.threshold:.0%} of the passages uncoded")
         except QualcodeError as error:
             self.coding = {}

@@ -1,4 +1,8 @@
-"""The code tree of the active codebook, with counts and shortcut keys."""
+"""The code tree of the active codebook, with counts and shortcut keys.
+
+The shortcut key comes first on each line: a narrow tree cuts a label's end, and the
+key is what a coder must never lose.
+"""
 
 from __future__ import annotations
 
@@ -65,9 +69,8 @@ def _shape(view: CodebookView) -> list[tuple]:  # type: ignore[type-arg]
 
 
 def _label(code: Code, count: int) -> Text:
-    label = Text("■ ", style=code.colour or "white")
+    label = Text(f"[{code.shortcut}] " if code.shortcut else "    ", style="bold")
+    label.append("■ ", style=code.colour or "white")
     label.append(code.label_en)
     label.append(f" {count}", style="dim")
-    if code.shortcut:
-        label.append(f" [{code.shortcut}]", style="bold")
     return label

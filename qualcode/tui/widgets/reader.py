@@ -1,9 +1,12 @@
 """The transcript reader: turns with speakers, coded passages, coding stripes, a cursor.
 
 The cursor is always a sentence; a selection is any ``[start, end)`` span grown from it
-by words or sentences. What gets coded is the selection, or the cursor's sentence when
-nothing is selected. The margin shows one stripe per code covering the line, in the
-code's colour, like the coding stripes of other QDA programs.
+by words or sentences, or made with the mouse (drag, double-click a word, triple-click a
+sentence). What gets coded is the selection, or the cursor's sentence when nothing is
+selected. The margin shows one stripe per code covering the line, in the code's colour,
+like the coding stripes of other QDA programs, and a bar beside every selected line.
+The selection is drawn in the theme's foreground colour behind its text: no code's tint
+(a code colour blended into the background) can look like it.
 """
 
 from __future__ import annotations
@@ -34,8 +37,29 @@ class Span:
     end: int
 
 
+def word_at(text: str, offset: int) -> Span:
+    """The word holding ``offset`` (letters, digits, inner hyphens and apostrophes)."""
+    if not text:
+        return Span(0, 0)
+    offset = min(max(offset, 0), len(text) - 1)
+    if not _wordish(text[offset]):
+        return Span(offset, offset + 1)
+    start = end = offset
+    while start > 0 and _wordish(text[start - 1]):
+        start -= 1
+    while end < len(text) and _wordish(text[end]):
+        end += 1
+    return Span(start, end)
+
+
+def _wordish(character: str) -> bool:
+    return character.isalnum() or character in "-'’"
+
+
 class TranscriptReader(ScrollView, can_focus=True):
     """Shows one document; moves a sentence cursor and grows a selection."""
+
+    ALLOW_SELECT = False  # the mouse makes coding selections here, not Textual's copy selection
 
     COMPONENT_CLASSES = {"reader--header", "reader--cursor", "reader--selection", "reader--margin"}
     BINDINGS = [
@@ -53,6 +77,9 @@ class TranscriptReader(ScrollView, can_focus=True):
         Binding("shift+up", "extend_sentence(-1)", "Select sentence less", show=False),
         Binding("escape", "clear_selection", "Clear selection", show=False),
     ]
+
+    class FindCode(Message):
+        """The coder asked (right-click) for the code finder on the selection."""
 
     class CursorMoved(Message):
         """The cursor or the selection changed; ``span`` is what a code would cover."""
@@ -73,6 +100,8 @@ class TranscriptReader(ScrollView, can_focus=True):
         self._drawn: tuple[Span, Span | None] | None = None  # cursor and selection last drawn
         self._paint: tuple[Style, Style, Style, Style, Style] | None = None
         self._background = Color(0, 0, 0)
+        self._drag_anchor: int | None = None
+        self._dragged = False
 
     # ------------------------------------------------------------------ content
 
@@ -124,6 +153,14 @@ class TranscriptReader(ScrollView, can_focus=True):
     def target_span(self) -> Span:
         """What a code applies to: the selection, else the cursor's sentence."""
         return self.selection or self.cursor_span()
+
+    def sentences_in(self, span: Span) -> int:
+        """How many sentences ``span`` touches (1 for the cursor's sentence)."""
+        if self.document is None or not self._sentence_starts:
+            return 0
+        first = max(bisect_right(self._sentence_starts, span.start) - 1, 0)
+        last = max(bisect_right(self._sentence_starts, max(span.end - 1, span.start)) - 1, 0)
+        return last - first + 1
 
     def codings_at_cursor(self) -> list[ShownCoding]:
         if self.document is None:
@@ -250,31 +287,106 @@ class TranscriptReader(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ mouse
 
-    def offset_at(self, x: int, y: int) -> int | None:
-        """The document offset under a click at widget cell (x, y), if it is on text."""
-        if self.layout_ is None:
+    def offset_at(self, x: int, y: int, *, nearest: bool = False) -> int | None:
+        """The document offset under widget cell (x, y), if it is on text.
+
+        With ``nearest`` (a drag), a cell off the text gives the closest offset: a blank
+        line the end of its turn, a header its turn's start, past the end the last line.
+        """
+        if self.layout_ is None or not self.layout_.lines:
             return None
         index = y + int(self.scroll_offset.y)
+        if nearest:
+            index = min(max(index, 0), len(self.layout_.lines) - 1)
         if not 0 <= index < len(self.layout_.lines):
             return None
         line = self.layout_.lines[index]
         if line.kind != "text":
-            return line.start if line.kind == "header" else None
+            return line.start if line.kind == "header" or nearest else None
+        if nearest and x - MARGIN >= line.end - line.start:
+            return line.end
         return min(line.start + max(x - MARGIN, 0), max(line.end - 1, line.start))
 
-    def on_click(self, event: events.Click) -> None:
-        """A click puts the cursor on the sentence clicked; shift+click selects up to it."""
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """Button 1 starts a drag selection; button 3 asks for the code finder."""
         offset = self.offset_at(event.x, event.y)
         if offset is None or self.document is None:
             return
         self.focus()
+        if event.button == 3:
+            span = self.selection
+            if span is None or not span.start <= offset < span.end:
+                self.move_to(offset)
+            self.post_message(self.FindCode())
+            return
+        if event.button == 1 and not event.shift:
+            self._drag_anchor = offset
+            self._dragged = False
+            self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag_anchor is None or self.document is None:
+            return
+        if event.y < 0:
+            self.scroll_relative(y=-1, animate=False)
+        elif event.y >= self.scrollable_content_region.height:
+            self.scroll_relative(y=1, animate=False)
+        offset = self.offset_at(event.x, event.y, nearest=True)
+        if offset is None or (not self._dragged and offset == self._drag_anchor):
+            return
+        self._dragged = True
+        low, high = sorted((self._drag_anchor, offset))
+        self.select(low, high + 1)  # both the character pressed on and the one under the mouse
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._drag_anchor is not None:
+            self._drag_anchor = None
+            self.capture_mouse(False)
+
+    def select(self, start: int, end: int) -> None:
+        """Select ``[start, end)`` widened to whole words; the cursor goes to its sentence."""
+        if self.document is None:
+            return
+        text = self.document.text
+        start = word_at(text, start).start
+        last = word_at(text, max(end - 1, start))
+        end = max(last.end, start + 1)
+        while end > start + 1 and text[end - 1].isspace():
+            end -= 1
+        while start < end - 1 and text[start].isspace():
+            start += 1
+        self.sentence = max(bisect_right(self._sentence_starts, start) - 1, 0)
+        self.selection = Span(start, end)
+        self._moved()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click puts the cursor on the sentence clicked, a double-click selects the word,
+        a triple-click the sentence; shift+click selects up to the character clicked."""
+        if event.button != 1:
+            return
+        offset = self.offset_at(event.x, event.y)
+        if offset is None or self.document is None:
+            return
+        self.focus()
+        if self._dragged:
+            self._dragged = False
+            return
         if event.shift:
             start = self.target_span().start
             if offset + 1 > start:
                 self.selection = Span(start, offset + 1)
                 self._moved()
             return
-        self.move_to(offset)
+        if event.chain == 2:
+            word = word_at(self.document.text, offset)
+            self.select(word.start, word.end)
+        elif event.chain >= 3:
+            self.move_to(offset)
+            sentence = self.cursor_span()
+            self.selection = Span(sentence.start, sentence.end)
+            self._moved()
+        else:
+            self.move_to(offset)
 
     # ------------------------------------------------------------------ drawing
 
@@ -315,17 +427,20 @@ class TranscriptReader(ScrollView, can_focus=True):
         if line.kind == "blank":
             return Strip.blank(width, base)
         covering = [c for c in self.document.codings if c.start < line.end and line.start < c.end]
-        segments = [*self._margin(covering, base), *self._text(line.start, line.end, covering, base)]
+        selected = self.selection is not None and self.selection.start < line.end and line.start < self.selection.end
+        segments = [*self._margin(covering, base, selected), *self._text(line.start, line.end, covering, base)]
         return Strip(segments).crop_extend(0, width, base)
 
-    def _margin(self, covering: list[ShownCoding], base: Style) -> list[Segment]:
+    def _margin(self, covering: list[ShownCoding], base: Style, selected: bool = False) -> list[Segment]:
         colours = list(dict.fromkeys(c.colour for c in covering))
         margin_style = base + self._paint_styles()[4]
         cells = [Segment("▌", base + self._stripe(colour)) for colour in colours[:STRIPES]]
         if len(colours) > STRIPES:
             cells[-1] = Segment("+", margin_style)
         cells += [Segment(" ", margin_style)] * (STRIPES - len(cells))
-        return [*cells, Segment(" ", base)]
+        bar = Segment("┃", base + Style(color=self._paint_styles()[3].bgcolor, bold=True)) if selected \
+            else Segment(" ", base)
+        return [*cells, bar]
 
     def _text(self, start: int, end: int, covering: list[ShownCoding], base: Style) -> list[Segment]:
         assert self.document is not None
