@@ -157,6 +157,23 @@ def test_learned_source_takes_over_and_quotes_the_coded_passage(coded_store: Sto
     assert voice.reason.document_name == DOC
 
 
+def test_a_kept_suggester_forgets_a_removed_coding_when_another_takes_its_place(coded_store: Store) -> None:
+    """A recode (one coding removed, another added) keeps the number of codings: the
+    suggester must still drop the removed passage from its exemplars and reasons."""
+    engine = suggestions.Suggester(coded_store, CountingEmbedder(), settings=scoring.Settings(prior=0.5))
+    removed_phrase = "Lärarna ser sällan underlagen."
+    made = coding.apply_code(coded_store, DOC, "voice", "anna", _span(coded_store, removed_phrase))
+    engine.refresh()
+    assert [e.text for e in engine.exemplars] == [removed_phrase]
+    coding.remove_coding(coded_store, made.id, "anna")
+    kept_phrase = "Arbetslagen får siffrorna i oktober."
+    coding.apply_code(coded_store, DOC, "voice", "anna", _span(coded_store, kept_phrase))
+    assert engine.refresh() is True
+    assert [e.text for e in engine.exemplars] == [kept_phrase]
+    found = engine.for_span(DOC, *_bounds(coded_store, removed_phrase), top=3)
+    assert all(s.reason.text != removed_phrase for s in found.suggestions)
+
+
 def test_learned_source_outweighs_zero_shot_as_codings_accumulate() -> None:
     """Zero-shot points at code 0; codings say code 1. Few codings: zero-shot wins;
     twenty per code: the learned source does."""

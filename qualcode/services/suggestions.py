@@ -112,8 +112,11 @@ class Suggester:
             found = uow.coders.find(self.coder)
             coder_ids = [found.id] if found else [-1]
         flt = CodingFilter(code_ids=[c.id for c in codes], coder_ids=coder_ids)
+        # Keyed on which codings exist and where, not on how many: a recode (one removed,
+        # another added) keeps the count but changes the exemplars.
+        codings = tuple((c.id, c.code_id, c.document_id, c.start, c.end) for c in uow.codings.list(flt))
         signature = (tuple((c.id, tuple(scoring.description_texts(c))) for c in codes),
-                     uow.codings.count(flt), uow.embeddings.feedback_count())
+                     codings, uow.embeddings.feedback_count())
         return codes, flt, signature
 
     def refresh(self) -> bool:
