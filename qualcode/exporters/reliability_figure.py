@@ -8,10 +8,19 @@ suggestions does not look as telling as one of three hundred.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Protocol
 
-from qualcode.analysis.calibration import Reliability
 from qualcode.errors import ExportError
+
+
+class Reliability(Protocol):
+    """Per bin counts, mean stated probability and share right, and their ECE."""
+
+    ece: float
+    counts: tuple[int, ...]
+    confidence: tuple[float | None, ...]
+    accuracy: tuple[float | None, ...]
+
 
 Panel = tuple[str, Sequence[tuple[str, Reliability]]]  # (title, [(method, reliability)])
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
