@@ -196,3 +196,42 @@ def test_evaluate_command_shows_every_model_and_writes_a_reliability_diagram(gol
                             "--db", str(gold_file)], capture_output=True, text=True, timeout=600, env=ENV)
     assert again.returncode != 0 and "--force" in again.stdout + again.stderr
     assert "Traceback" not in again.stderr
+
+
+# ------------------------------------------------------------------ active learning
+
+
+def test_least_sure_picks_the_ambiguous_passage_among_familiar_ones() -> None:
+    from qualcode.analysis import active
+
+    coded = normalise(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+    candidates = normalise(np.array([[1.0, 0.05, 0.0],   # clearly code 0
+                                     [0.7, 0.7, 0.1],    # between the two: unsure
+                                     [0.0, 0.1, 1.0]]))  # unlike anything coded
+    scores = np.array([[0.9, 0.1], [0.5, 0.5], [0.5, 0.5]])
+    assert active.least_sure(candidates, coded, scores, pool=2).tolist() == [1]
+    assert active.least_sure(candidates, coded, scores, pool=3, count=2).tolist() == [1, 2]
+    assert active.margins(scores)[0] > active.margins(scores)[1] == 0.0
+
+
+def test_next_uncertain_is_an_uncoded_passage_and_the_cli_finds_it(gold_file: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "gold.qualcode"
+    shutil.copyfile(gold_file, copy)
+    store = Store.open(copy)
+    try:
+        extra = tmp_path / "gold11_extra.md"
+        extra.write_text("Intervjuperson: Vi hinner inte prata med föräldrarna om betygen.\n\n"
+                         "Intervjuperson: Lärplattformen är seg.\n", encoding="utf-8")
+        from qualcode.services import corpus
+
+        corpus.import_paths(store, [extra])
+        found = suggestions.Suggester(store, "tfidf").next_uncertain()
+        assert found is not None and found.document_name == "gold11_extra" and not found.coded
+    finally:
+        store.close()
+    run = subprocess.run([SCRIPT, "suggest", "next", "--uncertain", "--embedder", "tfidf", "--db", str(copy),
+                          "--quiet", "--json"], capture_output=True, text=True, timeout=600, env=ENV)
+    assert run.returncode == 0, run.stderr
+    assert '"gold11_extra"' in run.stdout

@@ -146,7 +146,12 @@ def show(
 def next_command(
     document: Annotated[str | None, typer.Argument(help="Document to look in; default every document.")] = None,
     after: Annotated[int, typer.Option("--after", help="Start after this character offset.")] = -1,
-    min_score: Annotated[float, typer.Option("--min-score", help="Least top score that counts as confident.")] = suggestions.CONFIDENT,
+    min_score: Annotated[float, typer.Option("--min-score", help="Least top score that counts as confident: "
+                                             "a calibrated probability once enough is coded.")] = 0.5,
+    uncertain: Annotated[bool, typer.Option("--uncertain", help="Instead: the passage whose coding would teach "
+                                            "the model most (least sure among those like coded ones).")] = False,
+    include_interviewer: Annotated[bool, typer.Option("--include-interviewer",
+                                                      help="Also stop at interviewer turns.")] = False,
     top: TopOption = 3,
     kind: KindOption = "sentence",
     embedder: EmbedderOption = None,
@@ -155,13 +160,19 @@ def next_command(
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """The next uncoded segment with a confident suggestion."""
+    """The next uncoded segment with a confident suggestion (interviewer turns skipped)."""
     with project(db) as store, progress_bar("Embedding", quiet=quiet or as_json) as progress:
-        engine = suggestions.Suggester(store, embedder, codebook=codebook, progress=progress)
-        found = engine.next_confident(document, after=after, kind=_kind(kind), min_score=min_score, top=top)
+        engine = suggestions.Suggester(store, embedder, codebook=codebook, progress=progress,
+                                       include_interviewer=include_interviewer)
+        if uncertain:
+            found = engine.next_uncertain(document, kind=_kind(kind), top=top)
+        else:
+            found = engine.next_confident(document, after=after, kind=_kind(kind), min_score=min_score, top=top)
     if found is None:
         if as_json:
             print_json(None)
+        elif uncertain:
+            console.print("No uncoded segment left.")
         else:
             console.print(f"No uncoded segment with a suggestion scoring {min_score:.2f} or more.")
         return

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qualcode.analysis import calibration, learners
+from qualcode.analysis import active, calibration, learners
 from qualcode.analysis import evaluate as cv
 from qualcode.analysis import suggest as scoring
 from qualcode.analysis.embeddings import Embedder, text_hash
@@ -351,6 +351,23 @@ class Suggester:
                         and found.suggestions[0].score >= min_score:
                     return found
         return None
+
+
+    def next_uncertain(self, document: str | int | None = None, *,
+                       kind: SegmentKind = SegmentKind.SENTENCE, top: int = 5,
+                       pool: int = active.POOL) -> PassageSuggestions | None:
+        """The uncoded segment whose coding would teach the model most (see :mod:`.active`):
+        the least sure among those most like what is coded; in one document or all."""
+        self.refresh()
+        with self.store.unit_of_work() as uow:
+            names = [find_document(uow, document).name] if document is not None else \
+                [d.name for d in uow.documents.list()]
+        found = [p for name in names for p in self.for_document(name, kind=kind, top=top, uncoded_only=True)]
+        if not found:
+            return None
+        queries = self._vectors([p.text for p in found])
+        pick = active.least_sure(queries, self.examples.vectors, self.model(queries), pool=pool)
+        return found[int(pick[0])]
 
 
 # --------------------------------------------------------------------- verdicts
