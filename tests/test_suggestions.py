@@ -429,3 +429,12 @@ def test_single_passage_scoring_matches_the_batch_path() -> None:
             else function(queries[:10], argument)
         assert np.allclose(many[0][:10], few[0]) and (many[1][:10] == few[1]).all()
         assert (few[1][:, 5] == -1).all()
+
+
+def test_tfidf_is_fitted_on_the_codebook_texts_too(coded_store: Store) -> None:
+    before = embedding_cache.resolve(coded_store, "tfidf")
+    assert "A dialogue about quality." in before.corpus
+    codebook.load_spec(coded_store, CodebookSpec(slug="extra", name="Extra", codes=(
+        CodeSpec("zz", "Zymurgy", definition="Brewing terms nobody said."),)))
+    after = embedding_cache.resolve(coded_store, "tfidf")
+    assert "Brewing terms nobody said." in after.corpus and after.version != before.version
