@@ -235,3 +235,25 @@ def test_next_uncertain_is_an_uncoded_passage_and_the_cli_finds_it(gold_file: Pa
                           "--quiet", "--json"], capture_output=True, text=True, timeout=600, env=ENV)
     assert run.returncode == 0, run.stderr
     assert '"gold11_extra"' in run.stdout
+
+
+# ------------------------------------------------------------------ the benchmark's learning curve
+
+
+def test_learning_curve_and_active_learning_benchmark_print_their_figures(gold_file: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(Path(__file__).parent / "bench"))
+    import bench_suggestions as bench
+
+    bench.curve(gold_file, "tfidf", ("prototype", "knn5"))
+    bench.active_learning(gold_file, "tfidf", method="prototype", batch=5, rounds=4)
+    figures = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines() if "=" in line)
+    for n in bench.CURVE:
+        for model in ("prototype", "knn5"):
+            for what in ("top1", "top3", "ece"):
+                assert 0.0 <= float(figures[f"curve_{model}_{n}_{what}"]) <= 1.0
+    # the gold set has 10-12 spans per code: from 20 on, the sample is every training span
+    assert figures["curve_prototype_20_top1"] == figures["curve_prototype_40_top1"]
+    for strategy in ("random", "uncertainty"):
+        rounds = [k for k in figures if k.startswith(f"active_{strategy}_") and k.endswith("_top1")]
+        assert len(rounds) == 4 and f"active_{strategy}_codings_to_95pct" in figures

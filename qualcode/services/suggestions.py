@@ -139,7 +139,7 @@ class Suggester:
         flt = CodingFilter(code_ids=[c.id for c in codes], coder_ids=coder_ids)
         # Keyed on which codings exist and where, not on how many: a recode (one removed,
         # another added) keeps the count but changes the exemplars.
-        codings = tuple((c.id, c.code_id, c.document_id, c.start, c.end) for c in uow.codings.list(flt))
+        codings = uow.codings.fingerprint(flt)
         signature = (tuple((c.id, tuple(scoring.description_texts(c))) for c in codes),
                      codings, uow.embeddings.feedback_count())
         return codes, flt, signature
