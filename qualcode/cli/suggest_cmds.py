@@ -96,7 +96,7 @@ def _print(found: list[suggestions.PassageSuggestions], as_json: bool) -> None:
             "document": p.document_name, "document_id": p.document_id, "segment_id": p.segment_id,
             "start": p.start, "end": p.end, "coded": list(p.coded),
             "suggestions": [{"code_id": s.code_id, "code": s.code_key, "score": s.score,
-                             "zero_shot": s.zero_shot, "learned": s.learned,
+                             "calibrated": s.calibrated, "method": s.method, "zero_shot": s.zero_shot, "learned": s.learned,
                              "reason": vars(s.reason)} for s in p.suggestions]} for p in found])
         return
     for p in found:
@@ -107,7 +107,8 @@ def _print(found: list[suggestions.PassageSuggestions], as_json: bool) -> None:
         for s in p.suggestions:
             quote = s.reason.text if len(s.reason.text) <= 110 else s.reason.text[:107] + "..."
             source = f"like {s.reason.document_name}" if s.reason.kind == "coded passage" else s.reason.kind
-            console.print(f"  {s.score:5.2f}  [bold]{escape(s.code_key)}[/] {escape(s.code_label)}"
+            figure = f"{round(100 * s.score):3d}%" if s.calibrated else f"{s.score:5.2f}"
+            console.print(f"  {figure}  [bold]{escape(s.code_key)}[/] {escape(s.code_label)}"
                           f"  [dim]({escape(source)}: \"{escape(quote)}\")[/]", soft_wrap=True)
         if not p.suggestions:
             console.print("  [dim]no suggestion[/]")
