@@ -118,6 +118,7 @@ class Suggester:
         self.choice: cv.Choice | None = None
         self._chosen_at: tuple[int, tuple[int, ...]] | None = None  # (spans, code ids) at the choice
         self._interviewer: dict[int, set[int]] = {}
+        self._memo: dict[str, np.ndarray] = {}
         self._signature: tuple | None = None  # type: ignore[type-arg]
         self._mark: tuple[int, int, int] | None = None
         self._documents: dict[str | int, tuple[int, str, str]] = {}
@@ -128,6 +129,16 @@ class Suggester:
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return cache.vectors(self.store, self.embedder, texts, progress=self.progress, cancel=self.cancel)
+
+    def _known_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of descriptions and exemplars, kept in memory between reloads: after one
+        new coding only its own text is looked up in the cache."""
+        missing = sorted({t for t in texts if t not in self._memo})
+        if missing:
+            self._memo.update(zip(missing, self._vectors(missing), strict=True))
+        if not texts:
+            return self._vectors([])
+        return np.vstack([self._memo[t] for t in texts])
 
     def _current(self, uow) -> tuple:  # type: ignore[no-untyped-def, type-arg]
         book_id = get_codebook(uow, self.codebook).id if self.codebook else None
@@ -174,8 +185,8 @@ class Suggester:
                 seen.add(key)
                 exemplars.append(_Exemplar(p.text, index[p.code_id], p.coding_id, p.document_name))
         kept = [(f, t) for f, t in zip(feedback, rejected_texts, strict=True) if f.code_id in index]
-        vectors = self._vectors([t for _, _, t in descriptions] + [e.text for e in exemplars]
-                                + [t for _, t in kept])
+        vectors = self._known_vectors([t for _, _, t in descriptions] + [e.text for e in exemplars]
+                                      + [t for _, t in kept])
         m, n = len(descriptions), len(exemplars)
         self.descriptions = descriptions
         self.exemplars = exemplars
@@ -209,7 +220,7 @@ class Suggester:
                      or abs(len(spans) - self._chosen_at[0]) > RECHOOSE_AFTER * self._chosen_at[0])
             if stale:
                 keys = list(spans)
-                self.choice = cv.choose(self._vectors([texts[k] for k in keys]),
+                self.choice = cv.choose(self._known_vectors([texts[k] for k in keys]),
                                         [frozenset(spans[k]) for k in keys], [k[0] for k in keys],
                                         self.space)
                 self._chosen_at = (len(spans), code_ids)
