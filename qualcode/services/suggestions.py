@@ -36,6 +36,7 @@ from qualcode.storage.store import Store
 
 CONFIDENT = 0.5  # a top score (a calibrated probability where there is one) from which 'next' stops
 CHOOSE_FROM = 20  # coded spans (in 2+ documents) from which a model is chosen and calibrated
+CHOICE_FOLDS = 3  # as the nested evaluation's inner folds: the choice it measures
 RECHOOSE_AFTER = 0.1  # share of coded spans added or removed since the last choice that re-chooses
 INTERVIEWER_ROLES = frozenset({"interviewer", "intervjuare", "intervieware"})
 
@@ -222,7 +223,7 @@ class Suggester:
                 keys = list(spans)
                 self.choice = cv.choose(self._known_vectors([texts[k] for k in keys]),
                                         [frozenset(spans[k]) for k in keys], [k[0] for k in keys],
-                                        self.space)
+                                        self.space, folds=CHOICE_FOLDS)
                 self._chosen_at = (len(spans), code_ids)
         elif not enough:
             self.choice, self._chosen_at = None, None
