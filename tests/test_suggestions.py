@@ -14,6 +14,7 @@ import pytest
 from qualcode.analysis import evaluate as cv
 from qualcode.analysis import suggest as scoring
 from qualcode.analysis.embeddings import ModelInfo, normalise
+from qualcode.analysis.learners import CANDIDATES
 from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.core.model import CodingOrigin
 from qualcode.errors import AnalysisError, CodingError
@@ -157,6 +158,23 @@ def test_learned_source_takes_over_and_quotes_the_coded_passage(coded_store: Sto
     assert voice.reason.document_name == DOC
 
 
+def test_a_kept_suggester_forgets_a_removed_coding_when_another_takes_its_place(coded_store: Store) -> None:
+    """A recode (one coding removed, another added) keeps the number of codings: the
+    suggester must still drop the removed passage from its exemplars and reasons."""
+    engine = suggestions.Suggester(coded_store, CountingEmbedder(), settings=scoring.Settings(prior=0.5))
+    removed_phrase = "Lärarna ser sällan underlagen."
+    made = coding.apply_code(coded_store, DOC, "voice", "anna", _span(coded_store, removed_phrase))
+    engine.refresh()
+    assert [e.text for e in engine.exemplars] == [removed_phrase]
+    coding.remove_coding(coded_store, made.id, "anna")
+    kept_phrase = "Arbetslagen får siffrorna i oktober."
+    coding.apply_code(coded_store, DOC, "voice", "anna", _span(coded_store, kept_phrase))
+    assert engine.refresh() is True
+    assert [e.text for e in engine.exemplars] == [kept_phrase]
+    found = engine.for_span(DOC, *_bounds(coded_store, removed_phrase), top=3)
+    assert all(s.reason.text != removed_phrase for s in found.suggestions)
+
+
 def test_learned_source_outweighs_zero_shot_as_codings_accumulate() -> None:
     """Zero-shot points at code 0; codings say code 1. Few codings: zero-shot wins;
     twenty per code: the learned source does."""
@@ -185,8 +203,12 @@ def test_suggest_every_sentence_and_one_segment(coded_store: Store) -> None:
     engine = suggestions.Suggester(coded_store, CountingEmbedder())
     every = engine.for_document(DOC, top=2)
     sentences = corpus.view_document(coded_store, DOC).sentences
-    assert [p.segment_id for p in every] == [s.id for s in sentences]
+    text = corpus.view_document(coded_store, DOC).text
+    assert text[sentences[0].start:sentences[0].end].startswith("Hur följer ni upp"), "a question first"
+    assert [p.segment_id for p in every] == [s.id for s in sentences[1:]], "interviewer turns are skipped"
     assert all(len(p.suggestions) <= 2 for p in every)
+    with_questions = suggestions.Suggester(coded_store, CountingEmbedder(), include_interviewer=True)
+    assert [p.segment_id for p in with_questions.for_document(DOC)] == [s.id for s in sentences]
     one = engine.for_document(DOC, segment_id=sentences[1].id)
     assert [p.segment_id for p in one] == [sentences[1].id]
     with pytest.raises(CodingError, match="Segment 999999"):
@@ -283,20 +305,22 @@ def test_similar_ranks_shared_words_first_and_filters(coded_store: Store) -> Non
 
 def test_cross_validation_figures_by_hand() -> None:
     """Two codes on orthogonal axes; descriptions point the wrong way round, so zero-shot
-    is always wrong and the learned source always right."""
+    is always wrong and every learned model always right."""
     x, y = np.eye(2, dtype=np.float32)
     vectors = np.vstack([x, x, y, y])
     labels = [frozenset({0}), frozenset({0}), frozenset({1}), frozenset({1})]
     groups = [1, 2, 1, 2]
     space = scoring.CodeSpace(np.array([10, 20]), np.vstack([y, x]), np.array([0, 1]))
-    figures = {f.source: f for f in cv.cross_validate(vectors, labels, groups, space, folds=2)}
-    assert (figures["learned"].top1, figures["zero-shot"].top1) == (1.0, 0.0)
-    assert figures["zero-shot"].top3 == 1.0  # only two codes: both are in the top 3
-    [code0, code1] = figures["zero-shot"].per_code
-    assert (code0.support, code0.predicted, code0.precision, code0.recall) == (2, 2, 0.0, 0.0)
-    assert figures["learned"].per_code[1].precision == 1.0
-    assert figures["combined"].top1 == 0.0  # one training example per code: zero-shot still leads
-    assert figures["learned"].rich_items == 0 and figures["learned"].rich_top1 is None
+    report = cv.cross_validate(vectors, labels, groups, space, folds=2)
+    assert (report.method("knn5").top1, report.method("zero-shot").top1) == (1.0, 0.0)
+    assert report.method("centroid").top1 == 1.0
+    assert report.method("zero-shot").top3 == 1.0  # only two codes: both are in the top 3
+    code0 = report.method("zero-shot").per_code[0]
+    # calibration learns that zero-shot's second code is the right one, so it joins the set
+    assert (code0.support, code0.predicted, code0.precision, code0.recall) == (2, 4, 0.5, 1.0)
+    assert report.method("knn5").per_code[1].precision == 1.0
+    assert report.method("blend").top1 == 0.0  # one training example per code: zero-shot still leads
+    assert {m.role for m in report.methods} == {"zero-shot", "candidate", "measured", "baseline", "chosen"}
 
 
 def test_folds_keep_documents_whole_and_need_two() -> None:
@@ -322,8 +346,8 @@ def test_evaluate_runs_on_the_project(coded_store: Store, tmp_path: Path) -> Non
         coding.apply_code(coded_store, doc, code, "anna", Span(start, start + len(phrase)))
     [result] = suggestion_quality.evaluate(coded_store, [CountingEmbedder()], folds=5)
     assert (result.items, result.folds) == (4, 2)
-    assert result.source("learned").top1 == 1.0
-    assert {f.source for f in result.figures} == {"combined", "learned", "zero-shot"}
+    assert result.method("knn5").top1 == 1.0
+    assert result.report is not None and result.report.choice.method in CANDIDATES
 
 
 def test_evaluate_without_codings_is_explained(coded_store: Store) -> None:
@@ -405,3 +429,12 @@ def test_single_passage_scoring_matches_the_batch_path() -> None:
             else function(queries[:10], argument)
         assert np.allclose(many[0][:10], few[0]) and (many[1][:10] == few[1]).all()
         assert (few[1][:, 5] == -1).all()
+
+
+def test_tfidf_is_fitted_on_the_codebook_texts_too(coded_store: Store) -> None:
+    before = embedding_cache.resolve(coded_store, "tfidf")
+    assert "A dialogue about quality." in before.corpus
+    codebook.load_spec(coded_store, CodebookSpec(slug="extra", name="Extra", codes=(
+        CodeSpec("zz", "Zymurgy", definition="Brewing terms nobody said."),)))
+    after = embedding_cache.resolve(coded_store, "tfidf")
+    assert "Brewing terms nobody said." in after.corpus and after.version != before.version

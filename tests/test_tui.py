@@ -661,7 +661,7 @@ def test_suggestions_accept_reject_and_next(project: Path) -> None:
 
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         screen = main_screen(app)
-        await _until(pilot, lambda: screen.suggested is not None, "the first suggestions", timeout=60)
+        await _until(pilot, lambda: screen.suggested is not None, "the first suggestions", timeout=180)
         panel = screen.query_one(SuggestionPanel).plain
         assert "Suggested" in panel and screen.suggested.suggestions[0].code_label in panel
         top = screen.suggested.suggestions[0]

@@ -1,12 +1,25 @@
-"""Held-out quality of suggestions: k-fold cross-validation over a project's codings.
+"""Held-out quality of suggestions: cross-validation over a project's codings.
 
-Folds are drawn by document (every passage of a document is held out together), so
-a passage is never scored against a near copy of itself from the same interview.
-An item is one coded span with the set of codes it carries; a suggestion's top-1 is
-right when it is one of them, top-3 when any of the first three is. Per code:
-precision = of the items whose top-1 is the code, the share that carry it; recall =
-of the items that carry the code, the share whose top-1 is it (with several codes on
-one span, recall cannot reach 1 for all of them).
+Folds are drawn by document (every passage of a document is held out together), so a
+passage is never scored against a near copy of itself from the same interview. An
+item is one coded span with the set of codes it carries (multi-label).
+
+Figures, per method:
+
+- top-1: the first suggestion is one of the item's codes; top-3: one of the first three is;
+- per code precision and recall, and their macro-F1, of the *suggested set*: the first
+  code plus any other whose calibrated probability reaches 0.5 (so a passage can be
+  given several codes, as coders do);
+- ECE of the calibrated probability of the first three suggestions (see
+  :mod:`.calibration`); each fold's calibrator is fitted on the other folds' held-out
+  scores, never on its own.
+
+Choosing the method: :func:`choose` cross-validates every candidate on the codings it
+is given and keeps the best top-1 (top-3, then the order of ``CANDIDATES`` break
+ties). :func:`nested` measures that whole procedure honestly: for each outer fold the
+choice and the calibrator are made on the other folds only (inner cross-validation),
+then the chosen model predicts the held-out fold; the "chosen" row reports those
+predictions.
 """
 
 from __future__ import annotations
@@ -16,11 +29,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qualcode.analysis.suggest import CodeSpace, Examples, Settings, score
+from qualcode.analysis import calibration
+from qualcode.analysis.learners import BASELINES, CANDIDATES, SLOW, predict
+from qualcode.analysis.suggest import CodeSpace, Examples
 from qualcode.errors import AnalysisError
 
-SOURCES = ("combined", "learned", "zero-shot")
-RICH = 20  # codings per code from which the learned source is expected to lead
+INNER_FOLDS = 3  # inner folds of the nested choice: enough to rank five candidates
+SHOWN = 3  # suggestions a coder sees: the ones calibrated and measured
+ALSO_FROM = 0.5  # calibrated probability from which a second code joins the suggested set
+
+Cancel = Callable[[], bool] | None
 
 
 @dataclass(frozen=True)
@@ -30,19 +48,41 @@ class CodeFigures:
     predicted: int
     precision: float | None
     recall: float | None
+    f1: float
 
 
 @dataclass(frozen=True)
-class SourceFigures:
-    """Accuracy of one source over all held-out items."""
+class MethodFigures:
+    """Held-out figures of one method over every item."""
 
-    source: str
+    method: str
+    role: str  # "zero-shot" | "candidate" | "measured" (not eligible) | "baseline" | "chosen"
     items: int
     top1: float
     top3: float
-    rich_items: int
-    rich_top1: float | None  # on items whose codes all have RICH+ codings
+    macro_f1: float
+    ece: float
+    reliability: calibration.Reliability
     per_code: tuple[CodeFigures, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which candidate won on the codings given, with every candidate's top-1/top-3."""
+
+    method: str
+    figures: tuple[tuple[str, float, float], ...]  # (method, top1, top3)
+    calibrator: calibration.Calibrator
+
+    @property
+    def reason(self) -> str:
+        ranked = sorted(self.figures, key=lambda f: (-f[1], -f[2]))
+        best = next(f for f in ranked if f[0] == self.method)
+        runner = next((f for f in ranked if f[0] != self.method), None)
+        text = f"{self.method}: best cross-validated top-1 ({best[1]:.3f}, top-3 {best[2]:.3f})"
+        if runner is not None:
+            text += f"; next {runner[0]} ({runner[1]:.3f}, {runner[2]:.3f})"
+        return text
 
 
 def group_folds(groups: Sequence[int], folds: int) -> list[np.ndarray]:
@@ -63,48 +103,153 @@ def group_folds(groups: Sequence[int], folds: int) -> list[np.ndarray]:
     return [np.flatnonzero(assignment == f) for f in range(k)]
 
 
+def examples_of(vectors: np.ndarray, labels: Sequence[frozenset[int]], idx: Sequence[int]) -> Examples:
+    """Example rows for items ``idx``: one row per (item, code), as a model is fitted."""
+    rows = [i for i in idx for _ in labels[i]]
+    codes = [c for i in idx for c in sorted(labels[i])]
+    return Examples(vectors[rows] if rows else vectors[:0], np.asarray(codes, dtype=np.int64))
+
+
+def held_out_scores(method: str, vectors: np.ndarray, labels: Sequence[frozenset[int]],
+                    groups: Sequence[int], space: CodeSpace, folds: int,
+                    idx: np.ndarray | None = None, cancel: Cancel = None) -> np.ndarray:
+    """Scores of ``method`` for items ``idx`` (default all), each from a model not fitted on it."""
+    idx = np.arange(len(labels)) if idx is None else np.asarray(idx)
+    out = np.zeros((idx.size, space.size))
+    for held in group_folds([groups[i] for i in idx], folds):
+        if cancel is not None and cancel():
+            raise AnalysisError("Evaluation cancelled.")
+        train = np.setdiff1d(np.arange(idx.size), held)
+        out[held] = predict(method, space, examples_of(vectors, labels, idx[train]), vectors[idx[held]])
+    return out
+
+
+def ranks_of(scores: np.ndarray, width: int = SHOWN) -> np.ndarray:
+    return np.argsort(-scores, axis=1, kind="stable")[:, :min(width, scores.shape[1])]
+
+
+def shown_pairs(scores: np.ndarray, labels: Sequence[frozenset[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(score, right) of the first SHOWN suggestions of every item, flattened."""
+    ranks = ranks_of(scores)
+    values = np.take_along_axis(scores, ranks, axis=1)
+    right = np.array([[c in labels[i] for c in row] for i, row in enumerate(ranks)])
+    return values.ravel(), right.ravel()
+
+
+def _top(scores: np.ndarray, labels: Sequence[frozenset[int]]) -> tuple[float, float]:
+    ranks = ranks_of(scores)
+    top1 = np.mean([ranks[i, 0] in labels[i] for i in range(len(labels))])
+    top3 = np.mean([any(c in labels[i] for c in ranks[i]) for i in range(len(labels))])
+    return float(top1), float(top3)
+
+
+def choose(vectors: np.ndarray, labels: Sequence[frozenset[int]], groups: Sequence[int],
+           space: CodeSpace, *, folds: int = 5, idx: np.ndarray | None = None,
+           candidates: Sequence[str] = CANDIDATES, cancel: Cancel = None) -> Choice:
+    """The candidate with the best cross-validated top-1 on items ``idx``, and its calibrator."""
+    idx = np.arange(len(labels)) if idx is None else np.asarray(idx)
+    sub = [labels[i] for i in idx]
+    results = []
+    for method in candidates:
+        scores = held_out_scores(method, vectors, labels, groups, space, folds, idx, cancel)
+        results.append((method, *_top(scores, sub), scores))
+    best = min(results, key=lambda r: (-r[1], -r[2], candidates.index(r[0])))
+    return Choice(best[0], tuple((m, t1, t3) for m, t1, t3, _ in results),
+                  calibration.fit(*shown_pairs(best[3], sub)))
+
+
+def _cross_fitted(scores: np.ndarray, labels: Sequence[frozenset[int]], fold_list: list[np.ndarray]
+                  ) -> np.ndarray:
+    """Calibrated probabilities, each fold's from a calibrator fitted on the other folds."""
+    out = np.zeros_like(scores)
+    for held in fold_list:
+        rest = np.setdiff1d(np.arange(len(labels)), held)
+        cal = calibration.fit(*shown_pairs(scores[rest], [labels[i] for i in rest]))
+        out[held] = cal(scores[held])
+    return out
+
+
+def figures(method: str, role: str, scores: np.ndarray, probabilities: np.ndarray,
+            labels: Sequence[frozenset[int]], size: int) -> MethodFigures:
+    """Top-1/top-3, multi-label per-code figures with macro-F1, and calibration."""
+    top1, top3 = _top(scores, labels)
+    ranks = ranks_of(scores)
+    suggested = np.zeros((len(labels), size), dtype=bool)
+    suggested[np.arange(len(labels)), ranks[:, 0]] = True
+    for i, row in enumerate(ranks):
+        for c in row[1:]:
+            if probabilities[i, c] >= ALSO_FROM:
+                suggested[i, c] = True
+    truth = np.zeros_like(suggested)
+    for i, item in enumerate(labels):
+        truth[i, list(item)] = True
+    per_code = []
+    for c in range(size):
+        support, n_pred = int(truth[:, c].sum()), int(suggested[:, c].sum())
+        if support == 0 and n_pred == 0:
+            continue
+        both = int((truth[:, c] & suggested[:, c]).sum())
+        f1 = 2 * both / (support + n_pred)
+        per_code.append(CodeFigures(c, support, n_pred, both / n_pred if n_pred else None,
+                                    both / support if support else None, f1))
+    shown = np.take_along_axis(probabilities, ranks, axis=1).ravel()
+    right = np.array([[c in labels[i] for c in row] for i, row in enumerate(ranks)]).ravel()
+    rel = calibration.reliability(shown, right)
+    return MethodFigures(method, role, len(labels), top1, top3,
+                         float(np.mean([c.f1 for c in per_code])) if per_code else 0.0,
+                         rel.ece, rel, tuple(per_code))
+
+
+def nested(vectors: np.ndarray, labels: Sequence[frozenset[int]], groups: Sequence[int],
+           space: CodeSpace, *, folds: int = 5, candidates: Sequence[str] = CANDIDATES,
+           cancel: Cancel = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Held-out scores and probabilities of the choose-then-fit procedure, and each fold's choice."""
+    scores = np.zeros((len(labels), space.size))
+    probs = np.zeros_like(scores)
+    chosen = []
+    for held in group_folds(groups, folds):
+        train = np.setdiff1d(np.arange(len(labels)), held)
+        if len({groups[i] for i in train}) >= 2:
+            choice = choose(vectors, labels, groups, space, folds=min(folds, INNER_FOLDS), idx=train,
+                            candidates=candidates, cancel=cancel)
+            method, cal = choice.method, choice.calibrator
+        else:  # too few documents to choose on: the first candidate, uncalibrated
+            method, cal = candidates[0], calibration.Calibrator("constant", (0.0,), (0.5,), 0)
+        chosen.append(method)
+        scores[held] = predict(method, space, examples_of(vectors, labels, train), vectors[held])
+        probs[held] = cal(scores[held])
+    return scores, probs, chosen
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every method side by side, the chosen procedure, and the choice made on all codings."""
+
+    methods: tuple[MethodFigures, ...]
+    choice: Choice
+    fold_choices: tuple[str, ...]
+    folds: int
+
+    def method(self, name: str) -> MethodFigures:
+        return next(m for m in self.methods if m.method == name)
+
+
 def cross_validate(vectors: np.ndarray, labels: Sequence[frozenset[int]], groups: Sequence[int],
-                   space: CodeSpace, *, folds: int = 5, settings: Settings = Settings(),
-                   cancel: Callable[[], bool] | None = None) -> list[SourceFigures]:
-    """Top-1/top-3 and per-code figures for each source, over held-out folds."""
+                   space: CodeSpace, *, folds: int = 5, candidates: Sequence[str] = CANDIDATES,
+                   measured: Sequence[str] = SLOW, cancel: Cancel = None) -> Report:
+    """Zero-shot, each candidate, both baselines and the chosen procedure, in one run."""
     if len(labels) == 0:
         raise AnalysisError("There are no codings to evaluate suggestions on.",
                             "Code some passages first, or load the demo with 'qualcode demo'.")
-    width = min(3, space.size)
-    ranks = {s: np.zeros((len(labels), width), dtype=np.int64) for s in SOURCES}
-    for held in group_folds(groups, folds):
-        if cancel is not None and cancel():
-            raise AnalysisError("Evaluation cancelled.")
-        train = np.setdiff1d(np.arange(len(labels)), held)
-        rows = [i for i in train for _ in labels[i]]
-        codes = [c for i in train for c in sorted(labels[i])]
-        examples = Examples(vectors[rows] if rows else vectors[:0], np.asarray(codes, dtype=np.int64))
-        result = score(vectors[held], space, examples, None, settings)
-        for source, matrix in (("combined", result.combined), ("learned", result.learned),
-                               ("zero-shot", result.zero_shot)):
-            ranks[source][held] = np.argsort(-matrix, axis=1, kind="stable")[:, :width]
-    totals = np.zeros(space.size, dtype=np.int64)
-    for item in labels:
-        for c in item:
-            totals[c] += 1
-    rich = np.array([all(totals[c] >= RICH for c in item) for item in labels])
-    return [_figures(s, ranks[s], labels, rich, space.size) for s in SOURCES]
-
-
-def _figures(source: str, ranks: np.ndarray, labels: Sequence[frozenset[int]],
-             rich: np.ndarray, size: int) -> SourceFigures:
-    hit1 = np.array([ranks[i, 0] in labels[i] for i in range(len(labels))])
-    hit3 = np.array([any(c in labels[i] for c in ranks[i]) for i in range(len(labels))])
-    per_code = []
-    for c in range(size):
-        carries = np.array([c in item for item in labels])
-        predicted = ranks[:, 0] == c
-        support, n_pred = int(carries.sum()), int(predicted.sum())
-        if support == 0 and n_pred == 0:
-            continue
-        both = int((carries & predicted).sum())
-        per_code.append(CodeFigures(c, support, n_pred, both / n_pred if n_pred else None,
-                                    both / support if support else None))
-    return SourceFigures(source, len(labels), float(hit1.mean()), float(hit3.mean()),
-                         int(rich.sum()), float(hit1[rich].mean()) if rich.any() else None,
-                         tuple(per_code))
+    fold_list = group_folds(groups, folds)
+    rows = []
+    for method, role in ([("zero-shot", "zero-shot")] + [(m, "candidate") for m in candidates]
+                         + [(m, "measured") for m in measured] + [(m, "baseline") for m in BASELINES]):
+        scores = held_out_scores(method, vectors, labels, groups, space, folds, cancel=cancel)
+        rows.append(figures(method, role, scores, _cross_fitted(scores, labels, fold_list),
+                            labels, space.size))
+    scores, probs, fold_choices = nested(vectors, labels, groups, space, folds=folds,
+                                         candidates=candidates, cancel=cancel)
+    rows.append(figures("chosen", "chosen", scores, probs, labels, space.size))
+    choice = choose(vectors, labels, groups, space, folds=folds, candidates=candidates, cancel=cancel)
+    return Report(tuple(rows), choice, tuple(fold_choices), len(fold_list))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -102,7 +103,7 @@ def _print(found: list[suggestions.PassageSuggestions], as_json: bool) -> None:
             "document": p.document_name, "document_id": p.document_id, "segment_id": p.segment_id,
             "start": p.start, "end": p.end, "coded": list(p.coded),
             "suggestions": [{"code_id": s.code_id, "code": s.code_key, "score": s.score,
-                             "zero_shot": s.zero_shot, "learned": s.learned,
+                             "calibrated": s.calibrated, "method": s.method, "zero_shot": s.zero_shot, "learned": s.learned,
                              "reason": vars(s.reason)} for s in p.suggestions]} for p in found])
         return
     for p in found:
@@ -113,7 +114,8 @@ def _print(found: list[suggestions.PassageSuggestions], as_json: bool) -> None:
         for s in p.suggestions:
             quote = s.reason.text if len(s.reason.text) <= 110 else s.reason.text[:107] + "..."
             source = f"like {s.reason.document_name}" if s.reason.kind == "coded passage" else s.reason.kind
-            console.print(f"  {s.score:5.2f}  [bold]{escape(s.code_key)}[/] {escape(s.code_label)}"
+            figure = f"{round(100 * s.score):3d}%" if s.calibrated else f"{s.score:5.2f}"
+            console.print(f"  {figure}  [bold]{escape(s.code_key)}[/] {escape(s.code_label)}"
                           f"  [dim]({escape(source)}: \"{escape(quote)}\")[/]", soft_wrap=True)
         if not p.suggestions:
             console.print("  [dim]no suggestion[/]")
@@ -152,7 +154,12 @@ def show(
 def next_command(
     document: Annotated[str | None, typer.Argument(help="Document to look in; default every document.")] = None,
     after: Annotated[int, typer.Option("--after", help="Start after this character offset.")] = -1,
-    min_score: Annotated[float, typer.Option("--min-score", help="Least top score that counts as confident.")] = CONFIDENT,
+    min_score: Annotated[float, typer.Option("--min-score", help="Least top score that counts as confident: "
+                                             "a calibrated probability once enough is coded.")] = CONFIDENT,
+    uncertain: Annotated[bool, typer.Option("--uncertain", help="Instead: the passage whose coding would teach "
+                                            "the model most (least sure among those like coded ones).")] = False,
+    include_interviewer: Annotated[bool, typer.Option("--include-interviewer",
+                                                      help="Also stop at interviewer turns.")] = False,
     top: TopOption = 3,
     kind: KindOption = "sentence",
     embedder: EmbedderOption = None,
@@ -161,13 +168,19 @@ def next_command(
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """The next uncoded segment with a confident suggestion."""
+    """The next uncoded segment with a confident suggestion (interviewer turns skipped)."""
     with project(db) as store, progress_bar("Embedding", quiet=quiet or as_json) as progress:
-        engine = suggestions.Suggester(store, embedder, codebook=codebook, progress=progress)
-        found = engine.next_confident(document, after=after, kind=_kind(kind), min_score=min_score, top=top)
+        engine = suggestions.Suggester(store, embedder, codebook=codebook, progress=progress,
+                                       include_interviewer=include_interviewer)
+        if uncertain:
+            found = engine.next_uncertain(document, kind=_kind(kind), top=top)
+        else:
+            found = engine.next_confident(document, after=after, kind=_kind(kind), min_score=min_score, top=top)
     if found is None:
         if as_json:
             print_json(None)
+        elif uncertain:
+            console.print("No uncoded segment left.")
         else:
             console.print(f"No uncoded segment with a suggestion scoring {min_score:.2f} or more.")
         return
@@ -232,43 +245,57 @@ def evaluate(
     coder: Annotated[str | None, typer.Option("--coder", help="Only this coder's codings.")] = None,
     codebook: CodebookOption = None,
     per_code: Annotated[bool, typer.Option("--per-code", help="Also print precision and recall per code.")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a reliability diagram (PNG) here.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --plot file if it exists.")] = False,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Held-out top-1/top-3 accuracy of suggestions over the project's own codings."""
+    """Held-out quality of every suggestion model side by side, the default chosen, and calibration."""
     from rich.table import Table
 
+    if plot is not None and plot.exists() and not force:
+        raise QualcodeError(f"{plot} already exists.", "Pass --force to replace it, or choose another name.")
     with project(db) as store, progress_bar("Embedding", quiet=quiet or as_json) as progress:
         results = suggestion_quality.evaluate(store, embedder, folds=folds, coder=coder,
                                               codebook=codebook, progress=progress)
+        if plot is not None:
+            suggestion_quality.write_reliability(results, plot, overwrite=force)
     if as_json:
         print_json(results)
         return
     table = Table(title=f"Suggestion quality ({results[0].items} coded spans, "
                         f"{results[0].folds}-fold by document)", title_justify="left")
-    for column in ("Embedder", "Source", "Top-1", "Top-3", "Top-1, codes with 20+ codings"):
+    for column in ("Embedder", "Model", "Role", "Top-1", "Top-3", "Macro-F1", "ECE"):
         table.add_column(column)
     for r in results:
-        if r.error:
-            table.add_row(r.embedder, "unavailable", "-", "-", escape(r.error))
+        if r.report is None:
+            table.add_row(r.embedder, "unavailable", "-", "-", "-", "-", escape(r.error or ""))
             continue
-        for f in r.figures:
-            rich = f"{f.rich_top1:.3f} ({f.rich_items})" if f.rich_top1 is not None else "-"
-            table.add_row(r.embedder, f.source, f"{f.top1:.3f}", f"{f.top3:.3f}", rich)
+        for m in r.report.methods:
+            style = "bold" if m.role == "chosen" else ""
+            table.add_row(r.embedder, m.method, m.role, f"{m.top1:.3f}", f"{m.top3:.3f}",
+                          f"{m.macro_f1:.3f}", f"{m.ece:.3f}", style=style)
     console.print(table)
+    for r in results:
+        if r.report is not None:
+            console.print(f"{escape(r.embedder)}: default for this project {escape(r.report.choice.reason)}; "
+                          f"chosen per outer fold: {', '.join(r.report.fold_choices)}.", soft_wrap=True)
+    if plot is not None:
+        console.print(f"Reliability diagram written to {escape(str(plot))}.")
     if per_code:
         for r in results:
-            if r.error:
+            if r.report is None:
                 continue
-            codes = Table(title=f"{r.embedder}: per code (top-1)", title_justify="left")
-            for column in ("Code", "Support", "Combined P", "Combined R", "Zero-shot P", "Zero-shot R"):
+            codes = Table(title=f"{r.embedder}: per code (suggested set: first code, and others at p >= 0.5)",
+                          title_justify="left")
+            for column in ("Code", "Support", "Chosen P", "Chosen R", "Chosen F1", "kNN-5 P", "kNN-5 R"):
                 codes.add_column(column)
-            zs = {c.code_index: c for c in r.source("zero-shot").per_code}
-            for c in r.source("combined").per_code:
-                z = zs.get(c.code_index)
+            knn = {c.code_index: c for c in r.method("knn5").per_code}
+            for c in r.method("chosen").per_code:
+                k = knn.get(c.code_index)
                 codes.add_row(r.codes[c.code_index], str(c.support), _pct(c.precision), _pct(c.recall),
-                              _pct(z.precision if z else None), _pct(z.recall if z else None))
+                              _pct(c.f1), _pct(k.precision if k else None), _pct(k.recall if k else None))
             console.print(codes)
 
 

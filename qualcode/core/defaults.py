@@ -9,8 +9,9 @@ from __future__ import annotations
 DEFAULT_CITE = "({role}, {school})"
 """Attribution template of a quoted passage: speaker and document attributes."""
 
-CONFIDENT = 0.35
-"""A top suggestion score from which ``suggest next`` stops at a passage."""
+CONFIDENT = 0.5
+"""A top suggestion score (a calibrated probability where there is one) from which
+``suggest next`` stops at a passage."""
 
 BLIND_SPOT = 0.5
 """A topic is a blind spot when more than this share of its passages carry no code."""

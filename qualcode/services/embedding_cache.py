@@ -64,6 +64,14 @@ def segment_texts(store: Store, kind: SegmentKind = SegmentKind.SENTENCE) -> lis
         return texts
 
 
+def fit_texts(store: Store) -> list[str]:
+    """What a TF-IDF space is fitted on: every sentence and every code's description texts,
+    so a word that only the codebook uses (a label, a term in a definition) has a weight."""
+    with store.unit_of_work() as uow:
+        codes = uow.codebooks.codes(None)
+    return segment_texts(store) + [t for c in codes for _, t in description_texts(c)]
+
+
 def chosen_name(store: Store, name: str | None = None) -> str:
     """--embedder, else the one recorded for the project, else the default for its language."""
     if name:
@@ -77,7 +85,7 @@ def resolve(store: Store, embedder: str | Embedder | None = None) -> Embedder:
     """An embedder object from a name (or the project's choice); objects pass through."""
     if embedder is not None and not isinstance(embedder, str):
         return embedder
-    return make_embedder(chosen_name(store, embedder), lambda: segment_texts(store))
+    return make_embedder(chosen_name(store, embedder), lambda: fit_texts(store))
 
 
 def remember(store: Store, name: str) -> None:

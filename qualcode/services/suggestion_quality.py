@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from qualcode.analysis.embeddings import Embedder, ModelInfo, available_names
 from qualcode.core.model import SegmentKind, SegmentText
 from qualcode.errors import AnalysisError, QualcodeError
 from qualcode.services import embedding_cache as cache
+from qualcode.services import files
 from qualcode.services.codebook import get_codebook
 from qualcode.services.corpus import find_document
 from qualcode.storage.repositories.codings import CodingFilter
@@ -28,24 +30,28 @@ from qualcode.storage.store import Store
 
 @dataclass(frozen=True)
 class EmbedderEvaluation:
-    """Held-out figures of one embedder; ``codes`` maps code index to key."""
+    """Held-out figures of one embedder; ``codes`` maps code index to key.
+
+    ``report`` holds every method side by side, the nested "chosen" row and the
+    choice made on all codings (what suggestions on this project use).
+    """
 
     embedder: str
     model: ModelInfo | None
     items: int
     folds: int
     codes: tuple[str, ...]
-    figures: tuple[cv.SourceFigures, ...]
+    report: cv.Report | None
     seconds: float
     error: str | None = None
 
-    def source(self, name: str) -> cv.SourceFigures:
-        return next(f for f in self.figures if f.source == name)
+    def method(self, name: str) -> cv.MethodFigures:
+        assert self.report is not None
+        return self.report.method(name)
 
 
 def evaluate(store: Store, embedders: Sequence[str | Embedder] | None = None, *, folds: int = 5,
              coder: str | None = None, codebook: str | None = None,
-             settings: scoring.Settings = scoring.Settings(),
              progress: cache.Progress | None = None, cancel: threading.Event | None = None
              ) -> list[EmbedderEvaluation]:
     """k-fold cross-validation of the suggestions over the project's codings.
@@ -92,18 +98,26 @@ def evaluate(store: Store, embedders: Sequence[str | Embedder] | None = None, *,
         except QualcodeError as error:
             if embedders:
                 raise
-            results.append(EmbedderEvaluation(name, None, len(keys), folds, (), (), 0.0, error.message))
+            results.append(EmbedderEvaluation(name, None, len(keys), folds, (), None, 0.0, error.message))
             continue
         space = scoring.CodeSpace(np.asarray([c.id for c in codes]), vectors[:len(descriptions)],
                                   np.asarray([i for i, _ in descriptions], dtype=np.int64))
-        figures = cv.cross_validate(vectors[len(descriptions):], labels, groups, space, folds=folds,
-                                    settings=settings,
-                                    cancel=(cancel.is_set if cancel is not None else None))
-        used = len(cv.group_folds(groups, folds))
-        results.append(EmbedderEvaluation(name, cache.stored_info(store, embedder), len(keys), used,
-                                          tuple(c.key for c in codes), tuple(figures),
+        report = cv.cross_validate(vectors[len(descriptions):], labels, groups, space, folds=folds,
+                                   cancel=(cancel.is_set if cancel is not None else None))
+        results.append(EmbedderEvaluation(name, cache.stored_info(store, embedder), len(keys), report.folds,
+                                          tuple(c.key for c in codes), report,
                                           time.perf_counter() - started))
     return results
+
+
+def write_reliability(results: Sequence[EmbedderEvaluation], path: Path, *, overwrite: bool = False,
+                      methods: Sequence[str] = ("chosen", "knn5", "centroid", "zero-shot")) -> Path:
+    """A reliability diagram (PNG) of the evaluated embedders' calibrated probabilities."""
+    from qualcode.exporters.reliability_figure import write_reliability as draw
+
+    panels = [(r.embedder, [(m, r.method(m).reliability) for m in methods])
+              for r in results if r.report is not None]
+    return files.write_with(path, lambda s: draw(panels, s), overwrite=overwrite)
 
 
 # --------------------------------------------------------------------- find similar

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qualcode.analysis import active, calibration, learners
+from qualcode.analysis import evaluate as cv
 from qualcode.analysis import suggest as scoring
 from qualcode.analysis.embeddings import Embedder, text_hash
 from qualcode.core.codebook import Code
 from qualcode.core.defaults import CONFIDENT
-from qualcode.core.model import Coding, CodingOrigin, Segment, SegmentKind
+from qualcode.core.model import Coding, CodingOrigin, Segment, SegmentKind, Speaker
 from qualcode.errors import AnalysisError, CodingError
 from qualcode.services import coding as coding_service
 from qualcode.services import embedding_cache as cache
@@ -32,6 +34,20 @@ from qualcode.services.corpus import find_document
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.repositories.embeddings import Feedback
 from qualcode.storage.store import Store
+
+CHOOSE_FROM = 20  # coded spans (in 2+ documents) from which a model is chosen and calibrated
+CHOICE_FOLDS = 3  # as the nested evaluation's inner folds: the choice it measures
+RECHOOSE_AFTER = 0.1  # share of coded spans added or removed since the last choice that re-chooses
+INTERVIEWER_ROLES = frozenset({"interviewer", "intervjuare", "intervieware"})
+
+
+def is_interviewer(speaker: Speaker | None) -> bool:
+    """An interviewer's turn: role interviewer (or intervjuare), or the speaker map's
+    ``interviewer: true`` flag. Such turns are rarely coded, so they are not suggested for."""
+    if speaker is None:
+        return False
+    flag = str(speaker.attributes.get("interviewer", "")).strip().lower()
+    return (speaker.role or "").strip().lower() in INTERVIEWER_ROLES or flag in {"true", "yes", "1"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,9 @@ class Reason:
 
 @dataclass(frozen=True)
 class CodeSuggestion:
+    """One suggested code. ``score`` is the calibrated probability that the code applies
+    when ``calibrated`` (too few codings: the uncalibrated blend score)."""
+
     code_id: int
     code_key: str
     code_label: str
@@ -54,6 +73,8 @@ class CodeSuggestion:
     zero_shot: float
     learned: float
     reason: Reason
+    calibrated: bool = False
+    method: str = "blend"
 
 
 @dataclass(frozen=True)
@@ -84,7 +105,8 @@ class Suggester:
     def __init__(self, store: Store, embedder: str | Embedder | None = None, *,
                  codebook: str | None = None, coder: str | None = None,
                  progress: cache.Progress | None = None, cancel: threading.Event | None = None,
-                 settings: scoring.Settings = scoring.Settings()) -> None:
+                 settings: scoring.Settings = scoring.Settings(), method: str | None = None,
+                 include_interviewer: bool = False) -> None:
         self.store = store
         self.embedder = cache.resolve(store, embedder)
         self.codebook = codebook
@@ -92,6 +114,12 @@ class Suggester:
         self.progress = progress
         self.cancel = cancel
         self.settings = settings
+        self.forced_method = method
+        self.include_interviewer = include_interviewer
+        self.choice: cv.Choice | None = None
+        self._chosen_at: tuple[int, tuple[int, ...]] | None = None  # (spans, code ids) at the choice
+        self._interviewer: dict[int, set[int]] = {}
+        self._memo: dict[str, np.ndarray] = {}
         self._signature: tuple | None = None  # type: ignore[type-arg]
         self._mark: tuple[int, int, int] | None = None
         self._documents: dict[str | int, tuple[int, str, str]] = {}
@@ -103,6 +131,16 @@ class Suggester:
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return cache.vectors(self.store, self.embedder, texts, progress=self.progress, cancel=self.cancel)
 
+    def _known_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of descriptions and exemplars, kept in memory between reloads: after one
+        new coding only its own text is looked up in the cache."""
+        missing = sorted({t for t in texts if t not in self._memo})
+        if missing:
+            self._memo.update(zip(missing, self._vectors(missing), strict=True))
+        if not texts:
+            return self._vectors([])
+        return np.vstack([self._memo[t] for t in texts])
+
     def _current(self, uow) -> tuple:  # type: ignore[no-untyped-def, type-arg]
         book_id = get_codebook(uow, self.codebook).id if self.codebook else None
         codes = uow.codebooks.codes(book_id)
@@ -111,8 +149,11 @@ class Suggester:
             found = uow.coders.find(self.coder)
             coder_ids = [found.id] if found else [-1]
         flt = CodingFilter(code_ids=[c.id for c in codes], coder_ids=coder_ids)
+        # Keyed on which codings exist and where, not on how many: a recode (one removed,
+        # another added) keeps the count but changes the exemplars.
+        codings = uow.codings.fingerprint(flt)
         signature = (tuple((c.id, tuple(scoring.description_texts(c))) for c in codes),
-                     uow.codings.count(flt), uow.embeddings.feedback_count())
+                     codings, uow.embeddings.feedback_count())
         return codes, flt, signature
 
     def refresh(self) -> bool:
@@ -145,8 +186,8 @@ class Suggester:
                 seen.add(key)
                 exemplars.append(_Exemplar(p.text, index[p.code_id], p.coding_id, p.document_name))
         kept = [(f, t) for f, t in zip(feedback, rejected_texts, strict=True) if f.code_id in index]
-        vectors = self._vectors([t for _, _, t in descriptions] + [e.text for e in exemplars]
-                                + [t for _, t in kept])
+        vectors = self._known_vectors([t for _, _, t in descriptions] + [e.text for e in exemplars]
+                                      + [t for _, t in kept])
         m, n = len(descriptions), len(exemplars)
         self.descriptions = descriptions
         self.exemplars = exemplars
@@ -157,9 +198,39 @@ class Suggester:
         self.rejected = scoring.Examples(vectors[m + n:], np.asarray(
             [index[f.code_id] for f, _ in kept], dtype=np.int64))
         self.rejected_spans = {(f.document_id, f.start, f.end, f.code_id) for f, _ in kept}
+        self._fit_model(passages, index)
         self._signature = signature
         self._mark = mark
         return True
+
+    def _fit_model(self, passages: list, index: dict[int, int]) -> None:  # type: ignore[type-arg]
+        """Choose the model and its calibrator on the coded spans (when enough have changed
+        since the last choice), then refit the model on every exemplar: the refit is cheap,
+        the choice a cross-validation."""
+        spans: dict[tuple[int, int, int], set[int]] = {}
+        texts: dict[tuple[int, int, int], str] = {}
+        for p in passages:
+            if p.text.strip():
+                key = (p.document_id, p.start, p.end)
+                spans.setdefault(key, set()).add(index[p.code_id])
+                texts[key] = p.text
+        code_ids = tuple(int(c) for c in self.space.code_ids)
+        enough = len(spans) >= CHOOSE_FROM and len({k[0] for k in spans}) >= 2
+        if self.forced_method is None and enough:
+            stale = (self._chosen_at is None or self._chosen_at[1] != code_ids
+                     or abs(len(spans) - self._chosen_at[0]) > RECHOOSE_AFTER * self._chosen_at[0])
+            if stale:
+                keys = list(spans)
+                self.choice = cv.choose(self._known_vectors([texts[k] for k in keys]),
+                                        [frozenset(spans[k]) for k in keys], [k[0] for k in keys],
+                                        self.space, folds=CHOICE_FOLDS)
+                self._chosen_at = (len(spans), code_ids)
+        elif not enough:
+            self.choice, self._chosen_at = None, None
+        self.method = self.forced_method or (self.choice.method if self.choice else "blend")
+        self.calibrator: calibration.Calibrator | None = (
+            self.choice.calibrator if self.choice is not None and self.forced_method is None else None)
+        self.model = learners.fit(self.method, self.space, self.examples)
 
     def _document(self, uow, reference: str | int) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
         """(id, name, text) of a document, remembered: texts never change once imported."""
@@ -184,28 +255,40 @@ class Suggester:
             return []
         queries = self._vectors([text[s:e] for _, s, e in spans])
         result = scoring.score(queries, self.space, self.examples, self.rejected, self.settings)
+        if self.method == "blend" and self.calibrator is None:
+            shown = result.combined
+        else:
+            raw = self.model(queries)
+            shown = self.calibrator(raw) if self.calibrator is not None else raw
+            shown = shown * scoring.rejection_factor(queries, self.rejected, self.space.size,
+                                                     self.settings.reject_from)
+            # equal probabilities (isotonic steps) keep the model's order
+            shown = shown + 1e-9 * (raw - raw.min(axis=1, keepdims=True)) / (np.ptp(raw, axis=1, keepdims=True) + 1e-12)
         out = []
         for row, (segment_id, start, end) in enumerate(spans):
             coded = tuple(sorted({c.code_id for c in codings if c.start < end and start < c.end}))
             ranked = []
-            for c in scoring.top_k(result.combined[row], len(self.codes)):
+            for c in scoring.top_k(shown[row], len(self.codes)):
                 code = self.codes[c]
                 if code.id in coded or (doc_id, start, end, code.id) in self.rejected_spans:
                     continue
-                if result.combined[row, c] <= 0:
+                if shown[row, c] <= 0:
                     break
-                ranked.append(self._suggestion(result, queries[row], row, int(c)))
+                ranked.append(self._suggestion(result, queries[row], row, int(c), float(shown[row, c])))
                 if len(ranked) >= top:
                     break
             out.append(PassageSuggestions(doc_id, doc_name, segment_id, start, end, text[start:end],
                                           tuple(ranked), coded))
         return out
 
-    def _suggestion(self, result: scoring.Scores, query: np.ndarray, row: int, c: int) -> CodeSuggestion:
+    def _suggestion(self, result: scoring.Scores, query: np.ndarray, row: int, c: int,
+                    shown: float) -> CodeSuggestion:
         code = self.codes[c]
         weight = float(result.weights[c])
         example = int(result.best_example[row, c])
-        if example >= 0 and weight * result.learned[row, c] >= (1 - weight) * result.zero_shot[row, c]:
+        learned_leads = self.method not in ("blend", "zero-shot") or \
+            weight * result.learned[row, c] >= (1 - weight) * result.zero_shot[row, c]
+        if example >= 0 and learned_leads:
             e = self.exemplars[example]
             similarity = round(float(self.examples.vectors[example] @ query), 4)
             reason = Reason("coded passage", e.text, similarity, e.coding_id, e.document_name)
@@ -213,9 +296,10 @@ class Suggester:
             d = int(result.best_description[row, c])
             _, kind, text = self.descriptions[d]
             reason = Reason(kind, text, round(float(result.zero_shot_raw[row, c]), 4))
-        return CodeSuggestion(code.id, code.key, code.label_en, round(float(result.combined[row, c]), 4),
+        return CodeSuggestion(code.id, code.key, code.label_en, round(min(1.0, shown), 4),
                               round(float(result.zero_shot[row, c]), 4),
-                              round(float(result.learned[row, c]), 4), reason)
+                              round(float(result.learned[row, c]), 4), reason,
+                              self.calibrator is not None, self.method)
 
     def for_span(self, document: str | int, start: int, end: int, *, top: int = 5) -> PassageSuggestions:
         """Suggestions for a selection ``[start, end)`` of a document."""
@@ -239,10 +323,21 @@ class Suggester:
             doc_id, name, text = self._document(uow, document)
             segments = self._segments(uow, doc_id, kind, segment_id)
             codings = self._document_codings(uow, doc_id)
-        spans = [(s.id, s.start, s.end) for s in segments if text[s.start:s.end].strip()]
+            interviewer = set() if self.include_interviewer or segment_id is not None else \
+                self._interviewer_turns(uow, doc_id)
+        spans = [(s.id, s.start, s.end) for s in segments
+                 if text[s.start:s.end].strip() and s.turn_id not in interviewer]
         if uncoded_only:
             spans = [sp for sp in spans if not any(c.start < sp[2] and sp[1] < c.end for c in codings)]
         return self._rank(doc_id, name, text, spans, codings, top)
+
+    def _interviewer_turns(self, uow, doc_id: int) -> set[int]:  # type: ignore[no-untyped-def]
+        """Ids of the document's turns spoken by an interviewer (remembered: turns never change)."""
+        if doc_id not in self._interviewer:
+            speakers = {s.id: s for s in uow.documents.speakers(doc_id)}
+            self._interviewer[doc_id] = {t.id for t in uow.documents.turns(doc_id)
+                                         if t.speaker_id is not None and is_interviewer(speakers.get(t.speaker_id))}
+        return self._interviewer[doc_id]
 
     def _segments(self, uow, doc_id: int, kind: SegmentKind, segment_id: int | None) -> list[Segment]:  # type: ignore[no-untyped-def]
         if segment_id is None:
@@ -268,6 +363,23 @@ class Suggester:
                         and found.suggestions[0].score >= min_score:
                     return found
         return None
+
+
+    def next_uncertain(self, document: str | int | None = None, *,
+                       kind: SegmentKind = SegmentKind.SENTENCE, top: int = 5,
+                       pool: int = active.POOL) -> PassageSuggestions | None:
+        """The uncoded segment whose coding would teach the model most (see :mod:`.active`):
+        the least sure among those most like what is coded; in one document or all."""
+        self.refresh()
+        with self.store.unit_of_work() as uow:
+            names = [find_document(uow, document).name] if document is not None else \
+                [d.name for d in uow.documents.list()]
+        found = [p for name in names for p in self.for_document(name, kind=kind, top=top, uncoded_only=True)]
+        if not found:
+            return None
+        queries = self._vectors([p.text for p in found])
+        pick = active.least_sure(queries, self.examples.vectors, self.model(queries), pool=pool)
+        return found[int(pick[0])]
 
 
 # --------------------------------------------------------------------- verdicts

@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
@@ -144,6 +156,20 @@ class CodingRepository:
 
     def for_document(self, document_id: int, coder_ids: Sequence[int] | None = None) -> list[Coding]:
         return self.list(CodingFilter(document_ids=[document_id], coder_ids=coder_ids))
+
+    def fingerprint(self, flt: CodingFilter = CodingFilter()) -> tuple[int, ...]:
+        """Aggregates that change whenever a matching coding is added, removed or moved to
+        another code or span (a recode keeps the count): cheap to compare, one query."""
+        def big(column):  # type: ignore[no-untyped-def]  # no int4 overflow on PostgreSQL
+            return cast(column, BigInteger)
+
+        span = (big(CodingRow.code_id) * 1_000_003 + big(CodingRow.coder_id) * 104_729
+                + big(CodingRow.start) * 7_919 + big(CodingRow.end))
+        row = self.session.execute(self.filtered(select(
+            func.count(CodingRow.id), func.coalesce(func.sum(big(CodingRow.id)), 0),
+            func.coalesce(func.max(CodingRow.id), 0), func.coalesce(func.sum(span), 0),
+            func.coalesce(func.sum(span * (big(CodingRow.id) % 997 + 1)), 0)), flt)).one()
+        return tuple(int(v) for v in row)
 
     def count(self, flt: CodingFilter = CodingFilter()) -> int:
         return int(self.session.scalar(self.filtered(select(func.count(CodingRow.id)), flt)) or 0)

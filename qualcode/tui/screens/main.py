@@ -208,6 +208,9 @@ class MainScreen(Screen[None]):
         codings = workbench.document_codings(self.store, self.document_id, self._coders(), viewer=self.coder)
         self.reader.refresh_codings(_with_codings(self.reader.document, codings))
         self.refresh_active_codebook()
+        # Any coding change (add, remove, recode, undo, a reload) may change what is suggested.
+        self.suggested = None
+        self.request_suggestions()
 
     def refresh_active_codebook(self) -> None:
         """New counts for the codebook on show only: the others refresh when switched to."""
