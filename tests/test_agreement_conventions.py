@@ -33,6 +33,29 @@ def test_alpha_at_every_level_matches_krippendorff_2011(level: str, published: f
     assert round(alpha(_reliability(KRIPPENDORFF_2011), level), 3) == published
 
 
+# Hayes & Krippendorff (2007), "Answering the call for a standard reliability measure for
+# coding data", Communication Methods and Measures 1(1):77-89, Table 1: five observers
+# rate the tone of 40 news articles on 0-3; "." is a missing judgement. One string per
+# observer, articles 1-40 left to right in groups of ten.
+HAYES_KRIPPENDORFF_2007 = (
+    "112.001122 .013112110 0020100111 1223222221",
+    "1130000.21 1023111210 0030210211 1122222221",
+    "2030002221 0022112300 1.30.10122 02.2232.21",
+    ".13....0.1 0022...31. 103021122. .122...12.",
+    "2..0001.2. ...3112..0 .0..2.0..2 0.2.2222.1",
+)
+
+
+def test_alpha_reproduces_hayes_krippendorff_2007_ordinal() -> None:
+    """The published worked example, with many missing values (159 of 200 judgements made):
+    Hayes & Krippendorff (2007) report ordinal alpha = .7598 (their KALPHA macro's output)."""
+    rows = [[None if c == "." else int(c) for c in observer.replace(" ", "")]
+            for observer in HAYES_KRIPPENDORFF_2007]
+    assert all(len(row) == 40 for row in rows)
+    assert sum(v is not None for row in rows for v in row) == 159
+    assert round(alpha(_reliability(rows), "ordinal"), 4) == 0.7598
+
+
 @pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
 def test_alpha_matches_the_krippendorff_package_with_unpairable_units(level: str) -> None:
     import krippendorff
