@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from qualcode.analysis.agreement.compute import AgreementInput, Options, compute
-from qualcode.analysis.agreement.gamma import GammaUnits, best_disorder, gamma, positional
+from qualcode.analysis.agreement.gamma import (
+    GammaUnits,
+    best_disorder,
+    dissimilarities,
+    gamma,
+    positional,
+)
 from qualcode.analysis.agreement.levels import alpha
 from qualcode.analysis.agreement.units import Spans, Units
 from qualcode.core.agreement import POOLED
@@ -248,6 +254,41 @@ def test_positional_dissimilarity_by_hand() -> None:
     assert positional(0, 10, 5, 10) == pytest.approx(1 / 9)
     assert positional(0, 10, 0, 10) == 0.0
     assert positional(0, 10, 30, 40) == pytest.approx(9.0)
+
+
+# Mathet, Widlöcher & Métivier (2015), Computational Linguistics 41(3), Fig. 10: the
+# positional dissimilarity of pairs of units on one continuum. The figure prints the values
+# and the units; their positions are those the test suite of the pygamma-agreement package
+# gives for it. Pairs as ((start, end), (start, end), value).
+MATHET_2015_FIGURE_10 = (
+    ((4, 14), (40, 44), 22.2),
+    ((4, 14), (20, 25), 3.2),
+    ((4, 14), (14, 24), 1.0),
+    ((20, 30), (20, 25), 0.11),
+    ((20, 25), (14, 24), 0.22),
+    ((4, 14), (4, 14), 0.0),
+)
+
+
+@pytest.mark.parametrize(("u", "v", "printed"), MATHET_2015_FIGURE_10)
+def test_positional_dissimilarity_reproduces_mathet_2015_figure_10(
+        u: tuple[int, int], v: tuple[int, int], printed: float) -> None:
+    """Each value at the precision the figure prints it, both ways round; with one category
+    the combined dissimilarity (alpha = beta = 1) is the positional one."""
+    decimals = len(str(printed).split(".")[1])
+    assert round(float(positional(*u, *v)), decimals) == printed
+    assert round(float(positional(*v, *u)), decimals) == printed
+    a, b = GammaUnits.of([(0, *u, 0)]), GammaUnits.of([(0, *v, 0)])
+    assert dissimilarities(a, b)[0, 0] == pytest.approx(float(positional(*u, *v)))
+
+
+def test_positional_dissimilarity_depends_on_lengths_not_scale() -> None:
+    # relative to the units' lengths: stretching the continuum changes nothing, and the
+    # same shift costs more between short units
+    for (u, v, _printed) in MATHET_2015_FIGURE_10:
+        stretched = positional(*(3 * x for x in u), *(3 * x for x in v))
+        assert float(stretched) == pytest.approx(float(positional(*u, *v)))
+    assert positional(0, 4, 2, 6) > positional(0, 40, 2, 42)
 
 
 def test_gamma_is_one_for_identical_codings_and_reproducible() -> None:
