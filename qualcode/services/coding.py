@@ -18,7 +18,7 @@ from qualcode.storage.store import Store
 
 UNDOABLE = frozenset({
     "coding.added", "coding.removed", "memo.added", "memo.edited", "memo.deleted",
-    "code.renamed", "code.merged", "code.split",
+    "code.renamed", "code.merged", "code.split", "coding.weighted",
 })
 MEMO_TARGETS = ("project", "document", "code", "coding")
 
@@ -106,6 +106,15 @@ def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> 
         updated = uow.codings.get(coding_id)
         assert updated is not None
         return updated
+
+
+def get_coding(store: Store, coding_id: int) -> Coding:
+    """One coding by id (its weight, span and code), for a dialog that edits it."""
+    with store.unit_of_work() as uow:
+        coding = uow.codings.get(coding_id)
+    if coding is None:
+        raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
+    return coding
 
 
 def _coding_payload(coding: Coding) -> dict:
@@ -311,6 +320,12 @@ def undo(store: Store, coder: str) -> str:
                             CodingOrigin(p["origin"]), coding_id=p["coding_id"],
                             created_at=datetime.fromisoformat(p["created_at"]), weight=p.get("weight"))
             what = f"coding {p['coding_id']} restored"
+        elif event.kind == "coding.weighted":
+            if uow.codings.get(p["coding_id"]) is None:  # removed since, by another coder
+                what = f"coding {p['coding_id']} was removed since; no weight to restore"
+            else:
+                uow.codings.set_weight(p["coding_id"], p["old"])
+                what = f"weight of coding {p['coding_id']} restored"
         elif event.kind == "memo.added":
             uow.memos.delete(p["memo_id"])
             what = f"memo {p['memo_id']} removed again"
