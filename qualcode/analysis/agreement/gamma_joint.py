@@ -25,7 +25,13 @@ from itertools import combinations
 
 import numpy as np
 
-from qualcode.analysis.agreement.gamma import DELTA_EMPTY, GammaResult, GammaUnits, _Statistics, dissimilarities
+from qualcode.analysis.agreement.gamma import (
+    DELTA_EMPTY,
+    GammaResult,
+    GammaUnits,
+    _Statistics,
+    dissimilarities,
+)
 
 MAX_TUPLES = 4_000_000  # per document: a float64 array of this size is 32 MB
 
