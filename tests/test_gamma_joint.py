@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qualcode.analysis.agreement import gamma_joint as joint
+from qualcode.analysis.agreement.compute import AgreementInput, Options, compute
 from qualcode.analysis.agreement.gamma import GammaUnits, best_disorder
 
 
@@ -78,3 +79,40 @@ def test_three_coders_match_pygamma_agreement() -> None:
     theirs = continuum.get_best_alignment(CombinedCategoricalDissimilarity(alpha=1, beta=1)).disorder
     ours = joint.best_disorder_joint([GammaUnits.of(units) for units in rows])
     assert ours == pytest.approx(float(theirs), abs=1e-5)  # theirs is float32
+
+
+def _three_coder_input() -> AgreementInput:
+    from qualcode.analysis.agreement.units import Spans
+
+    rows = _continuum(2, 3, units=15)
+    spans = [(doc, category % 2, coder, start, end)
+             for coder, units in enumerate(rows) for doc, start, end, category in units]
+    return AgreementInput(("anna", "bo", "cy"), (("k0", "K0"), ("k1", "K1")), ("d",), np.array([5000]),
+                          Spans.of(spans))
+
+
+def test_the_gamma_unit_adds_rows_of_all_coders_aligned_jointly() -> None:
+    from qualcode.analysis.agreement.gamma_rows import _units
+    from qualcode.core.agreement import POOLED
+
+    data = _three_coder_input()
+    report = compute(data, Options(unit="gamma", gamma_samples=5))
+    assert {r.coders for r in report.rows} == {("anna", "bo"), ("anna", "cy"), ("bo", "cy"), ("anna", "bo", "cy")}
+    together = next(r for r in report.rows if r.coders == ("anna", "bo", "cy") and r.code_key == POOLED)
+    expected = joint.gamma_joint([_units(data, i, None, None) for i in range(3)], samples=5,
+                                 seed=Options().seed)
+    assert together.get("mathet_gamma").value == pytest.approx(expected.gamma)  # type: ignore[union-attr]
+    assert any("align them jointly" in note for note in report.notes)
+
+
+def test_a_document_too_large_for_the_joint_alignment_is_n_a_with_the_reason(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualcode.core.agreement import POOLED
+
+    monkeypatch.setattr(joint, "MAX_TUPLES", 100)
+    report = compute(_three_coder_input(), Options(unit="gamma", gamma_samples=3))
+    together = next(r for r in report.rows if r.coders == ("anna", "bo", "cy") and r.code_key == POOLED)
+    value = together.get("mathet_gamma")
+    assert value is not None and value.value is None and "too many units" in value.note
+    pair = next(r for r in report.rows if r.coders == ("anna", "bo") and r.code_key == POOLED)
+    assert pair.get("mathet_gamma").value is not None  # type: ignore[union-attr]
