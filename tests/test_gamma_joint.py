@@ -3,6 +3,8 @@ assignment solver, three coders by hand and against pygamma-agreement."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,37 @@ def test_a_document_too_large_for_the_joint_alignment_is_n_a_with_the_reason(
     assert value is not None and value.value is None and "too many units" in value.note
     pair = next(r for r in report.rows if r.coders == ("anna", "bo") and r.code_key == POOLED)
     assert pair.get("mathet_gamma").value is not None  # type: ignore[union-attr]
+
+
+def test_installed_script_reports_three_coders_together(demo_file: Path, tmp_path: Path) -> None:
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from qualcode.services import coding, retrieval
+    from qualcode.services.coding import Span
+    from qualcode.services.project import open_project
+
+    db = tmp_path / "three.qualcode"
+    shutil.copyfile(demo_file, db)
+    store = open_project(str(db))
+    try:  # a third coder who follows anna three characters late
+        page = retrieval.passages(store, codes=["qs.equity"], coders=["anna"], limit=None, context=0)
+        for p in page.passages:
+            coding.apply_code(store, p.document_id, "qs.equity", "cy", Span(p.start + 3, p.end))
+    finally:
+        store.close()
+    script = Path(sys.executable).with_name("qualcode")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([str(script), "agreement", "--unit", "gamma", "--db", str(db), "--coders", "anna,bo,cy",
+                           "--code", "qs.equity", "--gamma-samples", "3", "--resamples", "0", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["report"]["rows"]
+    together = [r for r in rows if r["coders"] == ["anna", "bo", "cy"]]
+    assert together and all(r["statistics"][0]["name"] == "mathet_gamma" for r in together)
+    gammas = {tuple(r["coders"]): r["statistics"][0]["value"] for r in rows if r["code_key"] == "qs.equity"}
+    # cy all but repeats anna, so the pair agrees best, and the joint figure lies between
+    assert gammas[("anna", "cy")] > gammas[("anna", "bo", "cy")] > min(gammas[("anna", "bo")], gammas[("bo", "cy")])
