@@ -142,3 +142,23 @@ def test_parse_weight_refuses_with_a_reason(text: str, says: str) -> None:
 
     with pytest.raises(CodingError, match=says):
         parse_weight(text)
+
+
+def test_a_code_with_the_shortcut_w_keeps_it_and_ctrl_w_still_asks(project: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot, main: MainScreen) -> None:
+        with main.store.unit_of_work() as uow:
+            tight = next(c for c in uow.codebooks.codes() if c.key == "lc.tight")
+            uow.codebooks.set_fields(tight.id, shortcut="w")
+        main.load_codebooks()
+        while main.books[main.active_book].codebook.slug != "loose-coupling":
+            main.action_next_codebook()
+        main.reader.focus()
+        await pilot.pause()
+        before = len(main.reader.codings_at_cursor())
+        await pilot.press("w")
+        await until(pilot, lambda: len(main.reader.codings_at_cursor()) == before + 1, "the code applied by w")
+        assert app.screen is main
+        await pilot.press("ctrl+w")
+        await until(pilot, lambda: isinstance(app.screen, WeightDialog), "the weight dialog on ctrl+w")
+
+    run_app(project, scenario)
