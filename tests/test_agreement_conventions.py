@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from qualcode.analysis.agreement.compute import AgreementInput, Options, compute
-from qualcode.analysis.agreement.gamma import GammaUnits, best_disorder, gamma, positional
+from qualcode.analysis.agreement.gamma import (
+    GammaUnits,
+    best_disorder,
+    dissimilarities,
+    gamma,
+    positional,
+)
 from qualcode.analysis.agreement.levels import alpha
 from qualcode.analysis.agreement.units import Spans, Units
 from qualcode.core.agreement import POOLED
@@ -31,6 +37,29 @@ def _reliability(rows: list[list[int | None]]) -> np.ndarray:
                                                   ("interval", 0.849), ("ratio", 0.797)])
 def test_alpha_at_every_level_matches_krippendorff_2011(level: str, published: float) -> None:
     assert round(alpha(_reliability(KRIPPENDORFF_2011), level), 3) == published
+
+
+# Hayes & Krippendorff (2007), "Answering the call for a standard reliability measure for
+# coding data", Communication Methods and Measures 1(1):77-89, Table 1: five observers
+# rate the tone of 40 news articles on 0-3; "." is a missing judgement. One string per
+# observer, articles 1-40 left to right in groups of ten.
+HAYES_KRIPPENDORFF_2007 = (
+    "112.001122 .013112110 0020100111 1223222221",
+    "1130000.21 1023111210 0030210211 1122222221",
+    "2030002221 0022112300 1.30.10122 02.2232.21",
+    ".13....0.1 0022...31. 103021122. .122...12.",
+    "2..0001.2. ...3112..0 .0..2.0..2 0.2.2222.1",
+)
+
+
+def test_alpha_reproduces_hayes_krippendorff_2007_ordinal() -> None:
+    """The published worked example, with many missing values (159 of 200 judgements made):
+    Hayes & Krippendorff (2007) report ordinal alpha = .7598 (their KALPHA macro's output)."""
+    rows = [[None if c == "." else int(c) for c in observer.replace(" ", "")]
+            for observer in HAYES_KRIPPENDORFF_2007]
+    assert all(len(row) == 40 for row in rows)
+    assert sum(v is not None for row in rows for v in row) == 159
+    assert round(alpha(_reliability(rows), "ordinal"), 4) == 0.7598
 
 
 @pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
@@ -225,6 +254,41 @@ def test_positional_dissimilarity_by_hand() -> None:
     assert positional(0, 10, 5, 10) == pytest.approx(1 / 9)
     assert positional(0, 10, 0, 10) == 0.0
     assert positional(0, 10, 30, 40) == pytest.approx(9.0)
+
+
+# Mathet, Widlöcher & Métivier (2015), Computational Linguistics 41(3), Fig. 10: the
+# positional dissimilarity of pairs of units on one continuum. The figure prints the values
+# and the units; their positions are those the test suite of the pygamma-agreement package
+# gives for it. Pairs as ((start, end), (start, end), value).
+MATHET_2015_FIGURE_10 = (
+    ((4, 14), (40, 44), 22.2),
+    ((4, 14), (20, 25), 3.2),
+    ((4, 14), (14, 24), 1.0),
+    ((20, 30), (20, 25), 0.11),
+    ((20, 25), (14, 24), 0.22),
+    ((4, 14), (4, 14), 0.0),
+)
+
+
+@pytest.mark.parametrize(("u", "v", "printed"), MATHET_2015_FIGURE_10)
+def test_positional_dissimilarity_reproduces_mathet_2015_figure_10(
+        u: tuple[int, int], v: tuple[int, int], printed: float) -> None:
+    """Each value at the precision the figure prints it, both ways round; with one category
+    the combined dissimilarity (alpha = beta = 1) is the positional one."""
+    decimals = len(str(printed).split(".")[1])
+    assert round(float(positional(*u, *v)), decimals) == printed
+    assert round(float(positional(*v, *u)), decimals) == printed
+    a, b = GammaUnits.of([(0, *u, 0)]), GammaUnits.of([(0, *v, 0)])
+    assert dissimilarities(a, b)[0, 0] == pytest.approx(float(positional(*u, *v)))
+
+
+def test_positional_dissimilarity_depends_on_lengths_not_scale() -> None:
+    # relative to the units' lengths: stretching the continuum changes nothing, and the
+    # same shift costs more between short units
+    for (u, v, _printed) in MATHET_2015_FIGURE_10:
+        stretched = positional(*(3 * x for x in u), *(3 * x for x in v))
+        assert float(stretched) == pytest.approx(float(positional(*u, *v)))
+    assert positional(0, 4, 2, 6) > positional(0, 40, 2, 42)
 
 
 def test_gamma_is_one_for_identical_codings_and_reproducible() -> None:

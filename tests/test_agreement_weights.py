@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qualcode.analysis.agreement.compute import UNITS
-from qualcode.errors import AnalysisError, CodingError
+from qualcode.errors import AnalysisError, CodingError, NotFoundError
 from qualcode.services import agreement, coding, corpus, exchange, retrieval
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
@@ -75,6 +75,24 @@ def test_weights_are_checked_set_later_shown_and_undone(weighted) -> None:  # ty
     with store.unit_of_work() as uow:
         restored = uow.codings.get(made.id)
     assert restored is not None and restored.weight == 55
+
+
+def test_a_weight_change_is_undone_and_a_removed_coding_does_not_block_undo(weighted) -> None:  # type: ignore[no-untyped-def]
+    store, _ = weighted
+    sentence = corpus.view_document(store, DOC).sentences[1]
+    made = coding.apply_code(store, DOC, "followup", "anna", Span(segment_id=sentence.id), weight=30)
+    coding.set_weight(store, made.id, 90, "anna")
+    assert "weight of coding" in coding.undo(store, "anna")
+    assert coding.get_coding(store, made.id).weight == 30
+    coding.set_weight(store, made.id, 10, "anna")
+    coding.remove_coding(store, made.id, "bo")  # another coder removes it meanwhile
+    with pytest.raises(CodingError, match=r"weighted\): bo changed it since"):
+        coding.undo(store, "anna")
+    # Undo is not stuck: the next one goes on to the coding itself (refused too: bo removed it).
+    with pytest.raises(CodingError, match=r"applied\): bo changed it since"):
+        coding.undo(store, "anna")
+    with pytest.raises(NotFoundError):
+        coding.get_coding(store, made.id)
 
 
 def test_weights_round_trip_through_qdpx(weighted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -118,7 +118,7 @@ def list_command(
 
 @code_app.command()
 def undo(coder: CoderOption = None, db: DbOption = None) -> None:
-    """Revert the coder's last change (coding, memo, rename, merge or split)."""
+    """Revert the coder's last change (coding, weight, memo, rename, merge or split)."""
     with project(db) as store:
         what = coding.undo(store, coder_name(store, coder))
     console.print(f"Undone: {what}.")

@@ -102,6 +102,15 @@ def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> 
         return updated
 
 
+def get_coding(store: Store, coding_id: int) -> Coding:
+    """One coding by id (its weight, span and code), for a dialog that edits it."""
+    with store.unit_of_work() as uow:
+        coding = uow.codings.get(coding_id)
+    if coding is None:
+        raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
+    return coding
+
+
 def _coding_payload(coding: Coding) -> dict:
     return {"coding_id": coding.id, "document_id": coding.document_id, "code_id": coding.code_id,
             "coder_id": coding.coder_id, "start": coding.start, "end": coding.end,

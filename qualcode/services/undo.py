@@ -174,7 +174,7 @@ def _revert(uow: UnitOfWork, event: Event) -> str:
         if current.weight != p["new"]:
             raise Refused(f"coding {p['coding_id']} was weighted again since")
         uow.codings.set_weight(p["coding_id"], p["old"])
-        return f"coding {p['coding_id']} weight restored"
+        return f"weight of coding {p['coding_id']} restored"
     if kind == "memo.added":
         memo = uow.memos.get(p["memo_id"])
         if memo is None:

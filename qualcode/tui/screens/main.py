@@ -55,6 +55,7 @@ class MainScreen(Screen[None]):
         Binding("enter", "find_code", "Code…", tooltip="Find a code by name and apply it"),
         Binding("delete,backspace", "remove_coding", "Remove", tooltip="Remove the coding under the cursor"),
         Binding("m", "memo", "Memo", tooltip="Write a memo on the coding under the cursor (or the document)"),
+        Binding("w,ctrl+w", "weight", "Weight", show=False, tooltip="Weight 0-100 of the coding under the cursor"),
         Binding("u", "undo", "Undo", tooltip="Undo your last change"),
         Binding("slash", "search", "Search"),
         Binding("n", "next_hit", "Next hit", show=False),
@@ -379,6 +380,15 @@ class MainScreen(Screen[None]):
             self.notify("Memo saved.", timeout=2)
 
         self.app.push_screen(MemoEditor(title, existing[-1].text if existing else ""), saved)
+
+    def action_weight(self) -> None:
+        from qualcode.tui.screens.weight_dialog import WeightDialog
+
+        target = self._coding_under_cursor()
+        if target is None:
+            self.notify("No coding under the cursor.", severity="warning")
+            return
+        self.app.push_screen(WeightDialog(self.store, self.coder, target.id, f"{target.code_label} (#{target.id})"))
 
     def jump(self, target: Jump | None) -> None:
         if target is None:

@@ -83,7 +83,10 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         options.clear_options()
         for i, p in enumerate(self.passages):
             label = Text(p.document_name, style="bold")
-            label.append(f"  {retrieval.attribution(p.attributes, p.speaker)}  {p.coder}\n", style="dim")
+            label.append(f"  {retrieval.attribution(p.attributes, p.speaker)}  {p.coder}", style="dim")
+            if p.weight is not None:
+                label.append(f"  weight {p.weight}", style="bold")
+            label.append("\n")
             label.append(p.text)
             options.add_option(Option(label, id=str(i)))
         if self.passages:
