@@ -43,6 +43,34 @@ def test_demo_holds_corpus_codebooks_and_two_coders(demo_store) -> None:  # type
     assert report.memos > 0
 
 
+def test_anna_codes_by_reading_not_by_quota(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Every document is coded, and the counts follow the text: no budget shared by most files."""
+    store, _ = demo_store
+    with store.unit_of_work() as uow:
+        anna = uow.coders.find("anna")
+        assert anna is not None
+        per_doc = Counter(c.document_id for c in uow.codings.list() if c.coder_id == anna.id)
+        documents = uow.documents.list()
+    counts = [per_doc[d.id] for d in documents]
+    assert min(counts) >= 20, counts
+    assert len(set(counts)) > 1, counts
+    _, most_common = Counter(counts).most_common(1)[0]
+    assert most_common <= len(documents) // 2, counts
+
+
+def test_every_code_is_used_or_defers_to_its_children(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """A code anna never used must be a parent whose codebook says to prefer a child code."""
+    store, _ = demo_store
+    for slug in demo.SHIPPED_CODEBOOKS:
+        _, nodes = codebook.code_tree(store, slug, coder="anna")
+        parents = {n.code.parent_id for n in nodes}
+        unused = [n.code for n in nodes if n.count == 0]
+        for code in unused:
+            assert code.id in parents and "prefer" in code.exclusion.lower(), (slug, code.key)
+        used_parents = {n.code.parent_id for n in nodes if n.count > 0}
+        assert all(c.id in used_parents for c in unused), (slug, [c.key for c in unused])
+
+
 def test_most_codes_have_fifteen_codings(demo_store) -> None:  # type: ignore[no-untyped-def]
     store, _ = demo_store
     leaves = []
