@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo demo-report test lint bench clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/qualcode demo $(DEMO_ARGS)
+
+# Rewrite the README's "What the demo shows" section from a freshly built demo project.
+demo-report: setup
+	tmp=$$(mktemp -d) && cd $$tmp && $(CURDIR)/$(BIN)/qualcode demo --no-open --quiet --report $(CURDIR)/README.md; \
+		status=$$?; rm -rf $$tmp; exit $$status
 
 test: setup
 	@command -v tmux >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq tmux >/dev/null) \

@@ -121,6 +121,6 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from qualcode.services.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo-build") / "sbs-demo.qualcode"
-    built, _ = build_demo(path)
+    built, _ = build_demo(path, ready=False)
     built.close()
     return path

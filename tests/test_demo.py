@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.importers.anchored_codings import read_anchored_codings
+from qualcode.errors import ExportError, SourceFileError
+from qualcode.importers.anchored_codings import read_anchored_codings, read_memo_notes
 from qualcode.importers.base import read_source
-from qualcode.services import codebook, corpus, demo
+from qualcode.services import codebook, coding, corpus, demo, demo_report, embedding_cache, topics
 from qualcode.services.project import create_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,6 +41,34 @@ def test_demo_holds_corpus_codebooks_and_two_coders(demo_store) -> None:  # type
     assert anna_docs == {d.id for d in documents}
     assert len(bo_docs) >= 5 and bo_docs <= anna_docs
     assert report.memos > 0
+
+
+def test_anna_codes_by_reading_not_by_quota(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Every document is coded, and the counts follow the text: no budget shared by most files."""
+    store, _ = demo_store
+    with store.unit_of_work() as uow:
+        anna = uow.coders.find("anna")
+        assert anna is not None
+        per_doc = Counter(c.document_id for c in uow.codings.list() if c.coder_id == anna.id)
+        documents = uow.documents.list()
+    counts = [per_doc[d.id] for d in documents]
+    assert min(counts) >= 20, counts
+    assert len(set(counts)) > 1, counts
+    _, most_common = Counter(counts).most_common(1)[0]
+    assert most_common <= len(documents) // 2, counts
+
+
+def test_every_code_is_used_or_defers_to_its_children(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """A code anna never used must be a parent whose codebook says to prefer a child code."""
+    store, _ = demo_store
+    for slug in demo.SHIPPED_CODEBOOKS:
+        _, nodes = codebook.code_tree(store, slug, coder="anna")
+        parents = {n.code.parent_id for n in nodes}
+        unused = [n.code for n in nodes if n.count == 0]
+        for code in unused:
+            assert code.id in parents and "prefer" in code.exclusion.lower(), (slug, code.key)
+        used_parents = {n.code.parent_id for n in nodes if n.count > 0}
+        assert all(c.id in used_parents for c in unused), (slug, [c.key for c in unused])
 
 
 def test_most_codes_have_fifteen_codings(demo_store) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +199,7 @@ def test_rebuild_with_force_keeps_a_private_bak_first(demo_file: Path, tmp_path:
     coding.add_memo(store, "project", None, "Kept in the backup.", "cara")
     store.close()
     os.chmod(target, 0o600)
-    result = _demo_cli(tmp_path, "--rebuild", "--force", "--quiet")
+    result = _demo_cli(tmp_path, "--rebuild", "--force", "--quiet", "--bare")
     assert result.returncode == 0, result.stdout + result.stderr
     backup = tmp_path / (demo.DEMO_FILE + ".bak")
     assert oct(backup.stat().st_mode & 0o777) == oct(0o600)
@@ -178,3 +207,71 @@ def test_rebuild_with_force_keeps_a_private_bak_first(demo_file: Path, tmp_path:
     assert kept.execute("SELECT count(*) FROM memos WHERE text = 'Kept in the backup.'").fetchone() == (1,)
     kept.close()
     assert demo.work_beyond_build(target) is None
+
+
+def test_demo_is_ready_to_use(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Vectors of the fast embedder, one topic run and memos of every kind are there at once."""
+    store, report = demo_store
+    assert report.topic_run is not None and report.topics >= 5
+    runs = topics.list_runs(store)
+    assert [r.label for r in runs] == [demo.DEMO_TOPIC_LABEL]
+    assert runs[0].parameters["exclude"] == demo.DEMO_TOPIC_EXCLUDE
+    model = embedding_cache.stored_info(store, embedding_cache.resolve(store, demo.DEMO_EMBEDDER))
+    assert model is not None and report.embedded >= 1900
+    kinds = Counter(m.target_kind for m in coding.all_memos(store))
+    assert kinds["project"] >= 1 and kinds["code"] >= 2 and kinds["document"] >= 2 and kinds["coding"] > 0
+
+
+def test_memo_file_names_its_targets() -> None:
+    notes = read_memo_notes(SBS / "memos.yaml")
+    stems = {p.stem for p in SBS.glob("*.md") if p.name != "README.md"}
+    assert notes
+    for note in notes:
+        assert note.kind in {"project", "document", "code"}
+        if note.kind == "document":
+            assert note.target in stems, note
+
+
+def test_memo_file_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "memos.yaml"
+    path.write_text("memos:\n  - kind: code\n    coder: anna\n    text: no target\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"memos.yaml:2: a code memo needs a 'target'"):
+        read_memo_notes(path)
+
+
+def test_demo_report_describes_the_project(demo_store) -> None:  # type: ignore[no-untyped-def]
+    store, _ = demo_store
+    text = demo_report.demo_report(store)
+    assert "| code | owner | school | state | university |" in text
+    assert "Chi-square(" in text and "Cramér's V" in text
+    assert "Two coders (anna and bo) independently coded" in text
+    assert f"run '{demo.DEMO_TOPIC_LABEL}'" in text and "| topic | size | top terms |" in text
+
+
+def test_readme_section_is_the_report_of_the_shipped_demo(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The README quotes what the demo gives: rerun 'make demo-report' when the demo changes.
+
+    Topic terms are left out of the comparison: UMAP's layout may differ in the last digits
+    between machines. The comparison and agreement figures are exact.
+    """
+    store, _ = demo_store
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(demo_report.START_MARK), readme.index(demo_report.END_MARK)
+    shipped = readme[start + len(demo_report.START_MARK):end]
+    fresh = demo_report.demo_report(store)
+    assert shipped.split("**Topics**")[0].strip() == fresh.split("**Topics**")[0].strip()
+
+
+def test_report_goes_between_the_markers_and_never_over_a_file(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(f"# Title\n{demo_report.START_MARK}\nold\n{demo_report.END_MARK}\nafter\n", encoding="utf-8")
+    demo_report.write_report("new text\n", page)
+    assert page.read_text(encoding="utf-8") == (
+        f"# Title\n{demo_report.START_MARK}\nnew text\n{demo_report.END_MARK}\nafter\n")
+    other = tmp_path / "notes.md"
+    other.write_text("keep me\n", encoding="utf-8")
+    with pytest.raises(ExportError, match="has no demo report section"):
+        demo_report.write_report("new text\n", other)
+    assert other.read_text(encoding="utf-8") == "keep me\n"
+    demo_report.write_report("fresh\n", tmp_path / "new.md")
+    assert (tmp_path / "new.md").read_text(encoding="utf-8") == "fresh\n"

@@ -54,7 +54,7 @@ def _wait_for(session: str, text: str, timeout: float = 30.0) -> str:
 
 def test_code_a_sentence_in_the_real_app(tmp_path: Path) -> None:
     project = tmp_path / "demo.qualcode"
-    store, _ = build_demo(project)
+    store, _ = build_demo(project, ready=False)
     try:
         first = workbench.documents_with_progress(store)[0].document
         sentences = workbench.open_document(store, first.id).sentences

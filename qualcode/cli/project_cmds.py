@@ -53,6 +53,10 @@ def register(app: typer.Typer) -> None:
         rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace an existing sbs-demo.qualcode.")] = False,
         force: Annotated[bool, typer.Option(
             "--force", help="With --rebuild: replace it even if it holds work (a .bak copy is kept).")] = False,
+        bare: Annotated[bool, typer.Option("--bare", help="Skip embedding the sentences and fitting the demo's topic run.")] = False,
+        report_to: Annotated[Path | None, typer.Option(
+            "--report", help="Write what the demo shows (comparison, agreement, topics) as Markdown to this "
+                             "file; a file with the report markers gets its section replaced.")] = None,
         quiet: QuietOption = False,
         as_json: JsonOption = False,
     ) -> None:
@@ -77,11 +81,24 @@ def register(app: typer.Typer) -> None:
                 console.print(f"Using the existing {target.name} (pass --rebuild to build it anew).")
         else:
             with progress_bar("Importing transcripts", quiet=quiet) as progress:
-                store, report = demo.build_demo(target, progress=progress)
+                store, report = demo.build_demo(target, progress=progress, ready=not bare)
             if not quiet and not as_json:
                 console.print(f"Built {target.name}: {len(report.import_report.imported)} transcripts, "
                               f"{report.import_report.words:,} words, codebooks {', '.join(report.codebooks)}, "
                               f"{report.codings} example codings, {report.memos} memos.")
+                if report.topic_run is not None:
+                    console.print(f"Embedded {report.embedded:,} texts with {demo.DEMO_EMBEDDER} and stored "
+                                  f"topic run {report.topic_run} ({report.topics} topics).")
+        if report_to is not None:
+            from qualcode.services import demo_report
+
+            try:
+                said = demo_report.write_report(demo_report.demo_report(store), report_to)
+            except BaseException:
+                store.close()
+                raise
+            if not quiet:
+                console.print(said)
         totals = corpus.corpus_totals(store)
         if as_json:
             print_json({"project": str(target), **totals})

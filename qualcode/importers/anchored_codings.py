@@ -1,8 +1,10 @@
-"""Codings anchored by quoted text rather than offsets.
+"""Codings anchored by quoted text rather than offsets, and memos named by their target.
 
-A file names a coder and a document and lists codings as ``code`` + ``quote`` (+
+A codings file names a coder and a document and lists codings as ``code`` + ``quote`` (+
 ``occurrence`` when the quote appears more than once, and an optional ``memo``).
-Quotes survive edits to the transcript around them, which raw offsets would not.
+Quotes survive edits to the transcript around them, which raw offsets would not. A memo
+file lists memos by ``kind`` (project, document, code), ``target`` (a document name or a
+code key), ``coder`` and ``text``, so hand-written notes need no ids either.
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ class _LineLoader(SafeTextLoader):
         return mapping
 
 
-def read_anchored_codings(path: Path) -> AnchoredCodings:
+@dataclass(frozen=True)
+class MemoNote:
+    kind: str
+    target: str | None
+    coder: str
+    text: str
+    line: int = 0
+
+
+def _load(path: Path) -> object:
     text = ""
     try:
         text = path.read_text(encoding="utf-8")
@@ -55,6 +66,11 @@ def read_anchored_codings(path: Path) -> AnchoredCodings:
                               f"({safe_yaml.problem_text(exc)}).") from exc
     except UnicodeDecodeError as exc:
         raise SourceFileError(f"{path}: not UTF-8 text.", "Save the file as UTF-8.") from exc
+    return data
+
+
+def read_anchored_codings(path: Path) -> AnchoredCodings:
+    data = _load(path)
     if not isinstance(data, dict):
         raise SourceFileError(f"{path}: expected a mapping with coder, document and codings.")
     problems = [f"missing '{key}'" for key in ("coder", "document", "codings") if not data.get(key)]
@@ -72,6 +88,26 @@ def read_anchored_codings(path: Path) -> AnchoredCodings:
         items.append(AnchoredCoding(str(entry["code"]), str(entry["quote"]), occurrence,
                                     entry.get("memo"), line))
     return AnchoredCodings(str(path), str(data["coder"]), str(data["document"]), tuple(items))
+
+
+def read_memo_notes(path: Path) -> tuple[MemoNote, ...]:
+    """The memos of a memo file, each checked for the fields it needs."""
+    data = _load(path)
+    if not isinstance(data, dict) or not isinstance(data.get("memos"), list):
+        raise SourceFileError(f"{path}: expected a mapping with a list of 'memos'.")
+    notes = []
+    for entry in data["memos"]:
+        line = entry.get("__line__", 0) if isinstance(entry, dict) else 0
+        if not isinstance(entry, dict) or not entry.get("kind") or not entry.get("coder") \
+                or not str(entry.get("text") or "").strip():
+            raise SourceFileError(f"{path}:{line}: each memo needs 'kind', 'coder' and 'text'.")
+        if entry["kind"] != "project" and not entry.get("target"):
+            raise SourceFileError(f"{path}:{line}: a {entry['kind']} memo needs a 'target'.",
+                                  "Name the document or the code key the memo is about.")
+        target = entry.get("target")
+        notes.append(MemoNote(str(entry["kind"]), None if target is None else str(target),
+                              str(entry["coder"]), str(entry["text"]).strip(), line))
+    return tuple(notes)
 
 
 def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, int] | None:

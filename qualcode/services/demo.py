@@ -1,4 +1,10 @@
-"""Building the demo project from the shipped corpus and codebooks."""
+"""Building the demo project from the shipped corpus and codebooks.
+
+A new user's first look at qualcode is the demo, so it is built ready to use: the
+transcripts, the three codebooks, the example codings and memos, and (unless asked for a
+bare build) the sentence vectors of the fast embedder and one stored topic run, so that
+suggestions, similar passages and the topics screen answer at once.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from pathlib import Path
 
 import qualcode
 from qualcode.errors import QualcodeError
+from qualcode.importers.anchored_codings import read_memo_notes
 from qualcode.services import anchored, codebook, corpus
 from qualcode.services.project import create_project
 from qualcode.storage.store import Store
@@ -18,6 +25,13 @@ DEMO_FILE = "sbs-demo.qualcode"
 # What the build wrote, row counts per table: a rebuild compares it with what is there now.
 _BUILT_KEY = "demo.built"
 SHIPPED_CODEBOOKS = ("loose-coupling", "organisational-routines", "quality-steering")
+# The embedder a demo is built with: character TF-IDF needs no model and embeds the
+# demo corpus in seconds; a semantic embedder can be added later with 'qualcode embed'.
+DEMO_EMBEDDER = "tfidf"
+DEMO_TOPIC_LABEL = "demo: first look"
+# Interviewers' questions are left out of the topic run, as a researcher would.
+DEMO_TOPIC_EXCLUDE = {"role": ["intervjuare"]}
+DEMO_TOPIC_MIN_SIZE = 15
 
 
 @dataclass
@@ -27,6 +41,9 @@ class DemoReport:
     codebooks: list[str]
     codings: int
     memos: int
+    embedded: int = 0
+    topic_run: int | None = None
+    topics: int = 0
 
 
 def data_root() -> Path:
@@ -38,7 +55,35 @@ def data_root() -> Path:
     return root
 
 
-def build_demo(target: Path, *, progress: corpus.Progress | None = None) -> tuple[Store, DemoReport]:
+def add_memo_notes(store: Store, path: Path) -> int:
+    """Write the memos of a memo file (see :func:`read_memo_notes`); returns how many."""
+    from qualcode.services import coding
+
+    notes = read_memo_notes(path)
+    for note in notes:
+        target = coding.memo_target(store, note.kind, note.target)
+        coding.add_memo(store, note.kind, target, note.text, note.coder)
+    return len(notes)
+
+
+def make_ready(store: Store, report: DemoReport, *, progress: corpus.Progress | None = None) -> None:
+    """Embed the sentences with the demo embedder and store one topic run."""
+    from qualcode.analysis.topics import TopicSettings
+    from qualcode.services import embedding_cache, topics
+
+    language = embedding_cache.project_language(store)
+    embedded = embedding_cache.embed_project(store, DEMO_EMBEDDER, progress=progress)
+    settings = TopicSettings(min_topic_size=DEMO_TOPIC_MIN_SIZE, language=language)
+    view = topics.fit_topics(store, settings, embedder=DEMO_EMBEDDER, label=DEMO_TOPIC_LABEL,
+                             exclude=DEMO_TOPIC_EXCLUDE)
+    report.embedded = embedded.texts
+    report.topic_run = view.run.id
+    report.topics = sum(1 for t in view.topics if t.number != -1)
+
+
+def build_demo(target: Path, *, progress: corpus.Progress | None = None,
+               ready: bool = True) -> tuple[Store, DemoReport]:
+    """Build the demo project at ``target``; ``ready=False`` skips embedding and topics."""
     root = data_root()
     corpus_dir = root / "corpora" / "sbs-demo"
     store = create_project(target, name="SBS demo")
@@ -51,13 +96,18 @@ def build_demo(target: Path, *, progress: corpus.Progress | None = None) -> tupl
         for slug in SHIPPED_CODEBOOKS:
             codebook.load_file(store, root / "codebooks" / f"{slug}.yaml")
         coded = anchored.apply_anchored_folder(store, corpus_dir / "codings")
+        memos = coded.memos + add_memo_notes(store, corpus_dir / "memos.yaml")
+        demo = DemoReport(store.location.path or target, report, list(SHIPPED_CODEBOOKS),
+                          coded.applied, memos)
+        if ready:
+            make_ready(store, demo)
+        # Taken last, so that a rebuild of an untouched demo finds nothing beyond the build.
         with store.unit_of_work() as uow:
             uow.settings.set(_BUILT_KEY, json.dumps(uow.content_counts(), sort_keys=True))
     except BaseException:
         store.close()
         raise
-    return store, DemoReport(store.location.path or target, report, list(SHIPPED_CODEBOOKS),
-                             coded.applied, coded.memos)
+    return store, demo
 
 
 def work_beyond_build(target: Path) -> str | None:

@@ -1,0 +1,130 @@
+"""What the demo project shows, written as Markdown from the project itself.
+
+The README's "What the demo shows" section is this report, so the figures it quotes are
+always the ones the shipped demo gives: when the transcripts or the example codings
+change, ``make demo-report`` writes the section anew instead of anyone retyping numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.errors import ExportError
+from qualcode.services import agreement, compare, topics
+from qualcode.services.demo import DEMO_TOPIC_LABEL
+from qualcode.storage.store import Store
+
+START_MARK = "<!-- demo-report:start -->"
+END_MARK = "<!-- demo-report:end -->"
+COMPARED_CODEBOOK = "quality-steering"
+COMPARED_CODER = "anna"
+AGREEMENT_CODERS = ("anna", "bo")
+TOPICS_SHOWN = 10
+TERMS_SHOWN = 7
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    resamples: int = 200
+    seed: int = 2024
+
+
+def _p_text(p_value: float) -> str:
+    return f"p = {p_value:.3f}" if p_value >= 0.001 else "p < 0.001"
+
+
+def _figure(statistic, *, percent: bool = False) -> str:  # type: ignore[no-untyped-def]
+    if statistic is None or statistic.value is None:
+        return "n/a"
+    return f"{statistic.value * 100:.1f} %" if percent else f"{statistic.value:.3f}"
+
+
+def comparison_section(store: Store) -> list[str]:
+    query = compare.ComparisonQuery(codebook=COMPARED_CODEBOOK, by="level", coders=(COMPARED_CODER,))
+    matrix = compare.compare(store, query)
+    lines = [f"**How the levels speak** (`qualcode compare --codebook {COMPARED_CODEBOOK} --by level "
+             f"--coder {COMPARED_CODER}`): codings of {matrix.codebook.name} by the level of the "
+             "speaker; `+` / `-` mark cells whose adjusted standardized residual is beyond ±1.96.", ""]
+    lines.append("| code | " + " | ".join(matrix.column_names) + " |")
+    lines.append("|---|" + "---:|" * len(matrix.column_names))
+    for i, row in enumerate(matrix.rows):
+        cells = []
+        for j, value in enumerate(matrix.values[i]):
+            flag = matrix.stats.flag(i, j) if matrix.stats is not None else ""
+            cells.append(f"{value:.0f}{' ' + flag if flag else ''}")
+        lines.append(f"| {'&nbsp;&nbsp;' * row.depth}{row.key} | " + " | ".join(cells) + " |")
+    lines.append("")
+    if matrix.stats is not None:
+        s = matrix.stats
+        lines.append(f"Chi-square({s.dof}, N = {s.n:g}) = {s.chi2:.2f}, {_p_text(s.p_value)}; "
+                     f"Cramér's V = {s.cramers_v:.2f}.")
+        lines.extend(f"Note: {w}" for w in s.warnings)
+    elif matrix.stats_note:
+        lines.append(f"Note: {matrix.stats_note}")
+    return lines
+
+
+def agreement_section(store: Store, options: ReportOptions) -> list[str]:
+    report = agreement.agreement_report(store, coders=list(AGREEMENT_CODERS),
+                                        resamples=options.resamples, seed=options.seed)
+    lines = [f"**Agreement** (`qualcode agreement --coders {','.join(AGREEMENT_CODERS)} --methods`):", "",
+             agreement.methods_text(report)]
+    rounds = agreement.rounds(store, resamples=0)
+    if rounds:
+        lines += ["", "| round | coders | documents | percent agreement | Krippendorff's alpha |",
+                  "|---|---|---:|---:|---:|"]
+        for r in rounds:
+            lines.append(f"| {r.sample.name} | {', '.join(r.sample.coders)} | {len(r.sample.document_ids)} "
+                         f"| {_figure(r.percent, percent=True)} | {_figure(r.alpha)} |")
+    return lines
+
+
+def topics_section(store: Store) -> list[str]:
+    runs = [r for r in topics.list_runs(store) if r.label == DEMO_TOPIC_LABEL]
+    if not runs:
+        return ["**Topics**: the demo was built without its topic run (`qualcode demo` builds one)."]
+    run = runs[-1]
+    view = topics.run_topics(store, run.id)
+    found = sorted((t for t in view.topics if t.number != -1), key=lambda t: (-t.size, t.number))
+    outliers = sum(t.size for t in view.topics if t.number == -1)
+    params = run.parameters
+    lines = [f"**Topics** (`qualcode topics show {run.id}`): run '{run.label}', "
+             f"{params.get('reducer')} + {params.get('clusterer')} on the {params.get('embedder')} "
+             f"vectors of {run.segments:,} sentences (interviewers' questions left out): "
+             f"{len(found)} topics and {outliers:,} outliers. The {min(TOPICS_SHOWN, len(found))} "
+             "largest:", "", "| topic | size | top terms |", "|---:|---:|---|"]
+    for topic in found[:TOPICS_SHOWN]:
+        terms = " ".join(term for term, _ in topic.terms[:TERMS_SHOWN])
+        lines.append(f"| {topic.number} | {topic.size} | {terms} |")
+    return lines
+
+
+def demo_report(store: Store, options: ReportOptions | None = None) -> str:
+    """The Markdown of the README's "What the demo shows" section (without its heading)."""
+    options = options or ReportOptions()
+    parts = [comparison_section(store), agreement_section(store, options), topics_section(store)]
+    body = "\n\n".join("\n".join(p) for p in parts)
+    return ("_Written by `make demo-report` from the demo project; do not edit by hand._\n\n"
+            + body + "\n")
+
+
+def write_report(text: str, path: Path) -> str:
+    """Put the report between the markers of an existing file, or write a new file.
+
+    Returns what was done, for the command to say. A file without the markers is never
+    overwritten.
+    """
+    if path.exists():
+        current = path.read_text(encoding="utf-8")
+        start, end = current.find(START_MARK), current.find(END_MARK)
+        if 0 <= start < end:
+            updated = current[:start + len(START_MARK)] + "\n" + text + current[end:]
+            path.write_text(updated, encoding="utf-8")
+            return f"Updated the demo report section of {path.name}."
+        raise ExportError(f"{path} exists and has no demo report section ({START_MARK} ... {END_MARK}).",
+                          "Add the two markers where the report belongs, or name a new file.")
+    if not path.parent.is_dir():
+        raise ExportError(f"The folder {path.parent} does not exist.")
+    path.write_text(text, encoding="utf-8")
+    return f"Wrote the demo report to {path.name}."
