@@ -23,4 +23,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("codings", table_kwargs={"sqlite_autoincrement": True}) as batch:
+        # The CHECK names the column: it goes first, or the rebuilt table would refer to nothing.
+        batch.drop_constraint("coding_weight", type_="check")
         batch.drop_column("weight")
