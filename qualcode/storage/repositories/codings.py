@@ -67,22 +67,30 @@ class CodingRepository:
         self.session.flush()
         return _coding(row)
 
-    def add_many(self, rows: list[dict]) -> None:
-        """Bulk insert; each dict has document_id, code_id, coder_id, start, end, origin."""
+    def add_many(self, rows: list[dict]) -> list[int]:
+        """Bulk insert; each dict has document_id, code_id, coder_id, start, end, origin.
+
+        Returns the new ids in the order of ``rows``, so callers can attach GUIDs, memos
+        or events without matching rows afterwards. SQLAlchemy sends one batched
+        ``INSERT ... RETURNING`` (SQLite 3.35 and later, PostgreSQL) and pairs the ids
+        with the parameter sets it was given.
+        """
         if not rows:
-            return
+            return []
         turns_by_doc: dict[int, list[tuple[int, int | None]]] = {}
         for doc_id in {r["document_id"] for r in rows}:
             turns_by_doc[doc_id] = list(self.session.execute(
                 select(TurnRow.start, TurnRow.speaker_id).where(TurnRow.document_id == doc_id)
                 .order_by(TurnRow.start)).all())
         from bisect import bisect_right
+        starts_by_doc = {doc_id: [t[0] for t in turns] for doc_id, turns in turns_by_doc.items()}
         prepared = []
         for r in rows:
             turns = turns_by_doc[r["document_id"]]
-            i = bisect_right([t[0] for t in turns], r["start"]) - 1 if turns else -1
+            i = bisect_right(starts_by_doc[r["document_id"]], r["start"]) - 1
             prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
-        self.session.execute(insert(CodingRow), prepared)
+        returning = insert(CodingRow).returning(CodingRow.id, sort_by_parameter_order=True)
+        return list(self.session.scalars(returning, prepared))
 
     def get(self, coding_id: int) -> Coding | None:
         row = self.session.get(CodingRow, coding_id)

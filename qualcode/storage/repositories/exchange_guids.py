@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from qualcode.storage.schema import CodingRow, ExchangeGuidRow
+from qualcode.storage.schema import ExchangeGuidRow
 
 _COLUMNS = {"document": "document_id", "code": "code_id", "coder": "coder_id", "coding": "coding_id"}
 
@@ -59,12 +59,3 @@ class ExchangeGuidRepository:
         if rows:
             self.session.execute(insert(ExchangeGuidRow.__table__), rows)
         return len(rows)
-
-    def last_coding_id(self) -> int:
-        return int(self.session.scalar(select(func.max(CodingRow.id))) or 0)
-
-    def codings_after(self, coding_id: int) -> list[tuple[int, int, int, int, int, int]]:
-        """``(id, document, code, coder, start, end)`` of codings written after ``coding_id``."""
-        query = select(CodingRow.id, CodingRow.document_id, CodingRow.code_id, CodingRow.coder_id,
-                       CodingRow.start, CodingRow.end).where(CodingRow.id > coding_id).order_by(CodingRow.id)
-        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
