@@ -71,9 +71,12 @@ class CodingRepository:
         """Bulk insert; each dict has document_id, code_id, coder_id, start, end, origin.
 
         Returns the new ids in the order of ``rows``, so callers can attach GUIDs, memos
-        or events without matching rows afterwards. SQLAlchemy sends one batched
-        ``INSERT ... RETURNING`` (SQLite 3.35 and later, PostgreSQL) and pairs the ids
-        with the parameter sets it was given.
+        or events without matching rows afterwards. On PostgreSQL SQLAlchemy sends batched
+        ``INSERT ... RETURNING`` statements and pairs the ids with the parameter sets
+        itself. On SQLite it would fall back to one statement per row for that, so the
+        batches go unsorted (``RETURNING`` needs SQLite 3.35) and the ids are sorted
+        instead: within the write transaction each new row of an ``INTEGER PRIMARY KEY``
+        table gets the largest id plus one, and ``VALUES`` rows are inserted in order.
         """
         if not rows:
             return []
@@ -89,8 +92,11 @@ class CodingRepository:
             turns = turns_by_doc[r["document_id"]]
             i = bisect_right(starts_by_doc[r["document_id"]], r["start"]) - 1
             prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
-        returning = insert(CodingRow).returning(CodingRow.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(returning, prepared))
+        table = CodingRow.__table__
+        if self.session.get_bind().dialect.name == "sqlite":
+            return sorted(self.session.execute(insert(table).returning(table.c.id), prepared).scalars())
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(self.session.execute(returning, prepared).scalars())
 
     def get(self, coding_id: int) -> Coding | None:
         row = self.session.get(CodingRow, coding_id)
