@@ -159,3 +159,30 @@ def test_a_codebook_round_trip_keeps_keys_swedish_labels_and_shortcuts(store: St
     assert "\nInclusion: Counts when the state is named." in text
     codebook_exchange.import_qdc(store, out, slug="own-again")
     assert codebook.spec_of(store, "own-again").codes == codebook.spec_of(store, "own").codes
+
+
+@pytest.mark.parametrize("name", ["nvivo-windows", "qualcoder"])
+def test_notes_keep_their_guids_on_export_and_go_with_their_memos(store: Store, tmp_path: Path, name: str) -> None:
+    path = project_file(name, tmp_path)
+    original, _ = read_qdpx(path)
+    assert original.memos and all(m.guid for m in original.memos)
+    exchange.import_qdpx(store, path)
+    with store.unit_of_work() as uow:
+        kept = uow.exchange_guids.all().memos
+        memos = uow.memos.list()
+    assert sorted(kept.values()) == sorted(m.guid for m in original.memos)
+    out = tmp_path / "again.qdpx"
+    exchange.export_qdpx(store, out)
+    with zipfile.ZipFile(out) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    notes = set(re.findall(r'<Note guid="([^"]+)"', qde))
+    assert notes == {m.guid for m in original.memos}
+    assert all(f'<NoteRef targetGUID="{g}"' in qde for g in notes)
+    again, _ = read_qdpx(out)
+    assert sorted((m.guid, m.target_kind, m.text) for m in again.memos) == sorted(
+        (m.guid, m.target_kind, m.text) for m in original.memos)
+    with store.unit_of_work() as uow:
+        uow.memos.delete(memos[0].id)
+    with store.unit_of_work() as uow:
+        assert memos[0].id not in uow.exchange_guids.all().memos
+        assert len(uow.exchange_guids.all().memos) == len(memos) - 1

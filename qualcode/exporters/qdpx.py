@@ -107,7 +107,7 @@ def build_qde(project: ExchangeProject) -> tuple[ET.Element, dict]:
         for name, user_guid in users.items():
             ET.SubElement(users_element, "User", {"guid": user_guid, "name": xml_text(name)})
 
-    notes = [(guid("note", str(i)), memo) for i, memo in enumerate(project.memos)]
+    notes = [(ids.take(memo.guid, "note", str(i)), memo) for i, memo in enumerate(project.memos)]
     note_refs: dict[tuple[str, object], list[str]] = {}
     for note_guid, memo in notes:
         note_refs.setdefault((memo.target_kind, memo.target), []).append(note_guid)

@@ -97,7 +97,7 @@ def project_snapshot(store: Store) -> ExchangeProject:
                 continue  # written on something deleted since
             memos.append(ExchangeMemo(memo.target_kind, target, memo.text,
                                       coders.get(memo.coder_id) if memo.coder_id else None,
-                                      created_at=memo.created_at))
+                                      created_at=memo.created_at, guid=kept.memos.get(memo.id)))
         code_guids = {(slug_of[code_by_id[i].codebook_id], code_by_id[i].key): guid
                       for i, guid in kept.codes.items() if i in code_by_id}
         coder_guids = {coders[i]: guid for i, guid in kept.coders.items() if i in coders}
@@ -361,6 +361,7 @@ def _write_memos(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type
                  code_ids: dict[tuple[str, str], int], coder_ids: dict[str, int],
                  coding_ids: dict[int, int], report: ProjectImportReport) -> int:
     written = 0
+    guids: dict[int, str] = {}
     for memo in project.memos:
         coder_id = None
         if memo.coder:
@@ -376,7 +377,10 @@ def _write_memos(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type
             report.notices.append(ImportNotice(f"memo '{memo.title or memo.text[:40]}'",
                                                "its target was not imported; not imported"))
             continue
-        uow.memos.add(memo.target_kind, target_id, coder_id, memo.text)
+        added = uow.memos.add(memo.target_kind, target_id, coder_id, memo.text)
+        if memo.guid:
+            guids[added.id] = memo.guid
         written += 1
+    uow.exchange_guids.keep("memo", guids)
     return written
 
