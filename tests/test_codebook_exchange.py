@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 import zipfile
@@ -148,7 +149,12 @@ def test_export_is_stable_and_nests_codes() -> None:
     description = tight.find(f"{{{NS}}}Description").text
     assert description.startswith("Units follow each other closely")
     assert "\nInclusion: The school must use" in description
-    assert "\nKey: lc.tight" in description and "\nSwedish label: Tät koppling" in description
+    # qualcode's own fields are not in what another tool shows, but beside the XML.
+    assert not re.search(r"^(Key|Swedish label|Shortcut):", description, re.M)
+    pi = json.loads(re.search(rb"<\?qualcode (.*?)\?>", first).group(1))
+    assert pi["codes"][tight.get("guid")] == {"key": "lc.tight", "label_sv": "Tät koppling",
+                                              "shortcut": "t"}
+    assert pi["codes"][guids[-1]] == {"key": "lc.alone"}
     # A changed slug gives other GUIDs: the codebook identity is part of each code's.
     assert export(replace(BOOK, slug="other")) != first
 

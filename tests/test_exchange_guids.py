@@ -15,7 +15,9 @@ from qualcode.importers.qdpx import read_qdpx
 from qualcode.services import exchange
 from qualcode.storage.store import Store
 
-from .test_exchange_corpus import _validate, needs_refi, project_file, quote
+from .test_exchange_corpus import REFI, _validate, needs_refi, project_file, quote
+
+CODEBOOK_XSD = REFI / "Codebook.xsd"
 
 
 def test_guids_are_kept_once_and_go_with_their_objects(store: Store, tmp_path: Path) -> None:
@@ -93,3 +95,94 @@ def test_a_codebook_export_keeps_the_imported_code_guids(store: Store, tmp_path:
     out = codebook_exchange.export_codebook(store, report.codebooks[0], tmp_path / "book.qdc")
     written = set(re.findall(r' guid="([^"]+)"', out.read_text(encoding="utf-8")))
     assert written == set(original.code_guids.values())
+
+
+def _code_descriptions(data: bytes) -> dict[str, str]:
+    """Each code's description in a project or codebook document, by lower-case GUID."""
+    from lxml import etree
+
+    found = {}
+    for element in etree.fromstring(data).iter():
+        if etree.QName(element).localname != "Code":
+            continue
+        description = [c for c in element if etree.QName(c).localname == "Description"]
+        text = description[0].text or "" if description else ""
+        found[element.get("guid").strip("{}").lower()] = text.replace("\r\n", "\n").strip()
+    return found
+
+
+@pytest.mark.parametrize("name", ["atlas-ti", "nvivo-windows", "qualcoder", "maxqda-bare.qde"])
+def test_a_codebook_export_gives_imported_codes_their_descriptions_as_they_came(
+        store: Store, tmp_path: Path, name: str) -> None:
+    from qualcode.services import codebook, codebook_exchange
+
+    path = project_file(name, tmp_path)
+    if path.suffix == ".qdpx":
+        with zipfile.ZipFile(path) as archive:
+            source = archive.read(next(n for n in archive.namelist() if n.endswith(".qde")))
+    else:
+        source = path.read_bytes()
+    report = exchange.import_qdpx(store, path)
+    slug = report.codebooks[0]
+    out = codebook_exchange.export_codebook(store, slug, tmp_path / "book.qdc")
+    written = out.read_bytes()
+    original = _code_descriptions(source)
+    assert any(original.values())  # the fixture has descriptions to keep
+    assert _code_descriptions(written) == {g: original[g] for g in _code_descriptions(written)}
+    assert not re.search(rb"^\s*(Key|Swedish label|Shortcut):", written, re.M)
+    if CODEBOOK_XSD.is_file():
+        from lxml import etree
+
+        schema = etree.XMLSchema(etree.parse(str(CODEBOOK_XSD)))
+        assert schema.validate(etree.fromstring(written)), schema.error_log
+    # Read back as another codebook: the same keys, names, nesting and definitions.
+    codebook_exchange.import_qdc(store, out, slug="again")
+    first, again = codebook.spec_of(store, slug), codebook.spec_of(store, "again")
+    assert again.codes == first.codes
+
+
+def test_a_codebook_round_trip_keeps_keys_swedish_labels_and_shortcuts(store: Store, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from qualcode.services import codebook, codebook_exchange
+
+    report = exchange.import_qdpx(store, project_file("atlas-ti", tmp_path))
+    spec = codebook.spec_of(store, report.codebooks[0])
+    changed = replace(spec, codes=tuple(
+        replace(c, key=f"own.{i}", label_sv=f"Svensk {c.label_en}", shortcut=str(i),
+                parent=None, inclusion="Counts when the state is named.")
+        for i, c in enumerate(spec.codes)))
+    codebook.load_spec(store, replace(changed, slug="own"))
+    out = codebook_exchange.export_codebook(store, "own", tmp_path / "own.qdc")
+    text = out.read_text(encoding="utf-8")
+    assert "Key:" not in text and "Svensk" not in text.split("?>", 2)[-1]
+    assert "\nInclusion: Counts when the state is named." in text
+    codebook_exchange.import_qdc(store, out, slug="own-again")
+    assert codebook.spec_of(store, "own-again").codes == codebook.spec_of(store, "own").codes
+
+
+@pytest.mark.parametrize("name", ["nvivo-windows", "qualcoder"])
+def test_notes_keep_their_guids_on_export_and_go_with_their_memos(store: Store, tmp_path: Path, name: str) -> None:
+    path = project_file(name, tmp_path)
+    original, _ = read_qdpx(path)
+    assert original.memos and all(m.guid for m in original.memos)
+    exchange.import_qdpx(store, path)
+    with store.unit_of_work() as uow:
+        kept = uow.exchange_guids.all().memos
+        memos = uow.memos.list()
+    assert sorted(kept.values()) == sorted(m.guid for m in original.memos)
+    out = tmp_path / "again.qdpx"
+    exchange.export_qdpx(store, out)
+    with zipfile.ZipFile(out) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    notes = set(re.findall(r'<Note guid="([^"]+)"', qde))
+    assert notes == {m.guid for m in original.memos}
+    assert all(f'<NoteRef targetGUID="{g}"' in qde for g in notes)
+    again, _ = read_qdpx(out)
+    assert sorted((m.guid, m.target_kind, m.text) for m in again.memos) == sorted(
+        (m.guid, m.target_kind, m.text) for m in original.memos)
+    with store.unit_of_work() as uow:
+        uow.memos.delete(memos[0].id)
+    with store.unit_of_work() as uow:
+        assert memos[0].id not in uow.exchange_guids.all().memos
+        assert len(uow.exchange_guids.all().memos) == len(memos) - 1

@@ -147,3 +147,25 @@ def test_stored_offsets_index_the_stored_text(tmp_path_factory: pytest.TempPathF
 
 def test_head_revision_constant_matches_the_scripts() -> None:
     assert migrate.head_revision() == migrate.scripted_head()
+
+
+def test_bulk_added_codings_return_their_ids_in_order(coded_store: Store) -> None:
+    """add_many's ids pair with the rows given, whatever order the spans come in."""
+    from datetime import UTC, datetime
+
+    with coded_store.unit_of_work() as uow:
+        [document] = uow.documents.list()
+        [book] = uow.codebooks.list()
+        codes = [c.id for c in uow.codebooks.codes(book.id)]
+        coder = uow.coders.get_or_create("Ada").id
+        spans = [(start, start + 3 + start % 5, codes[start % len(codes)]) for start in (40, 2, 17, 9, 33, 2)]
+        rows = [{"document_id": document.id, "code_id": code, "coder_id": coder, "start": s, "end": e,
+                 "origin": "imported"} for s, e, code in spans]
+        ids = uow.codings.add_many(rows)
+        dated = uow.codings.add_many([{**rows[0], "created_at": datetime(2024, 5, 1, tzinfo=UTC)}])
+        assert uow.codings.add_many([]) == []
+    assert len(set(ids + dated)) == len(spans) + 1
+    with coded_store.unit_of_work() as uow:
+        stored = [uow.codings.get(i) for i in ids]
+        assert [(c.start, c.end, c.code_id) for c in stored] == spans
+        assert uow.codings.get(dated[0]).start == 40

@@ -67,6 +67,7 @@ class ExchangeMemo:
     coder: str | None = None
     title: str | None = None
     created_at: datetime | None = None
+    guid: str | None = None  # the note's GUID in the file it came from
 
 
 @dataclass(frozen=True)

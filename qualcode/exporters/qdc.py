@@ -1,13 +1,16 @@
 """REFI-QDA codebook export (``.qdc``, namespace ``urn:QDA-XML:codebook:1.0``).
 
 The standard gives a code only a GUID, a name, a colour and a free-text description,
-so everything else a :class:`CodeSpec` holds (inclusion, exclusion, examples, key,
-Swedish label, shortcut) is written into the description as labelled plain-text
-lines that people can read in any QDA tool and that :mod:`qualcode.importers.qdc`
-parses back. Codebook metadata travels in a ``<?qualcode ...?>`` processing
-instruction, which validating tools ignore. GUIDs are those kept from an imported
-project where there are any, else derived from the codebook slug and the code key, so
-exporting the same codebook twice gives the same bytes.
+and its schema has no extension point. The description is what a co-author's tool
+shows, so it holds only what people read: the definition, then the inclusion,
+exclusion and examples as labelled plain-text lines (a code imported from another
+tool gets back exactly the description it came with). qualcode's own fields (the
+codebook's slug, name and version, each code's key, Swedish label and shortcut) travel
+in one ``<?qualcode ...?>`` processing instruction before the root element, which
+validating tools ignore and :mod:`qualcode.importers.qdc` reads back; codes are found
+there by GUID. GUIDs are those kept from an imported project where there are any, else
+derived from the codebook slug and the code key, so exporting the same codebook twice
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def describe(code: CodeSpec, *, identity: bool = True) -> str:
 
     Continuation lines of a multi-line value are indented by two spaces so that they
     can never be mistaken for a label line. ``identity=False`` leaves out the key,
-    Swedish label and shortcut lines (a project export keeps them beside the XML), so
+    Swedish label and shortcut lines (exports keep them beside the XML), so
     a code from another tool gets back exactly the description it came with.
     """
     parts: list[str] = []
@@ -94,18 +97,27 @@ def _colour(code: CodeSpec) -> str | None:
     return code.colour.upper()
 
 
-def _metadata(spec: CodebookSpec) -> str:
+def _metadata(spec: CodebookSpec, identities: dict[str, dict[str, str]]) -> str:
     data = {"slug": spec.slug, "name": spec.name, "version": spec.version,
-            "languages": list(spec.languages), "description": spec.description}
+            "languages": list(spec.languages), "description": spec.description,
+            "codes": identities}
     # No '>' may appear in a processing instruction's data ('?>' would end it);
     # inside JSON strings it can be written as an escape instead.
     return _NOT_XML.sub("", json.dumps(data, ensure_ascii=False).replace(">", "\\u003e"))
 
 
-def build_tree(spec: CodebookSpec, guids: dict[str, str] | None = None) -> ET.Element:
+def _identity(code: CodeSpec) -> dict[str, str]:
+    """The fields of a code that only qualcode reads (written beside the XML)."""
+    found = {"key": code.key, "label_sv": code.label_sv, "shortcut": code.shortcut}
+    return {name: value for name, value in found.items() if value}
+
+
+def build_tree(spec: CodebookSpec, guids: dict[str, str] | None = None,
+               identities: dict[str, dict[str, str]] | None = None) -> ET.Element:
     """The ``CodeBook`` element, codes nested under their parents in file order.
 
-    Tags are left unqualified and the root carries the default ``xmlns``, so every
+    ``identities`` (if given) is filled with each code's :func:`_identity` by the GUID
+    written. Tags are left unqualified and the root carries the default ``xmlns``, so every
     element lands in the codebook namespace without ElementTree's ``ns0:`` prefixes.
     """
     keys = {c.key for c in spec.codes}
@@ -132,7 +144,11 @@ def build_tree(spec: CodebookSpec, guids: dict[str, str] | None = None) -> ET.El
         if colour:
             attributes["color"] = colour
         element = ET.SubElement(parent_element, "Code", attributes)
-        ET.SubElement(element, "Description").text = describe(code)
+        description = describe(code, identity=False)
+        if description:
+            ET.SubElement(element, "Description").text = description
+        if identities is not None:
+            identities[attributes["guid"]] = _identity(code)
         for child in children.get(code.key, []):
             if child.key not in placed:
                 add(element, child)
@@ -147,11 +163,12 @@ def build_tree(spec: CodebookSpec, guids: dict[str, str] | None = None) -> ET.El
 
 def to_bytes(spec: CodebookSpec, guids: dict[str, str] | None = None) -> bytes:
     """The whole ``.qdc`` document as UTF-8 bytes; ``guids`` are kept GUIDs by code key."""
-    root = build_tree(spec, guids)
+    identities: dict[str, dict[str, str]] = {}
+    root = build_tree(spec, guids, identities)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     text = ('<?xml version="1.0" encoding="utf-8"?>\n'
-            f"<?{PI_TARGET} {_metadata(spec)}?>\n{body}\n")
+            f"<?{PI_TARGET} {_metadata(spec, identities)}?>\n{body}\n")
     return text.encode("utf-8")
 
 

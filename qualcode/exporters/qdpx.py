@@ -25,6 +25,7 @@ names and keys, so the same project exports to the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -44,6 +45,7 @@ SIDECAR_NAME = "qualcode.json"
 SIDECAR_FORMAT = "qualcode-qdpx-extras"
 SIDECAR_VERSION = 1
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://qualcode.invalid/refi-qda/project")
+_NAMESPACE_BYTES = GUID_NAMESPACE.bytes
 # A fixed timestamp for zip members keeps repeated exports byte-identical.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -52,8 +54,17 @@ Progress = Callable[[int, int, str], None]
 
 
 def guid(kind: str, name: str) -> str:
-    """A GUID that stays the same for the same kind of object and name."""
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}/{name}"))
+    """A GUID that stays the same for the same kind of object and name.
+
+    The same value as ``str(uuid.uuid5(GUID_NAMESPACE, f"{kind}/{name}"))`` (RFC 4122
+    name-based, SHA-1), computed without building a ``UUID`` object: an export derives
+    two per coding, and the object costs more than the hash.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{kind}/{name}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def xml_text(text: str) -> str:
@@ -107,7 +118,7 @@ def build_qde(project: ExchangeProject) -> tuple[ET.Element, dict]:
         for name, user_guid in users.items():
             ET.SubElement(users_element, "User", {"guid": user_guid, "name": xml_text(name)})
 
-    notes = [(guid("note", str(i)), memo) for i, memo in enumerate(project.memos)]
+    notes = [(ids.take(memo.guid, "note", str(i)), memo) for i, memo in enumerate(project.memos)]
     note_refs: dict[tuple[str, object], list[str]] = {}
     for note_guid, memo in notes:
         note_refs.setdefault((memo.target_kind, memo.target), []).append(note_guid)

@@ -2,8 +2,10 @@
 
 Parsing goes through defusedxml, so entity bombs and external references are refused.
 Files written by :mod:`qualcode.exporters.qdc` give back every field of their codes
-(the key, Swedish label, inclusion, exclusion and examples are read from labelled
-lines of the description) and the codebook's name and version. Files from NVivo,
+(inclusion, exclusion and examples from labelled lines of the description; the key,
+Swedish label and shortcut from the ``<?qualcode ...?>`` instruction, found by GUID,
+or from ``Key:`` lines where older exports wrote them) and the codebook's name and
+version. Files from NVivo,
 ATLAS.ti, MAXQDA or QualCoder usually carry only names, nesting, perhaps a colour and
 a free description: the description becomes the definition and keys are made from
 the names. Code sets (``<Sets>``) are ignored.
@@ -252,6 +254,35 @@ def _collect(path: Path, codes_node: _Node) -> list[_Found]:
     return found
 
 
+def _identities(meta: dict[str, object]) -> dict[str, dict[str, str]]:
+    """qualcode's own code fields from the instruction, by normalised GUID."""
+    codes = meta.get("codes")
+    if not isinstance(codes, dict):
+        return {}
+    return {str(guid).strip().strip("{}").lower(): {k: v for k, v in fields.items()
+                                                   if isinstance(v, str) and v.strip()}
+            for guid, fields in codes.items() if isinstance(fields, dict)}
+
+
+def _apply_identities(found: list[_Found], identities: dict[str, dict[str, str]]) -> None:
+    """Give codes the key, Swedish label and shortcut the instruction kept for them.
+
+    Keys the instruction holds are machine-written; one that is malformed or already
+    taken is passed over (the code gets a key from its name) rather than refused.
+    """
+    taken = {item.fields["key"] for item in found if isinstance(item.fields["key"], str)}
+    for item in found:
+        guid = (item.node.attributes.get("guid") or "").strip().strip("{}").lower()
+        fields = identities.get(guid, {})
+        key = fields.get("key", "").strip()
+        if key and item.fields["key"] is None and KEY_PATTERN.match(key) and key not in taken:
+            item.fields["key"] = key
+            taken.add(key)
+        for name in ("label_sv", "shortcut"):
+            if name in fields and item.fields[name] is None:
+                item.fields[name] = fields[name].strip()
+
+
 def _assign_keys(path: Path, found: list[_Found]) -> None:
     """Keep embedded keys; make unique ones from names for the rest."""
     used: dict[str, int | None] = {}
@@ -303,8 +334,9 @@ def read_qdc(path: Path | str, slug: str | None = None) -> CodebookSpec:
     if not found:
         raise ExchangeError(f"{path}:{root.line}: the codebook has no codes.",
                             "A REFI-QDA codebook needs <Codes> with at least one <Code>.")
-    _assign_keys(path, found)
     meta = _metadata(builder.metadata)
+    _apply_identities(found, _identities(meta))
+    _assign_keys(path, found)
     codes = tuple(
         CodeSpec(
             key=item.key,

@@ -517,9 +517,9 @@ def _assemble(reader: _Reader, root: ET.Element, project_name: str, codebooks, c
                 reader.notice(f"NoteRef {note_key}", "points to no note; ignored")
             return
         used_notes.add(note_key)
-        title, text, user, when = found
+        title, text, user, when, note_guid = found
         memos.append(ExchangeMemo(kind, target, prefix + text, reader.coder(user) if user else None,
-                                  title or None, when))
+                                  title or None, when, guid=note_guid))
 
     placements, counting_line = _place(reader, sources)
     if counting_line:

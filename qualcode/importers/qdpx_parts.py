@@ -257,7 +257,9 @@ def _variable(reader: _Reader, element: ET.Element, into: dict[str, str]) -> Non
             return
 
 
-def _read_notes(reader: _Reader, root: ET.Element) -> dict[str, tuple[str, str, str | None, datetime | None]]:
+def _read_notes(reader: _Reader, root: ET.Element
+                ) -> dict[str, tuple[str, str, str | None, datetime | None, str | None]]:
+    """Notes by normalised GUID: title, text, user, time and the GUID as written."""
     notes = {}
     for holder in _children(root, "Notes"):
         for note in _children(holder, "Note"):
@@ -277,7 +279,8 @@ def _read_notes(reader: _Reader, root: ET.Element) -> dict[str, tuple[str, str, 
             if not text.strip():
                 reader.notice(f"Note {key}", "is empty; not imported")
                 continue
-            notes[key] = (title, text, note.get("creatingUser"), _time(note.get("creationDateTime")))
+            notes[key] = (title, text, note.get("creatingUser"), _time(note.get("creationDateTime")),
+                         original_guid(note.get("guid")))
     return notes
 
 

@@ -97,7 +97,7 @@ def project_snapshot(store: Store) -> ExchangeProject:
                 continue  # written on something deleted since
             memos.append(ExchangeMemo(memo.target_kind, target, memo.text,
                                       coders.get(memo.coder_id) if memo.coder_id else None,
-                                      created_at=memo.created_at))
+                                      created_at=memo.created_at, guid=kept.memos.get(memo.id)))
         code_guids = {(slug_of[code_by_id[i].codebook_id], code_by_id[i].key): guid
                       for i, guid in kept.codes.items() if i in code_by_id}
         coder_guids = {coders[i]: guid for i, guid in kept.coders.items() if i in coders}
@@ -275,10 +275,9 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
                     sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
                     speaker_attributes=document.speakers, segments=segments).id
                 report.documents.append(name)
-            first_new = uow.exchange_guids.last_coding_id()
             coding_ids = _write_codings(uow, project, doc_ids, code_ids, coder_ids)
             report.codings = len(project.codings)
-            _keep_guids(uow, project, doc_ids, code_ids, coder_ids, coding_ids, first_new)
+            _keep_guids(uow, project, doc_ids, code_ids, coder_ids, coding_ids)
             report.memos = _write_memos(uow, project, doc_ids, code_ids, coder_ids, coding_ids, report)
             uow.events.append("project.imported", {
                 "source": source, "documents": len(report.documents), "codings": report.codings,
@@ -331,61 +330,41 @@ def _write_codebooks(uow, specs: tuple[CodebookSpec, ...], report: ProjectImport
 
 def _write_codings(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type: ignore[no-untyped-def]
                    code_ids: dict[tuple[str, str], int], coder_ids: dict[str, int]) -> dict[int, int]:
-    """Bulk insert; codings that carry a memo are inserted one by one to learn their ids."""
-    with_memo = {m.target for m in project.memos if m.target_kind == "coding"}
-    rows = []
-    ids: dict[int, int] = {}
+    """Bulk insert; returns the new id of every coding, by its index in the file."""
+    rows: dict[bool, list[dict]] = {True: [], False: []}
+    indices: dict[bool, list[int]] = {True: [], False: []}
     for index, coding in enumerate(project.codings):
         values = {"document_id": doc_ids[coding.document], "code_id": code_ids[(coding.codebook, coding.code)],
                   "coder_id": coder_ids[coding.coder], "start": coding.start, "end": coding.end,
                   "origin": str(CodingOrigin.IMPORTED), "weight": coding.weight}
         if coding.created_at is not None:
             values["created_at"] = coding.created_at
-        if index in with_memo:
-            ids[index] = uow.codings.add(values["document_id"], values["code_id"], values["coder_id"],
-                                         coding.start, coding.end, CodingOrigin.IMPORTED,
-                                         created_at=coding.created_at, weight=coding.weight).id
-        else:
-            rows.append(values)
-    # Rows with and without created_at cannot share one executemany statement.
+        # Rows with and without created_at cannot share one executemany statement.
+        rows[coding.created_at is not None].append(values)
+        indices[coding.created_at is not None].append(index)
+    ids: dict[int, int] = {}
     for group in (True, False):
-        batch = [r for r in rows if ("created_at" in r) is group]
-        uow.codings.add_many(batch)
+        ids.update(zip(indices[group], uow.codings.add_many(rows[group]), strict=True))
     return ids
 
 
 def _keep_guids(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type: ignore[no-untyped-def]
                 code_ids: dict[tuple[str, str], int], coder_ids: dict[str, int],
-                coding_ids: dict[int, int], first_new: int) -> None:
+                coding_ids: dict[int, int]) -> None:
     """The file's GUIDs of what was written, so a re-export names the objects the same."""
     uow.exchange_guids.keep("document", {doc_ids[d.name]: d.guid for d in project.documents
                                          if d.guid and d.name in doc_ids})
     uow.exchange_guids.keep("code", {code_ids[k]: g for k, g in project.code_guids.items() if k in code_ids})
     uow.exchange_guids.keep("coder", {coder_ids[n]: g for n, g in project.coder_guids.items() if n in coder_ids})
-    if not any(c.guid or c.selection_guid for c in project.codings):
-        return
-    # Bulk-inserted codings have no ids yet: find them by what they are.
-    waiting: dict[tuple[int, int, int, int, int], list[int]] = {}
-    for index, coding in enumerate(project.codings):
-        if index in coding_ids or not (coding.guid or coding.selection_guid):
-            continue
-        key = (doc_ids[coding.document], code_ids[(coding.codebook, coding.code)], coder_ids[coding.coder],
-               coding.start, coding.end)
-        waiting.setdefault(key, []).append(index)
-    found = {i: project.codings[i] for i in coding_ids}
-    guids = {coding_ids[i]: (c.guid, c.selection_guid) for i, c in found.items() if c.guid or c.selection_guid}
-    for coding_id, *key in uow.exchange_guids.codings_after(first_new):
-        indices = waiting.get(tuple(key))  # type: ignore[arg-type]
-        if indices and coding_id not in guids:
-            coding = project.codings[indices.pop(0)]
-            guids[coding_id] = (coding.guid, coding.selection_guid)
-    uow.exchange_guids.keep_codings(guids)
+    uow.exchange_guids.keep_codings({coding_ids[i]: (c.guid, c.selection_guid)
+                                     for i, c in enumerate(project.codings) if c.guid or c.selection_guid})
 
 
 def _write_memos(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type: ignore[no-untyped-def]
                  code_ids: dict[tuple[str, str], int], coder_ids: dict[str, int],
                  coding_ids: dict[int, int], report: ProjectImportReport) -> int:
     written = 0
+    guids: dict[int, str] = {}
     for memo in project.memos:
         coder_id = None
         if memo.coder:
@@ -401,7 +380,10 @@ def _write_memos(uow, project: ExchangeProject, doc_ids: dict[str, int],  # type
             report.notices.append(ImportNotice(f"memo '{memo.title or memo.text[:40]}'",
                                                "its target was not imported; not imported"))
             continue
-        uow.memos.add(memo.target_kind, target_id, coder_id, memo.text)
+        added = uow.memos.add(memo.target_kind, target_id, coder_id, memo.text)
+        if memo.guid:
+            guids[added.id] = memo.guid
         written += 1
+    uow.exchange_guids.keep("memo", guids)
     return written
 

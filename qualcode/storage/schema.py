@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # An exchange GUID belongs to exactly one object (the CASE form works on SQLite and PostgreSQL).
 EXACTLY_ONE_TARGET = " + ".join(
     f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
-    for column in ("document_id", "code_id", "coder_id", "coding_id")) + " = 1"
+    for column in ("document_id", "code_id", "coder_id", "coding_id", "memo_id")) + " = 1"
 
 
 def utcnow() -> datetime:
@@ -236,6 +236,7 @@ class ExchangeGuidRow(Base):
     code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), unique=True)
     coder_id: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"), unique=True)
     coding_id: Mapped[int | None] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"), unique=True)
+    memo_id: Mapped[int | None] = mapped_column(ForeignKey("memos.id", ondelete="CASCADE"), unique=True)
     __table_args__ = (
         CheckConstraint(EXACTLY_ONE_TARGET, name="exchange_guid_one_target"),
         {"sqlite_autoincrement": True},

@@ -84,26 +84,41 @@ class CodingRepository:
         self.session.flush()
         return _coding(row)
 
-    def add_many(self, rows: list[dict]) -> None:
-        """Bulk insert; each dict has document_id, code_id, coder_id, start, end, origin."""
+    def add_many(self, rows: list[dict]) -> list[int]:
+        """Bulk insert; each dict has document_id, code_id, coder_id, start, end, origin.
+
+        Returns the new ids in the order of ``rows``, so callers can attach GUIDs, memos
+        or events without matching rows afterwards. On PostgreSQL SQLAlchemy sends batched
+        ``INSERT ... RETURNING`` statements and pairs the ids with the parameter sets
+        itself. On SQLite it would fall back to one statement per row for that, so the
+        batches go unsorted (``RETURNING`` needs SQLite 3.35) and the ids are sorted
+        instead: within the write transaction each new row of an ``INTEGER PRIMARY KEY``
+        table gets the largest id plus one, and ``VALUES`` rows are inserted in order.
+        """
         if not rows:
-            return
+            return []
         turns_by_doc: dict[int, list[tuple[int, int | None]]] = {}
         for doc_id in {r["document_id"] for r in rows}:
             turns_by_doc[doc_id] = list(self.session.execute(
                 select(TurnRow.start, TurnRow.speaker_id).where(TurnRow.document_id == doc_id)
                 .order_by(TurnRow.start)).all())
         from bisect import bisect_right
+        starts_by_doc = {doc_id: [t[0] for t in turns] for doc_id, turns in turns_by_doc.items()}
         prepared = []
         for r in rows:
             turns = turns_by_doc[r["document_id"]]
-            i = bisect_right([t[0] for t in turns], r["start"]) - 1 if turns else -1
+            i = bisect_right(starts_by_doc[r["document_id"]], r["start"]) - 1
             prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
-        self.session.execute(insert(CodingRow), prepared)
-        if len(prepared) >= ANALYZE_AFTER and self.session.get_bind().dialect.name == "postgresql":
+        table = CodingRow.__table__
+        if self.session.get_bind().dialect.name == "sqlite":
+            return sorted(self.session.execute(insert(table).returning(table.c.id), prepared).scalars())
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(self.session.execute(returning, prepared).scalars())
+        if len(prepared) >= ANALYZE_AFTER:
             # A bulk load (a .qdpx import, the demo): PostgreSQL plans counts over the new
             # rows well only once it has statistics for them (see Store.refresh_statistics).
             self.session.execute(sql_text("ANALYZE codings"))
+        return ids
 
     def get(self, coding_id: int) -> Coding | None:
         row = self.session.get(CodingRow, coding_id)
@@ -148,11 +163,16 @@ class CodingRepository:
 
     def list(self, flt: CodingFilter = CodingFilter(), *, limit: int | None = None,
              offset: int = 0) -> list[Coding]:
-        query = self.filtered(select(CodingRow), flt).order_by(
+        # Plain columns, not ORM objects: an export lists every coding of the project,
+        # and building (and tracking) an object per row costs more than the query.
+        columns = (CodingRow.id, CodingRow.document_id, CodingRow.code_id, CodingRow.coder_id,
+                   CodingRow.start, CodingRow.end, CodingRow.origin, CodingRow.created_at)
+        query = self.filtered(select(*columns), flt).order_by(
             CodingRow.document_id, CodingRow.start, CodingRow.id)
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        return [_coding(r) for r in self.session.scalars(query)]
+        return [Coding(i, document, code, coder, start, end, CodingOrigin(origin), created)
+                for i, document, code, coder, start, end, origin, created in self.session.execute(query)]
 
     def for_document(self, document_id: int, coder_ids: Sequence[int] | None = None) -> list[Coding]:
         return self.list(CodingFilter(document_ids=[document_id], coder_ids=coder_ids))

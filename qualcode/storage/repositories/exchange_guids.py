@@ -1,4 +1,5 @@
-"""GUIDs of objects imported from REFI-QDA files (table ``exchange_guids``).
+"""GUIDs of objects imported from REFI-QDA files (table ``exchange_guids``): documents,
+codes, coders, codings and memos (the notes they came as).
 
 A GUID is written once, when its object is imported; an object that already has one
 keeps it (importing a co-author's file again into the same project changes nothing).
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from qualcode.storage.schema import CodingRow, ExchangeGuidRow
+from qualcode.storage.schema import ExchangeGuidRow
 
-_COLUMNS = {"document": "document_id", "code": "code_id", "coder": "coder_id", "coding": "coding_id"}
+_COLUMNS = {"document": "document_id", "code": "code_id", "coder": "coder_id", "coding": "coding_id",
+            "memo": "memo_id"}
 
 
 @dataclass
@@ -24,6 +26,7 @@ class ExchangeGuids:
     codes: dict[int, str] = field(default_factory=dict)
     coders: dict[int, str] = field(default_factory=dict)
     codings: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # (coding, selection)
+    memos: dict[int, str] = field(default_factory=dict)  # the notes they came as
 
 
 class ExchangeGuidRepository:
@@ -41,6 +44,8 @@ class ExchangeGuidRepository:
                 found.coders[row.coder_id] = row.guid
             elif row.coding_id is not None:
                 found.codings[row.coding_id] = (row.guid, row.selection_guid)
+            elif row.memo_id is not None:
+                found.memos[row.memo_id] = row.guid
         return found
 
     def keep(self, kind: str, guids: dict[int, str]) -> int:
@@ -59,12 +64,3 @@ class ExchangeGuidRepository:
         if rows:
             self.session.execute(insert(ExchangeGuidRow.__table__), rows)
         return len(rows)
-
-    def last_coding_id(self) -> int:
-        return int(self.session.scalar(select(func.max(CodingRow.id))) or 0)
-
-    def codings_after(self, coding_id: int) -> list[tuple[int, int, int, int, int, int]]:
-        """``(id, document, code, coder, start, end)`` of codings written after ``coding_id``."""
-        query = select(CodingRow.id, CodingRow.document_id, CodingRow.code_id, CodingRow.coder_id,
-                       CodingRow.start, CodingRow.end).where(CodingRow.id > coding_id).order_by(CodingRow.id)
-        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]

@@ -14,7 +14,7 @@ depends_on = None
 
 _ONE_TARGET = " + ".join(
     f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
-    for column in ("document_id", "code_id", "coder_id", "coding_id")) + " = 1"
+    for column in ("document_id", "code_id", "coder_id", "coding_id", "memo_id")) + " = 1"
 
 
 def upgrade() -> None:
@@ -27,16 +27,19 @@ def upgrade() -> None:
         sa.Column("code_id", sa.Integer(), nullable=True),
         sa.Column("coder_id", sa.Integer(), nullable=True),
         sa.Column("coding_id", sa.Integer(), nullable=True),
+        sa.Column("memo_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(_ONE_TARGET, name="exchange_guid_one_target"),
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["code_id"], ["codes.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["coder_id"], ["coders.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["coding_id"], ["codings.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["memo_id"], ["memos.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("document_id"),
         sa.UniqueConstraint("code_id"),
         sa.UniqueConstraint("coder_id"),
         sa.UniqueConstraint("coding_id"),
+        sa.UniqueConstraint("memo_id"),
         sqlite_autoincrement=True,
     )
 
