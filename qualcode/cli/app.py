@@ -15,11 +15,11 @@ from qualcode.cli import (
     corpus_cmds,
     exchange_cmds,
     export_cmds,
+    lexicon_cmds,
     project_cmds,
     retrieval_cmds,
     suggest_cmds,
     topics_cmds,
-    words_cmds,
 )
 from qualcode.cli.output import report_error
 from qualcode.errors import QualcodeError
@@ -61,7 +61,7 @@ agreement_cmds.register(app)
 exchange_cmds.add_export_commands(export_cmds.export_app)
 app.add_typer(export_cmds.export_app, name="export")
 app.add_typer(topics_cmds.app, name="topics")
-app.add_typer(words_cmds.app, name="words")
+app.add_typer(lexicon_cmds.app, name="lexicon")
 
 
 def main(argv: list[str] | None = None) -> int:

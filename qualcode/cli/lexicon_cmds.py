@@ -1,4 +1,4 @@
-"""``qualcode words list|add|remove|lemmatize|reindex``: a project's stop words,
+"""``qualcode lexicon list|add|remove|lemmatize|reindex``: a project's stop words,
 fillers and lemmas.
 
 Thin commands over :mod:`qualcode.services.lemmas`.
@@ -102,5 +102,5 @@ def reindex(db: DbOption = None, quiet: QuietOption = False) -> None:
 def _pair(text: str) -> tuple[str, str]:
     form, sep, lemma = text.partition("=")
     if not sep or not form.strip() or not lemma.strip():
-        raise QualcodeError(f"'{text}' is not FORM=LEMMA.", "Write e.g. 'qualcode words add lemma togs=ta'.")
+        raise QualcodeError(f"'{text}' is not FORM=LEMMA.", "Write e.g. 'qualcode lexicon add lemma togs=ta'.")
     return form.strip(), lemma.strip()
