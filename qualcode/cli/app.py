@@ -20,6 +20,7 @@ from qualcode.cli import (
     retrieval_cmds,
     suggest_cmds,
     topics_cmds,
+    words_cmds,
 )
 from qualcode.cli.output import report_error
 from qualcode.errors import QualcodeError
@@ -62,6 +63,7 @@ exchange_cmds.add_export_commands(export_cmds.export_app)
 app.add_typer(export_cmds.export_app, name="export")
 app.add_typer(topics_cmds.app, name="topics")
 app.add_typer(lexicon_cmds.app, name="lexicon")
+words_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from qualcode.storage.repositories.memos import MemoRepository
 from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
 from qualcode.storage.repositories.search import SearchRepository
 from qualcode.storage.repositories.topics import TopicRepository
+from qualcode.storage.repositories.words import WordRepository
 from qualcode.storage.schema import ProjectRow
 
 
@@ -57,6 +58,7 @@ class UnitOfWork:
         self.matrix = MatrixRepository(self.session)
         self.topics = TopicRepository(self.session)
         self.lexicon = LexiconRepository(self.session)
+        self.words = WordRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()
