@@ -268,15 +268,29 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
         ctx = _context(uow, selection)
         forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
         hits = uow.words.hits(forms, ctx.filter)
-        texts: dict[int, str] = {}
-        lines = []
+        texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
+        found = []  # (hit, end of the match)
         for hit in hits:
-            if hit.document_id not in texts:
-                texts[hit.document_id] = uow.documents.text(hit.document_id)
+            end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
+            if end is not None:
+                found.append((hit, end))
+        if not found:
+            raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
+                             "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
+        if sort is not None:
+            # Keys from the text around each match; lines are built for the page only.
+            def key(item):  # type: ignore[no-untyped-def]
+                hit, end = item
+                text = texts[hit.document_id]
+                match = text[hit.start:end].lower()
+                if sort == "right":
+                    return match, " ".join(text[end:end + width].lower().split())
+                return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
+            found.sort(key=key)
+        chosen = found[offset:offset + limit] if limit is not None else found[offset:]
+        lines = []
+        for hit, end in chosen:
             text = texts[hit.document_id]
-            end = _phrase_end(text, hit.end, parts[1:])
-            if end is None:
-                continue
             speaker = ctx.speakers.get(hit.speaker_id) if hit.speaker_id is not None else None
             merged = {**ctx.attributes.get(hit.document_id, {}), **(speaker.attributes if speaker else {})}
             lines.append(KwicLine(ctx.names[hit.document_id], hit.start, end,
@@ -285,15 +299,7 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
                                   " ".join(text[end:end + width].split()),
                                   speaker.label if speaker else None, merged,
                                   attribution(merged, speaker.label if speaker else None, cite)))
-    if not lines:
-        raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
-                         "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
-    if sort == "right":
-        lines.sort(key=lambda line: (line.match.lower(), line.right.lower()))
-    elif sort == "left":
-        lines.sort(key=lambda line: (line.match.lower(), " ".join(reversed(line.left.lower().split()))))
-    page = lines[offset:offset + limit] if limit is not None else lines[offset:]
-    return KwicPage(query, page, len(lines), sorted(forms))
+    return KwicPage(query, lines, len(found), sorted(forms))
 
 
 def _forms_for(uow: UnitOfWork, lexicon: Lexicon, part: str, *, lemma: bool) -> list[str]:

@@ -31,7 +31,6 @@ from synthetic import on_backends  # noqa: E402
 from qualcode.core.model import ParsedDocument, ParsedTurn  # noqa: E402
 from qualcode.services import words  # noqa: E402
 from qualcode.services.project import create_project  # noqa: E402
-from qualcode.services.words import Selection  # noqa: E402
 
 DOCUMENTS = 200
 TURN_WORDS = 100
