@@ -143,3 +143,20 @@ def test_word_commands_in_the_installed_script(coded_store: Store, tmp_path: Pat
     key = _qualcode("keyness", "--by", "role", "--a", "rektor", "--b", "förstelärare", "--min-freq", "1",
                     "--correction", "bonferroni", *db, cwd=tmp_path)
     assert key.returncode == 0 and "Bonferroni" in key.stdout
+
+
+def test_a_project_from_the_first_schema_gets_its_words_counted(tmp_path: Path) -> None:
+    import shutil
+
+    from qualcode.services.project import open_project
+
+    path = tmp_path / "old.qualcode"
+    shutil.copy(Path(__file__).parent / "fixtures" / "first-schema.qualcode", path)
+    store = open_project(path)
+    try:
+        everyone = words.frequencies(store, Selection(include_interviewer=True), lemma=False, limit=None)
+        without = words.frequencies(store, lemma=False, limit=None)
+        assert everyone.total_words > without.total_words > 0  # the interviewer's turns left out
+        assert "följer" in {w.word for w in everyone.words} - {w.word for w in without.words}
+    finally:
+        store.close()
