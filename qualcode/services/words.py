@@ -267,14 +267,21 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
         lexicon = read_lexicon(uow)
         ctx = _context(uow, selection)
         forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
-        hits = uow.words.hits(forms, ctx.filter)
+        paged = len(parts) == 1 and sort is None  # one word in reading order: a page from SQL
+        if paged:
+            hits = uow.words.hits(forms, ctx.filter, limit=limit, offset=offset)
+            total = uow.words.count_hits(forms, ctx.filter)
+        else:
+            hits = uow.words.hits(forms, ctx.filter)
         texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
         found = []  # (hit, end of the match)
         for hit in hits:
             end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
             if end is not None:
                 found.append((hit, end))
-        if not found:
+        if not paged:
+            total = len(found)
+        if not found and total == 0:
             raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
                              "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
         if sort is not None:
@@ -287,7 +294,10 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
                     return match, " ".join(text[end:end + width].lower().split())
                 return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
             found.sort(key=key)
-        chosen = found[offset:offset + limit] if limit is not None else found[offset:]
+        if paged:
+            chosen = found
+        else:
+            chosen = found[offset:offset + limit] if limit is not None else found[offset:]
         lines = []
         for hit, end in chosen:
             text = texts[hit.document_id]
@@ -299,7 +309,7 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
                                   " ".join(text[end:end + width].split()),
                                   speaker.label if speaker else None, merged,
                                   attribution(merged, speaker.label if speaker else None, cite)))
-    return KwicPage(query, lines, len(found), sorted(forms))
+    return KwicPage(query, lines, total, sorted(forms))
 
 
 def _forms_for(uow: UnitOfWork, lexicon: Lexicon, part: str, *, lemma: bool) -> list[str]:

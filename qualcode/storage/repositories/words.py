@@ -97,13 +97,21 @@ class WordRepository:
         """Distinct forms matching a SQL LIKE pattern (``\\`` escapes)."""
         return list(self.session.scalars(select(T.form).distinct().where(T.form.like(pattern, escape="\\"))))
 
-    def hits(self, forms: Sequence[str], flt: WordFilter) -> list[TokenHit]:
-        """Every running word with one of ``forms``, in reading order."""
+    def hits(self, forms: Sequence[str], flt: WordFilter, *, limit: int | None = None,
+             offset: int = 0) -> list[TokenHit]:
+        """The running words with one of ``forms``, in reading order (a page of them)."""
         if not forms:
             return []
         query = (select(T.id, T.document_id, T.speaker_id, T.start, T.end, T.form)
-                 .where(T.form.in_(list(forms)), self._where(flt)).order_by(T.document_id, T.start))
+                 .where(T.form.in_(list(forms)), self._where(flt)).order_by(T.document_id, T.start)
+                 .limit(limit).offset(offset))
         return [TokenHit(*row) for row in self.session.execute(query)]
+
+    def count_hits(self, forms: Sequence[str], flt: WordFilter) -> int:
+        if not forms:
+            return 0
+        query = select(func.count()).select_from(T).where(T.form.in_(list(forms)), self._where(flt))
+        return int(self.session.scalar(query) or 0)
 
     def tokens_between(self, document_id: int, start: int, end: int) -> list[tuple[int, int, str]]:
         """``(start, end, form)`` of a document's words inside ``[start, end)``."""
