@@ -1,7 +1,7 @@
 """Stop words, spoken-language fillers and lemma corrections, per language.
 
 qualcode's defaults live here; a project changes them through
-``services/lemmas.py`` (and ``qualcode words``). Stop words and fillers are for
+``services/lemmas.py`` (and ``qualcode lexicon``). Stop words and fillers are for
 counting words and for topic terms, never for search: a researcher who searches for
 "liksom" wants to find it.
 
@@ -46,7 +46,7 @@ FILLERS = {
 # Entries of the lemma tables that are plainly wrong for the words of interviews:
 # nouns the tables take for a verb's imperative (stol -> "stola", plan -> "plana"),
 # "togs" taken for a form of "toga", the adjective "kluven" for a form of "klyva".
-# Found on the demo corpora; a project adds its own with ``qualcode words lemma``.
+# Found on the demo corpora; a project adds its own with ``qualcode lexicon lemma``.
 LEMMA_CORRECTIONS = {
     "sv": {
         "togs": "ta", "kluven": "kluven", "kluvet": "kluven", "kluvna": "kluven", "stol": "stol",

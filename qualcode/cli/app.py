@@ -58,8 +58,14 @@ COMMANDS: dict[str, Entry] = {
     "export": Entry("export_cmds", "Write coded passages, matrices, figures and a methods summary to files."),
     "topics": Entry("topics_cmds", "Topic models of the corpus (BERTopic): fit, browse, compare with speakers "
                                    "and with the codebook, export."),
-    "words": Entry("words_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
-                                 "rebuild the search index."),
+    "words": Entry("words_cmds", "Word frequencies: counts, per 10,000 words, documents and speakers using each "
+                                 "word; stop words and fillers left out, interviewer turns too unless asked."),
+    "kwic": Entry("words_cmds", "Keywords in context: each occurrence with its left and right context and its "
+                                "attribution."),
+    "keyness": Entry("words_cmds", "Keyness: words group A uses more (or less) than group B, by log-likelihood G², "
+                                   "its p-value corrected for the number of words tested, and log ratio."),
+    "lexicon": Entry("lexicon_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
+                                     "rebuild the search index."),
 }
 
 
@@ -102,7 +108,8 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "coding_cmds": _coding,
     "export_cmds": _export,
     "topics_cmds": _group("topics_cmds", "app", "topics"),
-    "words_cmds": _group("words_cmds", "app", "words"),
+    "words_cmds": _register("words_cmds"),
+    "lexicon_cmds": _group("lexicon_cmds", "app", "lexicon"),
 }
 
 

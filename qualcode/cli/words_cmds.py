@@ -1,106 +1,167 @@
-"""``qualcode words list|add|remove|lemmatize|reindex``: a project's stop words,
-fillers and lemmas.
+"""``qualcode words``, ``qualcode kwic`` and ``qualcode keyness``: how actors speak.
 
-Thin commands over :mod:`qualcode.services.lemmas`.
+Thin commands over :mod:`qualcode.services.words`; exports go through
+``services/files.py`` (never over a file unless ``--force``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from qualcode.cli.options import DbOption, JsonOption, QuietOption, project
-from qualcode.cli.output import console, print_json, progress_bar
-from qualcode.errors import QualcodeError
-from qualcode.services import lemmas as service
+from qualcode.cli.options import AttrOption, DbOption, JsonOption, parse_filters, project
+from qualcode.cli.output import console, print_json
+from qualcode.errors import ExportError
 
-app = typer.Typer(no_args_is_help=True, help="Stop words, fillers and lemmas of the project: list, change, "
-                  "look words up, rebuild the search index.")
+LemmaOption = Annotated[bool, typer.Option("--lemma/--form", help="Count lemmas (default) or word forms as written.")]
+RoleOption = Annotated[list[str] | None, typer.Option("--role", help="Only speakers with this role (repeatable).")]
+CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only words inside passages coded with this code (repeatable).")]
+CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="With --code: only this coder's passages (repeatable).")]
+InterviewerOption = Annotated[bool, typer.Option("--include-interviewer", help="Count the interviewer's turns too.")]
+LimitOption = Annotated[int, typer.Option("--limit", help="Show at most this many rows.", min=1)]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Also write the table to this file (.csv or .xlsx).")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
 
-KindArg = Annotated[str, typer.Argument(help="Which list: stop (stop words), filler (spoken fillers) or lemma "
-                                             "(the project's own lemmas).")]
-LanguageOption = Annotated[str, typer.Option("--language", help="The list's language: sv or en.")]
+
+def _selection(attr, role, code, coder, include_interviewer):  # type: ignore[no-untyped-def]
+    from qualcode.services.words import Selection
+
+    return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer)
 
 
-@app.command("list")
-def list_words(kind: KindArg, language: LanguageOption = "sv", db: DbOption = None,
-               as_json: JsonOption = False) -> None:
-    """The words on a list as the project has it, and what the project changed."""
-    with project(db) as store:
-        view = service.list_words(store, kind, language)
-    if as_json:
-        print_json(view)
+def _export(path: Path | None, force: bool, header: list[str], rows: list[list[object]], *, docx_title: str = "") -> None:
+    if path is None:
         return
-    console.print(f"{len(view.words)} words on the {language} {kind} list "
-                  f"({len(view.added)} added, {len(view.removed)} removed by this project).")
-    console.print(escape(", ".join(view.words)), soft_wrap=True)
-    if view.removed:
-        console.print(f"Removed: {escape(', '.join(view.removed))}", soft_wrap=True)
+    from qualcode.exporters import words_tables
+    from qualcode.services.files import write_with
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        write_with(path, lambda s: words_tables.write_csv(header, rows, s), overwrite=force, binary=False)
+    elif suffix == ".xlsx":
+        write_with(path, lambda s: words_tables.write_xlsx(header, rows, s), overwrite=force)
+    elif suffix == ".docx" and docx_title:
+        write_with(path, lambda s: words_tables.write_kwic_docx(docx_title, rows, s), overwrite=force)
+    else:
+        kinds = ".csv or .docx" if docx_title else ".csv or .xlsx"
+        raise ExportError(f"Cannot export to '{path.name}': unknown file type.", f"Name the file {kinds}.")
+    console.print(f"Wrote {path}.")
 
 
-@app.command()
-def add(kind: KindArg,
-        words: Annotated[list[str], typer.Argument(help="Words to add; for lemma, FORM=LEMMA pairs (togs=ta).")],
-        language: LanguageOption = "sv", db: DbOption = None, quiet: QuietOption = False) -> None:
-    """Add words to the stop or filler list, or give word forms the project's own lemma
-    (the search index of the language's documents is rebuilt)."""
+def words(
+    lemma: LemmaOption = True,
+    attr: AttrOption = None,
+    role: RoleOption = None,
+    code: CodeOption = None,
+    coder: CodersOption = None,
+    include_interviewer: InterviewerOption = False,
+    limit: LimitOption = 30,
+    out: OutOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Word frequencies: counts, per 10,000 words, documents and speakers using each
+    word; stop words and fillers left out, interviewer turns too unless asked."""
+    from qualcode.services import words as service
+
     with project(db) as store:
-        if kind == "lemma":
-            pairs = [_pair(word) for word in words]
-            with progress_bar("Re-indexing for search", quiet=quiet) as update:
-                service.set_lemmas(store, language, pairs, progress=update)
-            done = [f"{form}={lemma}" for form, lemma in pairs]
-        else:
-            done = service.add_words(store, kind, language, words)
-    if not quiet:
-        console.print(f"Added to the {language} {kind} list: {escape(', '.join(done))}.")
-
-
-@app.command()
-def remove(kind: KindArg,
-           words: Annotated[list[str], typer.Argument(help="Words to take off; for lemma, the word forms.")],
-           language: LanguageOption = "sv", db: DbOption = None, quiet: QuietOption = False) -> None:
-    """Take words off the stop or filler list (qualcode's defaults too), or drop the
-    project's own lemma for word forms."""
-    with project(db) as store:
-        if kind == "lemma":
-            with progress_bar("Re-indexing for search", quiet=quiet) as update:
-                for form in words:
-                    service.unset_lemma(store, language, form, progress=update)
-            done = list(words)
-        else:
-            done = service.remove_words(store, kind, language, words)
-    if not quiet:
-        console.print(f"Removed from the {language} {kind} list: {escape(', '.join(done))}.")
-
-
-@app.command()
-def lemmatize(words: Annotated[list[str], typer.Argument(help="Words to look up.")],
-              language: LanguageOption = "sv", db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Each word's lemma, and a compound's head, as the project's lemmatizer gives them."""
-    with project(db) as store:
-        found = service.lemmatize(store, language, words)
+        table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer),
+                                    lemma=lemma, limit=limit)
+    _export(out, force, [table.unit, "count", "per_10000", "documents", "speakers"],
+            [[w.word, w.count, w.per_10k, w.documents, w.speakers] for w in table.words])
     if as_json:
-        print_json(found)
+        print_json(table)
         return
-    for item in found:
-        head = f"  (compound, head: {item.head})" if item.head else ""
-        console.print(f"{escape(item.word)} -> {escape(item.lemma)}{escape(head)}")
+    console.print(f"{table.total_words} running words ({escape(table.selection)}); "
+                  f"{table.distinct} distinct {table.unit}s without stop words and fillers.")
+    console.print(f"{table.unit:<24} {'count':>7} {'/10k':>8} {'docs':>5} {'speakers':>8}")
+    for w in table.words:
+        console.print(f"{escape(w.word):<24} {w.count:>7} {w.per_10k:>8.2f} {w.documents:>5} {w.speakers:>8}")
 
 
-@app.command()
-def reindex(db: DbOption = None, quiet: QuietOption = False) -> None:
-    """Rebuild every sentence's search terms with the project's lemmatizer."""
-    with project(db) as store, progress_bar("Re-indexing for search", quiet=quiet) as update:
-        count = service.reindex(store, update)
-    if not quiet:
-        console.print(f"Re-indexed {count} documents.")
+def kwic(
+    query: Annotated[str, typer.Argument(help="A word, phrase or pattern: * any letters, ? one letter (kvalitet*).")],
+    lemma: Annotated[bool, typer.Option("--lemma", help="Every form of the word's lemma.")] = False,
+    sort: Annotated[str | None, typer.Option("--sort", help="Sort by the words right or left of the match.")] = None,
+    width: Annotated[int, typer.Option("--width", help="Characters of context each side.", min=5)] = 40,
+    attr: AttrOption = None,
+    role: RoleOption = None,
+    include_interviewer: Annotated[bool, typer.Option(
+        "--include-interviewer/--no-interviewer", help="Show the interviewer's lines too (default).")] = True,
+    limit: LimitOption = 50,
+    cite: Annotated[str, typer.Option("--cite", help="Attribution template.")] = "({role}, {school})",
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the lines to this file (.csv or .docx).")] = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Keywords in context: each occurrence with its left and right context and its attribution."""
+    from qualcode.services import words as service
+
+    with project(db) as store:
+        page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer),
+                            lemma=lemma, sort=sort, width=width, limit=limit if out is None else None, cite=cite)
+    _export(out, force, ["document", "start", "left", "match", "right", "speaker", "attribution"],
+            [[x.document, x.start, x.left, x.match, x.right, x.speaker or "", x.citation] for x in page.lines],
+            docx_title=f"Keyword in context: {query}")
+    lines = page.lines[:limit]
+    if as_json:
+        print_json({"query": page.query, "total": page.total, "forms": page.forms, "lines": lines})
+        return
+    console.print(f"{page.total} lines for '{escape(query)}' ({escape(', '.join(page.forms[:10]))}); "
+                  f"showing {len(lines)}.")
+    for x in lines:
+        console.print(f"{escape(x.left):>{width}} [bold]{escape(x.match)}[/bold] {escape(x.right):<{width}}  "
+                      f"{escape(x.citation or x.document)}", soft_wrap=True, highlight=False)
 
 
-def _pair(text: str) -> tuple[str, str]:
-    form, sep, lemma = text.partition("=")
-    if not sep or not form.strip() or not lemma.strip():
-        raise QualcodeError(f"'{text}' is not FORM=LEMMA.", "Write e.g. 'qualcode words add lemma togs=ta'.")
-    return form.strip(), lemma.strip()
+def keyness(
+    by: Annotated[str, typer.Option("--by", help="The attribute that makes the groups (level, role, school, ...).")],
+    a: Annotated[str, typer.Option("--a", help="Group A: a value of --by.")],
+    b: Annotated[str, typer.Option("--b", help="Group B: a value of --by.")],
+    lemma: LemmaOption = True,
+    min_freq: Annotated[int, typer.Option("--min-freq", help="Test words used at least this often in A and B together.", min=1)] = 5,
+    min_docs: Annotated[int, typer.Option("--min-docs", help="Dispersion: the word in at least this many documents of the group that uses it more.", min=1)] = 1,
+    correction: Annotated[str, typer.Option("--correction", help="bh (Benjamini-Hochberg), bonferroni or none.")] = "bh",
+    attr: AttrOption = None,
+    role: RoleOption = None,
+    code: CodeOption = None,
+    include_interviewer: InterviewerOption = False,
+    limit: LimitOption = 30,
+    out: OutOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Keyness: words group A uses more (or less) than group B, by log-likelihood G²,
+    its p-value corrected for the number of words tested, and log ratio."""
+    from qualcode.services import words as service
+
+    with project(db) as store:
+        table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer),
+                                lemma=lemma, min_freq=min_freq, min_docs=min_docs, correction=correction,
+                                limit=limit)
+    _export(out, force, ["word", f"count_{a}", f"count_{b}", f"per_10000_{a}", f"per_10000_{b}",
+                         f"documents_{a}", f"documents_{b}", "g2", "p", "p_adjusted", "log_ratio"],
+            [[k.word, k.count_a, k.count_b, k.per_10k_a, k.per_10k_b, k.documents_a, k.documents_b,
+              k.g2, k.p, k.p_adjusted, k.log_ratio] for k in table.words])
+    if as_json:
+        print_json(table)
+        return
+    console.print(f"{by}={escape(a)} ({table.total_a} words) against {by}={escape(b)} ({table.total_b} words): "
+                  f"{table.tested} words tested (min. frequency {table.min_freq}, in ≥ {table.min_docs} documents); "
+                  f"p adjusted by {table.correction}. Log ratio > 0: more in {escape(a)}.", soft_wrap=True)
+    console.print(f"{'word':<22} {a[:8]:>8} {b[:8]:>8} {'G²':>9} {'p adj.':>9} {'log ratio':>9}")
+    for k in table.words:
+        console.print(f"{escape(k.word):<22} {k.count_a:>8} {k.count_b:>8} {k.g2:>9.2f} {k.p_adjusted:>9.2g} "
+                      f"{k.log_ratio:>9.2f}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("words")(words)
+    app.command("kwic")(kwic)
+    app.command("keyness")(keyness)

@@ -5,7 +5,7 @@ word counts): :func:`lemmatizer` gives the process's shared :class:`Lemmatizer` 
 language, built from cached copies of the tables (``storage/lemma_cache.py``) and
 qualcode's corrections; :func:`project_lemmatizer` puts a project's own lemma
 overrides on top. :func:`project_word_lists` gives the stop words and fillers in
-force for a project. Editing any of them (``qualcode words``) is one transaction, and
+force for a project. Editing any of them (``qualcode lexicon``) is one transaction, and
 a lemma override also rebuilds the search terms of the sentences it touches.
 
 A project's search index records which lemmatizer made it (:data:`INDEX_SETTING`);
@@ -122,7 +122,7 @@ def project_word_lists(store: Store, language: str) -> WordLists:
 
 @dataclass(frozen=True)
 class WordListView:
-    """One list as a project has it, for ``qualcode words ... list``."""
+    """One list as a project has it, for ``qualcode lexicon ... list``."""
 
     language: str
     kind: str
@@ -221,7 +221,7 @@ def unset_lemma(store: Store, language: str, form: str, *, progress: Progress | 
     with store.unit_of_work() as uow:
         if not uow.lexicon.drop(language, "lemma", form_word):
             raise LexiconError(f"The project has no lemma of its own for '{form_word}' ({language}).",
-                               f"See them with 'qualcode words list lemma --language {language}'.")
+                               f"See them with 'qualcode lexicon list lemma --language {language}'.")
         return _reindex(uow, read_lexicon(uow), progress or _silent, None, language=language)
 
 

@@ -429,6 +429,37 @@ class LexiconEntryRow(Base):
                       {"sqlite_autoincrement": True})
 
 
+class WordTokenRow(Base):
+    """One running word of a document, for word frequencies, concordances and keyness.
+
+    Kept so that counting never re-tokenises text: ``form`` is the lower-cased word,
+    ``[start, end)`` its offsets in code points of ``documents.text``, ``speaker_id``
+    the speaker of its turn. Lemmas are not stored: they follow the project's
+    lexicon, looked up per distinct form when counted.
+    """
+
+    __tablename__ = "word_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id", ondelete="SET NULL"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    form: Mapped[str] = mapped_column(String(200))
+    __table_args__ = (
+        Index("ix_word_tokens_form", "form", "document_id"),
+        Index("ix_word_tokens_document_speaker", "document_id", "speaker_id", "form"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class WordIndexedRow(Base):
+    """Documents whose words are in ``word_tokens`` (a document with no words too)."""
+
+    __tablename__ = "word_indexed"
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+
+
 def _never_reuse_ids() -> None:
     """SQLite: AUTOINCREMENT on every table keyed by an integer ``id``.
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
     from qualcode.storage.repositories.search import SearchRepository
     from qualcode.storage.repositories.topics import TopicRepository
+    from qualcode.storage.repositories.words import WordRepository
 
 
 @dataclass
@@ -137,6 +138,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.lexicon import LexiconRepository
 
         return LexiconRepository(self.session)
+
+    @cached_property
+    def words(self) -> WordRepository:
+        from qualcode.storage.repositories.words import WordRepository
+
+        return WordRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()

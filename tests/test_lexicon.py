@@ -191,28 +191,28 @@ def _qualcode(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "COLUMNS": "200"})
 
 
-def test_words_commands_in_the_installed_script(tmp_path: Path) -> None:
+def test_lexicon_commands_in_the_installed_script(tmp_path: Path) -> None:
     store = create_project(tmp_path / "p.qualcode")
     _import(store, tmp_path)
     store.close()
     db = ["--db", str(tmp_path / "p.qualcode")]
-    assert _qualcode("words", "add", "stop", "rektor", "--language", "sv", *db, cwd=tmp_path).returncode == 0
-    listed = _qualcode("words", "list", "stop", "--json", *db, cwd=tmp_path)
+    assert _qualcode("lexicon", "add", "stop", "rektor", "--language", "sv", *db, cwd=tmp_path).returncode == 0
+    listed = _qualcode("lexicon", "list", "stop", "--json", *db, cwd=tmp_path)
     assert listed.returncode == 0 and json.loads(listed.stdout)["added"] == ["rektor"]
     assert "är" in json.loads(listed.stdout)["words"]
-    assert _qualcode("words", "remove", "filler", "typ", *db, cwd=tmp_path).returncode == 0
-    fillers = json.loads(_qualcode("words", "list", "filler", "--json", *db, cwd=tmp_path).stdout)
+    assert _qualcode("lexicon", "remove", "filler", "typ", *db, cwd=tmp_path).returncode == 0
+    fillers = json.loads(_qualcode("lexicon", "list", "filler", "--json", *db, cwd=tmp_path).stdout)
     assert "typ" not in fillers["words"] and fillers["removed"] == ["typ"]
-    assert _qualcode("words", "add", "lemma", "dialogen=samtal", "-q", *db, cwd=tmp_path).returncode == 0
+    assert _qualcode("lexicon", "add", "lemma", "dialogen=samtal", "-q", *db, cwd=tmp_path).returncode == 0
     found = json.loads(_qualcode("search", "samtal", "--json", *db, cwd=tmp_path).stdout)
     assert found["total"] == 1
     heads = json.loads(_qualcode("search", "dialog", "--heads", "--json", *db, cwd=tmp_path).stdout)
     assert heads["total"] == 2  # "dialogen", and "kvalitetsdialogerna" by its head
     assert json.loads(_qualcode("search", "dialog", "--json", *db, cwd=tmp_path).stdout)["total"] == 1
-    shown = _qualcode("words", "lemmatize", "kvalitetsdialogerna", "tog", *db, cwd=tmp_path)
+    shown = _qualcode("lexicon", "lemmatize", "kvalitetsdialogerna", "tog", *db, cwd=tmp_path)
     assert "kvalitetsdialog" in shown.stdout and "head: dialog" in shown.stdout and "tog -> ta" in shown.stdout
-    assert "Re-indexed 1 documents" in _qualcode("words", "reindex", *db, cwd=tmp_path).stdout
-    bad = _qualcode("words", "add", "nonsense", "x", *db, cwd=tmp_path)
+    assert "Re-indexed 1 documents" in _qualcode("lexicon", "reindex", *db, cwd=tmp_path).stdout
+    bad = _qualcode("lexicon", "add", "nonsense", "x", *db, cwd=tmp_path)
     assert bad.returncode != 0 and "no word list 'nonsense'" in bad.stderr and "Traceback" not in bad.stderr
-    bad = _qualcode("words", "add", "lemma", "togs", *db, cwd=tmp_path)
+    bad = _qualcode("lexicon", "add", "lemma", "togs", *db, cwd=tmp_path)
     assert bad.returncode != 0 and "FORM=LEMMA" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,412 @@
+"""How actors speak: word frequencies, keywords in context and keyness between groups.
+
+Every use case reads the running words kept in ``word_tokens`` (one row per word,
+written once per document by :func:`ensure_word_index`, never re-tokenised per
+call) and counts them in SQL, grouped by form, document and speaker. Lemmas, stop
+words and fillers come from the project's lexicon (``services/lemmas.py``) when
+counted, so a lexicon change needs no rebuild. Interviewer turns are left out unless
+asked for: the study is of what the interviewees say.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qualcode.analysis import keyness as stats
+from qualcode.core.model import Speaker
+from qualcode.errors import QualcodeError
+from qualcode.services.codebook import resolve_code
+from qualcode.services.lemmas import Lexicon, read_lexicon
+from qualcode.services.retrieval import attribution
+from qualcode.storage.repositories.words import WordFilter
+from qualcode.storage.store import Store, UnitOfWork
+
+WORD = re.compile(r"\w*[^\W\d_]\w*", re.UNICODE)  # a running word: at least one letter
+INTERVIEWER_ROLES = frozenset({"intervjuare", "interviewer", "forskare", "researcher"})
+PATTERN = re.compile(r"[\w*?]+", re.UNICODE)
+
+
+class WordsError(QualcodeError):
+    """A word list, concordance or keyness table that cannot be made as asked."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which words count: attribute values, roles, a code's passages, interviewers."""
+
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    roles: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    coders: list[str] = field(default_factory=list)
+    include_interviewer: bool = False
+
+    def described(self) -> str:
+        parts = [f"{k}={'|'.join(v)}" for k, v in self.attributes.items()]
+        parts += [f"role={'|'.join(self.roles)}"] if self.roles else []
+        parts += [f"code={'|'.join(self.codes)}"] if self.codes else []
+        parts += [f"coder={'|'.join(self.coders)}"] if self.coders else []
+        return ", ".join(parts) or "all words"
+
+
+def is_interviewer(speaker: Speaker) -> bool:
+    role = (speaker.attributes.get("role") or "").lower()
+    level = (speaker.attributes.get("level") or "").lower()
+    return role in INTERVIEWER_ROLES or level == "research" or speaker.label.lower() in INTERVIEWER_ROLES
+
+
+# ------------------------------------------------------------------ the index
+
+
+def ensure_word_index(uow: UnitOfWork) -> int:
+    """Store the running words of documents that have none stored yet; how many documents."""
+    pending = uow.words.unindexed()
+    for document_id in pending:
+        text = uow.documents.text(document_id)
+        turns = sorted((t.start, t.end, t.speaker_id) for t in uow.documents.turns(document_id))
+        starts = [t[0] for t in turns]
+        rows = []
+        for match in WORD.finditer(text):
+            at = bisect.bisect_right(starts, match.start()) - 1
+            inside = at >= 0 and match.start() < turns[at][1]
+            if turns and not inside:
+                continue  # a speaker's label ("Rektor:") or a heading between turns
+            speaker = turns[at][2] if inside else None
+            rows.append((speaker, match.start(), match.end(), match.group().lower()[:200]))
+        uow.words.add(document_id, rows)
+    return len(pending)
+
+
+def index_words(store: Store) -> int:
+    with store.unit_of_work() as uow:
+        return ensure_word_index(uow)
+
+
+# ------------------------------------------------------------------ selections
+
+
+@dataclass(frozen=True)
+class _Context:
+    filter: WordFilter
+    languages: dict[int, str]  # document id -> language
+    speakers: dict[int, Speaker]
+    attributes: dict[int, dict[str, str]]  # document id -> attributes
+    names: dict[int, str]
+
+
+def _context(uow: UnitOfWork, selection: Selection) -> _Context:
+    documents = uow.documents.list()
+    doc_attrs = {d.id: d.attributes for d in documents}
+    speakers = {s.id: s for s in uow.documents.all_speakers()}
+    wanted = selection.attributes
+
+    def matches(values: dict[str, str]) -> bool:
+        return all(values.get(key) in options for key, options in wanted.items())
+
+    for key in wanted:
+        if not any(key in a for a in doc_attrs.values()) and not any(key in s.attributes for s in speakers.values()):
+            raise WordsError(f"No document or speaker has the attribute '{key}'.",
+                             "See the attributes with 'qualcode docs list'.")
+    roles = {r.lower() for r in selection.roles}
+    speaker_ids: list[int] | None = None
+    if wanted or roles or not selection.include_interviewer:
+        speaker_ids = [s.id for s in speakers.values()
+                       if matches({**doc_attrs.get(s.document_id, {}), **s.attributes})
+                       and (not roles or (s.attributes.get("role") or "").lower() in roles)
+                       and (selection.include_interviewer or not is_interviewer(s))]
+    document_ids = None
+    if wanted:
+        document_ids = sorted({s.document_id for s in speakers.values() if s.id in (speaker_ids or [])}
+                              | {d for d, a in doc_attrs.items() if matches(a)})
+    code_ids = coder_ids = None
+    if selection.codes:
+        code_ids = [resolve_code(uow, c).id for c in selection.codes]
+    if selection.coders:
+        coder_ids = []
+        for name in selection.coders:
+            found = uow.coders.find(name)
+            if found is None:
+                raise WordsError(f"No coder '{name}' in this project.", "See the coders with 'qualcode coders'.")
+            coder_ids.append(found.id)
+        if code_ids is None:
+            raise WordsError("--coder needs --code: a coder's words are those of the passages they coded.",
+                             "Add --code KEY.")
+    # Words outside any turn count unless roles are asked for; with --attr, only in
+    # documents that match (by their own attributes or a speaker's).
+    flt = WordFilter(document_ids=document_ids, speaker_ids=speaker_ids, unspoken=not roles,
+                     code_ids=code_ids, coder_ids=coder_ids)
+    return _Context(flt, {d.id: d.language for d in documents}, speakers, doc_attrs,
+                    {d.id: d.name for d in documents})
+
+
+# ------------------------------------------------------------------ frequencies
+
+
+@dataclass(frozen=True)
+class WordCount:
+    word: str
+    count: int
+    per_10k: float  # per 10,000 running words of the selection
+    documents: int
+    speakers: int
+
+
+@dataclass(frozen=True)
+class WordTable:
+    words: list[WordCount]
+    total_words: int  # running words of the selection, stop words and fillers included
+    distinct: int  # distinct words after stop words and fillers are left out
+    unit: str  # "lemma" or "form"
+    selection: str
+
+
+def _counts(uow: UnitOfWork, lexicon: Lexicon, ctx: _Context, *, lemma: bool,
+            keep_stop_words: bool = False) -> tuple[dict[str, list], int]:
+    grouped = uow.words.grouped_counts(ctx.filter)
+    by_language: dict[str, set[str]] = {}
+    for form, doc, _speaker, _n in grouped:
+        by_language.setdefault(ctx.languages.get(doc, ""), set()).add(form)
+    lemmas, stops, fillers = {}, {}, {}
+    for language, forms in by_language.items():
+        lists = lexicon.word_lists(language) if language in ("sv", "en") else None
+        stops[language] = set() if lists is None or keep_stop_words else set(lists.stop_words)
+        fillers[language] = set() if lists is None else {f for f in lists.fillers if " " not in f}
+        lemmas[language] = lexicon.lemmatizer(language).lookup(forms) if lemma and lists is not None else {}
+    total = 0
+    found: dict[str, list] = {}  # word -> [count, documents, speakers]
+    for form, doc, speaker, n in grouped:
+        total += n
+        language = ctx.languages.get(doc, "")
+        if form in fillers[language]:
+            continue
+        word = (lemmas[language].get(form) or form) if lemma else form
+        if form in stops[language] or word in stops[language]:
+            continue
+        entry = found.get(word)
+        if entry is None:
+            entry = found[word] = [0, set(), set()]
+        entry[0] += n
+        entry[1].add(doc)
+        if speaker is not None:
+            entry[2].add(speaker)
+    return found, total
+
+
+def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool = True,
+                limit: int | None = 50, keep_stop_words: bool = False) -> WordTable:
+    """The selection's words, most frequent first (ties alphabetically)."""
+    selection = selection or Selection()
+    with store.unit_of_work() as uow:
+        ensure_word_index(uow)
+        lexicon = read_lexicon(uow)
+        ctx = _context(uow, selection)
+        found, total = _counts(uow, lexicon, ctx, lemma=lemma, keep_stop_words=keep_stop_words)
+    if total == 0:
+        raise WordsError(f"No words match the selection ({selection.described()}).",
+                         "Loosen --attr/--role/--code, or add --include-interviewer.")
+    ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+    rows = [WordCount(word, n, round(n * 10_000 / total, 2), len(docs), len(speakers))
+            for word, (n, docs, speakers) in ranked[:limit]]
+    return WordTable(rows, total, len(found), "lemma" if lemma else "form", selection.described())
+
+
+# ------------------------------------------------------------------ keywords in context
+
+
+@dataclass(frozen=True)
+class KwicLine:
+    document: str
+    start: int
+    end: int
+    left: str
+    match: str
+    right: str
+    speaker: str | None
+    attributes: dict[str, str]
+    citation: str
+
+
+@dataclass(frozen=True)
+class KwicPage:
+    query: str
+    lines: list[KwicLine]
+    total: int
+    forms: list[str]  # the word forms the query stood for
+
+
+def _like(pattern: str) -> str:
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+def _pattern_words(query: str) -> list[str]:
+    parts = query.lower().split()
+    if not parts:
+        raise WordsError("No word given.", "Give a word, a phrase or a pattern such as 'kvalitet*'.")
+    for part in parts:
+        if not PATTERN.fullmatch(part) or not part.strip("*?"):
+            raise WordsError(f"'{part}' is not a valid word pattern.",
+                             "Use letters with * (any letters) or ? (one letter), e.g. 'kvalitet*'.")
+    return parts
+
+
+def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma: bool = False,
+         sort: str | None = None, width: int = 40, limit: int | None = 50, offset: int = 0,
+         cite: str = "({role}, {school})") -> KwicPage:
+    """Every occurrence of a word, phrase or pattern with ``width`` characters of
+    context each side, in reading order or sorted by the words right or left of it."""
+    if sort not in (None, "left", "right"):
+        raise WordsError(f"Cannot sort by '{sort}'.", "Use --sort left or --sort right.")
+    parts = _pattern_words(query)
+    selection = selection or Selection(include_interviewer=True)
+    with store.unit_of_work() as uow:
+        ensure_word_index(uow)
+        lexicon = read_lexicon(uow)
+        ctx = _context(uow, selection)
+        forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
+        paged = len(parts) == 1 and sort is None  # one word in reading order: a page from SQL
+        if paged:
+            hits = uow.words.hits(forms, ctx.filter, limit=limit, offset=offset)
+            total = uow.words.count_hits(forms, ctx.filter)
+        else:
+            hits = uow.words.hits(forms, ctx.filter)
+        texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
+        found = []  # (hit, end of the match)
+        for hit in hits:
+            end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
+            if end is not None:
+                found.append((hit, end))
+        if not paged:
+            total = len(found)
+        if not found and total == 0:
+            raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
+                             "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
+        if sort is not None:
+            # Keys from the text around each match; lines are built for the page only.
+            def key(item):  # type: ignore[no-untyped-def]
+                hit, end = item
+                text = texts[hit.document_id]
+                match = text[hit.start:end].lower()
+                if sort == "right":
+                    return match, " ".join(text[end:end + width].lower().split())
+                return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
+            found.sort(key=key)
+        if paged:
+            chosen = found
+        else:
+            chosen = found[offset:offset + limit] if limit is not None else found[offset:]
+        lines = []
+        for hit, end in chosen:
+            text = texts[hit.document_id]
+            speaker = ctx.speakers.get(hit.speaker_id) if hit.speaker_id is not None else None
+            merged = {**ctx.attributes.get(hit.document_id, {}), **(speaker.attributes if speaker else {})}
+            lines.append(KwicLine(ctx.names[hit.document_id], hit.start, end,
+                                  " ".join(text[max(0, hit.start - width):hit.start].split()),
+                                  " ".join(text[hit.start:end].split()),
+                                  " ".join(text[end:end + width].split()),
+                                  speaker.label if speaker else None, merged,
+                                  attribution(merged, speaker.label if speaker else None, cite)))
+    return KwicPage(query, lines, total, sorted(forms))
+
+
+def _forms_for(uow: UnitOfWork, lexicon: Lexicon, part: str, *, lemma: bool) -> list[str]:
+    wild = "*" in part or "?" in part
+    if not lemma:
+        return uow.words.forms_like(_like(part)) if wild else [part]
+    forms = uow.words.forms()
+    found: set[str] = set()
+    for language in ("sv", "en"):
+        lookup = lexicon.lemmatizer(language).lookup(forms)
+        targets = None if wild else {lexicon.lemmatizer(language).lookup([part]).get(part) or part}
+        for form in forms:
+            word = lookup.get(form) or form
+            if (fnmatch.fnmatchcase(word, part) if targets is None else word in targets):
+                found.add(form)
+    return sorted(found | ({part} if not wild else set()))
+
+
+def _phrase_end(text: str, end: int, rest: Sequence[str]) -> int | None:
+    """Where a phrase that starts before ``end`` ends, if the next words match ``rest``."""
+    for part in rest:
+        match = WORD.search(text, end)
+        if match is None or text[end:match.start()].strip(" ,") or not fnmatch.fnmatchcase(match.group().lower(), part):
+            return None
+        end = match.end()
+    return end
+
+
+# ------------------------------------------------------------------ keyness
+
+
+@dataclass(frozen=True)
+class KeyWord:
+    word: str
+    count_a: int
+    count_b: int
+    per_10k_a: float
+    per_10k_b: float
+    documents_a: int
+    documents_b: int
+    g2: float
+    p: float
+    p_adjusted: float
+    log_ratio: float
+
+
+@dataclass(frozen=True)
+class KeynessTable:
+    by: str
+    a: str
+    b: str
+    total_a: int
+    total_b: int
+    words: list[KeyWord]  # by G², highest first; both directions (log_ratio's sign tells which)
+    tested: int
+    correction: str  # as stated in the output, e.g. "Benjamini-Hochberg"
+    min_freq: int
+    min_docs: int
+
+
+def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None = None, *,
+            lemma: bool = True, min_freq: int = 5, min_docs: int = 1, correction: str = "bh",
+            limit: int | None = 50) -> KeynessTable:
+    """Words one group uses more than the other: G², p, corrected p and log ratio.
+
+    A word is tested when both groups together use it ``min_freq`` times or more and
+    it occurs in at least ``min_docs`` documents of the group that uses it more."""
+    if correction not in stats.CORRECTIONS:
+        raise WordsError(f"There is no correction '{correction}'.", f"Choose one of: {', '.join(stats.CORRECTIONS)}.")
+    if a == b:
+        raise WordsError("--a and --b are the same group.", f"Give two different values of '{by}'.")
+    base = selection or Selection()
+    groups = []
+    with store.unit_of_work() as uow:
+        ensure_word_index(uow)
+        lexicon = read_lexicon(uow)
+        for value in (a, b):
+            chosen = Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,
+                               base.include_interviewer)
+            found, total = _counts(uow, lexicon, _context(uow, chosen), lemma=lemma)
+            if total == 0:
+                raise WordsError(f"The group {by}={value} has no words ({chosen.described()}).",
+                                 f"Check the values of '{by}' with 'qualcode docs list'.")
+            groups.append((found, total))
+    (found_a, total_a), (found_b, total_b) = groups
+    tested = []
+    for word in found_a.keys() | found_b.keys():
+        ca, da = (found_a[word][0], len(found_a[word][1])) if word in found_a else (0, 0)
+        cb, db = (found_b[word][0], len(found_b[word][1])) if word in found_b else (0, 0)
+        more_docs = da if ca / total_a >= cb / total_b else db
+        if ca + cb >= min_freq and more_docs >= min_docs:
+            tested.append((word, ca, cb, da, db, stats.log_likelihood(ca, cb, total_a, total_b)))
+    p = stats.p_values([row[5] for row in tested])
+    adjusted = stats.corrected(p, correction)
+    rows = [KeyWord(word, ca, cb, round(ca * 10_000 / total_a, 2), round(cb * 10_000 / total_b, 2), da, db,
+                    round(g2, 4), pv, padj, round(stats.log_ratio(ca, cb, total_a, total_b), 4))
+            for (word, ca, cb, da, db, g2), pv, padj in zip(tested, p, adjusted, strict=True)]
+    rows.sort(key=lambda row: (-row.g2, row.word))
+    return KeynessTable(by, a, b, total_a, total_b, rows[:limit], len(rows), stats.CORRECTION_NAMES[correction],
+                        min_freq, min_docs)

@@ -1,0 +1,120 @@
+"""Running words of documents (``word_tokens``): writing them once, counting them in SQL.
+
+Counts are grouped by form, document and speaker in the database, so a word list
+over a million words reads a few hundred thousand grouped rows, not the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from qualcode.storage.schema import CodingRow, DocumentRow, WordIndexedRow, WordTokenRow
+
+T = WordTokenRow
+
+
+@dataclass(frozen=True)
+class WordFilter:
+    """Which running words count. ``None`` means no limit on that side."""
+
+    document_ids: Sequence[int] | None = None
+    speaker_ids: Sequence[int] | None = None  # speakers whose words count
+    unspoken: bool = True  # words outside any speaker's turn
+    code_ids: Sequence[int] | None = None  # only words inside passages coded with one of these
+    coder_ids: Sequence[int] | None = None
+
+
+@dataclass(frozen=True)
+class TokenHit:
+    id: int
+    document_id: int
+    speaker_id: int | None
+    start: int
+    end: int
+    form: str
+
+
+class WordRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def unindexed(self) -> list[int]:
+        """Documents whose words are not stored yet."""
+        query = (select(DocumentRow.id).where(~exists().where(WordIndexedRow.document_id == DocumentRow.id))
+                 .order_by(DocumentRow.id))
+        return list(self.session.scalars(query))
+
+    def add(self, document_id: int, rows: Sequence[tuple[int | None, int, int, str]]) -> None:
+        """Store a document's words as ``(speaker id, start, end, form)``, with the
+        driver's ``executemany`` (one row per running word)."""
+        connection = self.session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        if rows:
+            connection.exec_driver_sql(
+                f'INSERT INTO word_tokens (document_id, speaker_id, start, "end", form) '
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                [(document_id, *row) for row in rows])
+        connection.exec_driver_sql(f"INSERT INTO word_indexed (document_id) VALUES ({mark})", (document_id,))
+
+    def _where(self, flt: WordFilter) -> ColumnElement[bool]:
+        conditions: list[ColumnElement[bool]] = []
+        if flt.document_ids is not None:
+            conditions.append(T.document_id.in_(list(flt.document_ids)) if flt.document_ids else false())
+        if flt.speaker_ids is not None:
+            spoken = T.speaker_id.in_(list(flt.speaker_ids)) if flt.speaker_ids else false()
+            conditions.append(or_(spoken, T.speaker_id.is_(None)) if flt.unspoken else spoken)
+        elif not flt.unspoken:
+            conditions.append(T.speaker_id.is_not(None))
+        if flt.code_ids is not None:
+            inside = [CodingRow.document_id == T.document_id, CodingRow.start <= T.start, CodingRow.end >= T.end,
+                      CodingRow.code_id.in_(list(flt.code_ids))]
+            if flt.coder_ids is not None:
+                inside.append(CodingRow.coder_id.in_(list(flt.coder_ids)))
+            conditions.append(exists().where(*inside))
+        return and_(true(), *conditions)
+
+    def grouped_counts(self, flt: WordFilter) -> list[tuple[str, int, int | None, int]]:
+        """``(form, document id, speaker id, count)`` for every word the filter lets through."""
+        query = (select(T.form, T.document_id, T.speaker_id, func.count())
+                 .where(self._where(flt)).group_by(T.form, T.document_id, T.speaker_id))
+        return [(form, doc, speaker, int(n)) for form, doc, speaker, n in self.session.execute(query)]
+
+    def total(self, flt: WordFilter) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(T).where(self._where(flt))) or 0)
+
+    def forms(self, flt: WordFilter | None = None) -> list[str]:
+        """Every distinct form (under the filter)."""
+        query = select(T.form).distinct()
+        if flt is not None:
+            query = query.where(self._where(flt))
+        return list(self.session.scalars(query))
+
+    def forms_like(self, pattern: str) -> list[str]:
+        """Distinct forms matching a SQL LIKE pattern (``\\`` escapes)."""
+        return list(self.session.scalars(select(T.form).distinct().where(T.form.like(pattern, escape="\\"))))
+
+    def hits(self, forms: Sequence[str], flt: WordFilter, *, limit: int | None = None,
+             offset: int = 0) -> list[TokenHit]:
+        """The running words with one of ``forms``, in reading order (a page of them)."""
+        if not forms:
+            return []
+        query = (select(T.id, T.document_id, T.speaker_id, T.start, T.end, T.form)
+                 .where(T.form.in_(list(forms)), self._where(flt)).order_by(T.document_id, T.start)
+                 .limit(limit).offset(offset))
+        return [TokenHit(*row) for row in self.session.execute(query)]
+
+    def count_hits(self, forms: Sequence[str], flt: WordFilter) -> int:
+        if not forms:
+            return 0
+        query = select(func.count()).select_from(T).where(T.form.in_(list(forms)), self._where(flt))
+        return int(self.session.scalar(query) or 0)
+
+    def tokens_between(self, document_id: int, start: int, end: int) -> list[tuple[int, int, str]]:
+        """``(start, end, form)`` of a document's words inside ``[start, end)``."""
+        query = (select(T.start, T.end, T.form)
+                 .where(T.document_id == document_id, T.start >= start, T.end <= end).order_by(T.start))
+        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
