@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
@@ -32,14 +33,48 @@ from qualcode.services.lemmas import lemmatizer
 class DocumentUnits:
     """What is derived from a document's text before it is stored.
 
-    Paragraphs and sentences as ``(start, end, turn index)``, the search terms of each
-    sentence, and the word count.
+    Paragraphs and sentences as flat ``array('q')`` of ``start, end, turn index``
+    triples (turn ``-1``: outside turns), the search terms of the sentences as one
+    string with a line per sentence, and the word count. Compact on purpose: a list of
+    tuples and a list of strings cost about 200 bytes per sentence, and a transcript of
+    50 MB has a million sentences; the arrays cost 24 bytes each, travel from the
+    worker process as a few byte strings, and rows are made from them a batch at a
+    time as they are written (:func:`qualcode.services.corpus.new_segments`).
     """
 
-    paragraphs: list[tuple[int, int, int | None]]
-    sentences: list[tuple[int, int, int | None]]
-    terms: list[str]
+    paragraphs: array[int]
+    sentences: array[int]
+    terms: str
     word_count: int
+
+    @staticmethod
+    def pack(units: Sequence[tuple[int, int, int | None]]) -> array[int]:
+        """``(start, end, turn)`` triples as a flat array, ``None`` as ``-1``."""
+        flat = array("q")
+        for start, end, turn in units:
+            flat.extend((start, end, -1 if turn is None else turn))
+        return flat
+
+    def paragraph_spans(self) -> Iterator[tuple[int, int, int | None]]:
+        return _unpack(self.paragraphs)
+
+    def sentence_spans(self) -> Iterator[tuple[int, int, int | None]]:
+        return _unpack(self.sentences)
+
+    def sentence_terms(self) -> Iterator[str]:
+        """Each sentence's terms, in order, one string at a time."""
+        blob, position = self.terms, 0
+        for _ in range(len(self.sentences) // 3):
+            end = blob.find("\n", position)
+            end = len(blob) if end < 0 else end
+            yield blob[position:end]
+            position = end + 1
+
+
+def _unpack(flat: array[int]) -> Iterator[tuple[int, int, int | None]]:
+    for i in range(0, len(flat), 3):
+        turn = flat[i + 2]
+        yield flat[i], flat[i + 1], None if turn < 0 else turn
 
 
 # Imports of at least this many bytes segment in a worker process while this one
@@ -64,6 +99,11 @@ class Segmentation:
         self._lookahead = lookahead
         self._waiting: deque[_Job] = deque()  # not yet handed to the worker
         self._in_flight = 0
+
+    @property
+    def lookahead(self) -> int:
+        """Documents worth handing over ahead of the writer."""
+        return self._lookahead
 
     @classmethod
     def for_files(cls, files: list[Path], language: str | None) -> Segmentation:
@@ -173,7 +213,14 @@ def segment_document(language: str, text: str, turns: Sequence[ParsedTurn]) -> D
     """Everything derived from a document's text; runs in a worker process for big imports."""
     paragraphs, sentences = segmenter_for(language).units(text, turns)
     search_terms, word_count = sentence_terms(text, sentences, language)
-    return DocumentUnits(paragraphs=paragraphs, sentences=sentences, terms=search_terms, word_count=word_count)
+    packed_paragraphs, packed_sentences = DocumentUnits.pack(paragraphs), DocumentUnits.pack(sentences)
+    del paragraphs, sentences
+    # A line per sentence; terms are words and lemmas, so a line break in one can only
+    # come from a project's word list, and would shift every sentence after it.
+    blob = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in search_terms)
+    del search_terms
+    return DocumentUnits(paragraphs=packed_paragraphs, sentences=packed_sentences, terms=blob,
+                         word_count=word_count)
 
 
 def _segment_spans(language: str, text: str, spans: list[tuple[int, int]]) -> DocumentUnits:
