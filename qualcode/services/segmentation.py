@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+import zlib
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -44,13 +45,13 @@ class DocumentUnits:
 
     paragraphs: array[int]
     sentences: array[int]
-    terms: str
+    terms: bytes  # zlib-compressed UTF-8: received, then written, a batch at a time
     word_count: int
 
     @staticmethod
-    def pack(units: Sequence[tuple[int, int, int | None]]) -> array[int]:
+    def pack(units: Sequence[tuple[int, int, int | None]], typecode: str = "q") -> array[int]:
         """``(start, end, turn)`` triples as a flat array, ``None`` as ``-1``."""
-        flat = array("q")
+        flat = array(typecode)
         for start, end, turn in units:
             flat.extend((start, end, -1 if turn is None else turn))
         return flat
@@ -62,13 +63,26 @@ class DocumentUnits:
         return _unpack(self.sentences)
 
     def sentence_terms(self) -> Iterator[str]:
-        """Each sentence's terms, in order, one string at a time."""
-        blob, position = self.terms, 0
-        for _ in range(len(self.sentences) // 3):
-            end = blob.find("\n", position)
-            end = len(blob) if end < 0 else end
-            yield blob[position:end]
-            position = end + 1
+        """Each sentence's terms, in order, decompressed a stretch at a time."""
+        if not self.sentences:
+            return
+        inflate = zlib.decompressobj()
+        pending = b""
+        # Small pieces in, at most _TERMS_CHUNK bytes out per call: repetitive text
+        # inflates a hundredfold.
+        for start in range(0, len(self.terms), 4096):
+            data = self.terms[start:start + 4096]
+            while data:
+                pending += inflate.decompress(data, _TERMS_CHUNK)
+                data = inflate.unconsumed_tail
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    yield line.decode("utf-8")
+        for line in (pending + inflate.flush()).split(b"\n"):
+            yield line.decode("utf-8")
+
+
+_TERMS_CHUNK = 1 << 16
 
 
 def _unpack(flat: array[int]) -> Iterator[tuple[int, int, int | None]]:
@@ -134,8 +148,10 @@ class Segmentation:
         assert self._executor is not None
         while self._waiting and self._in_flight < self._lookahead:
             job = self._waiting.popleft()
-            # Plain (start, end) pairs travel to the worker at a fraction of the cost of turns.
-            spans = [(turn.start, turn.end) for turn in job.document.turns]
+            # A flat array of starts and ends travels to the worker at a fraction of the cost of turns.
+            spans = array("q")
+            for turn in job.document.turns:
+                spans.extend((turn.start, turn.end))
             try:
                 job.future = self._executor.submit(_segment_spans, job.language, job.document.text, spans)
             except BrokenExecutor:
@@ -213,18 +229,20 @@ def segment_document(language: str, text: str, turns: Sequence[ParsedTurn]) -> D
     """Everything derived from a document's text; runs in a worker process for big imports."""
     paragraphs, sentences = segmenter_for(language).units(text, turns)
     search_terms, word_count = sentence_terms(text, sentences, language)
-    packed_paragraphs, packed_sentences = DocumentUnits.pack(paragraphs), DocumentUnits.pack(sentences)
+    typecode = "i" if len(text) < 2**31 else "q"
+    packed_paragraphs = DocumentUnits.pack(paragraphs, typecode)
+    packed_sentences = DocumentUnits.pack(sentences, typecode)
     del paragraphs, sentences
     # A line per sentence; terms are words and lemmas, so a line break in one can only
     # come from a project's word list, and would shift every sentence after it.
-    blob = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in search_terms)
+    blob = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in search_terms).encode("utf-8")
     del search_terms
-    return DocumentUnits(paragraphs=packed_paragraphs, sentences=packed_sentences, terms=blob,
-                         word_count=word_count)
+    return DocumentUnits(paragraphs=packed_paragraphs, sentences=packed_sentences,
+                         terms=zlib.compress(blob, 1), word_count=word_count)
 
 
-def _segment_spans(language: str, text: str, spans: list[tuple[int, int]]) -> DocumentUnits:
-    return segment_document(language, text, [ParsedTurn(None, start, end) for start, end in spans])
+def _segment_spans(language: str, text: str, spans: array[int]) -> DocumentUnits:
+    return segment_document(language, text, [ParsedTurn(None, spans[i], spans[i + 1]) for i in range(0, len(spans), 2)])
 
 
 # Characters whose lower case is not one character of the same kind (word or not)
