@@ -361,3 +361,48 @@ def test_schema_0006_downgrades_to_the_insert_trigger(tmp_path: Path) -> None:
     create_project(path).close()
     _downgrade(path, "0005")
     assert _search_triggers(path) == {"search_text_ad", "search_text_ai"}
+
+
+def test_folder_import_parses_each_file_just_ahead_of_the_writer(
+        tmp_path: Path, sources: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streaming: with no room ahead, at most the document being written is in memory,
+    and the speaker map's check (a first pass over labels) still stops nothing good."""
+    import qualcode.importers.base as base
+
+    monkeypatch.setattr(corpus, "_AHEAD_CHARS", 0)
+    monkeypatch.setattr(segmentation, "_WORKER_MIN_BYTES", sys.maxsize)
+    parsed: list[str] = []
+    parse = base.parse_source
+    monkeypatch.setattr(base, "parse_source", lambda raw, path: (parsed.append(Path(path).name), parse(raw, path))[1])
+    ahead: list[int] = []
+    store_document = corpus._store_document
+
+    def storing(store, item, *rest):  # type: ignore[no-untyped-def]
+        ahead.append(parsed.count(item.path.name))
+        assert parsed[-1] == item.path.name  # nothing parsed ahead of this one
+        return store_document(store, item, *rest)
+
+    monkeypatch.setattr(corpus, "_store_document", storing)
+    store = create_project(tmp_path / "p.qualcode")
+    report = corpus.import_paths(store, sources, speaker_map=DEMO / "speakers.yaml")
+    store.close()
+    # Each file is parsed twice (labels, then import), and the next one only after the
+    # one before it is written: when a file is stored, it is the last one parsed.
+    assert ahead and all(count == 2 for count in ahead)
+    assert len(ahead) == len(report.imported) + 1  # the copy is refused as it is stored
+    assert len(parsed) == 2 * len(list(sources[0].iterdir()))
+
+
+@given(st.lists(st.text(alphabet="ab \nåä", max_size=30), min_size=1, max_size=400))
+@settings(max_examples=60, deadline=None)
+def test_units_keep_each_sentence_terms(texts: list[str]) -> None:
+    """Terms travel compressed in one string; every sentence gets its own back, in order
+    (a line break in a term, which only a word list could bring, becomes a space)."""
+    sentences = [(i, i + 1, None) for i in range(len(texts))]
+    blob = "\n".join(t.replace("\n", " ") for t in texts).encode("utf-8")
+    import zlib
+    units = segmentation.DocumentUnits(segmentation.DocumentUnits.pack([]),
+                                       segmentation.DocumentUnits.pack(sentences, "i"),
+                                       zlib.compress(blob, 1), 0)
+    assert list(units.sentence_terms()) == [t.replace("\n", " ") for t in texts]
+    assert list(units.sentence_spans()) == sentences

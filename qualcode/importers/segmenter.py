@@ -37,6 +37,7 @@ Unit = tuple[int, int, int | None]  # start, end, index of the turn (None outsid
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BATCH_SIZE = 256
+_GROUP_TOKENS = 65_536
 # spaCy refuses longer texts by default because parsers need memory per character;
 # the tokenizer and sentencizer do not, and transcripts can be long.
 _MAX_LENGTH = 2**30
@@ -95,13 +96,30 @@ class Segmenter:
         # token, so the peak stays a small multiple of the text instead of many times it.
         pieces = [piece for start, end, turn in paragraphs for piece in _pieces(text, start, end, turn)]
         docs = self._nlp.tokenizer.pipe((text[start:end] for start, end, _ in pieces), batch_size=_BATCH_SIZE)
-        tokens = [doc.to_array([self._final_flag, IS_PUNCT, IDX]) for doc in docs]
+        # The rule runs over groups of pieces of about _GROUP_TOKENS tokens: its arrays
+        # then take a bounded amount of memory, where arrays of a whole document's tokens
+        # took several times its text (sentences never cross a piece, so groups are
+        # independent).
         sentences: list[Unit] = []
+        group: list[Unit] = []
+        tokens: list[np.ndarray] = []
+        count = 0
+        for piece, doc in zip(pieces, docs, strict=True):
+            group.append(piece)
+            tokens.append(doc.to_array([self._final_flag, IS_PUNCT, IDX]).astype(np.int32))
+            count += len(tokens[-1])
+            if count >= _GROUP_TOKENS:
+                self._add_sentences(text, group, tokens, sentences)
+                group, tokens, count = [], [], 0
+        if group:
+            self._add_sentences(text, group, tokens, sentences)
+        return paragraphs, sentences
+
+    def _add_sentences(self, text: str, pieces: list[Unit], tokens: list[np.ndarray], sentences: list[Unit]) -> None:
         for start, end, piece in self._sentence_spans(pieces, tokens):
             start, end = strip_span(text, start, end)
             if start < end:
                 sentences.append((start, end, pieces[piece][2]))
-        return paragraphs, sentences
 
     def _sentence_spans(self, paragraphs: list[Unit], tokens: list[np.ndarray]) -> Iterator[tuple[int, int, int]]:
         """``(start, end, paragraph index)`` of every sentence, by the sentencizer's rule.

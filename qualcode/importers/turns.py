@@ -63,7 +63,7 @@ _STOP_WORDS_TEXT = """
 _STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabelMatch:
     """A speaker label found at the start of a line."""
 
@@ -82,12 +82,15 @@ def match_label(line: str) -> LabelMatch | None:
 
 def find_labels(text: str) -> list[LabelMatch]:
     """Every accepted speaker label in ``text``, in order."""
-    found = []
+    return list(iter_labels(text))
+
+
+def iter_labels(text: str) -> Iterator[LabelMatch]:
+    """:func:`find_labels` one at a time."""
     for match in _LABEL_LINE.finditer(text):
         accepted = _accept(match)
         if accepted is not None:
-            found.append(accepted)
-    return found
+            yield accepted
 
 
 def name_like(label: str) -> bool:
@@ -149,19 +152,40 @@ def detect_turns(text: str) -> tuple[ParsedTurn, ...]:
     nothing after it before the next label gives no turn. Text without labels the
     file supports (:func:`supported_speakers`) has no turns.
     """
-    labels = find_labels(text)
+    # Two passes over the labels instead of a list of them: a transcript of 50 MB has
+    # hundreds of thousands, and the list cost more memory than its text. The first
+    # counts them, the second makes the turns of the accepted ones.
+    counts: Counter[str] = Counter()
+    first: LabelMatch | None = None
+    for label in iter_labels(text):
+        first = first or label
+        counts[label.speaker] += 1
+    if first is None:
+        return ()
     # A label "opens" the text when at most a title line comes before it.
-    before = text[:labels[0].line_start].split("\n") if labels else []
-    opening = labels[0].speaker if labels and sum(1 for line in before if line.strip()) <= 1 else None
-    accepted = supported_speakers((label.speaker for label in labels), opening)
-    labels = [label for label in labels if label.speaker in accepted]
+    before = text[:first.line_start].split("\n")
+    opening = first.speaker if sum(1 for line in before if line.strip()) <= 1 else None
+    accepted = supported_speakers(counts.elements(), opening)
+    if not accepted:
+        return ()
+    names = {label: label for label in accepted}  # one string per speaker, shared by its turns
     turns = []
-    for i, label in enumerate(labels):
-        limit = labels[i + 1].line_start if i + 1 < len(labels) else len(text)
-        start, end = strip_span(text, label.body_start, limit)
-        if start < end:
-            turns.append(ParsedTurn(label.speaker, start, end))
+    previous: LabelMatch | None = None
+    for label in iter_labels(text):
+        if label.speaker not in accepted:
+            continue
+        if previous is not None:
+            _add_turn(turns, text, previous, label.line_start, names)
+        previous = label
+    if previous is not None:
+        _add_turn(turns, text, previous, len(text), names)
     return tuple(turns)
+
+
+def _add_turn(turns: list[ParsedTurn], text: str, label: LabelMatch, limit: int, names: dict[str, str]) -> None:
+    start, end = strip_span(text, label.body_start, limit)
+    if start < end:
+        turns.append(ParsedTurn(names[label.speaker], start, end))
 
 
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:

@@ -1,8 +1,10 @@
 """Importing transcripts into a project, and reading documents back.
 
-Import runs in two phases: every file is parsed first (pure importers, no database),
-so a bad speaker map is refused before anything is written; then each document is
-stored in its own transaction, so one bad file never leaves half a document behind.
+Import streams: each file is parsed (pure importers, no database), segmented and stored
+in its own transaction, so one bad file never leaves half a document behind, and only a
+few documents are in memory at any time. With a speaker map, a first light pass reads
+only every file's labels, so a map naming a speaker no file has is refused before
+anything is written.
 
 What is derived from a document's text (paragraphs, sentences, search terms, word
 count) does not need the database. A big import has a worker process derive it, from
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,36 +120,35 @@ def import_paths(
     files, problems = expand_paths(Path(p) for p in paths)
     report.failed.extend(problems)
     speakers = load_speaker_map(speaker_map) if speaker_map else {}
-    with Segmentation.for_files(files, language) as segmentation:
-        # Segmentation starts as each file is parsed, long before the first write.
-        with known_speakers(speakers):  # labels the map lists are speakers in every file
-            parsed = [(item, _plan_document(item, attributes or {}, language, segmentation))
-                      for item in _parse_files(files, report)]
-        for item, _ in parsed:  # so a wrong label can be corrected with a speaker map
-            labels = sorted({t.speaker for t in item.document.turns if t.speaker})
-            if labels:
-                report.notices.append(f"{item.path.name}: speaker labels detected: {', '.join(labels)}")
+    with known_speakers(speakers):  # labels the map lists are speakers in every file
         if speaker_map:
-            seen = {t.speaker for item, _ in parsed for t in item.document.turns if t.speaker}
-            unmapped = check_known(speakers, seen, speaker_map)
+            # A first, light pass keeps only each file's labels, so that a map naming a
+            # speaker no file has is refused before anything is written, without holding
+            # every parsed document until then.
+            unmapped = check_known(speakers, _labels_of(files), speaker_map)
             for label in sorted(unmapped):
                 report.notices.append(f"speaker '{label}' is not in {speaker_map}: no role or level set")
-        unindexed = 0
-        for done, (item, planned) in enumerate(parsed, start=1):
-            if cancel is not None and cancel.is_set():
-                report.notices.append("import cancelled: the remaining files were not imported")
-                break
-            try:
-                summary = _store_document(store, item, planned, speakers, force, report)
-                report.imported.append(summary)
-                unindexed += summary.sentence_count
-            except QualcodeError as exc:
-                report.failed.append(ImportProblem(display_path(item.path), exc.message + (f" {exc.hint}" if exc.hint else "")))
-            if unindexed >= _INDEX_EVERY:
-                _index_for_search(store)
-                unindexed = 0
-            if progress:
-                progress(done, len(parsed), display_path(item.path.name))
+        with Segmentation.for_files(files, language) as segmentation:
+            unindexed = 0
+            planned = _planned_documents(files, report, attributes or {}, language, segmentation)
+            for done, item, plan in planned:
+                if cancel is not None and cancel.is_set():
+                    report.notices.append("import cancelled: the remaining files were not imported")
+                    break
+                try:
+                    summary = _store_document(store, item, plan, speakers, force, report)
+                    report.imported.append(summary)
+                    unindexed += summary.sentence_count
+                except QualcodeError as exc:
+                    report.failed.append(ImportProblem(display_path(item.path),
+                                                       exc.message + (f" {exc.hint}" if exc.hint else "")))
+                name = display_path(item.path.name)
+                del item, plan  # this document's text and units go before the next is read
+                if unindexed >= _INDEX_EVERY:
+                    _index_for_search(store)
+                    unindexed = 0
+                if progress:
+                    progress(done, len(files), name)
     if unindexed:
         _index_for_search(store)
     if report.imported:
@@ -184,23 +186,72 @@ class _PlannedDocument:
     units: Callable[[], DocumentUnits]
 
 
-def _parse_files(files: list[Path], report: ImportReport) -> Iterator[_ParsedFile]:
-    """The files that parse; every one is parsed before anything is written, so that a
-    bad speaker map stops all of it."""
+def _parse_files(files: list[Path], report: ImportReport | None) -> Iterator[tuple[int, _ParsedFile]]:
+    """``(files consumed so far, parsed file)`` for the files that parse, one at a time.
+
+    Failures go to ``report`` (none is kept without one: the light pass of
+    :func:`_labels_of`, whose files the import reads again).
+    """
     from qualcode.importers.base import parse_source, read_source_bytes
 
-    for path in files:
+    for position, path in enumerate(files, start=1):
         try:
             raw = read_source_bytes(path)
             sha = hashlib.sha256(raw).hexdigest()
             document = parse_source(raw, path)
-            del raw  # the text is kept; the bytes need not wait for the other files
+            del raw  # the text is kept; the bytes need not wait for the writer
         except QualcodeError as exc:
-            report.failed.append(ImportProblem(display_path(path), exc.message + (f" {exc.hint}" if exc.hint else "")))
+            if report is not None:
+                report.failed.append(ImportProblem(display_path(path),
+                                                   exc.message + (f" {exc.hint}" if exc.hint else "")))
             continue
-        if document.encoding not in ("utf-8", "utf-8-sig", "ascii"):
+        if report is not None and document.encoding not in ("utf-8", "utf-8-sig", "ascii"):
             report.notices.append(f"{display_path(path)}: decoded as {document.encoding} (not UTF-8)")
-        yield _ParsedFile(path, document, sha)
+        yield position, _ParsedFile(path, document, sha)
+
+
+def _labels_of(files: list[Path]) -> set[str]:
+    """The speaker labels of every file that parses, each document dropped once read."""
+    seen: set[str] = set()
+    for _, item in _parse_files(files, None):
+        seen.update(t.speaker for t in item.document.turns if t.speaker)
+    return seen
+
+
+# Parsed documents held ahead of the writer, for the segmentation worker to work on:
+# at most this many characters of text in all (and at least one document, whatever its
+# size), so that memory holds a small multiple of the largest document, not of the
+# whole import.
+_AHEAD_CHARS = 8_000_000
+
+
+def _planned_documents(files: list[Path], report: ImportReport, attributes: dict[str, str],
+                       language: str | None, segmentation: Segmentation
+                       ) -> Iterator[tuple[int, _ParsedFile, _PlannedDocument | SourceFileError]]:
+    """The files in order, each parsed and its segmentation started a little ahead of
+    the writer (see :data:`_AHEAD_CHARS`), and dropped here once handed over."""
+    parsed = _parse_files(files, report)
+    ahead: deque[tuple[int, _ParsedFile, _PlannedDocument | SourceFileError]] = deque()
+    chars = 0
+    exhausted = False
+    while True:
+        while not exhausted and (not ahead or (chars < _AHEAD_CHARS and len(ahead) < segmentation.lookahead)):
+            following = next(parsed, None)
+            if following is None:
+                exhausted = True
+                break
+            position, item = following
+            labels = sorted({t.speaker for t in item.document.turns if t.speaker})
+            if labels:  # so a wrong label can be corrected with a speaker map
+                report.notices.append(f"{item.path.name}: speaker labels detected: {', '.join(labels)}")
+            ahead.append((position, item, _plan_document(item, attributes, language, segmentation)))
+            chars += len(item.document.text)
+        if not ahead:
+            return
+        entry = ahead.popleft()
+        chars -= len(entry[1].document.text)
+        yield entry
+        del entry
 
 
 def _plan_document(item: _ParsedFile, attributes: dict[str, str], language: str | None,
@@ -251,14 +302,19 @@ def free_name(uow, name: str) -> str:  # type: ignore[no-untyped-def]
     return candidate
 
 
-def new_segments(turns: Sequence[ParsedTurn], units: DocumentUnits) -> list[NewSegment]:
-    """A document's turns, paragraphs and sentences (with search terms) as rows to store."""
+def new_segments(turns: Sequence[ParsedTurn], units: DocumentUnits) -> Iterator[NewSegment]:
+    """A document's turns, paragraphs and sentences (with search terms) as rows to store.
+
+    A generator: the repository writes rows a batch at a time as they come, so the rows
+    of a whole document are never in memory at once.
+    """
     turn, paragraph, sentence = SegmentKind.TURN, SegmentKind.PARAGRAPH, SegmentKind.SENTENCE
-    segments = [NewSegment(turn, t.start, t.end, i) for i, t in enumerate(turns)]
-    segments.extend(NewSegment(paragraph, start, end, turn_index) for start, end, turn_index in units.paragraphs)
-    segments.extend(NewSegment(sentence, start, end, turn_index, sentence_terms)
-                    for (start, end, turn_index), sentence_terms in zip(units.sentences, units.terms, strict=True))
-    return segments
+    for i, t in enumerate(turns):
+        yield NewSegment(turn, t.start, t.end, i)
+    for start, end, turn_index in units.paragraph_spans():
+        yield NewSegment(paragraph, start, end, turn_index)
+    for (start, end, turn_index), sentence_terms in zip(units.sentence_spans(), units.sentence_terms(), strict=True):
+        yield NewSegment(sentence, start, end, turn_index, sentence_terms)
 
 
 # --------------------------------------------------------------------- reading

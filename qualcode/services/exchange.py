@@ -11,7 +11,7 @@ a new project, which is removed again if the import fails.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,7 +220,7 @@ def _language(document: ExchangeDocument) -> str:
 
 
 def _prepare(documents: tuple[ExchangeDocument, ...], progress: Progress | None,
-             cancel: threading.Event | None) -> list[tuple[str, list[NewSegment]]]:
+             cancel: threading.Event | None) -> list[tuple[str, Iterable[NewSegment]]]:
     """Language and segments of every document, computed before the transaction opens."""
     prepared = []
     total = len(documents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, text
@@ -26,6 +27,11 @@ from qualcode.storage.schema import (
     SpeakerRow,
     TurnRow,
 )
+
+# Rows written per ``executemany``: a document's rows are built a batch at a time, so
+# memory holds a few thousand of them whatever the document's size, and the batches
+# are still large enough that the driver's own loop does the work.
+ROW_BATCH = 4096
 
 
 class NewSegment(NamedTuple):
@@ -56,7 +62,7 @@ class DocumentRepository:
         word_count: int,
         sha256: str,
         speaker_attributes: dict[str, dict[str, str]],
-        segments: Sequence[NewSegment],
+        segments: Iterable[NewSegment],
     ) -> DocumentSummary:
         """Store a document with everything derived from it; returns the summary that reading
         the document back would give.
@@ -85,11 +91,13 @@ class DocumentRepository:
         self._insert("document_attributes", ("document_id", "key", "value"), attributes)
         speaker_ids = self._add_speakers(document_id, parsed, speaker_attributes)
         turn_ids = self._reserve_ids("turns", len(parsed.turns))
-        self._insert(
-            "turns", ("id", "document_id", "speaker_id", "index", "start", "end", "start_time", "end_time"),
-            [(turn_id, document_id, speaker_ids.get(t.speaker) if t.speaker else None, i, t.start, t.end,
-              t.start_time, t.end_time)
-             for i, (turn_id, t) in enumerate(zip(turn_ids, parsed.turns, strict=True))])
+        for first in range(0, len(turn_ids), ROW_BATCH):
+            self._insert(
+                "turns", ("id", "document_id", "speaker_id", "index", "start", "end", "start_time", "end_time"),
+                [(turn_id, document_id, speaker_ids.get(t.speaker) if t.speaker else None, i, t.start, t.end,
+                  t.start_time, t.end_time)
+                 for i, turn_id, t in zip(range(first, first + ROW_BATCH), turn_ids[first:first + ROW_BATCH],
+                                          parsed.turns[first:first + ROW_BATCH], strict=False)])
         sentence_count = self._add_segments(document_id, turn_ids, segments)
         return DocumentSummary(
             id=document_id, name=parsed.name, format=parsed.format, language=language, sha256=sha256,
@@ -109,24 +117,31 @@ class DocumentRepository:
                       for key, value in speaker_attributes.get(label, {}).items()])
         return speaker_ids
 
-    def _add_segments(self, document_id: int, turn_ids: Sequence[int], segments: Sequence[NewSegment]) -> int:
-        """Store the segments and their search terms; returns how many are sentences."""
-        if not segments:
-            return 0
+    def _add_segments(self, document_id: int, turn_ids: Sequence[int], segments: Iterable[NewSegment]) -> int:
+        """Store the segments and their search terms; returns how many are sentences.
+
+        ``segments`` may be a generator: rows are built and written :data:`ROW_BATCH` at a
+        time, so a document of a million sentences never has a million rows in memory.
+        """
         kind_names = {kind: str(kind) for kind in SegmentKind}
         counters = dict.fromkeys(SegmentKind, 0)
-        rows = []
-        search_rows = []
-        for segment_id, (kind, start, end, turn_index, terms) in zip(
-                self._reserve_ids("segments", len(segments)), segments, strict=True):
-            index = counters[kind]
-            counters[kind] = index + 1
-            rows.append((segment_id, document_id, None if turn_index is None else turn_ids[turn_index],
-                         kind_names[kind], index, start, end))
-            if terms:
-                search_rows.append((segment_id, terms))
-        self._insert("segments", ("id", "document_id", "turn_id", "kind", "index", "start", "end"), rows)
-        add_document_terms(self.session.connection(), document_id, search_rows)
+        connection = self.session.connection()
+        iterator = iter(segments)
+        while batch := list(islice(iterator, ROW_BATCH)):
+            rows = []
+            search_rows = []
+            for segment_id, (kind, start, end, turn_index, terms) in zip(
+                    self._reserve_ids("segments", len(batch)), batch, strict=True):
+                index = counters[kind]
+                counters[kind] = index + 1
+                rows.append((segment_id, document_id, None if turn_index is None else turn_ids[turn_index],
+                             kind_names[kind], index, start, end))
+                if terms:
+                    search_rows.append((segment_id, terms))
+            del batch
+            self._insert("segments", ("id", "document_id", "turn_id", "kind", "index", "start", "end"), rows)
+            del rows
+            add_document_terms(connection, document_id, search_rows)
         return counters[SegmentKind.SENTENCE]
 
     def _insert(self, table: str, columns: Sequence[str], rows: list[tuple[object, ...]]) -> None:
