@@ -51,6 +51,8 @@ COMMANDS: dict[str, Entry] = {
     "code": Entry("coding_cmds", "Apply and remove codes; rename, merge and split them; undo."),
     "memo": Entry("coding_cmds", "Write memos on the project, documents, codes and codings."),
     "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
+    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents and last change; rename "
+                                   "and merge coders."),
     "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
     "agreement": Entry("agreement_cmds", "Inter-coder agreement: statistics, double-coding samples, disagreements "
                                          "and adjudication. Without a command: print the agreement table."),
@@ -96,6 +98,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "exchange_cmds": _register("exchange_cmds"),
     "agreement_cmds": _register("agreement_cmds"),
     "check_cmds": _register("check_cmds"),
+    "coders_cmds": _group("coders_cmds", "app", "coders"),
     "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
     "coding_cmds": _coding,
     "export_cmds": _export,
