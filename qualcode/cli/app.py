@@ -53,6 +53,8 @@ COMMANDS: dict[str, Entry] = {
     "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
     "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents and last change; rename "
                                    "and merge coders."),
+    "backup": Entry("transfer_cmds", "Back a project up to a .qualcode file while it is in use, and check the copy."),
+    "copy": Entry("transfer_cmds", "Copy a project between SQLite and PostgreSQL, ids kept, checked table by table."),
     "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
     "agreement": Entry("agreement_cmds", "Inter-coder agreement: statistics, double-coding samples, disagreements "
                                          "and adjudication. Without a command: print the agreement table."),
@@ -99,6 +101,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "agreement_cmds": _register("agreement_cmds"),
     "check_cmds": _register("check_cmds"),
     "coders_cmds": _group("coders_cmds", "app", "coders"),
+    "transfer_cmds": _register("transfer_cmds"),
     "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
     "coding_cmds": _coding,
     "export_cmds": _export,
