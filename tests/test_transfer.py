@@ -161,3 +161,11 @@ def test_the_console_script_backs_up_and_copies(coded_store: Store, tmp_path: Pa
     forced = _qualcode("copy", source, str(tmp_path / "b.qualcode"), "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert "verified" in forced.stdout and (tmp_path / "b.qualcode.bak").exists()
+
+
+def test_a_backup_into_a_missing_folder_is_refused_with_the_reason(coded_store: Store, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        transfer.backup_project(coded_store.location.display(), tmp_path / "nowhere" / "b.qualcode")
+    with pytest.raises(StoreError, match="is a folder"):
+        transfer.backup_project(coded_store.location.display(), tmp_path)
+    assert not (tmp_path / "nowhere").exists()

@@ -133,10 +133,14 @@ def backup_project(source: str, destination: str | Path, *, force: bool = False)
     if "://" in str(destination):
         raise StoreError("A backup is written to a .qualcode file.",
                          "To copy a project into a database, use 'qualcode copy SOURCE URL'.")
+    if dest.is_dir():
+        raise StoreError(f"{dest} is a folder.", f"Name the file to write, e.g. {dest / 'backup.qualcode'}.")
+    if not dest.parent.is_dir():
+        raise StoreError(f"The folder {dest.parent} does not exist; nothing was written.",
+                         "Create it first, or name a file in an existing folder.")
     location = engines.locate(source)
     if location.path is None:
-        report = copy_project(source, str(dest), force=force)
-        return report
+        return copy_project(source, str(dest), force=force)
     with _opened(source) as store:
         if store.location.path is not None and dest.resolve() == store.location.path.resolve():
             raise StoreError("The backup would replace the project itself.", "Choose another file.")
