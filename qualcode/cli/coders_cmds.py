@@ -1,43 +1,82 @@
-"""``qualcode coders``: every coder of the project with what they have coded.
+"""``qualcode coders``: every coder with their counts (the default), rename, merge.
 
-The first answer to "where did my codings go": the workbench shows one coder's codings
-or everyone's, and this lists every name codings are kept under.
+Each command calls one function of :mod:`qualcode.services.coders`.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from qualcode.cli.options import DbOption, JsonOption, QuietOption, project
+from qualcode.cli.options import DbOption, JsonOption, project
 from qualcode.cli.output import console, print_json
 
+app = typer.Typer(help="Every coder with their codings, memos, documents and last change; rename and "
+                       "merge coders.", invoke_without_command=True)
 
-def coders(db: DbOption = None, quiet: QuietOption = False, as_json: JsonOption = False) -> None:
-    """Every coder of the project, with their codings and the documents they coded."""
-    from rich.table import Table
 
-    from qualcode.services.workbench import coders_with_counts
+@app.callback()
+def coders(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every coder with their codings, memos, documents and last change; rename and merge coders."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from qualcode.services.coders import list_coders
 
     with project(db) as store:
-        found = coders_with_counts(store)
+        rows = list_coders(store)
     if as_json:
-        print_json([{"coder": c.name, "codings": c.codings, "documents": c.documents} for c in found])
+        print_json([{"id": r.id, "name": r.name, "codings": r.codings, "memos": r.memos,
+                     "documents": r.documents, "last_activity": r.last_activity,
+                     "aliases": list(r.aliases)} for r in rows])
         return
-    if quiet:
-        for c in found:
-            console.print(c.name, markup=False)
+    if not rows:
+        console.print("No coders yet: a coder is added with their first coding or memo.", markup=False)
         return
-    if not found:
-        console.print("No coders yet: the first coding or memo names one (--coder NAME).")
-        return
-    table = Table(title="Coders")
-    table.add_column("coder")
-    table.add_column("codings", justify="right")
-    table.add_column("documents", justify="right")
-    for c in found:
-        table.add_row(c.name, str(c.codings), str(c.documents))
+    from rich.table import Table
+
+    table = Table("coder", "codings", "memos", "documents", "last change", "also named")
+    for r in rows:
+        table.add_row(r.name, str(r.codings), str(r.memos), str(r.documents),
+                      r.last_activity.strftime("%Y-%m-%d %H:%M") if r.last_activity else "-",
+                      ", ".join(r.aliases))
     console.print(table)
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(coders)
+@app.command("rename")
+def rename_command(
+    old: Annotated[str, typer.Argument(help="The coder's name now.")],
+    new: Annotated[str, typer.Argument(help="The name they should have.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give a coder a new name; their codings, memos and log entries go with them."""
+    from qualcode.services.coders import rename_coder
+
+    with project(db) as store:
+        rename_coder(store, old, new)
+    if as_json:
+        print_json({"renamed": old, "to": new.strip()})
+    else:
+        console.print(f"Coder '{old}' is now '{new.strip()}'.", markup=False, soft_wrap=True)
+
+
+@app.command("merge")
+def merge_command(
+    source: Annotated[str, typer.Argument(metavar="FROM", help="The name to merge away.")],
+    into: Annotated[str, typer.Argument(metavar="INTO", help="The coder who keeps the work.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move all of a coder's work to another (one person, two names); shared codings kept once."""
+    from qualcode.services.coders import merge_coders
+
+    with project(db) as store:
+        done = merge_coders(store, source, into)
+    if as_json:
+        print_json(done)
+    else:
+        console.print(f"Merged '{done.source}' into '{done.target}': {done.codings_moved} coding(s) moved, "
+                      f"{done.codings_doubled} already made by '{done.target}' kept once, "
+                      f"{done.memos_moved} memo(s) and {done.samples_moved} sample assignment(s) moved. "
+                      f"'{done.source}' now stands for '{done.target}'.", markup=False, soft_wrap=True)

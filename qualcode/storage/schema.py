@@ -161,6 +161,9 @@ class CoderRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when this coder was merged into another: the name then stands for that coder.
+    merged_into: Mapped[int | None] = mapped_column(
+        ForeignKey("coders.id", ondelete="SET NULL"), nullable=True)
 
 
 class CodebookRow(Base):

@@ -31,6 +31,7 @@ _NOT_WORK = frozenset({"settings", "coders", "embeddings", "embedding_models", "
 if TYPE_CHECKING:
     from qualcode.storage.repositories.agreement import AgreementRepository
     from qualcode.storage.repositories.codebooks import CodebookRepository
+    from qualcode.storage.repositories.coder_work import CoderWorkRepository
     from qualcode.storage.repositories.codings import CodingRepository
     from qualcode.storage.repositories.documents import DocumentRepository
     from qualcode.storage.repositories.embeddings import EmbeddingRepository
@@ -96,6 +97,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.people import CoderRepository
 
         return CoderRepository(self.session)
+
+    @cached_property
+    def coder_work(self) -> CoderWorkRepository:
+        from qualcode.storage.repositories.coder_work import CoderWorkRepository
+
+        return CoderWorkRepository(self.session)
 
     @cached_property
     def settings(self) -> SettingsRepository:

@@ -35,7 +35,10 @@ class CoderRepository:
         return Coder(row.id, row.name)
 
     def find(self, name: str) -> Coder | None:
+        """The coder of that name; a name merged into another coder stands for that coder."""
         row = self.session.scalars(select(CoderRow).where(CoderRow.name == name)).first()
+        if row is not None and row.merged_into is not None:
+            row = self.session.get(CoderRow, row.merged_into)
         return Coder(row.id, row.name) if row else None
 
     def get(self, coder_id: int) -> Coder | None:
@@ -43,7 +46,9 @@ class CoderRepository:
         return Coder(row.id, row.name) if row else None
 
     def list(self) -> list[Coder]:
-        return [Coder(r.id, r.name) for r in self.session.scalars(select(CoderRow).order_by(CoderRow.name))]
+        """Coders not merged into another, by name."""
+        return [Coder(r.id, r.name) for r in self.session.scalars(
+            select(CoderRow).where(CoderRow.merged_into.is_(None)).order_by(CoderRow.name))]
 
 
 class SettingsRepository:

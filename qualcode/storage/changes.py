@@ -1,0 +1,37 @@
+"""Noticing that someone else changed a project: a cheap question, asked often.
+
+SQLite answers with ``PRAGMA data_version``, which moves on a connection whenever
+another connection (another process, or another connection of this one) commits to the
+file; the watcher keeps one read-only connection of its own for it. PostgreSQL has no
+such counter; every change there logs an event, so the newest event id serves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from qualcode.storage.schema import EventRow
+
+
+class DataVersion:
+    """A number that changes when the project's content has been committed anew."""
+
+    def __init__(self, engine: Engine, path: Path | None) -> None:
+        self.engine = engine
+        self._sqlite = (sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                        if path is not None else None)
+
+    def current(self) -> int:
+        if self._sqlite is not None:
+            return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
