@@ -59,6 +59,8 @@ COMMANDS: dict[str, Entry] = {
                                    "and with the codebook, export."),
     "words": Entry("words_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
                                  "rebuild the search index."),
+    "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: add, list, remove, import and "
+                                          "export names and what replaces them on output."),
 }
 
 
@@ -101,6 +103,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "export_cmds": _export,
     "topics_cmds": _group("topics_cmds", "app", "topics"),
     "words_cmds": _group("words_cmds", "app", "words"),
+    "pseudonym_cmds": _group("pseudonym_cmds", "app", "pseudonyms"),
 }
 
 

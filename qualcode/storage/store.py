@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.matrix import MatrixRepository
     from qualcode.storage.repositories.memos import MemoRepository
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
+    from qualcode.storage.repositories.pseudonyms import PseudonymRepository
     from qualcode.storage.repositories.search import SearchRepository
     from qualcode.storage.repositories.topics import TopicRepository
 
@@ -137,6 +138,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.lexicon import LexiconRepository
 
         return LexiconRepository(self.session)
+
+    @cached_property
+    def pseudonyms(self) -> PseudonymRepository:
+        from qualcode.storage.repositories.pseudonyms import PseudonymRepository
+
+        return PseudonymRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()
