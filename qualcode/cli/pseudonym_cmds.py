@@ -105,3 +105,17 @@ def export_entries(file: Annotated[Path, typer.Argument(help="A .yaml/.yml or .c
         print_json({"file": str(file), "entries": count})
     elif not quiet:
         console.print(f"Wrote {count} pseudonyms to {file}.", markup=False)
+
+
+@app.command("default")
+def default(state: Annotated[str, typer.Argument(help="on: exports, retrieve and search output are "
+                                                      "pseudonymised unless --no-pseudonymise; off: only "
+                                                      "with --pseudonymise.")],
+            db: DbOption = None, coder: CoderOption = None, quiet: QuietOption = False) -> None:
+    """Set the project's pseudonymise_exports setting."""
+    if state not in ("on", "off"):
+        raise service.PseudonymError(f"'{state}' is neither on nor off.", "Write 'qualcode pseudonyms default on'.")
+    with project(db) as store:
+        service.set_default(store, state == "on", coder=_coder(store, coder))
+    if not quiet:
+        console.print(f"pseudonymise_exports: {'true' if state == 'on' else 'false'}.")

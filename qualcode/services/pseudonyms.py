@@ -15,9 +15,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -32,6 +32,7 @@ from qualcode.storage.store import Store, UnitOfWork
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 CSV_COLUMNS = ("original", "replacement", "category", "forms")
 MAX_LENGTH = 200
+T = TypeVar("T")
 
 
 class PseudonymError(QualcodeError):
@@ -209,3 +210,53 @@ def export_file(store: Store, path: Path, *, overwrite: bool = False) -> int:
     content = render_file(found, kind)
     write_with(path, lambda stream: stream.write(content), overwrite=overwrite, binary=False)
     return len(found)
+
+
+# ------------------------------------------------------------------ rendering output
+
+EXPORT_SETTING = "pseudonymise_exports"
+
+
+def set_default(store: Store, on: bool, *, coder: str | None = None) -> None:
+    """Turn the project's ``pseudonymise_exports`` setting on or off (an event)."""
+    with store.unit_of_work() as uow:
+        before = uow.settings.get(EXPORT_SETTING) == "true"
+        uow.settings.set(EXPORT_SETTING, "true" if on else "false")
+        if before != on:
+            uow.events.append("pseudonym.default", {"pseudonymise_exports": on, "before": before},
+                              _coder_id(uow, coder))
+
+
+def default_on(store: Store) -> bool:
+    with store.unit_of_work() as uow:
+        return uow.settings.get(EXPORT_SETTING) == "true"
+
+
+def output_renderer(store: Store, pseudonymise: bool | None) -> Renderer | None:
+    """The renderer for output: asked for (``True``), refused (``False``), or as the project
+    sets it (``None``). Asking for it with an empty table is an error, not a silent no-op."""
+    if pseudonymise is None:
+        pseudonymise = default_on(store)
+    if not pseudonymise:
+        return None
+    compiled = renderer(store)
+    if not compiled:
+        raise PseudonymError("Pseudonymised output was asked for, but the pseudonym table is empty.",
+                             "Add entries with 'qualcode pseudonyms add' or 'qualcode pseudonyms import'.")
+    return compiled
+
+
+TEXT_FIELDS = ("text", "before", "after", "document_name", "speaker", "code_label")
+
+
+def render_passage(compiled: Renderer, passage: T) -> T:
+    """A coded passage or search hit as it may leave the project: its text, context,
+    speaker, document name and attribute values rendered; offsets stay those of the
+    stored text."""
+    names = {f.name for f in fields(passage)}  # type: ignore[arg-type]
+    changes: dict[str, Any] = {name: compiled.render(getattr(passage, name)) for name in TEXT_FIELDS
+                               if name in names and isinstance(getattr(passage, name), str)}
+    if "attributes" in names:
+        changes["attributes"] = {k: compiled.render(v) if isinstance(v, str) else v
+                                 for k, v in passage.attributes.items()}
+    return replace(passage, **changes)  # type: ignore[type-var]
