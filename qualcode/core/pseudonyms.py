@@ -4,7 +4,7 @@ The stored text never changes: pseudonyms are applied when text leaves the proje
 (exports, retrieval and search output), so offsets stay as they are and nothing needs
 re-coding. All forms of all entries are compiled into one pattern (a trie of the forms,
 so that Python's regex engine tries each position against a prefix tree rather than
-against every form in turn), matched on word boundaries and case-insensitively.
+against every form in turn), matched on word boundaries, as written, in lower case, capitals or capitalised.
 
 A form that is another form of its entry plus ``s`` is that form's Swedish genitive:
 its replacement gets ``:s`` ("Björkskolans" -> "skola A:s"), as Swedish writes the
@@ -66,6 +66,13 @@ def _trie_pattern(words: Sequence[str]) -> str:
     return build(trie)
 
 
+def _variants(lowered: str, spelled: Iterable[str]) -> set[str]:
+    found = {lowered, lowered.upper(), lowered.capitalize(), *spelled}
+    for form in spelled:  # "Anna Berg" also as "ANNA BERG", "anna berg", "Anna berg"
+        found |= {form.upper(), form.lower(), form.capitalize(), form.title()}
+    return found
+
+
 class Renderer:
     """Replaces every form of every entry in one pass over the text."""
 
@@ -79,15 +86,31 @@ class Renderer:
                 key = form.lower()
                 genitive = key.endswith("s") and key[:-1] in known
                 self._by_form[key] = entry.replacement + (":s" if genitive else "")
-        forms = sorted(self._by_form, key=len, reverse=True)
-        self._pattern = (re.compile(r"(?<!\w)" + _trie_pattern(forms) + r"(?!\w)", re.IGNORECASE)
-                         if forms else None)
+        # Matching without re.IGNORECASE is many times faster in Python's engine, so the
+        # pattern holds each form as written, in lower case, in capitals and capitalised.
+        spelled: dict[str, list[str]] = {}
+        for entry in self.entries:
+            for form in entry.all_forms():
+                spelled.setdefault(form.lower(), []).append(form)
+        forms = sorted({variant for form in self._by_form for variant in _variants(form, spelled.get(form, ()))},
+                       key=len, reverse=True)
+        self._short: dict[str, str] = {}
+        # No look-behind in front: a pattern that starts with the forms' first letters lets
+        # the regex engine skip ahead to them; a match inside a longer word is given back
+        # unchanged by _replace (no valid match can start inside it either).
+        self._pattern = re.compile(_trie_pattern(forms) + r"(?!\w)") if forms else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None
 
+    def _inside_word(self, match: re.Match[str]) -> bool:
+        start = match.start()
+        return start > 0 and (match.string[start - 1].isalnum() or match.string[start - 1] == "_")
+
     def _replace(self, match: re.Match[str]) -> str:
         found = match.group(0)
+        if self._inside_word(match):
+            return found
         replacement = self._by_form[found.lower()]
         if len(found) > 1 and found.isupper():
             return replacement.upper()
@@ -97,10 +120,16 @@ class Renderer:
         """The text with every form replaced; the text itself where the table is empty."""
         if self._pattern is None or not text:
             return text
+        if len(text) < 100:  # names, labels, attribute values: the same few strings again and again
+            done = self._short.get(text)
+            if done is None:
+                done = self._short[text] = self._pattern.sub(self._replace, text)
+            return done
         return self._pattern.sub(self._replace, text)
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Each replaced ``[start, end)`` of ``text`` with what replaces it, in order."""
         if self._pattern is None:
             return []
-        return [(m.start(), m.end(), self._replace(m)) for m in self._pattern.finditer(text)]
+        return [(m.start(), m.end(), self._replace(m)) for m in self._pattern.finditer(text)
+                if not self._inside_word(m)]

@@ -16,6 +16,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import asdict, fields, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -246,6 +247,11 @@ def output_renderer(store: Store, pseudonymise: bool | None) -> Renderer | None:
     return compiled
 
 
+@cache
+def _field_names(kind: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(kind))
+
+
 TEXT_FIELDS = ("text", "before", "after", "document_name", "speaker", "code_label")
 
 
@@ -253,7 +259,7 @@ def render_passage(compiled: Renderer, passage: T) -> T:
     """A coded passage or search hit as it may leave the project: its text, context,
     speaker, document name and attribute values rendered; offsets stay those of the
     stored text."""
-    names = {f.name for f in fields(passage)}  # type: ignore[arg-type]
+    names = _field_names(type(passage))
     changes: dict[str, Any] = {name: compiled.render(getattr(passage, name)) for name in TEXT_FIELDS
                                if name in names and isinstance(getattr(passage, name), str)}
     if "attributes" in names:
