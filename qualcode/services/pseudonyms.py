@@ -20,11 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from qualcode.core.pseudonyms import CATEGORIES, Pseudonym, Renderer, default_forms
 from qualcode.errors import QualcodeError
-from qualcode.importers import safe_yaml
 from qualcode.importers.decoding import decode_bytes
 from qualcode.importers.reading import read_regular_file
 from qualcode.services.files import write_with
@@ -131,6 +128,10 @@ def _format(path: Path) -> str:
 
 def read_file(path: Path) -> list[Pseudonym]:
     """The entries of a YAML or CSV file, checked; errors name the file and the entry or line."""
+    import yaml  # here: retrieve and search use this module and must not load YAML
+
+    from qualcode.importers import safe_yaml
+
     kind = _format(path)
     text, _ = decode_bytes(read_regular_file(path, what="pseudonym file"), path)
     found: list[Pseudonym] = []
@@ -193,6 +194,8 @@ def import_file(store: Store, path: Path, *, coder: str | None = None) -> dict[s
 
 def render_file(found: list[Pseudonym], kind: str) -> str:
     if kind == "yaml":
+        import yaml
+
         rows = [{"original": e.original, "replacement": e.replacement, "category": e.category,
                  "forms": list(e.forms)} for e in found]
         return yaml.safe_dump(rows, allow_unicode=True, sort_keys=False)
