@@ -69,6 +69,8 @@ COMMANDS: dict[str, Entry] = {
                                    "its p-value corrected for the number of words tested, and log ratio."),
     "lexicon": Entry("lexicon_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
                                      "rebuild the search index."),
+    "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: add, list, remove, import and "
+                                          "export names and what replaces them on output."),
 }
 
 
@@ -114,6 +116,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "topics_cmds": _group("topics_cmds", "app", "topics"),
     "words_cmds": _register("words_cmds"),
     "lexicon_cmds": _group("lexicon_cmds", "app", "lexicon"),
+    "pseudonym_cmds": _group("pseudonym_cmds", "app", "pseudonyms"),
 }
 
 

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import AttrOption, DbOption, QuietOption, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    DbOption,
+    PseudonymiseOption,
+    QuietOption,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console
 from qualcode.core.defaults import DEFAULT_CITE
 
@@ -55,6 +62,7 @@ def quotes(
                                            help="Word: add the codebook as an appendix table (needs --codebook).")] = True,
     language: Annotated[str, typer.Option("--language", help="Word appendix labels: en or sv.")] = "en",
     fmt: FormatOption = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -64,7 +72,7 @@ def quotes(
         result = export.export_quotes(
             store, path, fmt=fmt, codebook=codebook, codes=code, coders=coder,
             attributes=parse_filters(attr), documents=document, template=cite, title=title,
-            appendix=appendix, language=language, overwrite=force)
+            appendix=appendix, language=language, overwrite=force, pseudonymise=pseudonymise)
     _done(result, "passages", quiet)
 
 

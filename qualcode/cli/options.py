@@ -19,6 +19,9 @@ DbOption = Annotated[str | None, typer.Option(
     "--db", help="Project file (.qualcode) or database URL; default $QUALCODE_DB or the one *.qualcode here.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what matters: no progress, no tables.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+PseudonymiseOption = Annotated[bool | None, typer.Option(
+    "--pseudonymise/--no-pseudonymise", help="Replace names by the project's pseudonyms in the output "
+    "(default: the project's pseudonymise_exports setting).")]
 CoderOption = Annotated[str | None, typer.Option(
     "--coder", help="Who is coding; default $QUALCODE_CODER.", envvar="QUALCODE_CODER")]
 CodebookOption = Annotated[str | None, typer.Option(

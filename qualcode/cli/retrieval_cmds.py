@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,6 +12,7 @@ from qualcode.cli.options import (
     AttrOption,
     DbOption,
     JsonOption,
+    PseudonymiseOption,
     QuietOption,
     parse_filters,
     project,
@@ -19,9 +21,10 @@ from qualcode.cli.output import console, escape, print_json
 from qualcode.core.defaults import DEFAULT_CITE
 
 if TYPE_CHECKING:
-    from qualcode.services import retrieval
+    from qualcode.services import pseudonyms, retrieval
 else:
     retrieval = lazy_module("qualcode.services.retrieval")
+    pseudonyms = lazy_module("qualcode.services.pseudonyms")
 
 CiteOption = Annotated[str, typer.Option(
     "--cite", help="Attribution template from speaker and document attributes, e.g. '({role}, {school})'.")]
@@ -36,6 +39,7 @@ def retrieve(
     page_size: Annotated[int, typer.Option(help="Passages per page.", min=1)] = 20,
     context: Annotated[int, typer.Option(help="Characters of context on each side.", min=0)] = 80,
     cite: CiteOption = DEFAULT_CITE,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
@@ -47,6 +51,10 @@ def retrieve(
         result = retrieval.retrieve(store, code, coders=coder, documents=document,
                                     attributes=parse_filters(attr), limit=page_size,
                                     offset=(page - 1) * page_size, context=context)
+        compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:
+        code = compiled.render(code)
+        result = replace(result, passages=[pseudonyms.render_passage(compiled, p) for p in result.passages])
     if as_json:
         print_json({"code": code, "total": result.total, "page": page, "passages": [
             {**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}
@@ -80,6 +88,7 @@ def search(
     limit: Annotated[int, typer.Option(help="Show at most this many sentences.", min=1)] = 50,
     heads: Annotated[bool, typer.Option(
         "--heads", help="Also find compounds ending in a query word ('dialog' finds 'kvalitetsdialogerna').")] = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -87,6 +96,10 @@ def search(
     with project(db) as store:
         found = retrieval.search(store, query, documents=document, attributes=parse_filters(attr), limit=limit,
                                  heads=heads)
+        compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:
+        query = compiled.render(query)
+        found = replace(found, hits=[pseudonyms.render_passage(compiled, h) for h in found.hits])
     if as_json:
         print_json({"query": query, "total": found.total, "hits": found.hits})
         return

@@ -17,7 +17,7 @@ from qualcode.exporters import figures, methods, tabular
 from qualcode.exporters.markdown import write_quotes_markdown
 from qualcode.exporters.quotes_docx import write_quotes_docx
 from qualcode.exporters.tabular import MatrixTable, Quote
-from qualcode.services import compare, retrieval
+from qualcode.services import compare, pseudonyms, retrieval
 from qualcode.services.codebook import get_codebook, spec_of
 from qualcode.services.files import write_with
 from qualcode.storage.repositories.codings import CodingFilter
@@ -55,7 +55,7 @@ def cite(passage, template: str = DEFAULT_CITE, *, capitalize: bool = True) -> s
 def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None = None,
            coders: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
            documents: list[str] | None = None, template: str = DEFAULT_CITE,
-           capitalize: bool = True) -> list[Quote]:
+           capitalize: bool = True, pseudonymise: bool | None = False) -> list[Quote]:
     """Coded passages with attribution, in codebook order then reading order."""
     codes = list(codes or [])
     order: dict[str, int] = {}
@@ -72,6 +72,9 @@ def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None
                           "Loosen the filters (--code, --attr, --coder) or code some passages first.")
     found = sorted(found, key=lambda p: (order.get(p.code_key, len(order)), p.code_key,
                                          p.document_name, p.start, p.coding_id))
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:  # after sorting, so the order is the same with and without
+        found = [pseudonyms.render_passage(compiled, p) for p in found]
     return [Quote(p, cite(p, template, capitalize=capitalize)) for p in found]
 
 
@@ -106,11 +109,13 @@ def export_quotes(store: Store, path: Path, *, fmt: str | None = None, codebook:
                   codes: list[str] | None = None, coders: list[str] | None = None,
                   attributes: dict[str, list[str]] | None = None, documents: list[str] | None = None,
                   template: str = DEFAULT_CITE, title: str = "Coded passages", appendix: bool = True,
-                  language: str = "en", overwrite: bool = False) -> Exported:
-    """Coded passages to CSV, XLSX, JSON, Markdown or an article-ready Word file."""
+                  language: str = "en", overwrite: bool = False,
+                  pseudonymise: bool | None = None) -> Exported:
+    """Coded passages to CSV, XLSX, JSON, Markdown or an article-ready Word file; with
+    ``pseudonymise`` (default: the project's setting) names replaced by their pseudonyms."""
     chosen = _format(path, QUOTE_FORMATS, fmt)
     found = quotes(store, codebook=codebook, codes=codes, coders=coders, attributes=attributes,
-                   documents=documents, template=template)
+                   documents=documents, template=template, pseudonymise=pseudonymise)
     if chosen == "csv":
         write_with(path, lambda s: tabular.write_quotes_csv(found, s), overwrite=overwrite, binary=False)
     elif chosen == "json":

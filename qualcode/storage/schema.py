@@ -30,6 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 EXACTLY_ONE_TARGET = " + ".join(
     f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
     for column in ("document_id", "code_id", "coder_id", "coding_id", "memo_id")) + " = 1"
+# The categories of core.pseudonyms.CATEGORIES, as the database checks them.
+PSEUDONYM_CATEGORIES = "category IN ('person', 'school', 'place', 'organisation', 'other')"
 
 
 def utcnow() -> datetime:
@@ -461,6 +463,19 @@ class WordIndexedRow(Base):
     __tablename__ = "word_indexed"
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+
+
+class PseudonymRow(Base):
+    """One entry of the pseudonym table; ``forms`` are the other spellings of ``original``."""
+
+    __tablename__ = "pseudonyms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    original: Mapped[str] = mapped_column(String(200), unique=True)
+    replacement: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    forms: Mapped[list] = mapped_column(JSON, default=list)
+    __table_args__ = (CheckConstraint(PSEUDONYM_CATEGORIES, name="ck_pseudonym_category"),
+                      {"sqlite_autoincrement": True})
 
 
 def _never_reuse_ids() -> None:

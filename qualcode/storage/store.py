@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.matrix import MatrixRepository
     from qualcode.storage.repositories.memos import MemoRepository
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
+    from qualcode.storage.repositories.pseudonyms import PseudonymRepository
     from qualcode.storage.repositories.search import SearchRepository
     from qualcode.storage.repositories.topics import TopicRepository
     from qualcode.storage.repositories.words import WordRepository
@@ -151,6 +152,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.words import WordRepository
 
         return WordRepository(self.session)
+
+    @cached_property
+    def pseudonyms(self) -> PseudonymRepository:
+        from qualcode.storage.repositories.pseudonyms import PseudonymRepository
+
+        return PseudonymRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()
