@@ -108,7 +108,7 @@ def test_codebook_code_memo_retrieve_search(workdir: Path, capsys: pytest.Captur
     data = json.loads(out)
     assert data["total"] == 1 and data["passages"][0]["attribution"] == "(förstelärare, skola 2)"
     out, _ = run(capsys, "search", "underlag")
-    assert "1 sentences match" in out and "Lärarna ser sällan underlagen." in out
+    assert "1 sentence matches" in out and "Lärarna ser sällan underlagen." in out
     out, _ = run(capsys, "memo", "add", "code", "dialogue", "--text", "Mostly principals speak.")
     assert re.search(r"Memo \d+ added", out)
     out, _ = run(capsys, "memo", "list", "--json")

@@ -166,13 +166,13 @@ class CodingRepository:
         # Plain columns, not ORM objects: an export lists every coding of the project,
         # and building (and tracking) an object per row costs more than the query.
         columns = (CodingRow.id, CodingRow.document_id, CodingRow.code_id, CodingRow.coder_id,
-                   CodingRow.start, CodingRow.end, CodingRow.origin, CodingRow.created_at)
+                   CodingRow.start, CodingRow.end, CodingRow.origin, CodingRow.created_at, CodingRow.weight)
         query = self.filtered(select(*columns), flt).order_by(
             CodingRow.document_id, CodingRow.start, CodingRow.id)
         if limit is not None:
             query = query.limit(limit).offset(offset)
-        return [Coding(i, document, code, coder, start, end, CodingOrigin(origin), created)
-                for i, document, code, coder, start, end, origin, created in self.session.execute(query)]
+        return [Coding(i, document, code, coder, start, end, CodingOrigin(origin), created, weight)
+                for i, document, code, coder, start, end, origin, created, weight in self.session.execute(query)]
 
     def for_document(self, document_id: int, coder_ids: Sequence[int] | None = None) -> list[Coding]:
         return self.list(CodingFilter(document_ids=[document_id], coder_ids=coder_ids))
