@@ -127,6 +127,10 @@ def role_like(label: str) -> bool:
         not any(mark in label for mark in "'’")
 
 
+# A role qualified by where its speaker works ("lärare, Skola 3"): a label, however lower-case.
+_QUALIFIED = re.compile(r"^[^\W\d_][\w'’\-]*, +[^\W\d_a-zåäö]")
+
+
 def supported_speakers(labels: Iterable[str], opening: str | None = None) -> set[str]:
     """The labels a file's own evidence supports as speakers (see the module docstring).
 
@@ -135,7 +139,7 @@ def supported_speakers(labels: Iterable[str], opening: str | None = None) -> set
     twice beside a name-like label.
     """
     counts = Counter(labels)
-    strong = {label for label in counts if name_like(label)}
+    strong = {label for label in counts if name_like(label) or _QUALIFIED.match(label)}
     weak = {label for label in counts if label not in strong and role_like(label)
             and (counts[label] >= 3 or (counts[label] >= 2 and strong))}
     likely = strong | weak
