@@ -24,7 +24,7 @@ predictions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -253,3 +253,17 @@ def cross_validate(vectors: np.ndarray, labels: Sequence[frozenset[int]], groups
     rows.append(figures("chosen", "chosen", scores, probs, labels, space.size))
     choice = choose(vectors, labels, groups, space, folds=folds, candidates=candidates, cancel=cancel)
     return Report(tuple(rows), choice, tuple(fold_choices), len(fold_list))
+
+
+def coded_spans(passages: Iterable, index: dict[int, int]  # type: ignore[type-arg]
+                ) -> tuple[dict[tuple[int, int, int], set[int]], dict[tuple[int, int, int], str]]:
+    """Coded passages as items: each (document, start, end) span with the set of code
+    positions (``index`` of its code ids) it carries, and its text; blank spans left out."""
+    spans: dict[tuple[int, int, int], set[int]] = {}
+    texts: dict[tuple[int, int, int], str] = {}
+    for p in passages:
+        if p.text.strip():
+            key = (p.document_id, p.start, p.end)
+            spans.setdefault(key, set()).add(index[p.code_id])
+            texts[key] = p.text
+    return spans, texts

@@ -76,13 +76,7 @@ def evaluate(store: Store, embedders: Sequence[str | Embedder] | None = None, *,
         passages = uow.codings.passages(CodingFilter(code_ids=[c.id for c in codes], coder_ids=coder_ids),
                                         limit=None, context=0)
     index = {c.id: i for i, c in enumerate(codes)}
-    spans: dict[tuple[int, int, int], set[int]] = {}
-    texts: dict[tuple[int, int, int], str] = {}
-    for p in passages:
-        if p.text.strip():
-            key = (p.document_id, p.start, p.end)
-            spans.setdefault(key, set()).add(index[p.code_id])
-            texts[key] = p.text
+    spans, texts = cv.coded_spans(passages, index)
     keys = list(spans)
     labels = [frozenset(spans[k]) for k in keys]
     groups = [k[0] for k in keys]

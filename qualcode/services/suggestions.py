@@ -207,13 +207,7 @@ class Suggester:
         """Choose the model and its calibrator on the coded spans (when enough have changed
         since the last choice), then refit the model on every exemplar: the refit is cheap,
         the choice a cross-validation."""
-        spans: dict[tuple[int, int, int], set[int]] = {}
-        texts: dict[tuple[int, int, int], str] = {}
-        for p in passages:
-            if p.text.strip():
-                key = (p.document_id, p.start, p.end)
-                spans.setdefault(key, set()).add(index[p.code_id])
-                texts[key] = p.text
+        spans, texts = cv.coded_spans(passages, index)
         code_ids = tuple(int(c) for c in self.space.code_ids)
         enough = len(spans) >= CHOOSE_FROM and len({k[0] for k in spans}) >= 2
         if self.forced_method is None and enough:

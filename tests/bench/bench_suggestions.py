@@ -134,13 +134,7 @@ def _dataset(path: Path, embedder: str):  # type: ignore[no-untyped-def]
             codes = uow.codebooks.codes(None)
             passages = uow.codings.passages(CodingFilter(code_ids=[c.id for c in codes]), limit=None)
         index = {c.id: i for i, c in enumerate(codes)}
-        spans: dict[tuple[int, int, int], set[int]] = {}
-        texts: dict[tuple[int, int, int], str] = {}
-        for p in passages:
-            if p.text.strip():
-                key = (p.document_id, p.start, p.end)
-                spans.setdefault(key, set()).add(index[p.code_id])
-                texts[key] = p.text
+        spans, texts = cv.coded_spans(passages, index)
         keys = list(spans)
         chosen = embedding_cache.resolve(store, embedder)
         descriptions = [(i, t) for i, c in enumerate(codes) for _, t in scoring.description_texts(c)]

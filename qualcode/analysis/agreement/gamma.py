@@ -193,6 +193,13 @@ def gamma(a: GammaUnits, b: GammaUnits, *, samples: int = 30, seed: int = 2024,
         value = best_disorder(x, y, alpha=alpha, beta=beta)
         if np.isfinite(value):
             drawn.append(value)
+    return gamma_from(observed, drawn, units)
+
+
+def gamma_from(observed: float, drawn: list[float], units: int) -> GammaResult:
+    """Gamma from the observed disorder and the disorders of the random continua: the
+    expected disorder is their mean, the interval that of the mean (1.96 standard errors)."""
+    nan = float("nan")
     if len(drawn) < 2:
         return GammaResult(nan, observed, nan, None, len(drawn), units)
     disorders = np.asarray(drawn)

@@ -31,6 +31,7 @@ from qualcode.analysis.agreement.gamma import (
     GammaUnits,
     _Statistics,
     dissimilarities,
+    gamma_from,
 )
 
 MAX_TUPLES = 4_000_000  # per document: a float64 array of this size is 32 MB
@@ -113,13 +114,4 @@ def gamma_joint(coders: list[GammaUnits], *, samples: int = 30, seed: int = 2024
             continue  # a random continuum drawn larger than the data: leave it out
         if np.isfinite(value):
             drawn.append(value)
-    if len(drawn) < 2:
-        return GammaResult(nan, observed, nan, None, len(drawn), units)
-    disorders = np.asarray(drawn)
-    expected = float(disorders.mean())
-    half = 1.96 * float(disorders.std(ddof=1)) / np.sqrt(len(disorders))
-    value = 1 - observed / expected if expected > 0 else nan
-    interval = None
-    if expected - half > 0:
-        interval = (float(1 - observed / (expected - half)), float(1 - observed / (expected + half)))
-    return GammaResult(value, observed, expected, interval, len(disorders), units)
+    return gamma_from(observed, drawn, units)
