@@ -264,7 +264,7 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
     total = len(project.documents)
     size = sum(len(d.text) for d in project.documents)
     try:
-        with Segmentation.for_size(size, None) as segmentation, store.unit_of_work() as uow:
+        with Segmentation.for_size(size, None, fresh=True) as segmentation, store.unit_of_work() as uow:
             segmenting = _Segmenting(project.documents, segmentation)
             coder_ids = {name: uow.coders.get_or_create(name).id for name in project.coders}
             for coding in project.codings:

@@ -133,12 +133,18 @@ class Segmentation:
         return cls.for_size(size, language)
 
     @classmethod
-    def for_size(cls, size: int, language: str | None) -> Segmentation:
-        """Worker processes for ``size`` bytes of text, or none where that is too little to pay."""
+    def for_size(cls, size: int, language: str | None, *, fresh: bool = False) -> Segmentation:
+        """Worker processes for ``size`` bytes of text, or none where that is too little to pay.
+
+        ``fresh`` starts them as new interpreters even where a fork would do: a caller that
+        already holds the whole text (a parsed archive) would otherwise hand every worker a
+        copy-on-write image of it, which counts in each worker's memory as it is touched.
+        """
         if size < _WORKER_MIN_BYTES:
             return cls(None)
         workers = _worker_count()
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
+        context = multiprocessing.get_context("spawn") if fresh else _process_context()
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                        initializer=_start_segmentation_worker,
                                        initargs=(language, os.getpid()))
         for _ in range(workers):
