@@ -273,6 +273,13 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
             [word.lower() for word in find_words(text, start, end)]
         word_total += len(found_words)
         distinct.update(found_words)
+    # A sentence that starts or ends inside a word holds a piece of it as a word of its
+    # own, which the text's words do not include: look those pieces up too. Without
+    # them a piece got a lemma only if this process had met it before.
+    for start, end, _ in sentences:
+        if _cuts_word(text, start) or _cuts_word(text, end):
+            distinct.update(find_words(lowered, start, end) if lowered is not None else
+                            [word.lower() for word in find_words(text, start, end)])
     lemma_of = lemmatizer(language).index_lookup(distinct).get
     result = []
     for start, end, _ in sentences:
@@ -285,6 +292,15 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
         found.difference_update(tokens)
         result.append(" ".join(tokens + sorted(found)) if found else " ".join(tokens))
     return result, word_total
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what ``\w`` matches
+
+
+def _cuts_word(text: str, position: int) -> bool:
+    """Whether a boundary at ``position`` falls between two characters of one word."""
+    return 0 < position < len(text) and _is_word_char(text[position - 1]) and _is_word_char(text[position])
 
 
 _STRETCH = 1 << 20
