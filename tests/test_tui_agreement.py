@@ -136,3 +136,117 @@ def test_the_screen_comes_back_as_it_was_after_show_in_context(project: Path) ->
             app.store, coders=["anna", "bo"], convention="nvivo").rows
 
     run_app(project, scenario)
+
+
+# ------------------------------------------- the overlap rule and the weight level
+
+DOC = "skola2_rektorer"
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, interview_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """One interview. 'voice': anna codes 100 characters from 60, bo 95 from 70; they share
+    90, so over their union (105) they do not match at 90 %, over the longer (100) they do.
+    'followup': both code the same five sentences, with weights that differ."""
+    from qualcode.services import codebook, coding, corpus
+    from qualcode.services.coding import Span
+    from qualcode.services.project import create_project
+
+    from .conftest import SMALL_BOOK
+
+    monkeypatch.setenv("USER", "tui-agreement-test")
+    monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    path = tmp_path / "tiny.qualcode"
+    store = create_project(path)
+    try:
+        doc, speakers = interview_files
+        assert not corpus.import_paths(store, [doc], speaker_map=speakers).failed
+        codebook.load_spec(store, SMALL_BOOK)
+        coding.apply_code(store, DOC, "voice", "anna", Span(start=60, end=160))
+        coding.apply_code(store, DOC, "voice", "bo", Span(start=70, end=165))
+        sentences = corpus.view_document(store, DOC).sentences[:5]
+        for sentence, a, b in zip(sentences, (80, 20, 55, 90, 10), (70, 30, 40, 95, 35), strict=True):
+            coding.apply_code(store, DOC, "followup", "anna", Span(segment_id=sentence.id), weight=a)
+            coding.apply_code(store, DOC, "followup", "bo", Span(segment_id=sentence.id), weight=b)
+    finally:
+        store.close()
+    return path
+
+
+async def _recompute(screen: AgreementScreen, pilot: Pilot, select: str, value: str, done: Callable[[], bool],
+                     what: str) -> None:
+    """Change one selector and press enter in the coders field, as a supervisor would."""
+    screen.query_one(f"#agreement-{select}", Select).value = value
+    screen.query_one("#agreement-coders", Input).focus()
+    await pilot.press("enter")
+    await until(pilot, lambda: screen.report is not None and done(), what, WAIT)
+    await pilot.pause()
+
+
+def _cell(table: DataTable, code: str, column: str) -> str:
+    row = next(r for r in rows(table) if r[0] == code)
+    return row[labels(table).index(column)]
+
+
+def test_the_overlap_rule_changes_the_figure_and_comes_back(tiny: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        assert app.store is not None
+        screen = AgreementScreen(app.store, CODER, coders="anna,bo", unit="overlap")
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.report is not None, "the overlap report", WAIT)
+        await pilot.pause()
+        table = screen.query_one("#agreement-table", DataTable)
+        column = "Segment overlap agreement"
+        assert screen.report.settings["overlap"] == "union"
+        union = _cell(table, "voice", column)
+        voice = next(r for r in screen.report.rows if r.code_key == "voice")
+        assert union == figure(voice.get("overlap_agreement")) == "0.0 %"
+
+        await _recompute(screen, pilot, "overlap", "longer",
+                         lambda: screen.report.settings["overlap"] == "longer", "the 'longer' report")
+        longer = _cell(table, "voice", column)
+        assert longer == "100.0 %" != union  # 90 shared characters of the longer 100: a match both ways
+        direct = agreement.agreement_report(app.store, coders=["anna", "bo"], unit="overlap", overlap="longer")
+        assert longer == figure(next(r for r in direct.rows if r.code_key == "voice").get("overlap_agreement"))
+        assert "of the longer of the two segments" in str(screen.query_one("#agreement-unit-text").render())
+
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen", WAIT)
+        again = AgreementScreen(app.store, CODER)  # as ctrl+g opens it: no arguments
+        await app.push_screen(again)
+        await pilot.pause()
+        assert again.query_one("#agreement-overlap", Select).value == "longer"
+        assert again.query_one("#agreement-unit", Select).value == "overlap"
+        assert _cell(again.query_one("#agreement-table", DataTable), "voice", column) == longer
+
+    run_app(tiny, scenario)
+
+
+def test_the_weight_level_reaches_the_service_and_comes_back(tiny: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        assert app.store is not None
+        screen = AgreementScreen(app.store, CODER, coders="anna,bo")
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.report is not None, "the segment report", WAIT)
+        await pilot.pause()
+        table = screen.query_one("#agreement-table", DataTable)
+        interval = _cell(table, "followup", "Krippendorff's alpha on weights (interval)")
+
+        await _recompute(screen, pilot, "weight-level", "ordinal",
+                         lambda: screen.report.settings["weight_level"] == "ordinal", "the ordinal report")
+        column = "Krippendorff's alpha on weights (ordinal)"
+        assert column in labels(table)  # among the main figures, not folded away
+        assert "Krippendorff's alpha on weights (interval)" not in labels(table)
+        direct = agreement.agreement_report(app.store, coders=["anna", "bo"], weight_level="ordinal")
+        ordinal = next(r for r in direct.rows if r.code_key == "followup").get("weight_alpha_ordinal")
+        assert _cell(table, "followup", column) == figure(ordinal) != interval
+
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen", WAIT)
+        again = AgreementScreen(app.store, CODER)
+        await app.push_screen(again)
+        await pilot.pause()
+        assert again.query_one("#agreement-weight-level", Select).value == "ordinal"
+        assert column in labels(again.query_one("#agreement-table", DataTable))
+
+    run_app(tiny, scenario)
