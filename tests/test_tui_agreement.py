@@ -18,6 +18,7 @@ from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.agreement import AgreementScreen, DisagreementList
 from qualcode.tui.screens.main import MainScreen
 
+from .agreement_support import build_tiny
 from .tui_support import settle, until
 
 CODER = "lena"
@@ -140,37 +141,13 @@ def test_the_screen_comes_back_as_it_was_after_show_in_context(project: Path) ->
 
 # ------------------------------------------- the overlap rule and the weight level
 
-DOC = "skola2_rektorer"
-
-
 @pytest.fixture
 def tiny(tmp_path: Path, interview_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
-    """One interview. 'voice': anna codes 100 characters from 60, bo 95 from 70; they share
-    90, so over their union (105) they do not match at 90 %, over the longer (100) they do.
-    'followup': both code the same five sentences, with weights that differ."""
-    from qualcode.services import codebook, coding, corpus
-    from qualcode.services.coding import Span
-    from qualcode.services.project import create_project
-
-    from .conftest import SMALL_BOOK
-
+    """The tiny project of :mod:`tests.agreement_support`: the overlap rule and the weight
+    level change its figures."""
     monkeypatch.setenv("USER", "tui-agreement-test")
     monkeypatch.delenv("QUALCODE_CODER", raising=False)
-    path = tmp_path / "tiny.qualcode"
-    store = create_project(path)
-    try:
-        doc, speakers = interview_files
-        assert not corpus.import_paths(store, [doc], speaker_map=speakers).failed
-        codebook.load_spec(store, SMALL_BOOK)
-        coding.apply_code(store, DOC, "voice", "anna", Span(start=60, end=160))
-        coding.apply_code(store, DOC, "voice", "bo", Span(start=70, end=165))
-        sentences = corpus.view_document(store, DOC).sentences[:5]
-        for sentence, a, b in zip(sentences, (80, 20, 55, 90, 10), (70, 30, 40, 95, 35), strict=True):
-            coding.apply_code(store, DOC, "followup", "anna", Span(segment_id=sentence.id), weight=a)
-            coding.apply_code(store, DOC, "followup", "bo", Span(segment_id=sentence.id), weight=b)
-    finally:
-        store.close()
-    return path
+    return build_tiny(tmp_path / "tiny.qualcode", *interview_files)
 
 
 async def _recompute(screen: AgreementScreen, pilot: Pilot, select: str, value: str, done: Callable[[], bool],
@@ -248,5 +225,32 @@ def test_the_weight_level_reaches_the_service_and_comes_back(tiny: Path) -> None
         await pilot.pause()
         assert again.query_one("#agreement-weight-level", Select).value == "ordinal"
         assert column in labels(again.query_one("#agreement-table", DataTable))
+
+    run_app(tiny, scenario)
+
+
+def test_gamma_with_its_interval_and_the_mean_over_sources_on_the_screen(tiny: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        assert app.store is not None
+        screen = AgreementScreen(app.store, CODER, coders="anna,bo", unit="gamma")
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.report is not None, "the gamma report", WAIT)
+        await pilot.pause()
+        table = screen.query_one("#agreement-table", DataTable)
+        gamma = next(r for r in screen.report.rows if r.code_key == "(pooled)").get("mathet_gamma")
+        assert gamma is not None and gamma.ci is not None
+        assert _cell(table, "(pooled)", "Mathet's gamma") == figure(gamma)
+        assert f"[{gamma.ci[0]:.2f}, {gamma.ci[1]:.2f}]" in figure(gamma)
+
+        await _recompute(screen, pilot, "unit", "character", lambda: screen.report.unit == "character",
+                         "the character report")
+        await _recompute(screen, pilot, "convention", "nvivo", lambda: screen.report.convention == "nvivo",
+                         "the NVivo report")
+        await pilot.press("f")
+        await pilot.pause()
+        mean = next(r for r in screen.report.rows if r.code_key == "voice").get("char_kappa_source_mean")
+        assert _cell(table, "voice", "Kappa, mean over sources weighted by size (NVivo)") == figure(mean)
+        assert _cell(table, "voice", "Expected agreement over characters (p_e)") != "n/a"
+        assert "convention nvivo" in str(screen.query_one("#agreement-unit-text").render())
 
     run_app(tiny, scenario)
