@@ -10,7 +10,7 @@ share split at the right head with the right lemma.
 
 Import: the corpus of bench_import.py (copies of the demo transcripts), imported into
 a new SQLite project with spaCy's lookup table alone, as qualcode looked lemmas up
-before, and with the default lemmatizer, alternating, the best of two runs each, after
+before, and with the default lemmatizer, alternating, the best of two runs each (--rounds), after
 a small warm-up import; the tables' cached copies exist before any run. Workers get the
 previous lookup by fork (Linux); elsewhere both runs use the current one. Prints
 words, import_words_per_s_before, import_words_per_s_now, the best import times
@@ -18,7 +18,7 @@ words, import_words_per_s_before, import_words_per_s_now, the best import times
 most 1.1 is the goal), and the same per CPU second, workers included, which says more
 where other programs share the machine.
 
-Run: python tests/bench/bench_lemmas.py [--words N] [--no-import]
+Run: python tests/bench/bench_lemmas.py [--words N] [--rounds N] [--no-import]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def import_words_per_s(paths: list[Path], folder: Path, name: str) -> tuple[int,
         store.close()
 
 
-def print_import(words: int) -> None:
+def print_import(words: int, rounds: int = 2) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "in").mkdir()
@@ -118,7 +118,7 @@ def print_import(words: int) -> None:
         import_words_per_s(paths[:2], folder, "warm-up")  # spaCy loaded, files in the page cache
         before, now, before_cpu, now_cpu, total = 0.0, 0.0, 0.0, 0.0, 0
         before_s, now_s = float("inf"), float("inf")
-        for run in range(2):  # alternating, best of two each: the machine's load varies
+        for run in range(rounds):  # alternating, the best of each: the machine's load varies
             current = segmentation.lemmatizer
             segmentation.lemmatizer = _Before  # type: ignore[assignment]
             try:
@@ -144,10 +144,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--no-import", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2, help="imports of each kind, alternating (best taken)")
     args = parser.parse_args()
     print_accuracy()
     if not args.no_import:
-        print_import(args.words)
+        print_import(args.words, args.rounds)
 
 
 if __name__ == "__main__":
