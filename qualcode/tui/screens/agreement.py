@@ -6,8 +6,9 @@ the person working (recorded as the one who settled each disagreement); optional
 ``coders="anna,bo"``, ``unit="segment"``, ``by="code"``, ``convention``, ``overlap``
 ("union" or "longer": what the overlap unit divides the shared text by) and
 ``weight_level`` (the level of measurement of coding weights) fill the inputs, as
-``qualcode agreement``'s options of the same names, and compute at once. It returns a :class:`~qualcode.tui.screens.search.Jump` when the user asks to see a
-disagreement in context (key e), else None. Settling writes consensus codings, so the
+``qualcode agreement``'s options of the same names, and compute at once. It returns a
+:class:`~qualcode.tui.screens.search.Jump` when the user asks to see a disagreement in
+context (key e), else None. Settling writes consensus codings, so the
 caller should reload the open document's codings when the screen closes.
 
 The statistics run in a worker thread in two passes: the point estimates first (they
@@ -18,15 +19,15 @@ replace them. Every figure, decision and event-log entry comes from
 The table shows the most-used figures (``f`` toggles the rest: expected agreement,
 D_e, AC1 ...), and drops the intervals when the screen is narrower than 100 columns.
 The screen remembers, per project, what it showed (coders, unit, rows, convention,
-overlap rule, weight level, the report, the disagreement list and the highlighted one), so after ``e`` (show in
-context) it opens again as it was.
+overlap rule, weight level, the report, the disagreement list and the highlighted one),
+so after ``e`` (show in context) or Esc it opens again as it was.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from rich.text import Text
 from textual import on, work
@@ -78,8 +79,7 @@ SHORT_HEADERS = {  # the same figures under short names, for narrow screens
     "Kappa over characters": "Char kappa", "Segment overlap agreement": "Overlap",
     "Unitized alpha (Krippendorff 2004)": "alpha_U", "cu-alpha (2016)": "cu-alpha",
     "Mathet's gamma": "Gamma", "Krippendorff's alpha on weights (interval)": "Weights a",
-    "Krippendorff's alpha on weights (ordinal)": "Weights a", "Krippendorff's alpha on weights (ratio)": "Weights a",
-    "Krippendorff's alpha on weights (nominal)": "Weights a"}
+    **{f"Krippendorff's alpha on weights ({level})": "Weights a" for level in ("ordinal", "ratio", "nominal")}}
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,7 @@ class Remembered:
     """What the screen showed when it closed, to open again as it was."""
 
     coders: str = ""
-    unit: str = "segment"
-    by: str = "code"
-    convention: str = "qualcode"
-    overlap: str = "union"
-    weight_level: str = "interval"
+    choice: Choice = field(default_factory=Choice)
     view: str = "agreement-report"
     all_figures: bool = False
     report: AgreementReport | None = None
@@ -192,8 +188,7 @@ class AgreementScreen(ModalScreen[Jump | None]):
         self.restored = memory
         choice = Choice(unit, by, convention, overlap, weight_level)
         if memory is not None:
-            coders = memory.coders
-            choice = Choice(memory.unit, memory.by, memory.convention, memory.overlap, memory.weight_level)
+            coders, choice = memory.coders, memory.choice
         self.initial = (coders, choice)
         self.report: AgreementReport | None = None  # with its intervals: the finished report
         self.first_figures: AgreementReport | None = None  # the point estimates, shown first
@@ -250,10 +245,8 @@ class AgreementScreen(ModalScreen[Jump | None]):
     def _remember(self) -> None:
         """Keep what is on screen for the next time the screen opens on this project."""
         highlighted = self.query_one(DisagreementList).highlighted if self.disagreements else None
-        choice = self.choice
         _MEMORY[self.store] = Remembered(
-            coders=self.query_one("#agreement-coders", Input).value, unit=choice.unit, by=choice.by,
-            convention=choice.convention, overlap=choice.overlap, weight_level=choice.weight_level,
+            coders=self.query_one("#agreement-coders", Input).value, choice=self.choice,
             view=str(self.query_one(ContentSwitcher).current), all_figures=self.all_figures,
             report=self.report or self.first_figures, highlighted=highlighted,
             disagreements=list(self.disagreements))
@@ -300,8 +293,7 @@ class AgreementScreen(ModalScreen[Jump | None]):
                     self.app.call_from_thread(self._progress, offset + done, 2 * total, what)
             return progress
 
-        options = {"unit": choice.unit, "by": choice.by, "convention": choice.convention,
-                   "overlap": choice.overlap, "weight_level": choice.weight_level}
+        options = asdict(choice)
         first = agreement.agreement_report(self.store, coders=coders, resamples=0, progress=progress_from(0),
                                            cancel=cancel, **options)
         if cancel.is_set():
