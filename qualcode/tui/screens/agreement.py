@@ -342,7 +342,8 @@ class AgreementScreen(ModalScreen[Jump | None]):
         more = len(statistic_names(report, "more"))
         toggle = f"f {'fewer' if self.all_figures else f'{more} more'} figures · " if more else ""
         waiting = "" if final else "intervals are being computed… · "
-        self._status(f"{title(report)}: {', '.join(report.coders)} on {len(report.documents)} documents, "
+        documents = f"{len(report.documents)} document{'s' if len(report.documents) != 1 else ''}"
+        self._status(f"{title(report)}: {', '.join(report.coders)} on {documents}, "
                      f"by {report.by}. {waiting}{toggle}d lists the disagreements.")
         if self.query_one(ContentSwitcher).current == "agreement-report":
             self.query_one("#agreement-table", DataTable).focus()
