@@ -7,10 +7,12 @@ tests compare both ways of importing row by row and search by search.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -196,13 +198,44 @@ def test_sentence_terms_are_index_terms_of_each_sentence(text: str, cuts: list[i
     bounds = sorted({0, len(text), *(min(c, len(text)) for c in cuts)})
     spans = [(start, end, None) for start, end in zip(bounds, bounds[1:], strict=False)]
     for language in ("sv", "en"):
-        # Known defect, open: the very first lookup of a word in a process can miss a lemma
-        # that later lookups give (seen for 'é'). Both sides are compared warm here.
-        lemmatizer(language).index_lookup(set(terms.words(text)))
         assert segmentation.sentence_terms(text, spans, language) == (
             [terms.index_terms(text[start:end], lemmatizer(language).index_lookup(terms.words(text[start:end])))
              for start, end, _ in spans],
             terms.word_count(text))
+
+
+COLD_LOOKUP = """
+import json, sys
+from qualcode.analysis import terms
+from qualcode.services import segmentation
+from qualcode.services.lemmas import lemmatizer
+
+text, cut, language = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+spans = [(0, cut, None), (cut, len(text), None)]
+cold = segmentation.sentence_terms(text, spans, language)[0]  # nothing looked up before
+warm = [terms.index_terms(text[start:end], lemmatizer(language).index_lookup(terms.words(text[start:end])))
+        for start, end, _ in spans]
+print(json.dumps({"cold": cold, "warm": warm, "again": segmentation.sentence_terms(text, spans, language)[0]}))
+"""
+
+
+@pytest.mark.parametrize(("text", "cut", "language"), [("aé", 1, "sv"), ("skolorna", 4, "sv"),
+                                                        ("kvalitetsdialogerna", 9, "sv")])
+def test_a_word_cut_by_a_sentence_boundary_gets_its_lemma_in_a_fresh_process(
+        text: str, cut: int, language: str) -> None:
+    """Each piece of a word that a sentence boundary cuts is a word of its sentence; its
+    lemma must not depend on whether the process met the piece before (it did: 'é' was
+    indexed without its lemma 'e' on the first import of a process, with it later)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    found = subprocess.run([sys.executable, "-c", COLD_LOOKUP, text, str(cut), language],
+                           capture_output=True, text=True, env=env, timeout=120, check=True)
+    result = json.loads(found.stdout)
+    assert result["cold"] == result["warm"] == result["again"]
+    pieces = [lemmatizer(language).lemma(piece) for piece in (text[:cut], text[cut:])]
+    assert any(lemma != piece for lemma, piece in zip(pieces, (text[:cut], text[cut:]), strict=True))
+    assert result["cold"] == [terms.index_terms(part, lemmatizer(language).index_lookup(terms.words(part)))
+                              for part in (text[:cut], text[cut:])]
 
 
 def test_lower_casing_keeps_positions_but_for_the_characters_handled() -> None:

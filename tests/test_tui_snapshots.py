@@ -207,3 +207,24 @@ def test_narrow_export_dialog(snap_compare, app: QualcodeApp) -> None:  # type: 
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_narrow_agreement_screen(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    """80x24: coders, unit and rows, then the convention, overlap rule and weight level on
+    one line, and the table below with its short headers."""
+    from qualcode.tui.screens.agreement import AgreementScreen
+
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        assert app.store is not None
+        screen = AgreementScreen(app.store, "snapshot", coders="anna,bo", unit="overlap", overlap="longer")
+        await app.push_screen(screen)
+        for _ in range(500):
+            if screen.report is not None:
+                break
+            await pilot.pause(0.02)
+        assert screen.report is not None
+        await pilot.pause()
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)

@@ -14,7 +14,7 @@ from textual.color import Color
 from textual.pilot import Pilot
 from textual.widgets import Footer, SelectionList
 
-from qualcode.services import workbench
+from qualcode.services import agreement, corpus, workbench
 from qualcode.storage.store import Store
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.code_finder import CodeFinder
@@ -267,6 +267,48 @@ def test_ctrl_t_cycles_every_coder_mine_and_chosen_counts_follow(project: Path) 
         await pilot.press("ctrl+t")
         assert "showing every coder's codings" in str(title.render())
         assert _tree_count(app, busiest) == all_count
+
+    run_app(project, scenario)
+
+
+def test_codings_hidden_by_an_open_sample_are_not_counted_in_the_code_tree(project: Path) -> None:
+    """While the coder has not marked a double-coding sample done, its other coders' codings
+    are hidden from the reader; the code tree's counts leave them out as well, under every
+    choice of coders, and count them again once the sample is done."""
+    store = Store.open(project)
+    try:
+        documents = len(corpus.list_documents(store))
+        agreement.draw_sample(store, "round-1", [CODER, "anna"], size=documents, seed=1)  # every document
+        everyone = dict((c.key, n) for c, _, n in workbench.codebook_view(store, "loose-coupling").codes)
+        annas = dict((c.key, n) for c, _, n in workbench.codebook_view(store, "loose-coupling", ["anna"]).codes)
+    finally:
+        store.close()
+    busiest = max(annas, key=lambda key: annas[key])
+    assert 0 < annas[busiest] < everyone[busiest]
+
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        screen = main_screen(app)
+        reader = screen.reader
+        assert reader.document is not None
+        shown = {c.coder for c in reader.document.codings}
+        assert "anna" not in shown and "bo" in shown  # the tints hide anna's codings from the tester
+        assert _tree_count(app, busiest) == everyone[busiest] - annas[busiest]  # and so do the counts
+        await pilot.press("ctrl+t")  # mine
+        await pilot.press("ctrl+t")  # chosen: anna
+        assert isinstance(app.screen, CoderChoice)
+        choice = app.screen.query_one(SelectionList)
+        choice.deselect_all()
+        choice.select("anna")
+        await pilot.press("enter")
+        assert not reader.document.codings
+        assert _tree_count(app, busiest) == 0
+
+        assert app.store is not None
+        agreement.mark_done(app.store, "round-1", CODER)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert {c.coder for c in reader.document.codings} == {"anna"}
+        assert _tree_count(app, busiest) == annas[busiest]
 
     run_app(project, scenario)
 

@@ -48,7 +48,8 @@ STATISTIC_LABELS = {
 MAIN_STATISTICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
                    "char_agreement_all", "char_agreement_coded", "char_kappa", "overlap_agreement",
                    "brennan_prediger_kappa", "unitized_alpha_2004", "u_alpha_2016",
-                   "cu_alpha_2016", "mathet_gamma", "weight_alpha_interval")
+                   "cu_alpha_2016", "mathet_gamma", "weight_alpha_interval", "weight_alpha_ordinal",
+                   "weight_alpha_ratio", "weight_alpha_nominal")  # a report has one weight level
 
 
 @dataclass(frozen=True)

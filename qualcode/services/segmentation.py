@@ -265,6 +265,7 @@ def _segment_spans(language: str, text: str, spans: array[int]) -> DocumentUnits
 # as themselves: "İ" lower-cases to two characters, and "Σ" to "σ" or "ς" depending
 # on its neighbours. Without them, lower-casing a whole text keeps every position.
 _LOWER_CHANGES_POSITIONS = re.compile("[\u0130\u03a3]")
+_TWO_WORD_CHARACTERS = re.compile(r"\w\w")
 
 
 def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
@@ -289,6 +290,14 @@ def sentence_terms(text: str, sentences: Sequence[tuple[int, int, int | None]],
             [word.lower() for word in find_words(text, start, end)]
         word_total += len(found_words)
         distinct.update(found_words)
+    # A sentence that starts or ends inside a word holds a piece of it as a word of its
+    # own, which the text's words do not include: look those pieces up too. Without
+    # them a piece got a lemma only if this process had met it before.
+    cuts_word = _TWO_WORD_CHARACTERS.match  # at p - 1: a boundary at p falls inside a word
+    for start, end, _ in sentences:
+        if (start and cuts_word(text, start - 1)) or (end and cuts_word(text, end - 1)):
+            distinct.update(find_words(lowered, start, end) if lowered is not None else
+                            [word.lower() for word in find_words(text, start, end)])
     lemma_of = lemmatizer(language).index_lookup(distinct).get
     result = []
     for start, end, _ in sentences:

@@ -13,6 +13,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.model import DocumentSummary, Segment, SegmentKind, Speaker, Turn
 from qualcode.services.corpus import find_document
 from qualcode.services.samples import hidden_coders_in
+from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
 
@@ -116,30 +117,62 @@ def _shown_codings(uow, document_id: int, coders: list[str] | None,  # type: ign
     return shown
 
 
-def codebook_view(store: Store, slug: str, coders: str | list[str] | None = None) -> CodebookView:
+def codebook_view(store: Store, slug: str, coders: str | list[str] | None = None,
+                  viewer: str | None = None) -> CodebookView:
     """One codebook's active codes with coding counts: every coder's, or the named ones'.
 
     The counts follow the same choice of coders as the tints in the reader, so that a
-    code tree never shows zeros beside passages tinted with someone else's codings.
+    code tree never shows zeros beside passages tinted with someone else's codings;
+    with ``viewer``, they also leave out what the reader hides from that coder (the
+    other coders' codings on a double-coding sample not yet marked done).
     """
     from qualcode.services.codebook import code_tree
 
     if coders is None or isinstance(coders, str):
         book, nodes = code_tree(store, slug, coders)
-        return CodebookView(book, [(n.code, n.depth, n.count) for n in nodes])
-    totals: dict[int, int] = {}
-    book, nodes = code_tree(store, slug, None)
-    for name in coders:
-        for node in code_tree(store, slug, name)[1]:
-            totals[node.code.id] = totals.get(node.code.id, 0) + node.count
+        totals = {n.code.id: n.count for n in nodes}
+    else:
+        totals = {}
+        book, nodes = code_tree(store, slug, None)
+        for name in coders:
+            for node in code_tree(store, slug, name)[1]:
+                totals[node.code.id] = totals.get(node.code.id, 0) + node.count
+    if viewer:
+        for code_id, count in _hidden_counts(store, viewer, [coders] if isinstance(coders, str) else coders).items():
+            if code_id in totals:
+                totals[code_id] -= count
     return CodebookView(book, [(n.code, n.depth, totals.get(n.code.id, 0)) for n in nodes])
 
 
-def codebooks_with_counts(store: Store, coders: str | list[str] | None = None) -> list[CodebookView]:
+def _hidden_counts(store: Store, viewer: str, coders: list[str] | None) -> dict[int, int]:
+    """Codings per code that the reader hides from ``viewer`` (see ``_shown_codings``),
+    among those of ``coders`` (None: every coder)."""
+    with store.unit_of_work() as uow:
+        found = uow.coders.find(viewer)
+        if found is None:
+            return {}
+        pairs = {(document, other) for _sample, documents, others in uow.agreement.open_samples_for(found.id)
+                 for document in documents for other in others}
+        if coders is not None:
+            wanted = {c.id for c in uow.coders.list() if c.name in coders}
+            pairs = {(d, c) for d, c in pairs if c in wanted}
+        if not pairs:
+            return {}
+        codings = uow.codings.list(CodingFilter(coder_ids=sorted({c for _d, c in pairs}),
+                                                document_ids=sorted({d for d, _c in pairs})))
+    counts: dict[int, int] = {}
+    for coding in codings:
+        if (coding.document_id, coding.coder_id) in pairs:
+            counts[coding.code_id] = counts.get(coding.code_id, 0) + 1
+    return counts
+
+
+def codebooks_with_counts(store: Store, coders: str | list[str] | None = None,
+                          viewer: str | None = None) -> list[CodebookView]:
     """Every codebook's active codes depth-first, with coding counts (see codebook_view)."""
     with store.unit_of_work() as uow:
         slugs = [b.slug for b in uow.codebooks.list()]
-    return [codebook_view(store, slug, coders) for slug in slugs]
+    return [codebook_view(store, slug, coders, viewer) for slug in slugs]
 
 
 @dataclass(frozen=True)

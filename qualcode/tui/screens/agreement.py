@@ -3,9 +3,12 @@ to settle one by one into the consensus coder.
 
 Open it from the main screen with ``AgreementScreen(store, coder)``, where ``coder`` is
 the person working (recorded as the one who settled each disagreement); optional
-``coders="anna,bo"``, ``unit="segment"`` and ``by="code"`` fill the inputs and compute at
-once. It returns a :class:`~qualcode.tui.screens.search.Jump` when the user asks to see a
-disagreement in context (key e), else None. Settling writes consensus codings, so the
+``coders="anna,bo"``, ``unit="segment"``, ``by="code"``, ``convention``, ``overlap``
+("union" or "longer": what the overlap unit divides the shared text by) and
+``weight_level`` (the level of measurement of coding weights) fill the inputs, as
+``qualcode agreement``'s options of the same names, and compute at once. It returns a
+:class:`~qualcode.tui.screens.search.Jump` when the user asks to see a disagreement in
+context (key e), else None. Settling writes consensus codings, so the
 caller should reload the open document's codings when the screen closes.
 
 The statistics run in a worker thread in two passes: the point estimates first (they
@@ -15,16 +18,16 @@ replace them. Every figure, decision and event-log entry comes from
 
 The table shows the most-used figures (``f`` toggles the rest: expected agreement,
 D_e, AC1 ...), and drops the intervals when the screen is narrower than 100 columns.
-The screen remembers, per project, what it showed (coders, unit, convention, the
-report, the disagreement list and the highlighted one), so after ``e`` (show in
-context) it opens again as it was.
+The screen remembers, per project, what it showed (coders, unit, rows, convention,
+overlap rule, weight level, the report, the disagreement list and the highlighted one),
+so after ``e`` (show in context) or Esc it opens again as it was.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from rich.text import Text
 from textual import on, work
@@ -64,13 +67,35 @@ UNITS = (("unit: segment (sentence)", "segment"), ("unit: character (NVivo)", "c
 BY = (("a row per code", "code"), ("a row per document", "document"))
 CONVENTIONS = (("rules: qualcode", "qualcode"), ("rules: NVivo", "nvivo"), ("rules: MAXQDA", "maxqda"),
                ("rules: ATLAS.ti", "atlasti"))
+# --overlap: the overlap unit's share of shared text, over the union of two segments or the longer
+OVERLAPS = (("overlap ÷ union", "union"), ("overlap ÷ longer", "longer"))
+# --weight-level: the level of measurement of coding weights for alpha
+WEIGHT_LEVELS = (("weights: interval", "interval"), ("weights: ordinal", "ordinal"),
+                 ("weights: ratio", "ratio"), ("weights: nominal", "nominal"))
 COMPACT_BELOW = 100  # columns: narrower screens show figures without their intervals
 SHORT_HEADERS = {  # the same figures under short names, for narrow screens
     "Percent agreement": "Agree", "Cohen's kappa": "Kappa", "Fleiss' kappa": "Fleiss k",
     "Krippendorff's alpha (nominal)": "Alpha", "Agreement over coded characters": "Coded agr.",
     "Kappa over characters": "Char kappa", "Segment overlap agreement": "Overlap",
     "Unitized alpha (Krippendorff 2004)": "alpha_U", "cu-alpha (2016)": "cu-alpha",
-    "Mathet's gamma": "Gamma", "Krippendorff's alpha on weights (interval)": "Weights a"}
+    "Mathet's gamma": "Gamma", "Krippendorff's alpha on weights (interval)": "Weights a",
+    **{f"Krippendorff's alpha on weights ({level})": "Weights a" for level in ("ordinal", "ratio", "nominal")}}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the selectors at the top ask for: the options of ``agreement_report``."""
+
+    unit: str = "segment"
+    by: str = "code"
+    convention: str = "qualcode"
+    overlap: str = "union"
+    weight_level: str = "interval"
+
+    def describe(self) -> str:
+        overlap = f", over the {'longer segment' if self.overlap == 'longer' else 'union'}" \
+            if self.unit == "overlap" else ""
+        return f"{self.unit}{overlap}, by {self.by}, {self.convention} rules, {self.weight_level} weights"
 
 
 @dataclass
@@ -78,9 +103,7 @@ class Remembered:
     """What the screen showed when it closed, to open again as it was."""
 
     coders: str = ""
-    unit: str = "segment"
-    by: str = "code"
-    convention: str = "qualcode"
+    choice: Choice = field(default_factory=Choice)
     view: str = "agreement-report"
     all_figures: bool = False
     report: AgreementReport | None = None
@@ -139,6 +162,8 @@ class DisagreementList(OptionList):
 class AgreementScreen(ModalScreen[Jump | None]):
     DEFAULT_CSS = """
     AgreementScreen .fields Select { width: 1fr; }
+    AgreementScreen .rules { height: 1; margin: 0 1 0 1; }
+    AgreementScreen .rules Select { width: 1fr; margin-right: 2; }
     AgreementScreen #agreement-views, AgreementScreen #agreement-report, AgreementScreen #agreement-review {
         height: 1fr;
     }
@@ -154,15 +179,17 @@ class AgreementScreen(ModalScreen[Jump | None]):
     ]
 
     def __init__(self, store: Store, coder: str, *, coders: str = "", unit: str = "segment",
-                 by: str = "code", convention: str = "qualcode") -> None:
+                 by: str = "code", convention: str = "qualcode", overlap: str = "union",
+                 weight_level: str = "interval") -> None:
         super().__init__()
         self.store = store
         self.coder = coder
         memory = _MEMORY.get(store) if not coders else None
         self.restored = memory
+        choice = Choice(unit, by, convention, overlap, weight_level)
         if memory is not None:
-            coders, unit, by, convention = memory.coders, memory.unit, memory.by, memory.convention
-        self.initial = (coders, unit, by, convention)
+            coders, choice = memory.coders, memory.choice
+        self.initial = (coders, choice)
         self.report: AgreementReport | None = None  # with its intervals: the finished report
         self.first_figures: AgreementReport | None = None  # the point estimates, shown first
         self.all_figures = memory.all_figures if memory else False
@@ -170,14 +197,22 @@ class AgreementScreen(ModalScreen[Jump | None]):
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        coders, unit, by, convention = self.initial
+        coders, choice = self.initial
         with Vertical(classes="dialog wide"):
             yield Label("Inter-coder agreement", classes="dialog-title")
             with Horizontal(classes="fields"):
                 yield Input(coders, placeholder="coders, e.g. anna,bo (empty: all)", id="agreement-coders")
-                yield Select(UNITS, value=unit, allow_blank=False, id="agreement-unit")
-                yield Select(BY, value=by, allow_blank=False, id="agreement-by")
-                yield Select(CONVENTIONS, value=convention, allow_blank=False, id="agreement-convention")
+                yield Select(UNITS, value=choice.unit, allow_blank=False, id="agreement-unit")
+                yield Select(BY, value=choice.by, allow_blank=False, id="agreement-by")
+            with Horizontal(classes="rules"):  # one line: the table keeps its rows at 24 lines
+                yield Select(CONVENTIONS, value=choice.convention, allow_blank=False, compact=True,
+                             id="agreement-convention", tooltip="Whose documented rules to follow (--convention)")
+                yield Select(OVERLAPS, value=choice.overlap, allow_blank=False, compact=True,
+                             id="agreement-overlap", tooltip="Unit overlap: shared text over the union of "
+                             "two segments or over the longer one (--overlap)")
+                yield Select(WEIGHT_LEVELS, value=choice.weight_level, allow_blank=False, compact=True,
+                             id="agreement-weight-level", tooltip="Level of measurement of coding weights "
+                             "for alpha (--weight-level)")
             yield Label("Enter computes · d lists the disagreements · f more figures · Esc closes",
                         id="agreement-status", classes="dialog-hint")
             yield ProgressBar(total=3, show_eta=False, id="agreement-progress")
@@ -211,10 +246,7 @@ class AgreementScreen(ModalScreen[Jump | None]):
         """Keep what is on screen for the next time the screen opens on this project."""
         highlighted = self.query_one(DisagreementList).highlighted if self.disagreements else None
         _MEMORY[self.store] = Remembered(
-            coders=self.query_one("#agreement-coders", Input).value,
-            unit=str(self.query_one("#agreement-unit", Select).value),
-            by=str(self.query_one("#agreement-by", Select).value),
-            convention=str(self.query_one("#agreement-convention", Select).value),
+            coders=self.query_one("#agreement-coders", Input).value, choice=self.choice,
             view=str(self.query_one(ContentSwitcher).current), all_figures=self.all_figures,
             report=self.report or self.first_figures, highlighted=highlighted,
             disagreements=list(self.disagreements))
@@ -225,6 +257,14 @@ class AgreementScreen(ModalScreen[Jump | None]):
     def coders(self) -> list[str] | None:
         return split_coders(self.query_one("#agreement-coders", Input).value)
 
+    @property
+    def choice(self) -> Choice:
+        """What the selectors show now."""
+        def value(name: str) -> str:
+            return str(self.query_one(f"#agreement-{name}", Select).value)
+
+        return Choice(value("unit"), value("by"), value("convention"), value("overlap"), value("weight-level"))
+
     @on(Input.Submitted, "#agreement-coders")
     def _submitted(self) -> None:
         if self.query_one(ContentSwitcher).current == "agreement-review":
@@ -233,21 +273,18 @@ class AgreementScreen(ModalScreen[Jump | None]):
             self.run_report()
 
     def run_report(self) -> None:
-        unit = self.query_one("#agreement-unit", Select).value
-        by = self.query_one("#agreement-by", Select).value
-        convention = self.query_one("#agreement-convention", Select).value
+        choice = self.choice
         self._cancel.set()
         self._cancel = threading.Event()
         self.report = self.first_figures = None
         bar = self.query_one("#agreement-progress", ProgressBar)
         bar.update(total=6, progress=0)
         bar.display = True
-        self._status(f"Computing agreement ({unit}, by {by}, {convention} rules)…")
-        self.compute(self.coders, str(unit), str(by), str(convention), self._cancel)
+        self._status(f"Computing agreement ({choice.describe()})…")
+        self.compute(self.coders, choice, self._cancel)
 
     @work(thread=True, exit_on_error=False, group="agreement", exclusive=True)
-    def compute(self, coders: list[str] | None, unit: str, by: str, convention: str,
-                cancel: threading.Event) -> AgreementReport:
+    def compute(self, coders: list[str] | None, choice: Choice, cancel: threading.Event) -> AgreementReport:
         """Point estimates first (posted at once), then the bootstrapped intervals: off the UI thread."""
 
         def progress_from(offset: int):  # type: ignore[no-untyped-def]
@@ -256,15 +293,16 @@ class AgreementScreen(ModalScreen[Jump | None]):
                     self.app.call_from_thread(self._progress, offset + done, 2 * total, what)
             return progress
 
-        first = agreement.agreement_report(self.store, coders=coders, unit=unit, by=by, convention=convention,
-                                           resamples=0, progress=progress_from(0), cancel=cancel)
+        options = asdict(choice)
+        first = agreement.agreement_report(self.store, coders=coders, resamples=0, progress=progress_from(0),
+                                           cancel=cancel, **options)
         if cancel.is_set():
             return first
         self.app.call_from_thread(self._first, first, cancel)
-        if unit not in ("segment", "unitized"):  # only these bootstrap: the first pass is the report
+        if choice.unit not in ("segment", "unitized"):  # only these bootstrap: the first pass is the report
             return first
-        return agreement.agreement_report(self.store, coders=coders, unit=unit, by=by, convention=convention,
-                                          progress=progress_from(3), cancel=cancel)
+        return agreement.agreement_report(self.store, coders=coders, progress=progress_from(3), cancel=cancel,
+                                          **options)
 
     def _first(self, report: AgreementReport, cancel: threading.Event) -> None:
         if self.is_attached and not cancel.is_set():
@@ -304,7 +342,8 @@ class AgreementScreen(ModalScreen[Jump | None]):
         more = len(statistic_names(report, "more"))
         toggle = f"f {'fewer' if self.all_figures else f'{more} more'} figures · " if more else ""
         waiting = "" if final else "intervals are being computed… · "
-        self._status(f"{title(report)}: {', '.join(report.coders)} on {len(report.documents)} documents, "
+        documents = f"{len(report.documents)} document{'s' if len(report.documents) != 1 else ''}"
+        self._status(f"{title(report)}: {', '.join(report.coders)} on {documents}, "
                      f"by {report.by}. {waiting}{toggle}d lists the disagreements.")
         if self.query_one(ContentSwitcher).current == "agreement-report":
             self.query_one("#agreement-table", DataTable).focus()

@@ -180,7 +180,7 @@ class MainScreen(Screen[None]):
         return documents
 
     def load_codebooks(self) -> None:
-        self.books = workbench.codebooks_with_counts(self.store, self._coders())
+        self.books = workbench.codebooks_with_counts(self.store, self._coders(), viewer=self.coder)
         self.active_book = min(self.active_book, max(len(self.books) - 1, 0))
         self.query_one(CodeTree).show(self.books[self.active_book] if self.books else None)
 
@@ -220,7 +220,7 @@ class MainScreen(Screen[None]):
         if not self.books:
             return
         slug = self.books[self.active_book].codebook.slug
-        self.books[self.active_book] = workbench.codebook_view(self.store, slug, self._coders())
+        self.books[self.active_book] = workbench.codebook_view(self.store, slug, self._coders(), viewer=self.coder)
         self.query_one(CodeTree).show(self.books[self.active_book])
 
     def action_reload(self) -> None:
