@@ -51,8 +51,8 @@ COMMANDS: dict[str, Entry] = {
     "code": Entry("coding_cmds", "Apply and remove codes; rename, merge and split them; undo."),
     "memo": Entry("coding_cmds", "Write memos on the project, documents, codes and codings."),
     "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
-    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents and last change; rename "
-                                   "and merge coders."),
+    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents, last change and role; "
+                                   "rename and merge coders, set roles."),
     "backup": Entry("transfer_cmds", "Back a project up to a .qualcode file while it is in use, and check the copy."),
     "copy": Entry("transfer_cmds", "Copy a project between SQLite and PostgreSQL, ids kept, checked table by table."),
     "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
