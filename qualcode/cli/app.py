@@ -55,6 +55,7 @@ COMMANDS: dict[str, Entry] = {
                                    "rename and merge coders, set roles."),
     "backup": Entry("transfer_cmds", "Back a project up to a .qualcode file while it is in use, and check the copy."),
     "copy": Entry("transfer_cmds", "Copy a project between SQLite and PostgreSQL, ids kept, checked table by table."),
+    "team": Entry("team_cmds", "A PostgreSQL team server: database roles for readers, coders and supervisors."),
     "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
     "agreement": Entry("agreement_cmds", "Inter-coder agreement: statistics, double-coding samples, disagreements "
                                          "and adjudication. Without a command: print the agreement table."),
@@ -110,6 +111,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "check_cmds": _register("check_cmds"),
     "coders_cmds": _group("coders_cmds", "app", "coders"),
     "transfer_cmds": _register("transfer_cmds"),
+    "team_cmds": _group("team_cmds", "app", "team"),
     "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
     "coding_cmds": _coding,
     "export_cmds": _export,

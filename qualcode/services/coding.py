@@ -16,7 +16,7 @@ from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import document_id, find_document
 from qualcode.services.roles import require
 from qualcode.storage.repositories.codings import CodingFilter
-from qualcode.storage.store import Store
+from qualcode.storage.store import Store, retrying
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[i
     return span.start, span.end
 
 
+@retrying
 def apply_code(store: Store, document: str | int, code: str, coder: str, span: Span, *,
                origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None,
                weight: int | None = None) -> Coding:
@@ -89,6 +90,7 @@ def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # 
     return coding
 
 
+@retrying
 def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> Coding:
     """Give a coding a weight 0-100, or clear it (None); the change goes to the event log."""
     check_weight(weight)
@@ -122,6 +124,7 @@ def _coding_payload(coding: Coding) -> dict:
             "weight": coding.weight}
 
 
+@retrying
 def remove_coding(store: Store, coding_id: int, coder: str) -> Coding:
     with store.unit_of_work() as uow:
         coding = uow.codings.get(coding_id)
@@ -194,6 +197,7 @@ def memo_target(store: Store, kind: str, reference: str | None) -> int | None:
                       "Write e.g. 'document 03_forvaltningschef', 'code lc.bypassed' or 'coding 12'.")
 
 
+@retrying
 def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: str) -> Memo:
     if not text.strip():
         raise CodingError("A memo cannot be empty.")
@@ -207,6 +211,7 @@ def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: s
         return memo
 
 
+@retrying
 def edit_memo(store: Store, memo_id: int, text: str, coder: str) -> Memo:
     if not text.strip():
         raise CodingError("A memo cannot be empty.", "Delete it instead.")
@@ -221,6 +226,7 @@ def edit_memo(store: Store, memo_id: int, text: str, coder: str) -> Memo:
         return uow.memos.get(memo_id)
 
 
+@retrying
 def delete_memo(store: Store, memo_id: int, coder: str) -> Memo:
     with store.unit_of_work() as uow:
         memo = uow.memos.get(memo_id)
@@ -312,6 +318,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
 # ------------------------------------------------------------------------ undo
 
 
+@retrying
 def undo(store: Store, coder: str) -> str:
     """Revert the coder's last change, unless someone changed it since (see services.undo)."""
     from qualcode.services.undo import undo_last
