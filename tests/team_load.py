@@ -9,15 +9,15 @@ through the service layer as a user's action, and prints what it committed:
 
 ``ok ID DOC T``     coding ID on document DOC is committed (T: time after the commit)
 ``rm ID T``         coding ID is being removed (T: time before the call began)
-``seen DOC T IDS``  the refresh that began at T saw these codings on DOC
+``seen DOC T U IDS`` the refresh that began at T and ended at U saw these codings on DOC
 ``op KIND S``       one action of KIND took S seconds
 ``error TEXT``      an error that reached the user (must never happen)
 ``final JSON``      the codings and memos the coder believes are theirs at the end
 
 :func:`check` then compares that with the database: a coding or memo a coder believes
 is theirs but is missing (or one there that nobody believes in) is a lost update; a
-refresh that missed a coding committed before it began, and not being removed then, is a
-stale read; an undo that reverted another coder's change is a foreign undo.
+refresh that missed a coding committed before it began, and not being removed before it
+ended, is a stale read; an undo that reverted another coder's change is a foreign undo.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def worker(db: str, coder: str, seed: int, seconds: float, start_at: float) -> N
                 doc, _ = rng.choice(documents)
                 began = time.time()
                 seen = timed("refresh", _refresh, store, doc)
-                print(f"seen {doc} {began:.6f} {' '.join(str(c.id) for c in seen)}", flush=True)
+                print(f"seen {doc} {began:.6f} {time.time():.6f} {' '.join(str(c.id) for c in seen)}", flush=True)
         except QualcodeError as exc:
             print(f"error {type(exc).__name__}: {exc.message}", flush=True)
     store.close()
@@ -131,6 +131,7 @@ class Outcome:
     refreshes_checked: int = 0
     others_seen: int = 0  # codings of other coders found by refreshes, as they should be
     foreign_undos: int = 0
+    stale_examples: list[str] = field(default_factory=list)
     undos: int = 0
 
     @property
@@ -171,7 +172,7 @@ def check(db: str, lines: dict[str, list[str]], outcome: Outcome) -> None:
     history: dict[int, list[tuple[float, str]]] = {}  # coding -> [(time, "ok"|"rm")]
     document_of: dict[int, int] = {}
     owner: dict[int, str] = {}
-    refreshes: list[tuple[str, int, float, set[int]]] = []
+    refreshes: list[tuple[str, int, float, float, set[int]]] = []
     believed: dict[str, dict] = {}
     for coder, output in lines.items():
         for line in output:
@@ -184,7 +185,8 @@ def check(db: str, lines: dict[str, list[str]], outcome: Outcome) -> None:
             elif word == "rm":
                 history.setdefault(int(parts[0]), []).append((float(parts[1]), "rm"))
             elif word == "seen":
-                refreshes.append((coder, int(parts[0]), float(parts[1]), {int(p) for p in parts[2:]}))
+                refreshes.append((coder, int(parts[0]), float(parts[1]), float(parts[2]),
+                                  {int(p) for p in parts[3:]}))
             elif word == "op":
                 outcome.latencies.setdefault(parts[0], []).append(float(parts[1]))
             elif word == "error":
@@ -216,17 +218,21 @@ def check(db: str, lines: dict[str, list[str]], outcome: Outcome) -> None:
     outcome.lost_updates += sum(len(codings[s]) for s in strangers)
     outcome.undos = len(by_id)
     outcome.foreign_undos = sum(1 for e in by_id.values() if owners.get(e.payload["event_id"]) != e.coder_id)
-    for reader, document, began, seen in refreshes:
+    for reader, document, began, ended, seen in refreshes:
         outcome.refreshes_checked += 1
         for coding_id, events in history.items():
             if document_of[coding_id] != document:
                 continue
-            before = [kind for at, kind in sorted(events) if at < began]
-            if before and before[-1] == "ok":
+            # Committed before the refresh began, and no removal began before it ended.
+            committed = [at for at, kind in events if kind == "ok" and at < began]
+            if committed and not any(kind == "rm" and max(committed) < at < ended for at, kind in events):
                 if coding_id in seen:
                     outcome.others_seen += owner[coding_id] != reader
                 else:
                     outcome.stale_reads += 1
+                    outcome.stale_examples.append(
+                        f"{reader} refreshed document {document} at {began:.6f} without coding {coding_id} "
+                        f"of {owner[coding_id]}: {sorted(events)}")
 
 
 def new_project(url: str, folder: Path, documents: int = 8) -> None:
