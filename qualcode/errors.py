@@ -83,4 +83,4 @@ class AnalysisError(QualcodeError):
 class RoleError(QualcodeError):
     """A coder's role in the project does not allow the change they asked for."""
 
-    exit_code = 11
+    exit_code = 12  # 11 is 'qualcode check' finding problems
