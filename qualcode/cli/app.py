@@ -51,10 +51,11 @@ COMMANDS: dict[str, Entry] = {
     "code": Entry("coding_cmds", "Apply and remove codes; rename, merge and split them; undo."),
     "memo": Entry("coding_cmds", "Write memos on the project, documents, codes and codings."),
     "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
-    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents and last change; rename "
-                                   "and merge coders."),
+    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents, last change and role; "
+                                   "rename and merge coders, set roles."),
     "backup": Entry("transfer_cmds", "Back a project up to a .qualcode file while it is in use, and check the copy."),
     "copy": Entry("transfer_cmds", "Copy a project between SQLite and PostgreSQL, ids kept, checked table by table."),
+    "team": Entry("team_cmds", "A PostgreSQL team server: database roles for readers, coders and supervisors."),
     "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
     "agreement": Entry("agreement_cmds", "Inter-coder agreement: statistics, double-coding samples, disagreements "
                                          "and adjudication. Without a command: print the agreement table."),
@@ -110,6 +111,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "check_cmds": _register("check_cmds"),
     "coders_cmds": _group("coders_cmds", "app", "coders"),
     "transfer_cmds": _register("transfer_cmds"),
+    "team_cmds": _group("team_cmds", "app", "team"),
     "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
     "coding_cmds": _coding,
     "export_cmds": _export,

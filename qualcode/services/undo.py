@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from qualcode.core.model import CodingOrigin, Event
+from qualcode.core.team import Action
 from qualcode.errors import CodingError, QualcodeError
 from qualcode.storage.store import Store, UnitOfWork
 
@@ -110,6 +111,7 @@ def undo_last(store: Store, coder: str) -> str:
     :class:`CodingError`.
     """
     from qualcode.services.coding import coder_id_for
+    from qualcode.services.roles import require
 
     refusal: str | None = None
     with store.unit_of_work() as uow:
@@ -117,6 +119,8 @@ def undo_last(store: Store, coder: str) -> str:
         event = uow.events.last_undoable(coder_id, UNDOABLE)
         if event is None:
             raise CodingError(f"Nothing to undo for coder '{coder}'.")
+        require(uow, coder, Action.SUPERVISE if event.kind.startswith("code.") else Action.CODE,
+                f"undo a change ({_describe(event)})")
         later = _conflict(uow, event)
         try:
             if later is not None:

@@ -30,6 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 EXACTLY_ONE_TARGET = " + ".join(
     f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
     for column in ("document_id", "code_id", "coder_id", "coding_id", "memo_id")) + " = 1"
+# The roles of core.team.Role, as the database checks them; NULL: no role set.
+CODER_ROLES = "role IS NULL OR role IN ('reader', 'coder', 'supervisor')"
 # The categories of core.pseudonyms.CATEGORIES, as the database checks them.
 PSEUDONYM_CATEGORIES = "category IN ('person', 'school', 'place', 'organisation', 'other')"
 
@@ -166,6 +168,9 @@ class CoderRow(Base):
     # Set when this coder was merged into another: the name then stands for that coder.
     merged_into: Mapped[int | None] = mapped_column(
         ForeignKey("coders.id", ondelete="SET NULL"), nullable=True)
+    # reader, coder or supervisor; NULL until set. Enforced once the project has a supervisor.
+    role: Mapped[str | None] = mapped_column(
+        String(20), CheckConstraint(CODER_ROLES, name="ck_coder_role"), nullable=True)
 
 
 class CodebookRow(Base):

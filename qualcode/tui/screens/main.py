@@ -14,6 +14,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
@@ -23,6 +24,7 @@ from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
 from qualcode.services import coding, workbench
+from qualcode.services.changes import ChangeWatch, watch_changes
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
 from qualcode.tui.commands import CodeCommands
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from qualcode.services import suggestions
 
 SUGGEST_DELAY_S = 0.15
+CHANGE_CHECK_S = 2.0  # how often the workbench asks whether someone else changed the project
 NARROW = 100  # columns under which the side panels become toggles
 
 
@@ -94,6 +97,9 @@ class MainScreen(Screen[None]):
         self._suggest_timer: Timer | None = None
         self.hit_index = -1
         self.panels: set[str] = {"documents", "codes"}
+        self.changes: ChangeWatch | None = None
+        self.changed_elsewhere = False  # another process committed since the last reload
+        self._change_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -147,6 +153,66 @@ class MainScreen(Screen[None]):
         if documents:
             self.open_document(documents[0].document.id)
         self.query_one(TranscriptReader).focus()
+        try:
+            self.changes = watch_changes(self.store)
+        except QualcodeError as error:
+            self.notify(error.message, title="Changes elsewhere will not be noticed", severity="warning")
+        else:
+            self._change_timer = self.set_interval(CHANGE_CHECK_S, self.look_for_changes)
+
+    def on_unmount(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
+            self.changes = None
+
+    # ---------------------------------------------------- changes by others
+
+    class ProjectChanged(Message):
+        """Another process (another coder, a script) committed to the project."""
+
+    class WatchFailed(Message):
+        """The project could not be asked whether it changed; the watch stops."""
+
+        def __init__(self, error: QualcodeError) -> None:
+            super().__init__()
+            self.error = error
+
+    def look_for_changes(self) -> None:
+        if self.changes is not None and not self.changed_elsewhere:
+            self._ask_for_changes(self.changes)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
+    def _ask_for_changes(self, changes: ChangeWatch) -> None:
+        """One cheap query off the UI thread; the answer comes back as a message."""
+        try:
+            if changes.changed():
+                self.post_message(self.ProjectChanged())
+        except QualcodeError as error:
+            self.post_message(self.WatchFailed(error))
+
+    @on(ProjectChanged)
+    def _project_changed(self) -> None:
+        if self.changed_elsewhere:
+            return
+        self.changed_elsewhere = True
+        self.show_title()
+        self.notify("Someone else changed the project. Press F5 to reload and see it.",
+                    title="Project changed", timeout=10)
+
+    @on(WatchFailed)
+    def _watch_failed(self, event: WatchFailed) -> None:
+        if self._change_timer is not None:
+            self._change_timer.stop()
+        self.notify(event.error.message, title="Changes elsewhere will not be noticed", severity="warning")
+
+    def own_change_made(self) -> None:
+        """This workbench wrote to the project: that is no one else's change."""
+        if self.changes is not None and not self.changed_elsewhere:
+            try:
+                self.changes.seen()
+            except QualcodeError:
+                # The next look reports the failure through WatchFailed; nothing is lost here.
+                return
 
     # ----------------------------------------------------------------- loading
 
@@ -202,12 +268,15 @@ class MainScreen(Screen[None]):
         facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
         title = Text(f"{self.coder} · {d.name}")
         title.append(f" · showing {self.showing_text()} (ctrl+t)", style="italic")
+        if self.changed_elsewhere:
+            title.append(" · changed elsewhere: F5 reloads", style="bold")
         title.append(f" · {facts}" if facts else "", style="dim")  # cut first when narrow
         self.query_one("#document-title", Label).update(title)
 
     def refresh_codings(self) -> None:
         if self.document_id is None or self.reader.document is None:
             return
+        self.own_change_made()
         codings = workbench.document_codings(self.store, self.document_id, self._coders(), viewer=self.coder)
         self.reader.refresh_codings(_with_codings(self.reader.document, codings))
         self.refresh_active_codebook()
@@ -224,6 +293,8 @@ class MainScreen(Screen[None]):
         self.query_one(CodeTree).show(self.books[self.active_book])
 
     def action_reload(self) -> None:
+        self.changed_elsewhere = False
+        self.own_change_made()  # what is committed now is what the reload shows
         self.load_documents()
         self.load_codebooks()
         if self.document_id is not None:
@@ -378,6 +449,7 @@ class MainScreen(Screen[None]):
             except QualcodeError as error:
                 self.notify(error.message, severity="error")
                 return
+            self.own_change_made()
             self.show_context()
             self.notify("Memo saved.", timeout=2)
 
