@@ -261,11 +261,26 @@ TEXT_FIELDS = ("text", "before", "after", "document_name", "speaker", "code_labe
 def render_passage(compiled: Renderer, passage: T) -> T:
     """A coded passage or search hit as it may leave the project: its text, context,
     speaker, document name and attribute values rendered; offsets stay those of the
-    stored text."""
+    stored text. The passage itself comes back where nothing in it changes."""
     names = _field_names(type(passage))
-    changes: dict[str, Any] = {name: compiled.render(getattr(passage, name)) for name in TEXT_FIELDS
-                               if name in names and isinstance(getattr(passage, name), str)}
+    render = compiled.render
+    changes: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        if name in names:
+            value = getattr(passage, name)
+            if isinstance(value, str) and value:
+                done = render(value)
+                if done is not value:  # the renderer hands back the same string when nothing matched
+                    changes[name] = done
     if "attributes" in names:
-        changes["attributes"] = {k: compiled.render(v) if isinstance(v, str) else v
-                                 for k, v in passage.attributes.items()}
-    return replace(passage, **changes)  # type: ignore[type-var]
+        values = passage.attributes  # type: ignore[attr-defined]
+        done_values = {k: render(v) if isinstance(v, str) else v for k, v in values.items()}
+        if any(done_values[k] is not v for k, v in values.items()):
+            changes["attributes"] = done_values
+    if not changes:
+        return passage
+    state = dict(passage.__dict__)
+    state.update(changes)
+    copied = object.__new__(type(passage))
+    copied.__dict__.update(state)  # a frozen dataclass copied field by field, without __init__ again
+    return copied  # type: ignore[no-any-return]
