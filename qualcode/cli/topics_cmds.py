@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import DbOption, JsonOption, QuietOption, parse_filters, project
+from qualcode.cli.options import DbOption, JsonOption, PseudonymiseOption, QuietOption, parse_filters, project
 from qualcode.cli.output import console, escape, print_json, progress_bar
 from qualcode.core.defaults import BLIND_SPOT
 from qualcode.errors import QualcodeError
@@ -231,13 +231,14 @@ def export(
     by: Annotated[str | None, typer.Option("--by", help="For --view actors: the attribute (level, role, ...).")] = None,
     codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="For --view codes: the codebook (slug).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Export a run: tables, figures for articles, or BERTopic's interactive HTML views."""
     with project(db) as store, progress_bar("Redrawing", quiet=quiet) as progress:
         written = topic_exports.export_run(store, run, path, view=view, by=by, codebook=codebook,
-                                     overwrite=force, progress=progress)
+                                     overwrite=force, progress=progress, pseudonymise=pseudonymise)
     if not quiet:
         console.print(f"Wrote {escape(str(written))}.")
 

@@ -16,7 +16,8 @@ capitals gets the replacement in capitals; otherwise the replacement is used as 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 CATEGORIES = ("person", "school", "place", "organisation", "other")
@@ -201,6 +202,41 @@ class Renderer:
         if self._pattern is None or not text:
             return []
         return [(start, end, self.replacement_for(text[start:end])) for start, end in self._matches(text)]
+
+    def render_with_offsets(self, text: str) -> tuple[str, Callable[..., int]]:
+        """The rendered text and a function moving a position of ``text`` to the rendered one.
+
+        ``move(position)`` for a start, ``move(position, True)`` for an end: a position
+        inside a replaced name moves to the start (or, for an end, the end) of its
+        replacement, so a passage never holds half a pseudonym.
+        """
+        spans = self.spans(text) if text else []
+        if not spans:
+            return text, lambda position, end=False: position
+        pieces, last, shift = [], 0, 0
+        table: list[tuple[int, int, int, int]] = []  # old start, old end, new start, new end
+        for start, end, replacement in spans:
+            pieces.append(text[last:start])
+            pieces.append(replacement)
+            new_start = start + shift
+            shift += len(replacement) - (end - start)
+            table.append((start, end, new_start, new_start + len(replacement)))
+            last = end
+        pieces.append(text[last:])
+        starts = [row[0] for row in table]
+
+        def move(position: int, end: bool = False) -> int:
+            i = bisect_right(starts, position) - 1
+            if i < 0:
+                return position
+            old_start, old_end, new_start, new_end = table[i]
+            if position >= old_end:
+                return position + (new_end - old_end)
+            if position == old_start:
+                return new_start
+            return new_end if end else new_start
+
+        return "".join(pieces), move
 
     def forms(self) -> list[str]:
         """Every form the renderer replaces (lower case, as looked up), longest first."""

@@ -279,8 +279,10 @@ def render_passage(compiled: Renderer, passage: T) -> T:
             changes["attributes"] = done_values
     if not changes:
         return passage
-    state = dict(passage.__dict__)
-    state.update(changes)
+    state = getattr(passage, "__dict__", None)
+    if state is None:  # a class with slots
+        return replace(passage, **changes)  # type: ignore[type-var]
     copied = object.__new__(type(passage))
     copied.__dict__.update(state)  # a frozen dataclass copied field by field, without __init__ again
+    copied.__dict__.update(changes)
     return copied  # type: ignore[no-any-return]
