@@ -179,3 +179,14 @@ def find_candidates(documents: Iterable[tuple[str, str]], *, known: Callable[[se
     skipped = {" ".join(s.split()).lower() for s in skip}
     kept = [c for key, c in found.by_key.items() if key not in skipped]
     return sorted(kept, key=lambda c: (-c.count, c.text.lower()))
+
+
+def score(found: Iterable[str], known: dict[str, Iterable[str]]) -> tuple[float, float]:
+    """Precision and recall of candidate texts against known names (each with the texts
+    that count as finding it): a candidate is right when it finds some known name."""
+    finds = {" ".join(t.split()).lower(): name for name, texts in known.items() for t in texts}
+    proposed = [" ".join(t.split()).lower() for t in found]
+    right = [t for t in proposed if t in finds]
+    precision = len(right) / len(proposed) if proposed else 1.0
+    recall = len({finds[t] for t in right}) / len(known) if known else 1.0
+    return precision, recall
