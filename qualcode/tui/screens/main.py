@@ -7,6 +7,7 @@ it is made; the reader then reloads only the codings of the open document.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from textual.worker import get_current_worker
 from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, workbench
+from qualcode.services import coding, pseudonyms, workbench
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
 from qualcode.tui.commands import CodeCommands
@@ -64,6 +65,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "focus_documents", "Documents", show=False),
         Binding("ctrl+t", "toggle_coders", "Coders", show=False,
                 tooltip="Show every coder's codings, only yours, or chosen coders'"),
+        Binding("f4", "toggle_pseudonyms", "Pseudonyms", show=False,
+                tooltip="Show names as their pseudonyms (for screen sharing), or as written"),
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
@@ -174,7 +177,7 @@ class MainScreen(Screen[None]):
             self.notify(error.message, severity="warning")
             filters = {}
         documents = workbench.documents_with_progress(self.store, filters)
-        self.query_one(DocumentList).show(documents, self.document_id)
+        self.query_one(DocumentList).show(documents, self.document_id, shown=self.reader.shown)
         return documents
 
     def load_codebooks(self) -> None:
@@ -189,7 +192,7 @@ class MainScreen(Screen[None]):
         self.reader.show(document, offset=offset)
         if offset is not None and end is not None:
             self.reader.move_to(offset, end)
-        self.sub_title = document.summary.name
+        self.sub_title = self.reader.shown(document.summary.name)
         self.show_title()
 
     def show_title(self) -> None:
@@ -197,8 +200,11 @@ class MainScreen(Screen[None]):
         if self.reader.document is None:
             return
         d = self.reader.document.summary
-        facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
-        title = Text(f"{self.coder} · {d.name}")
+        shown = self.reader.shown
+        facts = ", ".join(f"{k}={shown(v)}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
+        title = Text(f"{self.coder} · {shown(d.name)}")
+        if self.reader.pseudonyms is not None:
+            title.append(" · pseudonymised (f4)", style="bold reverse")
         title.append(f" · showing {self.showing_text()} (ctrl+t)", style="italic")
         title.append(f" · {facts}" if facts else "", style="dim")  # cut first when narrow
         self.query_one("#document-title", Label).update(title)
@@ -264,7 +270,9 @@ class MainScreen(Screen[None]):
         for c in codings:
             memos[c.id] = coding.memos_for(self.store, "coding", c.id)
         span = reader.target_span()
-        self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end],
+        if reader.pseudonyms is not None:
+            memos = {i: [replace(m, text=reader.shown(m.text)) for m in found] for i, found in memos.items()}
+        self.query_one(ContextPanel).show(codings, memos, reader.shown(reader.document.text[span.start:span.end]),
                                           selected=reader.selection is not None,
                                           sentences=reader.sentences_in(span))
 
@@ -416,7 +424,27 @@ class MainScreen(Screen[None]):
 
     def action_retrieve(self) -> None:
         codings = self.reader.codings_at_cursor()
-        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else ""), self.jump)
+        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "",
+                                             pseudonyms=self.reader.pseudonyms), self.jump)
+
+    def action_toggle_pseudonyms(self) -> None:
+        """Names on screen as their pseudonyms, or as written again."""
+        if self.reader.pseudonyms is not None:
+            self.reader.show_pseudonyms(None)
+            self.notify("Names as written.", title="Pseudonyms off")
+        else:
+            renderer = pseudonyms.renderer(self.store)
+            if not renderer:
+                self.notify("The pseudonym table is empty: add names with 'qualcode pseudonyms add' or "
+                            "'qualcode pseudonyms candidates --accept'.", title="No pseudonyms", severity="warning")
+                return
+            self.reader.show_pseudonyms(renderer)
+            self.notify("Names shown as their pseudonyms.", title="Pseudonymised")
+        self.load_documents()
+        if self.reader.document is not None:
+            self.sub_title = self.reader.shown(self.reader.document.summary.name)
+        self.show_title()
+        self.show_context()
 
     def action_next_codebook(self) -> None:
         if self.books:
