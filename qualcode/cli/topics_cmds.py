@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import DbOption, JsonOption, PseudonymiseOption, QuietOption, parse_filters, project
+from qualcode.cli.options import (
+    DbOption,
+    JsonOption,
+    PseudonymiseOption,
+    QuietOption,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, escape, print_json, progress_bar
 from qualcode.core.defaults import BLIND_SPOT
 from qualcode.errors import QualcodeError

@@ -26,8 +26,8 @@ from qualcode.core.exchange import (
 )
 from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn
 from qualcode.errors import ExchangeError, QualcodeError
-from qualcode.services.corpus import free_name, new_segments
 from qualcode.services import pseudonym_outputs, pseudonyms
+from qualcode.services.corpus import free_name, new_segments
 from qualcode.services.files import write_with
 from qualcode.services.segmentation import segment_document
 from qualcode.storage.repositories.documents import NewSegment
