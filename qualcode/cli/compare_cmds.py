@@ -105,7 +105,7 @@ def compare(
             found = service.cell_passages(store, query, row, column, context=0)
             title = f"{row} x {by}={column}"
             if compiled is not None:
-                found = [pseudonyms.render_passage(compiled, p) for p in found]
+                found = pseudonyms.render_passages(compiled, found)
                 title = compiled.render(title)
             _passages(found, cite, as_json, title)
             return

@@ -74,7 +74,7 @@ def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None
                                          p.document_name, p.start, p.coding_id))
     compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:  # after sorting, so the order is the same with and without
-        found = [pseudonyms.render_passage(compiled, p) for p in found]
+        found = pseudonyms.render_passages(compiled, found)
     return [Quote(p, cite(p, template, capitalize=capitalize)) for p in found]
 
 

@@ -113,7 +113,7 @@ def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", b
     if view == "assignments":
         passages = topic_passages_all(store, run_id)
         if compiled is not None:
-            passages = [pseudonyms.render_passage(compiled, p) for p in passages]
+            passages = pseudonyms.render_passages(compiled, passages)
         header = ("segment", "document", "speaker", "start", "end", "topic", "probability", "text")
         rows = [(p.segment_id, p.document_name, p.speaker or "", p.start, p.end, p.topic_number,
                  "" if p.probability is None else p.probability, p.text) for p in passages]

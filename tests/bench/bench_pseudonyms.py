@@ -23,7 +23,7 @@ from qualcode.core.model import CodedPassage
 from qualcode.core.pseudonyms import Pseudonym, Renderer
 from qualcode.exporters import tabular
 from qualcode.exporters.tabular import Quote
-from qualcode.services.pseudonyms import render_passage
+from qualcode.services.pseudonyms import render_passages
 
 WORDS = ("vi", "har", "en", "kvalitetsdialog", "med", "förvaltningen", "varje", "höst", "och", "rektorn",
          "sa", "att", "det", "var", "fel", "tid", "på", "skolan", "eleverna", "analysen")
@@ -121,7 +121,7 @@ def main() -> None:
 
     def masked() -> None:  # the table compiled anew each time: part of the cost of an export
         renderer = Renderer(table)
-        rendered = [render_passage(renderer, p) for p in found]
+        rendered = render_passages(renderer, found)
         stream = io.StringIO()
         tabular.write_quotes_csv([Quote(p, "(Rektor, skola 1)") for p in rendered], stream)
         out[:] = [stream.getvalue()]
@@ -133,7 +133,7 @@ def main() -> None:
     # where the extra time goes
     compile_s = _best(args.runs, lambda: Renderer(table))
     renderer = Renderer(table)
-    render_s = _best(args.runs, lambda: [render_passage(renderer, p) for p in found])
+    render_s = _best(args.runs, lambda: render_passages(renderer, found))
 
     print(f"words={args.words}")
     print(f"entries={args.entries}")
