@@ -92,3 +92,28 @@ def test_f4_with_an_empty_table_says_so_and_stays_off(project: Path) -> None:  #
         assert any("pseudonym table is empty" in n.message for n in app._notifications)
 
     run_app(project, scenario)
+
+
+def test_the_pseudonym_table_screen_adds_and_removes_entries(project: Path) -> None:  # noqa: F811
+    from qualcode.tui.screens.pseudonym_table import PseudonymTable
+
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        screen = main_screen(app)
+        await pilot.press("ctrl+y")
+        assert isinstance(app.screen, PseudonymTable)
+        await pilot.press(*"Björkskolan", "enter", *"skola A", "tab", *"school", "enter")
+        await pilot.pause()
+        assert [(e.original, e.replacement, e.category) for e in pseudonyms.entries(screen.store)] == [
+            ("Björkskolan", "skola A", "school")]
+        await pilot.press(*"Lund", "enter", *"lund", "enter")  # replaced by itself: refused, says why
+        await pilot.pause()
+        assert any("replaced by itself" in n.message for n in app._notifications)
+        assert len(pseudonyms.entries(screen.store)) == 1
+        app.screen.query_one("#pseudonym-entries").focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        assert pseudonyms.entries(screen.store) == []
+        await pilot.press("escape")
+        assert app.screen is screen
+
+    run_app(project, scenario)

@@ -31,6 +31,7 @@ from qualcode.tui.screens.code_finder import CodeFinder
 from qualcode.tui.screens.coder_choice import CoderChoice
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
+from qualcode.tui.screens.pseudonym_table import PseudonymTable
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
 from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
@@ -67,6 +68,8 @@ class MainScreen(Screen[None]):
                 tooltip="Show every coder's codings, only yours, or chosen coders'"),
         Binding("f4", "toggle_pseudonyms", "Pseudonyms", show=False,
                 tooltip="Show names as their pseudonyms (for screen sharing), or as written"),
+        Binding("ctrl+y", "pseudonym_table", "Pseudonym table", show=False,
+                tooltip="The pseudonym table: list, add and remove names"),
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
@@ -427,6 +430,15 @@ class MainScreen(Screen[None]):
         self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "",
                                              pseudonyms=self.reader.pseudonyms), self.jump)
 
+    def action_pseudonym_table(self) -> None:
+        def closed(changed: bool | None) -> None:
+            if changed and self.reader.pseudonyms is not None:  # draw the new table, or names if it is empty now
+                renderer = pseudonyms.renderer(self.store)
+                self.reader.show_pseudonyms(renderer if renderer else None)
+                self._after_pseudonyms()
+
+        self.app.push_screen(PseudonymTable(self.store, self.coder), closed)
+
     def action_toggle_pseudonyms(self) -> None:
         """Names on screen as their pseudonyms, or as written again."""
         if self.reader.pseudonyms is not None:
@@ -440,6 +452,9 @@ class MainScreen(Screen[None]):
                 return
             self.reader.show_pseudonyms(renderer)
             self.notify("Names shown as their pseudonyms.", title="Pseudonymised")
+        self._after_pseudonyms()
+
+    def _after_pseudonyms(self) -> None:
         self.load_documents()
         if self.reader.document is not None:
             self.sub_title = self.reader.shown(self.reader.document.summary.name)
