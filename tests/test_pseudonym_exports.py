@@ -127,3 +127,43 @@ def test_a_position_inside_a_name_widens_to_the_whole_replacement() -> None:
     assert done[move(5):move(10, True)] == "skola A:s"
     assert done[move(16):move(len(text), True)] == "gård och skola A."
     assert move(0) == 0
+
+
+def test_topic_exports_render_terms_passages_and_refuse_html(tmp_path: Path) -> None:
+    """A topic run whose terms include a table entry: the topics and assignments files
+    carry its pseudonym only; BERTopic's HTML views cannot be pseudonymised and are refused."""
+    import json
+    import re
+
+    from qualcode.errors import ExportError
+    from qualcode.services import embedding_cache, topic_exports
+    from qualcode.services import topics as topic_service
+    from qualcode.services.project import create_project
+    from tests.test_topics import FAST, BagEmbedder, _fill
+
+    store = create_project(tmp_path / "topics.qualcode")
+    try:
+        _fill(store, tmp_path)
+        embedding_cache.embed_project(store, BagEmbedder())
+        view = topic_service.fit_topics(store, FAST, embedder=BagEmbedder(), label="Kommunen och pengarna")
+        assert "kommun" in [t for topic in view.topics for t, _ in topic.terms]
+        service.add(store, service.make_entry("Kommun", "ort X", "place", ["Kommunen"]))
+
+        def left(text: str) -> bool:
+            return re.search(r"(?<!\w)kommun(en|s|ens)?(?!\w)", text, re.IGNORECASE) is not None
+
+        plain = topic_exports.export_run(store, view.run.id, tmp_path / "plain.json", pseudonymise=False)
+        assert left(plain.read_text(encoding="utf-8"))
+        for name, kind in (("t.json", "topics"), ("t.csv", "topics"), ("a.csv", "assignments"),
+                           ("t.svg", "topics")):
+            written = topic_exports.export_run(store, view.run.id, tmp_path / name, view=kind, pseudonymise=True)
+            text = written.read_text(encoding="utf-8")
+            assert not left(text), name
+            assert "ort x" in text.lower(), name
+        data = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+        assert "ort X" in json.dumps(data, ensure_ascii=False)
+        with pytest.raises(ExportError, match="cannot be pseudonymised"):
+            topic_exports.export_run(store, view.run.id, tmp_path / "t.html", pseudonymise=True)
+        assert not (tmp_path / "t.html").exists()
+    finally:
+        store.close()

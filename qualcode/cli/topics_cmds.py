@@ -155,13 +155,23 @@ def show(
     run: RunArg,
     topic: Annotated[int | None, typer.Argument(help="A topic: its terms and passages.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many passages to list.", min=1)] = 10,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """A run's topics (sizes and top terms as bars), or one topic's terms and passages."""
+    from dataclasses import replace
+
+    from qualcode.services import pseudonym_outputs, pseudonyms
+
     with project(db) as store:
         view = service.run_topics(store, run)
         passages = service.topic_passages(store, run, topic, limit=limit) if topic is not None else None
+        compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:
+        view = replace(view, run=replace(view.run, label=compiled.render(view.run.label) if view.run.label else None),
+                       topics=tuple(pseudonym_outputs.render_topic(compiled, t) for t in view.topics))
+        passages = pseudonyms.render_passages(compiled, passages) if passages is not None else None
     if topic is None:
         if as_json:
             print_json(_run_dict(view))
