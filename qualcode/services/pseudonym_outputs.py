@@ -11,6 +11,7 @@ that another tool shows each coding on its pseudonymised passage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -82,7 +83,7 @@ def _render_spec(compiled: Renderer, spec: CodebookSpec) -> CodebookSpec:
     return replace(spec, name=render(spec.name), description=render(spec.description), codes=codes)
 
 
-def _render_document(compiled: Renderer, document: ExchangeDocument) -> tuple[ExchangeDocument, object]:
+def _render_document(compiled: Renderer, document: ExchangeDocument) -> tuple[ExchangeDocument, Callable[..., int]]:
     text, move = compiled.render_with_offsets(document.text)
     turns = tuple(ParsedTurn(compiled.render(t.speaker) if t.speaker else t.speaker, move(t.start), move(t.end, True),
                              t.start_time, t.end_time) for t in document.turns)
@@ -98,7 +99,9 @@ def render_project(compiled: Renderer, project: ExchangeProject) -> ExchangeProj
     attributes, speakers, memos and codebooks rendered, and each coding's and turn's
     ``[start, end)`` moved to where its passage lies in the rendered text (a boundary
     inside a name widens to the whole replacement)."""
-    documents, moves, names = [], {}, {}
+    documents: list[ExchangeDocument] = []
+    moves: dict[str, Callable[..., int]] = {}
+    names: dict[str, str] = {}
     for document in project.documents:
         done, move = _render_document(compiled, document)
         documents.append(done)
@@ -114,8 +117,8 @@ def render_project(compiled: Renderer, project: ExchangeProject) -> ExchangeProj
     codings: list[ExchangeCoding] = []
     for coding in project.codings:
         move = moves[coding.document]
-        codings.append(replace(coding, document=names[coding.document], start=move(coding.start),  # type: ignore[operator]
-                               end=move(coding.end, True)))  # type: ignore[operator]
+        codings.append(replace(coding, document=names[coding.document], start=move(coding.start),
+                               end=move(coding.end, True)))
     memos: list[ExchangeMemo] = []
     for memo in project.memos:
         target = memo.target
