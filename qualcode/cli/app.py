@@ -70,8 +70,8 @@ COMMANDS: dict[str, Entry] = {
                                    "its p-value corrected for the number of words tested, and log ratio."),
     "lexicon": Entry("lexicon_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
                                      "rebuild the search index."),
-    "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: add, list, remove, import and "
-                                          "export names and what replaces them on output."),
+    "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: names and what replaces them on output; "
+                                          "candidates from the corpus, and a check before export."),
 }
 
 

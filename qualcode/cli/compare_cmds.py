@@ -13,6 +13,7 @@ from qualcode.cli.options import (
     CodebookOption,
     DbOption,
     JsonOption,
+    PseudonymiseOption,
     QuietOption,
     chosen_codebook,
     parse_filters,
@@ -25,10 +26,12 @@ from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
     from qualcode.services import compare as service
-    from qualcode.services import retrieval
+    from qualcode.services import pseudonym_outputs, pseudonyms, retrieval
 else:
     service = lazy_module("qualcode.services.compare")
     retrieval = lazy_module("qualcode.services.retrieval")
+    pseudonyms = lazy_module("qualcode.services.pseudonyms")
+    pseudonym_outputs = lazy_module("qualcode.services.pseudonym_outputs")
 
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
@@ -81,6 +84,7 @@ def compare(
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level for flagging residuals.")] = 0.05,
     cell: Annotated[str | None, typer.Option("--cell", help="List the passages of one cell: CODE=COLUMN.")] = None,
     cite: CiteOption = DEFAULT_CITE,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
@@ -95,12 +99,19 @@ def compare(
             codes=tuple(code or ()), coders=scope.coders, attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
             documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
             include_empty=empty, alpha=alpha)
+        compiled = pseudonyms.output_renderer(store, pseudonymise)
         if cell:
             row, column = _cell(cell, "CODE=COLUMN")
-            _passages(service.cell_passages(store, query, row, column, context=0), cite, as_json,
-                      f"{row} x {by}={column}")
+            found = service.cell_passages(store, query, row, column, context=0)
+            title = f"{row} x {by}={column}"
+            if compiled is not None:
+                found = pseudonyms.render_passages(compiled, found)
+                title = compiled.render(title)
+            _passages(found, cite, as_json, title)
             return
         matrix = service.compare(store, query)
+        if compiled is not None:
+            matrix = pseudonym_outputs.render_comparison(compiled, matrix)
     if as_json:
         print_json({**matrix.to_dict(), "coders_note": scope.note})
         return
@@ -164,6 +175,7 @@ def cooccur(
     document: DocOption = None,
     cell: Annotated[str | None, typer.Option("--cell", help="List the coding pairs of one cell: CODE=CODE.")] = None,
     cite: CiteOption = DEFAULT_CITE,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -178,6 +190,9 @@ def cooccur(
         if cell:
             first, second = _cell(cell, "CODE=CODE")
             pairs = service.cooccurrence_passages(store, query, first, second)
+            compiled = pseudonyms.output_renderer(store, pseudonymise)
+            if compiled is not None:
+                pairs = [tuple(pseudonyms.render_passage(compiled, p) for p in pair) for pair in pairs]
             if as_json:
                 print_json({"cell": [first, second], "pairs": [
                     [{**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}

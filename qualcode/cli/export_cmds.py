@@ -108,6 +108,7 @@ def matrix(
     attr: AttrOption = None,
     group: GroupOption = None,
     fmt: FormatOption = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -118,7 +119,7 @@ def matrix(
     with project(db) as store:
         scope = coder_scope.resolve(store, coder, by=by)
         query = _query(codebook, by, measure, level, rollup, code, list(scope.coders), attr, group)
-        result = export.export_matrix(store, path, query, fmt=fmt, overwrite=force)
+        result = export.export_matrix(store, path, query, fmt=fmt, overwrite=force, pseudonymise=pseudonymise)
     _done(result, "rows", quiet)
     if not quiet:
         console.print(scope.note, markup=False)
@@ -139,6 +140,7 @@ def figure(
     values: Annotated[bool, typer.Option("--values", help="Draw the values instead of the residuals.")] = False,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)] = 300,
     fmt: FormatOption = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -149,7 +151,8 @@ def figure(
     with project(db) as store:
         scope = coder_scope.resolve(store, coder, by=by)
         query = _query(codebook, by, measure, level, rollup, code, list(scope.coders), attr, group)
-        result = export.export_figure(store, path, query, fmt=fmt, values=values, dpi=dpi, overwrite=force)
+        result = export.export_figure(store, path, query, fmt=fmt, values=values, dpi=dpi, overwrite=force,
+                                       pseudonymise=pseudonymise)
     if quiet:
         console.print(str(result.path), markup=False)
     else:
@@ -162,11 +165,12 @@ def methods(
     path: PathArg,
     by: Annotated[list[str] | None, typer.Option("--by", help="Break the corpus down by these attributes "
                                                  "(repeatable; default level).")] = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """A methods summary in Markdown: corpus by attribute, codebooks and versions, coders, counts."""
     with project(db) as store:
-        result = export.export_methods(store, path, by=by, overwrite=force)
+        result = export.export_methods(store, path, by=by, overwrite=force, pseudonymise=pseudonymise)
     _done(result, "documents", quiet)

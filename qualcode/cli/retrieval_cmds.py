@@ -54,7 +54,7 @@ def retrieve(
         compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:
         code = compiled.render(code)
-        result = replace(result, passages=[pseudonyms.render_passage(compiled, p) for p in result.passages])
+        result = replace(result, passages=pseudonyms.render_passages(compiled, result.passages))
     if as_json:
         print_json({"code": code, "total": result.total, "page": page, "passages": [
             {**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}
@@ -99,7 +99,7 @@ def search(
         compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:
         query = compiled.render(query)
-        found = replace(found, hits=[pseudonyms.render_passage(compiled, h) for h in found.hits])
+        found = replace(found, hits=pseudonyms.render_passages(compiled, found.hits))
     if as_json:
         print_json({"query": query, "total": found.total, "hits": found.hits})
         return

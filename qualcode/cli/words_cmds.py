@@ -12,7 +12,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from qualcode.cli.options import AttrOption, DbOption, JsonOption, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    DbOption,
+    JsonOption,
+    PseudonymiseOption,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, print_json
 from qualcode.errors import ExportError
 
@@ -32,11 +39,24 @@ def _selection(attr, role, code, coder, include_interviewer):  # type: ignore[no
     return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer)
 
 
-def _export(path: Path | None, force: bool, header: list[str], rows: list[list[object]], *, docx_title: str = "") -> None:
+def _renderer(store, pseudonymise: bool | None, out: Path | None):  # type: ignore[no-untyped-def]
+    """The pseudonym renderer for an --out file (asked for, or the project's setting)."""
+    from qualcode.services import pseudonyms
+
+    return pseudonyms.output_renderer(store, pseudonymise) if out is not None else None
+
+
+def _export(path: Path | None, force: bool, header: list[str], rows: list[list[object]], *, docx_title: str = "",
+            compiled=None) -> None:  # type: ignore[no-untyped-def]
     if path is None:
         return
     from qualcode.exporters import words_tables
     from qualcode.services.files import write_with
+
+    if compiled is not None:  # every text cell through the pseudonym table; numbers as they are
+        rows = [[compiled.render(v) if isinstance(v, str) else v for v in row] for row in rows]
+        header = [compiled.render(h) for h in header]
+        docx_title = compiled.render(docx_title)
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -61,6 +81,7 @@ def words(
     limit: LimitOption = 30,
     out: OutOption = None,
     force: ForceOption = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -71,8 +92,9 @@ def words(
     with project(db) as store:
         table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer),
                                     lemma=lemma, limit=limit)
+        compiled = _renderer(store, pseudonymise, out)
     _export(out, force, [table.unit, "count", "per_10000", "documents", "speakers"],
-            [[w.word, w.count, w.per_10k, w.documents, w.speakers] for w in table.words])
+            [[w.word, w.count, w.per_10k, w.documents, w.speakers] for w in table.words], compiled=compiled)
     if as_json:
         print_json(table)
         return
@@ -96,6 +118,7 @@ def kwic(
     cite: Annotated[str, typer.Option("--cite", help="Attribution template.")] = "({role}, {school})",
     out: Annotated[Path | None, typer.Option("--out", help="Also write the lines to this file (.csv or .docx).")] = None,
     force: ForceOption = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -105,9 +128,10 @@ def kwic(
     with project(db) as store:
         page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer),
                             lemma=lemma, sort=sort, width=width, limit=limit if out is None else None, cite=cite)
+        compiled = _renderer(store, pseudonymise, out)
     _export(out, force, ["document", "start", "left", "match", "right", "speaker", "attribution"],
             [[x.document, x.start, x.left, x.match, x.right, x.speaker or "", x.citation] for x in page.lines],
-            docx_title=f"Keyword in context: {query}")
+            docx_title=f"Keyword in context: {query}", compiled=compiled)
     lines = page.lines[:limit]
     if as_json:
         print_json({"query": page.query, "total": page.total, "forms": page.forms, "lines": lines})
@@ -134,6 +158,7 @@ def keyness(
     limit: LimitOption = 30,
     out: OutOption = None,
     force: ForceOption = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -145,10 +170,11 @@ def keyness(
         table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer),
                                 lemma=lemma, min_freq=min_freq, min_docs=min_docs, correction=correction,
                                 limit=limit)
+        compiled = _renderer(store, pseudonymise, out)
     _export(out, force, ["word", f"count_{a}", f"count_{b}", f"per_10000_{a}", f"per_10000_{b}",
                          f"documents_{a}", f"documents_{b}", "g2", "p", "p_adjusted", "log_ratio"],
             [[k.word, k.count_a, k.count_b, k.per_10k_a, k.per_10k_b, k.documents_a, k.documents_b,
-              k.g2, k.p, k.p_adjusted, k.log_ratio] for k in table.words])
+              k.g2, k.p, k.p_adjusted, k.log_ratio] for k in table.words], compiled=compiled)
     if as_json:
         print_json(table)
         return

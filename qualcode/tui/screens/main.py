@@ -7,6 +7,7 @@ it is made; the reader then reloads only the codings of the open document.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,7 +24,7 @@ from textual.worker import get_current_worker
 from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, workbench
+from qualcode.services import coding, pseudonyms, workbench
 from qualcode.services.changes import ChangeWatch, watch_changes
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
@@ -32,6 +33,7 @@ from qualcode.tui.screens.code_finder import CodeFinder
 from qualcode.tui.screens.coder_choice import CoderChoice
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
+from qualcode.tui.screens.pseudonym_table import PseudonymTable
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
 from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
@@ -67,6 +69,10 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "focus_documents", "Documents", show=False),
         Binding("ctrl+t", "toggle_coders", "Coders", show=False,
                 tooltip="Show every coder's codings, only yours, or chosen coders'"),
+        Binding("f4", "toggle_pseudonyms", "Pseudonyms", show=False,
+                tooltip="Show names as their pseudonyms (for screen sharing), or as written"),
+        Binding("ctrl+y", "pseudonym_table", "Pseudonym table", show=False,
+                tooltip="The pseudonym table: list, add and remove names"),
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
@@ -242,7 +248,7 @@ class MainScreen(Screen[None]):
             self.notify(error.message, severity="warning")
             filters = {}
         documents = workbench.documents_with_progress(self.store, filters)
-        self.query_one(DocumentList).show(documents, self.document_id)
+        self.query_one(DocumentList).show(documents, self.document_id, shown=self.reader.shown)
         return documents
 
     def load_codebooks(self) -> None:
@@ -257,7 +263,7 @@ class MainScreen(Screen[None]):
         self.reader.show(document, offset=offset)
         if offset is not None and end is not None:
             self.reader.move_to(offset, end)
-        self.sub_title = document.summary.name
+        self.sub_title = self.reader.shown(document.summary.name)
         self.show_title()
 
     def show_title(self) -> None:
@@ -265,8 +271,11 @@ class MainScreen(Screen[None]):
         if self.reader.document is None:
             return
         d = self.reader.document.summary
-        facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
-        title = Text(f"{self.coder} · {d.name}")
+        shown = self.reader.shown
+        facts = ", ".join(f"{k}={shown(v)}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
+        title = Text(f"{self.coder} · {shown(d.name)}")
+        if self.reader.pseudonyms is not None:
+            title.append(" · pseudonymised (f4)", style="bold reverse")
         title.append(f" · showing {self.showing_text()} (ctrl+t)", style="italic")
         if self.changed_elsewhere:
             title.append(" · changed elsewhere: F5 reloads", style="bold")
@@ -337,7 +346,9 @@ class MainScreen(Screen[None]):
         for c in codings:
             memos[c.id] = coding.memos_for(self.store, "coding", c.id)
         span = reader.target_span()
-        self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end],
+        if reader.pseudonyms is not None:
+            memos = {i: [replace(m, text=reader.shown(m.text)) for m in found] for i, found in memos.items()}
+        self.query_one(ContextPanel).show(codings, memos, reader.shown(reader.document.text[span.start:span.end]),
                                           selected=reader.selection is not None,
                                           sentences=reader.sentences_in(span))
 
@@ -490,7 +501,39 @@ class MainScreen(Screen[None]):
 
     def action_retrieve(self) -> None:
         codings = self.reader.codings_at_cursor()
-        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else ""), self.jump)
+        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "",
+                                             pseudonyms=self.reader.pseudonyms), self.jump)
+
+    def action_pseudonym_table(self) -> None:
+        def closed(changed: bool | None) -> None:
+            if changed and self.reader.pseudonyms is not None:  # draw the new table, or names if it is empty now
+                renderer = pseudonyms.renderer(self.store)
+                self.reader.show_pseudonyms(renderer if renderer else None)
+                self._after_pseudonyms()
+
+        self.app.push_screen(PseudonymTable(self.store, self.coder), closed)
+
+    def action_toggle_pseudonyms(self) -> None:
+        """Names on screen as their pseudonyms, or as written again."""
+        if self.reader.pseudonyms is not None:
+            self.reader.show_pseudonyms(None)
+            self.notify("Names as written.", title="Pseudonyms off")
+        else:
+            renderer = pseudonyms.renderer(self.store)
+            if not renderer:
+                self.notify("The pseudonym table is empty: add names with 'qualcode pseudonyms add' or "
+                            "'qualcode pseudonyms candidates --accept'.", title="No pseudonyms", severity="warning")
+                return
+            self.reader.show_pseudonyms(renderer)
+            self.notify("Names shown as their pseudonyms.", title="Pseudonymised")
+        self._after_pseudonyms()
+
+    def _after_pseudonyms(self) -> None:
+        self.load_documents()
+        if self.reader.document is not None:
+            self.sub_title = self.reader.shown(self.reader.document.summary.name)
+        self.show_title()
+        self.show_context()
 
     def action_next_codebook(self) -> None:
         if self.books:

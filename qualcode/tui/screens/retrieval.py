@@ -11,8 +11,10 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.core.model import CodedPassage
+from qualcode.core.pseudonyms import Renderer
 from qualcode.errors import QualcodeError
 from qualcode.services import retrieval
+from qualcode.services.pseudonyms import render_passage
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
@@ -31,10 +33,11 @@ def parse_filters(text: str) -> dict[str, list[str]]:
 class RetrievalScreen(ModalScreen[Jump | None]):
     BINDINGS = [Binding("escape", "cancel", "Close")]
 
-    def __init__(self, store: Store, code: str = "") -> None:
+    def __init__(self, store: Store, code: str = "", *, pseudonyms: Renderer | None = None) -> None:
         super().__init__()
         self.store = store
         self.initial = code
+        self.pseudonyms = pseudonyms  # passages shown pseudonymised when given
         self.passages: list[CodedPassage] = []
 
     def compose(self) -> ComposeResult:
@@ -78,10 +81,13 @@ class RetrievalScreen(ModalScreen[Jump | None]):
             self.notify(error.message, title="Retrieve", severity="error")
             return
         what = f"{code} with {second}" if second else code
+        if self.pseudonyms is not None:
+            what += " (pseudonymised)"
         self.query_one("#retrieve-summary", Label).update(f"{total} passages: {what}")
         options = self.query_one(OptionList)
         options.clear_options()
-        for i, p in enumerate(self.passages):
+        for i, passage in enumerate(self.passages):
+            p = passage if self.pseudonyms is None else render_passage(self.pseudonyms, passage)
             label = Text(p.document_name, style="bold")
             label.append(f"  {retrieval.attribution(p.attributes, p.speaker)}  {p.coder}", style="dim")
             if p.weight is not None:
