@@ -83,12 +83,16 @@ def _decisions(uow: UnitOfWork) -> tuple[SideDecision, ...]:
     return tuple(decided)
 
 
-def read_side(uow: UnitOfWork) -> Side:
-    """A project as the planner sees it, read in the caller's unit of work."""
+def read_side(uow: UnitOfWork, *, details: bool = True) -> Side:
+    """A project as the planner sees it, read in the caller's unit of work.
+
+    Without ``details`` the codings come without origin, time and weight: the target's
+    codings are only compared, never copied.
+    """
     m = uow.merging
     return Side(documents=tuple(m.documents()), codebooks=tuple(uow.codebooks.list()),
                 codes=tuple(uow.codebooks.codes(include_inactive=True)), coders=m.coder_names(),
-                codings=tuple(m.codings()), memos=tuple(uow.memos.list()), attributes=tuple(m.attributes()),
+                codings=tuple(m.codings(details=details)), memos=tuple(uow.memos.list()), attributes=tuple(m.attributes()),
                 samples=tuple(m.samples()), decisions=_decisions(uow))
 
 
@@ -380,7 +384,7 @@ def merge_project(store: Store, other: str, *, rule: str | None = None, dry_run:
         if progress:
             progress(1, 4, "read the other project")
         with store.unit_of_work() as uow:
-            ours = read_side(uow)
+            ours = read_side(uow, details=False)
             plan = plan_merge(ours, theirs, rule)
             if dry_run:
                 return MergeReport(source_name, store.location.display(), rule, True, plan.counts(),
