@@ -19,9 +19,17 @@ import pytest
 from qualcode.core.codebook import CodeSpec
 from qualcode.core.merge import plan_merge
 from qualcode.errors import CodingError
-from qualcode.services import agreement, codebook, coding, corpus, merge, transfer
+from qualcode.services import (
+    agreement,
+    codebook,
+    coders,
+    coding,
+    corpus,
+    merge,
+    retrieval,
+    transfer,
+)
 from qualcode.services.coding import Span
-from qualcode.storage import engine as engines
 from qualcode.storage import transfer as rows
 from qualcode.storage.store import Store
 
@@ -46,6 +54,12 @@ def _doc_id(store: Store, name: str = DOC) -> int:
         found = uow.documents.find_by_name(name)
     assert found is not None
     return found.id
+
+
+def _segments(store: Store, name: str) -> list[tuple[str, int, int, int]]:
+    doc = _doc_id(store, name)
+    with store.unit_of_work() as uow:
+        return [(str(s.kind), s.index, s.start, s.end) for s in uow.documents.segments(doc, kind=None)]
 
 
 def _digests(store: Store) -> dict[str, tuple[int, str]]:
@@ -138,7 +152,7 @@ def test_keep_theirs_takes_their_codebook_and_every_coding_keeps_its_coder(pair:
     merge.merge_project(ours, other, rule="keep-theirs", coder="lead")
     with ours.unit_of_work() as uow:
         codes = {c.key: c for c in uow.codebooks.codes(include_inactive=True)}
-        coders = {c.id: c.name for c in uow.coders.list()}
+        names = {c.id: c.name for c in uow.coders.list()}
         codings = uow.codings.list()
         memos = uow.memos.list()
         docs = {d.name for d in uow.documents.list()}
@@ -146,12 +160,19 @@ def test_keep_theirs_takes_their_codebook_and_every_coding_keeps_its_coder(pair:
     assert codes["dialogue"].parent_id is None
     assert "late" in codes
     assert docs == {DOC, "skola5_larare"}
-    keys = [(c.document_id, c.code_id, coders[c.coder_id], c.start, c.end) for c in codings]
+    keys = [(c.document_id, c.code_id, names[c.coder_id], c.start, c.end) for c in codings]
     assert len(keys) == len(set(keys))  # nothing doubled
-    assert sorted(coders[c.coder_id] for c in codings) == ["anna", "anna", "bo", "bo", "bo"]
+    assert sorted(names[c.coder_id] for c in codings) == ["anna", "anna", "bo", "bo", "bo"]
     assert {m.text for m in memos} == {"Anna's memo.", "Bo's memo on the interview.", "Autumn is late."}
     on_coding = next(m for m in memos if m.target_kind == "coding")
     assert next(c for c in codings if c.id == on_coding.target_id).code_id == codes["late"].id
+    # The added document has exactly the segments it had there, and search finds it.
+    theirs = Store.open(other)
+    try:
+        assert _segments(ours, "skola5_larare") == _segments(theirs, "skola5_larare")
+    finally:
+        theirs.close()
+    assert retrieval.search(ours, "terminen").total == 1
 
 
 def test_keep_ours_and_both(pair: tuple[Store, str]) -> None:
@@ -245,6 +266,18 @@ def test_samples_and_adjudication_decisions_come_along(coded_store: Store, tmp_p
     assert settled and settled[0].settled == "accept anna"
 
 
+def test_a_name_merged_into_a_coder_here_stands_for_that_coder(coded_store: Store, tmp_path: Path) -> None:
+    ours = coded_store
+    coding.apply_code(ours, DOC, "voice", "anna", _span(ours, "Det stämmer inte riktigt."))
+    coding.apply_code(ours, DOC, "voice", "a.svensson", _span(ours, "Lärarna ser sällan underlagen."))
+    other = str(tmp_path / "copy.qualcode")
+    transfer.copy_project(str(ours.location.path) if ours.location.path else ours.location.url, other)
+    coders.merge_coders(ours, "a.svensson", "anna")  # here only: there the name is a coder of its own
+    report = merge.merge_project(ours, other, coder="lead")
+    assert report.counts["codings_added"] == 0 and report.counts["codings_already_present"] == 2
+    assert report.counts["coders_added"] == 0
+
+
 def test_a_qdpx_made_by_the_exporter_merges_into_its_project(pair: tuple[Store, str], tmp_path: Path) -> None:
     from qualcode.services.exchange import export_qdpx
 
@@ -304,4 +337,3 @@ def test_merging_a_project_into_itself_is_refused(coded_store: Store) -> None:
     with pytest.raises(Exception, match="into itself"):
         merge.merge_project(coded_store, coded_store.location.url if coded_store.location.path is None
                             else str(coded_store.location.path), coder="lead")
-    assert engines  # the module is imported for its locate(); keep the name used

@@ -103,6 +103,7 @@ class Side:
     attributes: tuple[SideAttribute, ...] = ()
     samples: tuple[SideSample, ...] = ()
     decisions: tuple[SideDecision, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)  # a name merged into a coder -> that coder's
 
 
 @dataclass(frozen=True)
@@ -415,17 +416,25 @@ def _match_codes(plan: MergePlan, ours: Side, theirs: Side, rule: str | None) ->
             update.new["parent_id"] = parent[1]
 
 
-def _map_coder(theirs: Side, coder_id: int | None, known: set[str], plan: MergePlan) -> str | None:
-    if coder_id is None or coder_id not in theirs.coders:
-        return None
-    name = theirs.coders[coder_id]
-    if name not in known:
-        known.add(name)
-        plan.coders.append(name)
-    return name
+class _Coders:
+    """Their coders by the name they have in the target; names the target lacks are noted."""
+
+    def __init__(self, ours: Side, theirs: Side, plan: MergePlan) -> None:
+        self.known = set(ours.coders.values())
+        self.aliases, self.theirs, self.plan = ours.aliases, theirs.coders, plan
+
+    def name(self, coder_id: int | None) -> str | None:
+        if coder_id is None or coder_id not in self.theirs:
+            return None
+        name = self.theirs[coder_id]
+        name = self.aliases.get(name, name)
+        if name not in self.known:
+            self.known.add(name)
+            self.plan.coders.append(name)
+        return name
 
 
-def _codings(plan: MergePlan, ours: Side, theirs: Side, known: set[str]) -> dict[int, Ref]:
+def _codings(plan: MergePlan, ours: Side, theirs: Side, coders: _Coders) -> dict[int, Ref]:
     """Their codings not in the target; returns where every coding of theirs is (for memos)."""
     present: dict[tuple, Ref] = {}
     for c in ours.codings:
@@ -436,7 +445,7 @@ def _codings(plan: MergePlan, ours: Side, theirs: Side, known: set[str]) -> dict
         document, code = plan.documents.get(c.document_id), plan.codes.get(c.code_id)
         if document is None or code is None:
             continue
-        coder = _map_coder(theirs, c.coder_id, known, plan)
+        coder = coders.name(c.coder_id)
         key = (*document, *code, coder, c.start, c.end)
         if key in present:
             where[c.id] = present[key]
@@ -457,14 +466,14 @@ def _target(plan: MergePlan, kind: str, target_id: int | None, codings: dict[int
     return None
 
 
-def _memos(plan: MergePlan, ours: Side, theirs: Side, codings: dict[int, Ref], known: set[str]) -> None:
+def _memos(plan: MergePlan, ours: Side, theirs: Side, codings: dict[int, Ref], coders: _Coders) -> None:
     present = {(m.target_kind, ("ours", m.target_id) if m.target_kind != "project" else None,
                 ours.coders.get(m.coder_id) if m.coder_id is not None else None, m.text) for m in ours.memos}
     for memo in theirs.memos:
         target = _target(plan, memo.target_kind, memo.target_id, codings)
         if memo.target_kind != "project" and target is None:
             continue
-        coder = _map_coder(theirs, memo.coder_id, known, plan)
+        coder = coders.name(memo.coder_id)
         key = (memo.target_kind, target, coder, memo.text)
         if key in present:
             plan.memos_present += 1
@@ -494,7 +503,7 @@ def _attributes(plan: MergePlan, ours: Side, theirs: Side, rule: str | None) -> 
             plan.attributes.append(AttributeChange(document[1], a.speaker, a.key, current, a.value))
 
 
-def _samples(plan: MergePlan, ours: Side, theirs: Side, known: set[str]) -> None:
+def _samples(plan: MergePlan, ours: Side, theirs: Side, coders: _Coders) -> None:
     mine = {s.name: s for s in ours.samples}
     for sample in theirs.samples:
         existing = mine.get(sample.name)
@@ -516,14 +525,14 @@ def _samples(plan: MergePlan, ours: Side, theirs: Side, known: set[str]) -> None
             plan.sample_items.append(NewSampleItem(ref, document, segment))
         have_coders = {ours.coders.get(c) for c, _ in existing.coders} if existing else set()
         for coder_id, done_at in sample.coders:
-            name = _map_coder(theirs, coder_id, known, plan)
+            name = coders.name(coder_id)
             if name is None or name in have_coders:
                 continue
             have_coders.add(name)
             plan.sample_coders.append(NewSampleCoder(ref, name, done_at))
 
 
-def _decisions(plan: MergePlan, ours: Side, theirs: Side, known: set[str]) -> None:
+def _decisions(plan: MergePlan, ours: Side, theirs: Side, coders: _Coders) -> None:
     decided = {(("ours", d.document_id), ("ours", d.code_id), d.start, d.end) for d in ours.decisions}
     for d in theirs.decisions:
         document, code = plan.documents.get(d.document_id), plan.codes.get(d.code_id)
@@ -534,7 +543,7 @@ def _decisions(plan: MergePlan, ours: Side, theirs: Side, known: set[str]) -> No
             plan.decisions_kept += 1
             continue
         decided.add(where)
-        supervisor = _map_coder(theirs, d.supervisor_id, known, plan)
+        supervisor = coders.name(d.supervisor_id)
         plan.decisions.append(NewDecision(document, code, d.start, d.end, d.decision, d.coder, supervisor))
 
 
@@ -546,10 +555,10 @@ def plan_merge(ours: Side, theirs: Side, rule: str | None) -> MergePlan:
     _match_documents(plan, ours, theirs)
     _match_codebooks(plan, ours, theirs)
     _match_codes(plan, ours, theirs, rule)
-    known = set(ours.coders.values())
-    codings = _codings(plan, ours, theirs, known)
-    _memos(plan, ours, theirs, codings, known)
+    coders = _Coders(ours, theirs, plan)
+    codings = _codings(plan, ours, theirs, coders)
+    _memos(plan, ours, theirs, codings, coders)
     _attributes(plan, ours, theirs, rule)
-    _samples(plan, ours, theirs, known)
-    _decisions(plan, ours, theirs, known)
+    _samples(plan, ours, theirs, coders)
+    _decisions(plan, ours, theirs, coders)
     return plan

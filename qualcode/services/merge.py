@@ -93,7 +93,7 @@ def read_side(uow: UnitOfWork, *, details: bool = True) -> Side:
     return Side(documents=tuple(m.documents()), codebooks=tuple(uow.codebooks.list()),
                 codes=tuple(uow.codebooks.codes(include_inactive=True)), coders=m.coder_names(),
                 codings=tuple(m.codings(details=details)), memos=tuple(uow.memos.list()), attributes=tuple(m.attributes()),
-                samples=tuple(m.samples()), decisions=_decisions(uow))
+                samples=tuple(m.samples()), decisions=_decisions(uow), aliases=m.aliases())
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,9 @@ class _NewDocument:
 
 
 def _read_new_documents(other: Store, plan: MergePlan) -> dict[int, _NewDocument]:
-    """Everything the target needs of the documents it lacks, segmented before writing."""
-    from qualcode.services.corpus import new_segments
-    from qualcode.services.segmentation import segment_document
-
-    found = {}
+    """Everything the target needs of the documents it lacks: text, turns, speakers, and the
+    segments and search terms the other project made of them (so none is segmented again)."""
+    prepared = {}
     with other.unit_of_work() as uow:
         for doc in plan.new_documents:
             document = uow.documents.get(doc.id)
@@ -118,14 +116,11 @@ def _read_new_documents(other: Store, plan: MergePlan) -> dict[int, _NewDocument
             turns = tuple(ParsedTurn(t.speaker_label, t.start, t.end, t.start_time, t.end_time)
                           for t in uow.documents.turns(doc.id))
             speakers = {s.label: dict(s.attributes) for s in uow.documents.speakers(doc.id) if s.attributes}
-            found[doc.id] = (document, turns, speakers)
-    prepared = {}
-    for their_id, (document, turns, speakers) in found.items():
-        parsed = ParsedDocument(name=document.name, text=document.text, format=document.format, turns=turns,
-                                attributes=dict(document.attributes), language=document.language,
-                                source_path=document.source_path, encoding=document.encoding)
-        segments = list(new_segments(turns, segment_document(document.language, document.text, turns)))
-        prepared[their_id] = _NewDocument(parsed, document.language, document.sha256, speakers, segments)
+            parsed = ParsedDocument(name=document.name, text=document.text, format=document.format, turns=turns,
+                                    attributes=dict(document.attributes), language=document.language,
+                                    source_path=document.source_path, encoding=document.encoding)
+            prepared[doc.id] = _NewDocument(parsed, document.language, document.sha256, speakers,
+                                            uow.merging.stored_segments(doc.id))
     return prepared
 
 
@@ -396,7 +391,7 @@ def merge_project(store: Store, other: str, *, rule: str | None = None, dry_run:
                                   "Check the two projects; pass --force to merge them all the same.")
             prepared = _read_new_documents(source, plan)
             if progress:
-                progress(2, 4, "segmented the documents to add")
+                progress(2, 4, "read the documents to add")
             kept = None
             if plan.changes_ours and store.location.path is not None:
                 from qualcode.storage import engine as engines

@@ -15,6 +15,8 @@ from sqlalchemy import String, delete, func, insert, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from qualcode.core.merge import SegmentKey, SideAttribute, SideCoding, SideDocument, SideSample
+from qualcode.core.model import SegmentKind
+from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.schema import (
     CodebookRow,
     CodeRow,
@@ -26,9 +28,11 @@ from qualcode.storage.schema import (
     SampleCoderRow,
     SampleItemRow,
     SampleRow,
+    SearchTextRow,
     SegmentRow,
     SpeakerAttributeRow,
     SpeakerRow,
+    TurnRow,
 )
 
 # Tables whose rows a merge adds and the undo of a merge removes, by the name the
@@ -91,6 +95,12 @@ class MergeRepository:
             result[coder_id] = names.get(current, name)
         return result
 
+    def aliases(self) -> dict[str, str]:
+        """Each name merged into another coder -> the name of the coder it stands for."""
+        names = self.coder_names()
+        return {name: names[i] for i, name in self.session.execute(
+            select(CoderRow.id, CoderRow.name).where(CoderRow.merged_into.is_not(None)))}
+
     def attributes(self) -> list[SideAttribute]:
         found = [SideAttribute(d, None, k, v) for d, k, v in self.session.execute(
             select(DocumentAttributeRow.document_id, DocumentAttributeRow.key, DocumentAttributeRow.value))]
@@ -123,6 +133,18 @@ class MergeRepository:
                     .where(SegmentRow.document_id.in_(chunk))):
                 found.setdefault((document_id, kind, start, end), segment_id)
         return found
+
+    def stored_segments(self, document_id: int) -> list[NewSegment]:
+        """A document's segments with their search terms, as :meth:`DocumentRepository.add` takes
+        them: a copy of the document gets exactly these, with no segmenter run again."""
+        turn_position = {i: n for n, i in enumerate(self.session.scalars(
+            select(TurnRow.id).where(TurnRow.document_id == document_id).order_by(TurnRow.index)))}
+        rows = self.session.execute(
+            select(SegmentRow.kind, SegmentRow.start, SegmentRow.end, SegmentRow.turn_id, SearchTextRow.terms)
+            .outerjoin(SearchTextRow, SearchTextRow.segment_id == SegmentRow.id)
+            .where(SegmentRow.document_id == document_id).order_by(SegmentRow.kind, SegmentRow.index))
+        return [NewSegment(SegmentKind(kind), start, end, turn_position.get(turn_id) if turn_id else None, terms)
+                for kind, start, end, turn_id, terms in rows]
 
     def speaker_id(self, document_id: int, label: str) -> int | None:
         return self.session.scalar(select(SpeakerRow.id).where(SpeakerRow.document_id == document_id,
