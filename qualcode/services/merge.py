@@ -273,7 +273,7 @@ class _Writer:
                    "origin": c.their.origin or str(CodingOrigin.IMPORTED), "weight": c.their.weight,
                    "created_at": _when(c.their.created_at, self.dialect) or _when(datetime.now(UTC), self.dialect)}
             rows.append(row)
-        ids = self.uow.codings.add_many(rows)
+        ids = self.uow.merging.add_codings(rows)
         for c, new_id in zip(self.plan.codings, ids, strict=True):
             self.ids["codings"][c.their.id] = new_id
         self.added["codings"] = ids
