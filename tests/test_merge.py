@@ -34,9 +34,12 @@ from qualcode.storage import transfer as rows
 from qualcode.storage.store import Store
 
 from .conftest import SMALL_BOOK
+from .refi import refi_qda_dir
 
 DOC = "skola2_rektorer"
 REPO = Path(__file__).resolve().parents[1]
+REFI = refi_qda_dir()
+OTHER_TOOL = sorted([*REFI.glob("*.qdpx"), *(REFI / "samples").glob("*.qdpx")]) if REFI.is_dir() else []
 OTHER_DOC = """Intervjuare: Vad händer med enkäterna?
 
 Lärare: Vi får dem sent, och då är terminen nästan slut.
@@ -296,6 +299,34 @@ def test_a_qdpx_made_by_the_exporter_merges_into_its_project(pair: tuple[Store, 
     with ours.unit_of_work() as uow:
         codes = {c.key: c for c in uow.codebooks.codes(include_inactive=True)}
     assert codes["voice"].label_en == "Voice of teachers" and "late" in codes
+
+
+@pytest.mark.skipif(not OTHER_TOOL, reason=f"no .qdpx of another tool in {REFI}")
+def test_a_qdpx_from_another_tool_merges_whole_and_only_once(tmp_path: Path) -> None:
+    from qualcode.services.exchange import import_qdpx_as_new
+    from qualcode.services.project import create_project
+
+    sample = OTHER_TOOL[0]
+    empty = create_project(tmp_path / "lead.qualcode")
+    try:
+        done = merge.merge_project(empty, str(sample), coder="lead")
+        merged = _counts(empty)
+        again = merge.merge_project(empty, str(sample), coder="lead", dry_run=True)
+    finally:
+        empty.close()
+    imported, _ = import_qdpx_as_new(sample, tmp_path / "imported.qualcode")
+    try:
+        direct = _counts(imported)
+    finally:
+        imported.close()
+    # Merged into an empty project, the file gives what importing it gives.
+    for table in ("documents", "codes", "codings", "memos", "segments"):
+        assert merged[table] == direct[table], table
+    assert done.counts["documents_added"] == direct["documents"] > 0
+    # Merged a second time: every document, code and coding is found, nothing is added.
+    assert again.counts["documents_matched"] == direct["documents"]
+    assert again.counts["codings_already_present"] == direct["codings"]
+    assert again.counts["codings_added"] == again.counts["codes_added"] == again.counts["memos_added"] == 0
 
 
 def test_the_planner_matches_documents_by_text_not_by_name() -> None:

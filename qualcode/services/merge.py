@@ -468,5 +468,5 @@ def revert_merge(uow: UnitOfWork, payload: dict) -> str:
     for a in payload.get("attributes", []):
         m.set_attribute(a["document_id"], a["speaker"], a["key"], a["old"])
     m.delete_ids("coders", [c for c in added.get("coders", []) if not m.in_use(c)])
-    return (f"merge of {payload.get('source')} undone: {len(codings)} codings, {len(added.get('memos', []))} "
+    return (f"the merge of {payload.get('source')}: {len(codings)} codings, {len(added.get('memos', []))} "
             f"memos and {len(added.get('documents', []))} documents removed again")
