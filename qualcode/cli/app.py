@@ -53,6 +53,8 @@ COMMANDS: dict[str, Entry] = {
     "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
     "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents, last change and role; "
                                    "rename and merge coders, set roles."),
+    "merge": Entry("merge_cmds", "Merge another coder's project into this one: documents matched by text, "
+                                 "nothing doubled, one undo."),
     "backup": Entry("transfer_cmds", "Back a project up to a .qualcode file while it is in use, and check the copy."),
     "copy": Entry("transfer_cmds", "Copy a project between SQLite and PostgreSQL, ids kept, checked table by table."),
     "team": Entry("team_cmds", "A PostgreSQL team server: database roles for readers, coders and supervisors."),
@@ -112,6 +114,7 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "coders_cmds": _group("coders_cmds", "app", "coders"),
     "transfer_cmds": _register("transfer_cmds"),
     "team_cmds": _group("team_cmds", "app", "team"),
+    "merge_cmds": _register("merge_cmds"),
     "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
     "coding_cmds": _coding,
     "export_cmds": _export,

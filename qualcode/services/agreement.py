@@ -412,11 +412,11 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _settled(uow) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    decided: dict[str, str] = {}
-    for event in reversed(uow.events.list(kind="agreement.adjudicated")):
-        p = event.payload
-        decided[p["key"]] = p["decision"] + (f" {p['coder']}" if p.get("coder") else "")
-    return decided
+    """Each settled disagreement's decision in effect (adjudicated here, or merged in)."""
+    from qualcode.services.merge import decisions_in_effect
+
+    return {key: p["decision"] + (f" {p['coder']}" if p.get("coder") else "")
+            for key, (p, _) in decisions_in_effect(uow).items()}
 
 
 def disagreements(store: Store, *, coders: Sequence[str] | None = None, sample: str | None = None,

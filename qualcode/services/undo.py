@@ -21,7 +21,7 @@ from qualcode.storage.store import Store, UnitOfWork
 
 UNDOABLE = frozenset({
     "coding.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
-    "code.renamed", "code.merged", "code.split",
+    "code.renamed", "code.merged", "code.split", "project.merged",
 })
 
 Thing = tuple[str, int]
@@ -59,6 +59,12 @@ def footprint(kind: str, p: dict) -> _Footprint:
     elif kind == "code.split":
         changes |= {("code", p["source"]), ("code", p["new_code"])}
         changes |= {("coding", c) for c in p.get("codings", [])}
+    elif kind == "project.merged":
+        from qualcode.services.merge import footprint as merge_footprint
+
+        merged, needed, _ = merge_footprint(p)
+        changes |= merged
+        depends |= needed
     return _Footprint(frozenset(changes), frozenset(depends))
 
 
@@ -70,6 +76,10 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
         return frozenset({("memo", p["memo_id"])})
     if kind == "code.split":
         return frozenset({("code", p["new_code"])})
+    if kind == "project.merged":
+        from qualcode.services.merge import footprint as merge_footprint
+
+        return frozenset(merge_footprint(p)[2])
     return frozenset()
 
 
@@ -100,7 +110,8 @@ def _describe(event: Event) -> str:
                "memo.deleted": f"memo {p.get('memo_id')} deleted",
                "code.renamed": f"code {p.get('code_id')} renamed",
                "code.merged": f"code {p.get('source')} merged into {p.get('target')}",
-               "code.split": f"code {p.get('new_code')} split from {p.get('source')}"}
+               "code.split": f"code {p.get('new_code')} split from {p.get('source')}",
+               "project.merged": f"merge of {p.get('source')}"}
     return subject.get(event.kind, event.kind)
 
 
@@ -230,4 +241,8 @@ def _revert(uow: UnitOfWork, event: Event) -> str:
         uow.codings.set_code(p["codings"], p["source"])
         uow.codebooks.delete_code(p["new_code"])
         return f"split undone: {len(p['codings'])} codings moved back"
+    if kind == "project.merged":
+        from qualcode.services.merge import revert_merge
+
+        return revert_merge(uow, p)
     raise Refused(f"a '{kind}' change cannot be undone")  # pragma: no cover - UNDOABLE keeps step

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.lexicon import LexiconRepository
     from qualcode.storage.repositories.matrix import MatrixRepository
     from qualcode.storage.repositories.memos import MemoRepository
+    from qualcode.storage.repositories.merging import MergeRepository
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
     from qualcode.storage.repositories.pseudonyms import PseudonymRepository
     from qualcode.storage.repositories.search import SearchRepository
@@ -92,6 +93,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.memos import MemoRepository
 
         return MemoRepository(self.session)
+
+    @cached_property
+    def merging(self) -> MergeRepository:
+        from qualcode.storage.repositories.merging import MergeRepository
+
+        return MergeRepository(self.session)
 
     @cached_property
     def events(self) -> EventRepository:
