@@ -370,3 +370,23 @@ def test_merging_a_project_into_itself_is_refused(coded_store: Store) -> None:
     with pytest.raises(Exception, match="into itself"):
         merge.merge_project(coded_store, coded_store.location.url if coded_store.location.path is None
                             else str(coded_store.location.path), coder="lead")
+
+
+def test_where_roles_are_in_force_only_a_supervisor_merges(pair: tuple[Store, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from qualcode.errors import RoleError
+    from qualcode.services import roles
+
+    ours, other = pair
+    monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    coding.add_memo(ours, "project", None, "The lead's note.", "lead")  # lead is a coder of ours
+    roles.set_role(ours, "lead", "supervisor", by="lead")
+    roles.set_role(ours, "anna", "coder", by="lead")
+    before = _digests(ours)
+    with pytest.raises(RoleError) as refused:
+        merge.merge_project(ours, other, rule="keep-ours", coder="anna")
+    assert "supervisor" in refused.value.message
+    assert _digests(ours) == before
+    assert merge.merge_project(ours, other, rule="keep-ours", dry_run=True, coder="anna").counts["codings_added"] > 0
+    done = merge.merge_project(ours, other, rule="keep-ours", coder="lead")
+    assert done.counts["codings_added"] > 0

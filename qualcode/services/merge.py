@@ -25,7 +25,9 @@ from pathlib import Path
 from qualcode.core.codebook import CodeSpec
 from qualcode.core.merge import RULES, Difference, MergePlan, Ref, Side, SideDecision, plan_merge
 from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn
+from qualcode.core.team import Action
 from qualcode.errors import CodingError, QualcodeError, StoreError
+from qualcode.services import roles
 from qualcode.services.undo import Refused
 from qualcode.storage.store import Store, UnitOfWork
 
@@ -385,6 +387,8 @@ def merge_project(store: Store, other: str, *, rule: str | None = None, dry_run:
                 return MergeReport(source_name, store.location.display(), rule, True, plan.counts(),
                                    tuple(plan.differences))
             _refuse_conflicts(plan)
+            # a merge adds documents, codes and other coders' work: a supervisor's change
+            roles.require(uow, coder, Action.SUPERVISE, "merge another project into this one")
             if ours.documents and theirs.documents and not plan.counts()["documents_matched"] and not force:
                 raise CodingError(f"{source_name} and {store.location.display()} have no document in common "
                                   "(compared by their text): are they the same study?",
