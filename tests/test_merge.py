@@ -390,3 +390,64 @@ def test_where_roles_are_in_force_only_a_supervisor_merges(pair: tuple[Store, st
     assert merge.merge_project(ours, other, rule="keep-ours", dry_run=True, coder="anna").counts["codings_added"] > 0
     done = merge.merge_project(ours, other, rule="keep-ours", coder="lead")
     assert done.counts["codings_added"] > 0
+
+
+def test_two_copies_of_the_demo_project_coded_differently_merge(demo_file: Path, tmp_path: Path) -> None:
+    """The demo project copied twice and coded on each side: a renamed code, a moved code
+    and a new code on theirs, the same new coding on both, a memo on each side and a
+    document only theirs has; merged with --codes both, nothing is lost or doubled."""
+    import shutil
+
+    shutil.copy(demo_file, tmp_path / "ours.qualcode")
+    shutil.copy(demo_file, tmp_path / "theirs.qualcode")
+    ours, theirs = Store.open(tmp_path / "ours.qualcode"), Store.open(tmp_path / "theirs.qualcode")
+    try:
+        book, _, _ = codebook.list_codebooks(theirs)[0]
+        spec = codebook.spec_of(theirs, book.slug)
+        child = next(c for c in spec.codes if c.parent)
+        other = next(c for c in spec.codes if c.key != child.key and c.key != child.parent)
+        codebook.load_spec(theirs, dataclasses.replace(
+            spec, version=f"{spec.version}-bo",
+            codes=tuple(dataclasses.replace(c, parent=None) if c.key == child.key else c for c in spec.codes)
+            + (CodeSpec("bo-nytt", "Bo's new code", definition="Something only Bo saw."),)))
+        coding.rename_code(theirs, f"{book.slug}:{other.key}", "bo", label_en="Renamed on Bo's copy")
+        name = corpus.list_documents(theirs)[0].name
+        text = corpus.view_document(theirs, name).text
+        start = text.index(" ", 200) + 1
+        span = Span(start, text.index(" ", start + 60))
+        for side in (ours, theirs):  # the same coding on both sides
+            coding.apply_code(side, name, f"{book.slug}:{child.key}", "cecilia", span)
+        coding.apply_code(theirs, name, f"{book.slug}:bo-nytt", "bo", span)
+        coding.add_memo(ours, "project", None, "Our memo.", "anna")
+        coding.add_memo(theirs, "project", None, "Their memo.", "bo")
+        extra = tmp_path / "skola9_larare.txt"
+        extra.write_text(OTHER_DOC, encoding="utf-8")
+        assert not corpus.import_paths(theirs, [extra]).failed
+    finally:
+        theirs.close()
+    try:
+        before = _counts(ours)
+        with pytest.raises(CodingError):  # renamed and moved: refused without a rule
+            merge.merge_project(ours, str(tmp_path / "theirs.qualcode"), coder="lead")
+        assert _counts(ours) == before
+        preview = merge.merge_project(ours, str(tmp_path / "theirs.qualcode"), rule="both", dry_run=True)
+        done = merge.merge_project(ours, str(tmp_path / "theirs.qualcode"), rule="both", coder="lead")
+        assert done.counts == preview.counts
+        assert done.counts["documents_added"] == 1
+        assert _counts(ours)["documents"] == before["documents"] + 1
+        assert _counts(ours)["codings"] - before["codings"] == done.counts["codings_added"]
+        memos = {m.text for m in coding.all_memos(ours)}
+        assert {"Our memo.", "Their memo."} <= memos
+        shared = [c for c in coding.list_codings(ours, document=name)
+                  if (c.start, c.end) == (span.start, span.end)]
+        keys = sorted(codebook_key for codebook_key in {_key(ours, c.code_id) for c in shared})
+        assert "bo-nytt" in keys
+        # the coding both sides made is there once under our code
+        assert sum(1 for c in shared if _key(ours, c.code_id) == child.key) == 1
+    finally:
+        ours.close()
+
+
+def _key(store: Store, code_id: int) -> str:
+    with store.unit_of_work() as uow:
+        return uow.codebooks.code(code_id).key

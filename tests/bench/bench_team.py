@@ -9,6 +9,10 @@ codings are on both sides and must not be doubled), a memo per document, a renam
 a moved code on the copy, and ten documents only the copy has. The copy is merged into
 the original with ``--codes keep-theirs``; the dry run before it must report what the
 merge then writes, and one undo takes the merge back.
+
+Then the team server's load run (``bench_team_load.py``: 8 coders on PostgreSQL for
+120 s, operations per second, p95 latency per operation, lost updates) in a process of
+its own; ``QUALCODE_BENCH_LOAD_S=0`` leaves it out, another figure sets its length.
 """
 
 from __future__ import annotations
@@ -160,6 +164,16 @@ def _measure(ours_target: str, theirs_target: str) -> None:
 
 
 def main() -> None:
+    _merge_bench()
+    seconds = float(os.environ.get("QUALCODE_BENCH_LOAD_S", "120"))
+    if seconds > 0:
+        import subprocess
+
+        load = Path(__file__).with_name("bench_team_load.py")
+        subprocess.run([sys.executable, str(load), "--seconds", str(seconds)], check=True)
+
+
+def _merge_bench() -> None:
     if BACKEND == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             _measure(str(Path(tmp) / "ours.qualcode"), str(Path(tmp) / "theirs.qualcode"))

@@ -17,7 +17,9 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from tests import team_load
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.*
+
+from tests import team_load  # noqa: E402
 
 
 def main() -> int:
