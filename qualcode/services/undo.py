@@ -21,6 +21,7 @@ from qualcode.storage.store import Store, UnitOfWork
 UNDOABLE = frozenset({
     "coding.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
     "code.renamed", "code.merged", "code.split",
+    "set.created", "set.changed", "set.deleted", "query.saved", "query.removed",
 })
 
 Thing = tuple[str, int]
@@ -58,6 +59,10 @@ def footprint(kind: str, p: dict) -> _Footprint:
     elif kind == "code.split":
         changes |= {("code", p["source"]), ("code", p["new_code"])}
         changes |= {("coding", c) for c in p.get("codings", [])}
+    elif kind.startswith("set."):
+        changes.add(("set", p["set_id"]))
+    elif kind.startswith("query."):
+        changes.add(("query", p["query_id"]))
     return _Footprint(frozenset(changes), frozenset(depends))
 
 
@@ -69,6 +74,10 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
         return frozenset({("memo", p["memo_id"])})
     if kind == "code.split":
         return frozenset({("code", p["new_code"])})
+    if kind == "set.created":
+        return frozenset({("set", p["set_id"])})
+    if kind == "query.saved":
+        return frozenset({("query", p["query_id"])})
     return frozenset()
 
 
@@ -99,7 +108,12 @@ def _describe(event: Event) -> str:
                "memo.deleted": f"memo {p.get('memo_id')} deleted",
                "code.renamed": f"code {p.get('code_id')} renamed",
                "code.merged": f"code {p.get('source')} merged into {p.get('target')}",
-               "code.split": f"code {p.get('new_code')} split from {p.get('source')}"}
+               "code.split": f"code {p.get('new_code')} split from {p.get('source')}",
+               "set.created": f"set '{p.get('name')}' created",
+               "set.changed": f"set '{p.get('name')}' changed",
+               "set.deleted": f"set '{p.get('name')}' deleted",
+               "query.saved": f"query '{p.get('name')}' saved",
+               "query.removed": f"query '{p.get('name')}' removed"}
     return subject.get(event.kind, event.kind)
 
 
@@ -140,6 +154,14 @@ def undo_last(store: Store, coder: str) -> str:
 def _revert(uow: UnitOfWork, event: Event) -> str:
     p = event.payload
     kind = event.kind
+    if kind.startswith("set."):
+        from qualcode.services import sets
+
+        return sets.revert(uow, kind, p)
+    if kind.startswith("query."):
+        from qualcode.services import queries
+
+        return queries.revert(uow, kind, p)
     if kind == "coding.added":
         current = uow.codings.get(p["coding_id"])
         if current is None:

@@ -54,6 +54,8 @@ class CodingFilter:
     document_ids: Sequence[int] | None = None
     origins: Sequence[str] | None = None
     attributes: dict[str, Sequence[str]] = field(default_factory=dict)
+    # Only codings overlapping a passage of one of these passage sets.
+    passage_set_ids: Sequence[int] | None = None
 
 
 class CodingRepository:
@@ -151,6 +153,11 @@ class CodingRepository:
             query = query.where(CodingRow.document_id.in_(list(flt.document_ids)))
         if flt.origins is not None:
             query = query.where(CodingRow.origin.in_(list(flt.origins)))
+        if flt.passage_set_ids is not None:
+            from qualcode.storage.repositories.sets import overlaps_set_passages
+
+            query = query.where(overlaps_set_passages(flt.passage_set_ids, CodingRow.document_id,
+                                                      CodingRow.start, CodingRow.end))
         for key, values in flt.attributes.items():
             sa = aliased(SpeakerAttributeRow)
             da = aliased(DocumentAttributeRow)
