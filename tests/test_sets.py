@@ -11,7 +11,6 @@ from qualcode.cli.app import main
 from qualcode.core.sets import Passage
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services import corpus, retrieval, sets, undo
-from qualcode.services.coding import Span, apply_code
 from qualcode.services.project import open_project
 from qualcode.services.words import Selection, frequencies
 from qualcode.storage import migrate
@@ -201,3 +200,60 @@ def test_a_first_schema_project_is_upgraded_and_takes_sets(tmp_path: Path) -> No
             == retrieval.retrieve(store, "steering:dialogue").total
     finally:
         store.close()
+
+
+def test_the_workbench_filters_by_a_set_and_saves_a_retrieval(schools: Store,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot: ``set=NAME`` in the document filter and in the retrieval's filters; Ctrl+S
+    in the retrieval keeps it as a saved query that runs to the same passages."""
+    if schools.location.path is None:
+        pytest.skip("the workbench runs once, on the SQLite project")
+    import asyncio
+
+    from textual.widgets import Input
+
+    from qualcode.services import queries
+    from qualcode.tui.app import QualcodeApp
+    from qualcode.tui.screens.main import MainScreen
+    from qualcode.tui.screens.name_prompt import NamePrompt
+    from qualcode.tui.screens.retrieval import RetrievalScreen
+    from qualcode.tui.widgets.document_list import DocumentList
+
+    from .tui_support import settle, until
+
+    monkeypatch.setenv("USER", "tui-test")
+    sets.create(schools, "pair", "documents", documents=["skola2_rektorer", "skola4_rektorer"], coder="anna")
+    expected = retrieval.retrieve(schools, "dialogue", documents=["skola2_rektorer", "skola4_rektorer"])
+
+    async def drive() -> None:
+        app = QualcodeApp(str(schools.location.path), coder="anna", suggestions=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+            screen = app.screen
+            screen.query_one("#document-filter", Input).focus()
+            await pilot.press(*"set=pair", "enter")
+            await pilot.pause()
+            shown = screen.query_one(DocumentList)
+            assert shown.option_count == 2
+            await pilot.press("ctrl+r")
+            assert isinstance(app.screen, RetrievalScreen)
+            dialog = app.screen
+            dialog.query_one("#retrieve-code", Input).value = "dialogue"
+            dialog.query_one("#retrieve-filters", Input).value = "set=pair"
+            dialog.query_one("#retrieve-code", Input).focus()
+            await pilot.press("enter")
+            assert [(p.document_name, p.start) for p in dialog.passages] == [
+                (p.document_name, p.start) for p in expected.passages]
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, NamePrompt), "the name prompt")
+            await pilot.press(*"pair dialogue", "enter")
+            await until(pilot, lambda: isinstance(app.screen, RetrievalScreen), "the retrieval again")
+            dialog.query_one("#retrieve-filters", Input).value = "set=nosuch"
+            dialog.query_one("#retrieve-code", Input).focus()
+            await pilot.press("enter")
+            assert any(n.severity == "error" and "No set 'nosuch'" in n.message for n in app._notifications)
+
+    asyncio.run(drive())
+    saved = queries.get(schools, "pair dialogue")
+    assert saved.kind == "retrieve" and saved.args == ("dialogue", "--set", "pair") and saved.created_by == "anna"

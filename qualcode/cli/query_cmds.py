@@ -84,14 +84,15 @@ def export(ctx: typer.Context, name: NameArgument,
            file: Annotated[Path, typer.Argument(help="Where to write: .csv (the rows) or .json (query and result).")],
            force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
            db: DbOption = None, quiet: QuietOption = False) -> None:
-    """Run a saved query and write its result to a file (never over one unless --force)."""
-    from qualcode.cli.saving import saved_result
+    """Run a saved query and write its whole result to a file, every page of a retrieval,
+    search or concordance (never over a file unless --force)."""
+    from qualcode.cli.saving import ALL_ROWS, saved_result
     from qualcode.services.files import check_target
 
     with project(db) as store:
         q = queries.get(store, name)
     check_target(file, overwrite=force)  # before the query runs, not after
-    result = saved_result(q, [*_db_args(db), *ctx.args])
+    result = saved_result(q, [*_db_args(db), *ALL_ROWS.get(q.kind, []), *ctx.args])
     written = queries.export_result(q, result, file, overwrite=force)
     if not quiet:
         console.print(f"Wrote {written} row{'' if written == 1 else 's'} of '{escape(q.name)}' to {escape(str(file))}.")

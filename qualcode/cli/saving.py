@@ -31,6 +31,9 @@ SaveOption = Annotated[str | None, typer.Option(
 # What only shapes the output: a saved query leaves it to whoever runs it.
 PRESENTATION = frozenset({"db", "as_json", "quiet", "save", "out", "force", "pseudonymise"})
 F = TypeVar("F", bound=Callable[..., Any])
+# Every row of a saved query, not its first page: what a set or an export takes.
+ALL_ROWS = {"retrieve": ["--page", "1", "--page-size", "1000000000"], "search": ["--limit", "1000000000"],
+            "kwic": ["--limit", "1000000000"], "compare": []}
 
 
 def _current_context() -> Any:

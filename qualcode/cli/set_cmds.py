@@ -39,13 +39,10 @@ PassageOption = Annotated[list[str] | None, typer.Option(
     "--passage", help="A passage DOC:START-END, offsets in characters of the text (repeatable).")]
 FromQueryOption = Annotated[str | None, typer.Option(
     "--from-query", help="The passages a saved retrieve, search, kwic or compare --cell query finds now.")]
-# How many rows a saved query may give a set: all of them, not its first page.
-ALL_ROWS = {"retrieve": ["--page", "1", "--page-size", "1000000000"], "search": ["--limit", "1000000000"],
-            "kwic": ["--limit", "1000000000"], "compare": []}
 
 
 def _query_rows(store: Any, name: str, db: str | None) -> list[dict]:
-    from qualcode.cli.saving import saved_result
+    from qualcode.cli.saving import ALL_ROWS, saved_result
     from qualcode.services import queries
 
     query = queries.get(store, name)

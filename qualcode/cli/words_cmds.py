@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from qualcode.cli.options import AttrOption, DbOption, JsonOption, SetOption, in_sets, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    DbOption,
+    JsonOption,
+    SetOption,
+    in_sets,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, print_json
 from qualcode.cli.saving import saveable
 from qualcode.errors import ExportError
