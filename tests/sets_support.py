@@ -16,7 +16,7 @@ PHRASES = ("Vi har en kvalitetsdialog med förvaltningen varje höst.", "Lärarn
            "Arbetslagen får siffrorna i oktober.")
 
 
-def _code(store: Store, document: str, phrase: str, code: str = "dialogue", coder: str = "anna") -> tuple[int, int]:
+def code(store: Store, document: str, phrase: str, code: str = "dialogue", coder: str = "anna") -> tuple[int, int]:
     text = corpus.view_document(store, document).text
     start = text.index(phrase)
     apply_code(store, document, code, coder, Span(start, start + len(phrase)))
@@ -36,7 +36,7 @@ def schools(coded_store: Store, interview_files: tuple[Path, Path], tmp_path: Pa
     assert not report.failed, report.failed
     for name in ("skola2_rektorer", "skola3_rektorer", "skola4_rektorer"):
         for phrase in PHRASES:
-            _code(coded_store, name, phrase)
+            code(coded_store, name, phrase)
     return coded_store
 
 

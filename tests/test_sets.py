@@ -147,6 +147,25 @@ def test_set_commands_and_the_set_filter_of_every_command(schools: Store, capsys
         code, by_set, err = run(*command, "--set", "pair", "--json")
         assert code == 0, err
         assert json.loads(by_set) == json.loads(run(*command, *same, "--json")[1]), command
+    # Word lists, concordances and keyness have no --doc: the same documents by attribute.
+    schools_attr = ["--attr", "school=skola 2", "--attr", "school=skola 3"]
+    for command in (["words"], ["kwic", "siffrorna"], ["keyness", "--by", "school", "--a", "skola 2",
+                                                        "--b", "skola 3", "--min-freq", "1"]):
+        code, by_set, err = run(*command, "--set", "pair", "--json")
+        assert code == 0, err
+        described = json.loads(by_set)
+        assert described.pop("selection", "2 documents") == "2 documents"  # the words' selection says how
+        by_attr = json.loads(run(*command, *schools_attr, "--json")[1])
+        by_attr.pop("selection", None)
+        assert described == by_attr, command
+    sets_support.code(schools, "skola3_rektorer", sets_support.PHRASES[1], coder="bo")
+    agreement = ["agreement", "--coders", "anna,bo", "--resamples", "0", "--json"]
+    code, by_set, err = run(*agreement, "--set", "pair")
+    assert code == 0, err
+    reports = [json.loads(by_set)["report"], json.loads(run(*agreement, *same)[1])["report"]]
+    for report in reports:
+        report.pop("created_at")
+    assert reports[0] == reports[1]
     everything = json.loads(run("retrieve", "dialogue", "--json")[1])
     assert json.loads(run("retrieve", "dialogue", "--set", "pair", "--json")[1])["total"] < everything["total"]
     code, listed, _ = run("set", "list", "--json")
