@@ -2,7 +2,7 @@
 
 The rule, as the README states it: ``undo`` takes the coder's newest change that is
 neither undone nor refused. If another change made since then (by anyone) touched the
-same memo, coding or code, or would be lost with it (a memo on a coding that undo would
+same memo, coding, code, set or saved query, or would be lost with it (a memo on a coding that undo would
 remove), or the object is no longer as the change left it, the undo is refused: the
 refusal is logged, the change stays as it is, and the coder's next ``undo`` goes to
 their change before it. So an undo never overwrites or deletes someone else's work, and
