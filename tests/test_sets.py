@@ -236,6 +236,7 @@ def test_the_workbench_filters_by_a_set_and_saves_a_retrieval(schools: Store,
     from qualcode.tui.screens.main import MainScreen
     from qualcode.tui.screens.name_prompt import NamePrompt
     from qualcode.tui.screens.retrieval import RetrievalScreen
+    from qualcode.tui.screens.search import SearchScreen
     from qualcode.tui.widgets.document_list import DocumentList
 
     from .tui_support import settle, until
@@ -272,7 +273,19 @@ def test_the_workbench_filters_by_a_set_and_saves_a_retrieval(schools: Store,
             dialog.query_one("#retrieve-code", Input).focus()
             await pilot.press("enter")
             assert any(n.severity == "error" and "No set 'nosuch'" in n.message for n in app._notifications)
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen again")
+            screen.reader.focus()
+            await pilot.press("slash")
+            await until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search")
+            await pilot.press(*"siffrorna", "enter")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, NamePrompt), "the name prompt")
+            await pilot.press(*"numbers", "enter")
+            await until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search again")
 
     asyncio.run(drive())
     saved = queries.get(schools, "pair dialogue")
     assert saved.kind == "retrieve" and saved.args == ("dialogue", "--set", "pair") and saved.created_by == "anna"
+    searched = queries.get(schools, "numbers")
+    assert searched.kind == "search" and searched.args == ("siffrorna", "--limit", "200")

@@ -403,7 +403,7 @@ class MainScreen(Screen[None]):
         self.reader.focus()
 
     def action_search(self) -> None:
-        self.app.push_screen(SearchScreen(self.store), self.jump)
+        self.app.push_screen(SearchScreen(self.store, coder=self.coder), self.jump)
 
     def action_next_hit(self) -> None:
         if not self.hits:
