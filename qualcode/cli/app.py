@@ -74,6 +74,10 @@ COMMANDS: dict[str, Entry] = {
                                      "rebuild the search index."),
     "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: names and what replaces them on output; "
                                           "candidates from the corpus, and a check before export."),
+    "query": Entry("query_cmds", "Saved queries: list, show, run, export and remove the retrievals, searches, "
+                                 "concordances, word lists and matrices saved with --save NAME."),
+    "set": Entry("set_cmds", "Sets of documents or passages: create, list, show, add, remove, delete, export; "
+                             "use one anywhere with --set NAME."),
 }
 
 
@@ -122,6 +126,8 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "words_cmds": _register("words_cmds"),
     "lexicon_cmds": _group("lexicon_cmds", "app", "lexicon"),
     "pseudonym_cmds": _group("pseudonym_cmds", "app", "pseudonyms"),
+    "query_cmds": _group("query_cmds", "app", "query"),
+    "set_cmds": _group("set_cmds", "app", "set"),
 }
 
 

@@ -15,11 +15,14 @@ from qualcode.cli.options import (
     JsonOption,
     PseudonymiseOption,
     QuietOption,
+    SetOption,
     chosen_codebook,
+    in_sets,
     parse_filters,
     project,
 )
 from qualcode.cli.output import console, escape, print_json
+from qualcode.cli.saving import saveable
 from qualcode.core.defaults import DEFAULT_CITE
 from qualcode.core.model import CodedPassage
 from qualcode.errors import QualcodeError
@@ -64,6 +67,7 @@ def _cell(value: str, what: str) -> tuple[str, str]:
     return row.strip(), column.strip()
 
 
+@saveable("compare")
 def compare(
     by: Annotated[str, typer.Option("--by", help="Columns: an attribute (level, role, school, ...) "
                                     "or document, speaker, coder.")],
@@ -78,6 +82,7 @@ def compare(
     coder: CodersOption = None,
     attr: AttrOption = None,
     document: DocOption = None,
+    set_: SetOption = None,
     group: Annotated[list[str] | None, typer.Option("--group", help="Only these columns, in this order (repeatable).")] = None,
     missing: Annotated[bool, typer.Option("--missing", help="Add a column for codings without a value of --by.")] = False,
     empty: Annotated[bool, typer.Option("--empty", help="Keep rows without codings.")] = False,
@@ -94,10 +99,11 @@ def compare(
 
     with project(db) as store:
         scope = coder_scope.resolve(store, coder, by=by)
+        documents = in_sets(store, set_, document, command="compare").documents
         query = service.ComparisonQuery(
             codebook=chosen_codebook(codebook, ctx.args), by=by, measure=measure, level=level, rollup=rollup,
             codes=tuple(code or ()), coders=scope.coders, attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
-            documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
+            documents=tuple(documents or ()), groups=tuple(group or ()), include_missing=missing,
             include_empty=empty, alpha=alpha)
         compiled = pseudonyms.output_renderer(store, pseudonymise)
         if cell:
@@ -173,6 +179,7 @@ def cooccur(
     coder: CodersOption = None,
     attr: AttrOption = None,
     document: DocOption = None,
+    set_: SetOption = None,
     cell: Annotated[str | None, typer.Option("--cell", help="List the coding pairs of one cell: CODE=CODE.")] = None,
     cite: CiteOption = DEFAULT_CITE,
     pseudonymise: PseudonymiseOption = None,
@@ -182,11 +189,12 @@ def cooccur(
     """Code by code: how many coding pairs occur together, and the passages behind a cell."""
     from rich.table import Table
 
-    query = service.CooccurrenceQuery(
-        codebook=chosen_codebook(codebook, ctx.args), mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
-        coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
-        documents=tuple(document or ()))
     with project(db) as store:
+        documents = in_sets(store, set_, document, command="cooccur").documents
+        query = service.CooccurrenceQuery(
+            codebook=chosen_codebook(codebook, ctx.args), mode=mode, window=window, level=level, rollup=rollup,
+            codes=tuple(code or ()), coders=tuple(coder or ()),
+            attributes=service.ComparisonQuery.attrs(parse_filters(attr)), documents=tuple(documents or ()))
         if cell:
             first, second = _cell(cell, "CODE=CODE")
             pairs = service.cooccurrence_passages(store, query, first, second)

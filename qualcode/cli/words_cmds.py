@@ -17,10 +17,13 @@ from qualcode.cli.options import (
     DbOption,
     JsonOption,
     PseudonymiseOption,
+    SetOption,
+    in_sets,
     parse_filters,
     project,
 )
 from qualcode.cli.output import console, print_json
+from qualcode.cli.saving import saveable
 from qualcode.errors import ExportError
 
 LemmaOption = Annotated[bool, typer.Option("--lemma/--form", help="Count lemmas (default) or word forms as written.")]
@@ -33,10 +36,12 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Also write the ta
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
 
 
-def _selection(attr, role, code, coder, include_interviewer):  # type: ignore[no-untyped-def]
+def _selection(attr, role, code, coder, include_interviewer, store=None, sets=None, command=""):  # type: ignore[no-untyped-def]
     from qualcode.services.words import Selection
 
-    return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer)
+    documents = in_sets(store, sets, None, command=command).documents if sets else None
+    return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer,
+                     documents=tuple(documents or ()))
 
 
 def _renderer(store, pseudonymise: bool | None, out: Path | None):  # type: ignore[no-untyped-def]
@@ -71,9 +76,11 @@ def _export(path: Path | None, force: bool, header: list[str], rows: list[list[o
     console.print(f"Wrote {path}.")
 
 
+@saveable("words")
 def words(
     lemma: LemmaOption = True,
     attr: AttrOption = None,
+    set_: SetOption = None,
     role: RoleOption = None,
     code: CodeOption = None,
     coder: CodersOption = None,
@@ -90,7 +97,7 @@ def words(
     from qualcode.services import words as service
 
     with project(db) as store:
-        table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer),
+        table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer, store, set_, "words"),
                                     lemma=lemma, limit=limit)
         compiled = _renderer(store, pseudonymise, out)
     _export(out, force, [table.unit, "count", "per_10000", "documents", "speakers"],
@@ -105,12 +112,14 @@ def words(
         console.print(f"{escape(w.word):<24} {w.count:>7} {w.per_10k:>8.2f} {w.documents:>5} {w.speakers:>8}")
 
 
+@saveable("kwic")
 def kwic(
     query: Annotated[str, typer.Argument(help="A word, phrase or pattern: * any letters, ? one letter (kvalitet*).")],
     lemma: Annotated[bool, typer.Option("--lemma", help="Every form of the word's lemma.")] = False,
     sort: Annotated[str | None, typer.Option("--sort", help="Sort by the words right or left of the match.")] = None,
     width: Annotated[int, typer.Option("--width", help="Characters of context each side.", min=5)] = 40,
     attr: AttrOption = None,
+    set_: SetOption = None,
     role: RoleOption = None,
     include_interviewer: Annotated[bool, typer.Option(
         "--include-interviewer/--no-interviewer", help="Show the interviewer's lines too (default).")] = True,
@@ -126,7 +135,7 @@ def kwic(
     from qualcode.services import words as service
 
     with project(db) as store:
-        page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer),
+        page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer, store, set_, "kwic"),
                             lemma=lemma, sort=sort, width=width, limit=limit if out is None else None, cite=cite)
         compiled = _renderer(store, pseudonymise, out)
     _export(out, force, ["document", "start", "left", "match", "right", "speaker", "attribution"],
@@ -143,6 +152,7 @@ def kwic(
                       f"{escape(x.citation or x.document)}", soft_wrap=True, highlight=False)
 
 
+@saveable("keyness")
 def keyness(
     by: Annotated[str, typer.Option("--by", help="The attribute that makes the groups (level, role, school, ...).")],
     a: Annotated[str, typer.Option("--a", help="Group A: a value of --by.")],
@@ -152,6 +162,7 @@ def keyness(
     min_docs: Annotated[int, typer.Option("--min-docs", help="Dispersion: the word in at least this many documents of the group that uses it more.", min=1)] = 1,
     correction: Annotated[str, typer.Option("--correction", help="bh (Benjamini-Hochberg), bonferroni or none.")] = "bh",
     attr: AttrOption = None,
+    set_: SetOption = None,
     role: RoleOption = None,
     code: CodeOption = None,
     include_interviewer: InterviewerOption = False,
@@ -167,7 +178,7 @@ def keyness(
     from qualcode.services import words as service
 
     with project(db) as store:
-        table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer),
+        table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer, store, set_, "keyness"),
                                 lemma=lemma, min_freq=min_freq, min_docs=min_docs, correction=correction,
                                 limit=limit)
         compiled = _renderer(store, pseudonymise, out)

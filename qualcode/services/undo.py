@@ -2,7 +2,7 @@
 
 The rule, as the README states it: ``undo`` takes the coder's newest change that is
 neither undone nor refused. If another change made since then (by anyone) touched the
-same memo, coding or code, or would be lost with it (a memo on a coding that undo would
+same memo, coding, code, set or saved query, or would be lost with it (a memo on a coding that undo would
 remove), or the object is no longer as the change left it, the undo is refused: the
 refusal is logged, the change stays as it is, and the coder's next ``undo`` goes to
 their change before it. So an undo never overwrites or deletes someone else's work, and
@@ -22,6 +22,7 @@ from qualcode.storage.store import Store, UnitOfWork
 UNDOABLE = frozenset({
     "coding.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
     "code.renamed", "code.merged", "code.split", "project.merged",
+    "set.created", "set.changed", "set.deleted", "query.saved", "query.removed",
 })
 
 Thing = tuple[str, int]
@@ -65,6 +66,10 @@ def footprint(kind: str, p: dict) -> _Footprint:
         merged, needed, _ = merge_footprint(p)
         changes |= merged
         depends |= needed
+    elif kind.startswith("set."):
+        changes.add(("set", p["set_id"]))
+    elif kind.startswith("query."):
+        changes.add(("query", p["query_id"]))
     return _Footprint(frozenset(changes), frozenset(depends))
 
 
@@ -80,6 +85,10 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
         from qualcode.services.merge import footprint as merge_footprint
 
         return frozenset(merge_footprint(p)[2])
+    if kind == "set.created":
+        return frozenset({("set", p["set_id"])})
+    if kind == "query.saved":
+        return frozenset({("query", p["query_id"])})
     return frozenset()
 
 
@@ -111,7 +120,12 @@ def _describe(event: Event) -> str:
                "code.renamed": f"code {p.get('code_id')} renamed",
                "code.merged": f"code {p.get('source')} merged into {p.get('target')}",
                "code.split": f"code {p.get('new_code')} split from {p.get('source')}",
-               "project.merged": f"merge of {p.get('source')}"}
+               "project.merged": f"merge of {p.get('source')}",
+"set.created": f"set '{p.get('name')}' created",
+               "set.changed": f"set '{p.get('name')}' changed",
+               "set.deleted": f"set '{p.get('name')}' deleted",
+               "query.saved": f"query '{p.get('name')}' saved",
+               "query.removed": f"query '{p.get('name')}' removed"}
     return subject.get(event.kind, event.kind)
 
 
@@ -155,6 +169,14 @@ def undo_last(store: Store, coder: str) -> str:
 def _revert(uow: UnitOfWork, event: Event) -> str:
     p = event.payload
     kind = event.kind
+    if kind.startswith("set."):
+        from qualcode.services import sets
+
+        return sets.revert(uow, kind, p)
+    if kind.startswith("query."):
+        from qualcode.services import queries
+
+        return queries.revert(uow, kind, p)
     if kind == "coding.added":
         current = uow.codings.get(p["coding_id"])
         if current is None:

@@ -14,7 +14,7 @@ import bisect
 import fnmatch
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qualcode.analysis import keyness as stats
 from qualcode.core.model import Speaker
@@ -43,9 +43,11 @@ class Selection:
     codes: list[str] = field(default_factory=list)
     coders: list[str] = field(default_factory=list)
     include_interviewer: bool = False
+    documents: tuple[str, ...] = ()  # only these documents (names or ids), e.g. a set's
 
     def described(self) -> str:
         parts = [f"{k}={'|'.join(v)}" for k, v in self.attributes.items()]
+        parts += [f"{len(self.documents)} documents"] if self.documents else []
         parts += [f"role={'|'.join(self.roles)}"] if self.roles else []
         parts += [f"code={'|'.join(self.codes)}"] if self.codes else []
         parts += [f"coder={'|'.join(self.coders)}"] if self.coders else []
@@ -134,6 +136,11 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
         if code_ids is None:
             raise WordsError("--coder needs --code: a coder's words are those of the passages they coded.",
                              "Add --code KEY.")
+    if selection.documents:
+        from qualcode.services.corpus import find_document
+
+        chosen = {find_document(uow, d).id for d in selection.documents}
+        document_ids = sorted(chosen if document_ids is None else chosen.intersection(document_ids))
     # Words outside any turn count unless roles are asked for; with --attr, only in
     # documents that match (by their own attributes or a speaker's).
     flt = WordFilter(document_ids=document_ids, speaker_ids=speaker_ids, unspoken=not roles,
@@ -387,8 +394,7 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
         ensure_word_index(uow)
         lexicon = read_lexicon(uow)
         for value in (a, b):
-            chosen = Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,
-                               base.include_interviewer)
+            chosen = replace(base, attributes={**base.attributes, by: [value]})
             found, total = _counts(uow, lexicon, _context(uow, chosen), lemma=lemma)
             if total == 0:
                 raise WordsError(f"The group {by}={value} has no words ({chosen.described()}).",

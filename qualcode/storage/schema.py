@@ -483,6 +483,63 @@ class PseudonymRow(Base):
                       {"sqlite_autoincrement": True})
 
 
+# The kinds of core.sets, as the database checks them.
+QUERY_KINDS_CHECK = "kind IN ('retrieve', 'search', 'kwic', 'words', 'keyness', 'compare')"
+SET_KINDS_CHECK = "kind IN ('documents', 'passages')"
+
+
+class SavedQueryRow(Base):
+    """A command with its own arguments, kept under a name to run again (``parameters``
+    holds ``{"args": [...]}``, the arguments as typed after the command's name)."""
+
+    __tablename__ = "saved_queries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (CheckConstraint(QUERY_KINDS_CHECK, name="ck_saved_query_kind"),
+                      {"sqlite_autoincrement": True})
+
+
+class SetRow(Base):
+    """A named set of documents or of passages, used as a filter."""
+
+    __tablename__ = "sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (CheckConstraint(SET_KINDS_CHECK, name="ck_set_kind"), {"sqlite_autoincrement": True})
+
+
+class SetDocumentRow(Base):
+    """A document in a document set; it leaves every set when it is deleted."""
+
+    __tablename__ = "set_documents"
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (Index("ix_set_documents_document", "document_id"),)
+
+
+class SetPassageRow(Base):
+    """A passage ``[start, end)`` (code points of ``documents.text``) in a passage set."""
+
+    __tablename__ = "set_passages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("start >= 0 AND \"end\" > start", name="set_passage_span"),
+        UniqueConstraint("set_id", "document_id", "start", "end", name="uq_set_passage"),
+        Index("ix_set_passages_document", "document_id", "start"),
+        {"sqlite_autoincrement": True},
+    )
+
+
 def _never_reuse_ids() -> None:
     """SQLite: AUTOINCREMENT on every table keyed by an integer ``id``.
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
     from qualcode.storage.repositories.pseudonyms import PseudonymRepository
     from qualcode.storage.repositories.search import SearchRepository
+    from qualcode.storage.repositories.sets import SavedQueryRepository, SetRepository
     from qualcode.storage.repositories.topics import TopicRepository
     from qualcode.storage.repositories.words import WordRepository
 
@@ -171,6 +172,18 @@ class UnitOfWork:
         from qualcode.storage.repositories.pseudonyms import PseudonymRepository
 
         return PseudonymRepository(self.session)
+
+    @cached_property
+    def saved_queries(self) -> SavedQueryRepository:
+        from qualcode.storage.repositories.sets import SavedQueryRepository
+
+        return SavedQueryRepository(self.session)
+
+    @cached_property
+    def sets(self) -> SetRepository:
+        from qualcode.storage.repositories.sets import SetRepository
+
+        return SetRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()

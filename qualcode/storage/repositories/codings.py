@@ -55,6 +55,8 @@ class CodingFilter:
     origins: Sequence[str] | None = None
     attributes: dict[str, Sequence[str]] = field(default_factory=dict)
     coding_ids: Sequence[int] | None = None
+    # Only codings overlapping a passage of one of these passage sets.
+    passage_set_ids: Sequence[int] | None = None
 
 
 class CodingRepository:
@@ -163,6 +165,11 @@ class CodingRepository:
             query = query.where(CodingRow.origin.in_(list(flt.origins)))
         if flt.coding_ids is not None:
             query = query.where(CodingRow.id.in_(list(flt.coding_ids)))
+        if flt.passage_set_ids is not None:
+            from qualcode.storage.repositories.sets import overlaps_set_passages
+
+            query = query.where(overlaps_set_passages(flt.passage_set_ids, CodingRow.document_id,
+                                                      CodingRow.start, CodingRow.end))
         for key, values in flt.attributes.items():
             sa = aliased(SpeakerAttributeRow)
             da = aliased(DocumentAttributeRow)

@@ -34,7 +34,7 @@ from qualcode.tui.screens.coder_choice import CoderChoice
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
 from qualcode.tui.screens.pseudonym_table import PseudonymTable
-from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
+from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters, split_sets
 from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.context_panel import ContextPanel, plural
@@ -243,11 +243,11 @@ class MainScreen(Screen[None]):
 
     def load_documents(self) -> list[workbench.DocumentProgress]:
         try:
-            filters = parse_filters(self.query_one("#document-filter", Input).value)
+            filters, set_names = split_sets(parse_filters(self.query_one("#document-filter", Input).value))
+            documents = workbench.documents_with_progress(self.store, filters, sets=set_names)
         except QualcodeError as error:
             self.notify(error.message, severity="warning")
-            filters = {}
-        documents = workbench.documents_with_progress(self.store, filters)
+            documents = workbench.documents_with_progress(self.store, {})
         self.query_one(DocumentList).show(documents, self.document_id, shown=self.reader.shown)
         return documents
 
@@ -488,7 +488,7 @@ class MainScreen(Screen[None]):
         self.reader.focus()
 
     def action_search(self) -> None:
-        self.app.push_screen(SearchScreen(self.store), self.jump)
+        self.app.push_screen(SearchScreen(self.store, coder=self.coder), self.jump)
 
     def action_next_hit(self) -> None:
         if not self.hits:
@@ -501,7 +501,7 @@ class MainScreen(Screen[None]):
 
     def action_retrieve(self) -> None:
         codings = self.reader.codings_at_cursor()
-        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "",
+        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "", self.coder,
                                              pseudonyms=self.reader.pseudonyms), self.jump)
 
     def action_pseudonym_table(self) -> None:
