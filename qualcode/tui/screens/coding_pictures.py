@@ -138,9 +138,10 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
             options.add_option(Option(text, id="turns", disabled=True))
         if line.rows:
             options.highlighted = min(highlighted or 0, len(line.rows) - 1)
-        note = "every coder, one strip each" if self.per_coder else self.scope.note.split(";")[0]
+        note = "Every coder, one strip each" if self.per_coder else self.scope.note.split(";")[0]
         self.query_one("#codeline-summary", Label).update(
-            f"{line.document}: {len(line.rows)} strips, {line.length:,} characters left to right. {note}. "
+            f"{line.document}: {len(line.rows)} strip{'' if len(line.rows) == 1 else 's'}, "
+            f"{line.length:,} characters left to right. {note}. "
             "Enter: first coding · p: per coder")
 
     @on(OptionList.OptionSelected, "#codeline-rows")
