@@ -126,6 +126,8 @@ def code_matrix_figure(data: CodeDocumentMatrix) -> Any:
     bar.set_label("share of the document's text coded" if data.measure == "share" else "codings", fontsize=8)
     if data.measure == "share":
         bar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    else:
+        bar.ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title(f"Codes by document\n{data.caption}", fontsize=10)
     return fig
 
