@@ -220,6 +220,15 @@ def test_each_picture_is_written_and_never_overwritten(drawn: Store, tmp_path: P
         pictures.export_network(drawn, tmp_path / "net.pdf", codebook="steering")
 
 
+def test_the_same_project_draws_the_same_svg(drawn: Store, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.svg", tmp_path / "b.svg"
+    pictures.export_network(drawn, first, codebook="steering")
+    pictures.export_network(drawn, second, codebook="steering")
+    assert first.read_bytes() == second.read_bytes()
+    pictures.export_network(drawn, second, codebook="steering", seed=99, overwrite=True)
+    assert first.read_bytes() != second.read_bytes()  # another seed, another layout
+
+
 def _qualcode(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     script = Path(sys.executable).with_name("qualcode")

@@ -181,6 +181,20 @@ async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeA
 
 
 @drive
+async def test_a_bad_pattern_or_group_is_a_message_not_a_crash(app: QualcodeApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        await pilot.press("f4", "ctrl+t", *"a+b", "enter")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("not a valid word pattern" in m for m in messages)
+        await pilot.press("ctrl+t", *"nobody", "tab", *"school", "enter")
+        await pilot.pause()
+        assert any("no words" in m for m in (n.message for n in app._notifications))
+        assert isinstance(app.screen, WordsScreen)
+
+
+@drive
 async def test_kwic_enter_reads_the_line_in_context(app: QualcodeApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _opened(pilot)

@@ -49,9 +49,12 @@ def save(fig: Any, stream: IO[bytes], fmt: str, dpi: int) -> None:
     if fmt not in FORMATS:
         plt.close(fig)
         raise ExportError(f"Figures are PNG or SVG, not '{fmt}'.", "Name the file .png or .svg.")
+    import matplotlib
+
     try:
-        # no creation date in the SVG: the same project draws the same file
-        fig.savefig(stream, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
+        # no creation date and fixed element ids in the SVG: the same project draws the same file
+        with matplotlib.rc_context({"svg.hashsalt": "qualcode"}):
+            fig.savefig(stream, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
     except OSError as exc:
         raise ExportError(f"Cannot write the figure: {exc.strerror or exc}.") from exc
     finally:
