@@ -23,7 +23,7 @@ from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
 from qualcode.tui.screens.main import MainScreen
 from qualcode.tui.screens.words import WordsScreen
 from tests.test_tui_snapshots import BOOKS, CODINGS, SPEAKERS, TRANSCRIPT
-from tests.tui_support import until
+from tests.tui_support import settle, until
 
 OWNER = """---
 title: Owner interview
@@ -95,6 +95,7 @@ async def _opened(pilot: Pilot) -> None:
 
 
 async def _quiet(pilot: Pilot) -> None:
+    await settle(pilot.app, pilot)  # the counting workers first
     pilot.app.clear_notifications()
     await pilot.pause()
 
@@ -130,7 +131,7 @@ async def test_frequencies_show_the_service_counts(app: QualcodeApp, copy: Path)
         await _opened(pilot)
         await pilot.press("f4")
         await until(pilot, lambda: isinstance(app.screen, WordsScreen), "the words screen")
-        await pilot.pause()
+        await settle(app, pilot)
         shown = _rows(app.screen.query_one("#freq-table", DataTable))
         store = open_project(str(copy))
         try:
@@ -140,7 +141,7 @@ async def test_frequencies_show_the_service_counts(app: QualcodeApp, copy: Path)
         assert [r[0] for r in shown] == [w.word for w in expected.words]
         assert [int(r[1]) for r in shown] == [w.count for w in expected.words]
         await pilot.press(*"level=owner", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         owner = _rows(app.screen.query_one("#freq-table", DataTable))
         assert owner[0][0] == "förvaltning" and owner != shown
 
@@ -154,7 +155,7 @@ async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeA
         assert isinstance(screen, WordsScreen)
         assert screen.query_one(TabbedContent).active == "words-kwic"
         await pilot.press(*"mallen", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         table = screen.query_one("#kwic-table", DataTable)
         assert table.row_count == len(screen.lines) >= 3
         assert all(line.match.lower() == "mallen" for line in screen.lines)
@@ -163,7 +164,7 @@ async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeA
         marked = screen.lines[:2]
         before = len(_ostensive(copy))
         await pilot.press("c", *"Ostensive", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         made = _ostensive(copy)
         assert len(made) == before + 2
         store = open_project(str(copy))
@@ -185,11 +186,11 @@ async def test_a_bad_pattern_or_group_is_a_message_not_a_crash(app: QualcodeApp)
     async with app.run_test(size=(80, 24)) as pilot:
         await _opened(pilot)
         await pilot.press("f4", "ctrl+t", *"a+b", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         messages = [n.message for n in app._notifications]
         assert any("not a valid word pattern" in m for m in messages)
         await pilot.press("ctrl+t", *"nobody", "tab", *"school", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         assert any("no words" in m for m in (n.message for n in app._notifications))
         assert isinstance(app.screen, WordsScreen)
 
@@ -199,7 +200,7 @@ async def test_kwic_enter_reads_the_line_in_context(app: QualcodeApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _opened(pilot)
         await pilot.press("f4", "ctrl+t", *"planen", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         lines = app.screen.lines  # type: ignore[attr-defined]
         await pilot.press("down", "enter")
         await until(pilot, lambda: isinstance(app.screen, MainScreen), "back on the main screen")
@@ -216,7 +217,7 @@ async def test_keyness_compares_two_groups(app: QualcodeApp, copy: Path) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await _opened(pilot)
         await pilot.press("f4", "ctrl+t", "ctrl+t", *"owner", "tab", *"school", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         shown = _rows(app.screen.query_one("#key-table", DataTable))
         store = open_project(str(copy))
         try:
@@ -300,7 +301,7 @@ def test_words_kwic_narrow(snap_compare, app: QualcodeApp) -> None:  # type: ign
     async def before(pilot: Pilot) -> None:
         await _opened(pilot)
         await pilot.press("f4", "ctrl+t", *"mallen", "enter")
-        await pilot.pause()
+        await settle(app, pilot)
         await pilot.press("space")
         await _quiet(pilot)
 

@@ -17,6 +17,9 @@ done by :mod:`qualcode.services.words`; this screen only draws it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -24,6 +27,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Select, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from qualcode.core.codebook import Code
 from qualcode.errors import QualcodeError
@@ -38,6 +42,7 @@ UNITS = (("lemmas", "lemma"), ("word forms", "form"))
 SORTS = (("reading order", "none"), ("sort by right", "right"), ("sort by left", "left"))
 CODE_UNITS = (("code sentence", "sentence"), ("code match", "match"), ("code turn", "turn"))
 MARK = "✓"
+T = TypeVar("T")
 
 
 class WordsScreen(ModalScreen[Jump | None]):
@@ -141,17 +146,33 @@ class WordsScreen(ModalScreen[Jump | None]):
 
     # ------------------------------------------------------------ frequencies
 
+    def in_background(self, group: str, title: str, compute: Callable[[], T], show: Callable[[T], None]) -> None:
+        """Count in a worker (a million words take a second or two); draw on the UI thread.
+        A newer request of the same kind cancels the older one; errors become a message."""
+        def work() -> None:
+            try:
+                result = compute()
+            except QualcodeError as error:
+                self.app.call_from_thread(self._error, error, title)
+                return
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(show, result)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
+
     def count_words(self) -> None:
         try:
             filters = parse_filters(self.query_one("#freq-filter", Input).value)
-            codes = [c for c in self.query_one("#freq-code", Input).value.replace(",", " ").split() if c]
-            lemma = self.query_one("#freq-unit", Select).value == "lemma"
-            table = service.frequencies(self.store, service.Selection(filters, codes=codes), lemma=lemma,
-                                        limit=200)
         except QualcodeError as error:
             self._error(error, "Word frequencies")
             return
+        codes = [c for c in self.query_one("#freq-code", Input).value.replace(",", " ").split() if c]
+        lemma = self.query_one("#freq-unit", Select).value == "lemma"
         self.counted = "lemma" if lemma else "form"
+        self.in_background("words-freq", "Word frequencies", lambda: service.frequencies(
+            self.store, service.Selection(filters, codes=codes), lemma=lemma, limit=200), self.show_words)
+
+    def show_words(self, table: service.WordTable) -> None:
         grid = self.query_one("#freq-table", DataTable)
         grid.clear(columns=True)
         grid.add_column(table.unit, key="word")
@@ -169,11 +190,10 @@ class WordsScreen(ModalScreen[Jump | None]):
     def concordance(self) -> None:
         pattern = self.query_one("#kwic-pattern", Input).value
         sort = self.query_one("#kwic-sort", Select).value
-        try:
-            page = service.kwic(self.store, pattern, sort=None if sort == "none" else str(sort), limit=500)
-        except QualcodeError as error:
-            self._error(error, "Keywords in context")
-            return
+        self.in_background("words-kwic", "Keywords in context", lambda: service.kwic(
+            self.store, pattern, sort=None if sort == "none" else str(sort), limit=500), self.show_page)
+
+    def show_page(self, page: service.KwicPage) -> None:
         self.lines = page.lines
         self.marked = set()
         self.show_lines()
@@ -289,11 +309,11 @@ class WordsScreen(ModalScreen[Jump | None]):
         if not a or not b:
             self.notify("Name both groups: a value of the attribute for A and one for B.", severity="warning")
             return
-        try:
-            table = service.keyness(self.store, by, a, b, limit=200)
-        except QualcodeError as error:
-            self._error(error, "Keyness")
-            return
+        self.in_background("words-keyness", "Keyness", lambda: service.keyness(self.store, by, a, b, limit=200),
+                           self.show_keyness)
+
+    def show_keyness(self, table: service.KeynessTable) -> None:
+        by, a, b = table.by, table.a, table.b
         self.keyness_table = table
         grid = self.query_one("#key-table", DataTable)
         grid.clear(columns=True)
