@@ -150,6 +150,36 @@ def test_round_trip_gives_the_same_project(demo: tuple[Path, Path], store: Store
     assert set(back.coders) == set(original.coders) == {"anna", "bo"}
 
 
+def test_an_archive_is_segmented_a_little_ahead_of_the_writer(demo: tuple[Path, Path], store: Store,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory holds a few documents' units, not the whole archive's: with a tiny look-ahead,
+    each document is handed to segmentation at most one document before it is written,
+    and the project still round-trips."""
+    from qualcode.services.segmentation import Segmentation
+    from qualcode.storage.repositories.documents import DocumentRepository
+
+    submitted: list[str] = []
+    written: list[tuple[str, int]] = []
+    submit, add = Segmentation.submit, DocumentRepository.add
+
+    def spy_submit(self, document, language):  # type: ignore[no-untyped-def]
+        submitted.append(document.name)
+        return submit(self, document, language)
+
+    def spy_add(self, parsed, **kwargs):  # type: ignore[no-untyped-def]
+        written.append((parsed.name, len(submitted)))
+        return add(self, parsed, **kwargs)
+
+    monkeypatch.setattr(exchange, "AHEAD_CHARS", 1)
+    monkeypatch.setattr(Segmentation, "submit", spy_submit)
+    monkeypatch.setattr(DocumentRepository, "add", spy_add)
+    exchange.import_qdpx(store, demo[1])
+    assert len(written) == len(_snapshot(demo[0]).documents) > 3
+    assert [n for n, _ in written] == submitted
+    assert all(seen <= position + 1 for position, (_, seen) in enumerate(written))
+    assert Counter(map(_coding_key, _snapshot(store).codings)) == Counter(map(_coding_key, _snapshot(demo[0]).codings))
+
+
 def test_import_into_the_same_project_twice_adds_to_existing_documents(
         demo: tuple[Path, Path], tmp_path: Path) -> None:
     copy = tmp_path / "copy.qualcode"

@@ -175,6 +175,60 @@ def test_a_kept_suggester_forgets_a_removed_coding_when_another_takes_its_place(
     assert all(s.reason.text != removed_phrase for s in found.suggestions)
 
 
+def _exemplars(engine: suggestions.Suggester) -> list[tuple[str, str, int]]:
+    return [(e.text, engine.codes[e.code_index].key, e.coding_id) for e in engine.exemplars]
+
+
+def test_a_kept_suggester_reloads_only_what_changed_and_ends_as_a_new_one(coded_store: Store) -> None:
+    """The kept suggester reads only added or changed codings on reload; after adds, a
+    removal, a split that moves codings to a new code and an undo, what it holds must equal
+    what a suggester built from scratch holds."""
+    embedder = CountingEmbedder()
+    engine = suggestions.Suggester(coded_store, embedder)
+    phrases = ["Lärarna ser sällan underlagen.", "Arbetslagen får siffrorna i oktober."]
+    made = [coding.apply_code(coded_store, DOC, "voice", "anna", _span(coded_store, p)) for p in phrases]
+    engine.refresh()
+    loaded: list[list[int]] = []
+    original = coded_store.unit_of_work
+
+    def counting_unit_of_work():  # type: ignore[no-untyped-def]
+        context = original()
+        uow = context.__enter__()
+        passages = uow.codings.passages
+
+        def spy(flt, **kwargs):  # type: ignore[no-untyped-def]
+            loaded.append(sorted(flt.coding_ids) if flt.coding_ids is not None else [-1])
+            return passages(flt, **kwargs)
+
+        uow.codings.passages = spy
+
+        class Wrapped:
+            def __enter__(self):  # type: ignore[no-untyped-def]
+                return uow
+
+            def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+                return context.__exit__(*exc)
+        return Wrapped()
+
+    coded_store.unit_of_work = counting_unit_of_work  # type: ignore[method-assign]
+    try:
+        third = coding.apply_code(coded_store, DOC, "followup", "anna",
+                                  _span(coded_store, "Lärarna ser sällan underlagen."))
+        assert engine.refresh() is True
+        assert loaded == [[third.id]]
+        coding.remove_coding(coded_store, made[0].id, "anna")
+        coding.split_code(coded_store, "voice", "numbers", "anna", label="Numbers", coding_ids=[made[1].id])
+        assert engine.refresh() is True
+        assert loaded[1:] == [[made[1].id]]  # the split moved it; the removed one is dropped unread
+        coding.undo(coded_store, "anna")  # the split
+    finally:
+        del coded_store.unit_of_work
+    engine.refresh()
+    fresh = suggestions.Suggester(coded_store, embedder)
+    assert _exemplars(engine) == _exemplars(fresh)
+    assert sorted(e[0] for e in _exemplars(engine)) == sorted([phrases[0], phrases[1]])
+
+
 def test_learned_source_outweighs_zero_shot_as_codings_accumulate() -> None:
     """Zero-shot points at code 0; codings say code 1. Few codings: zero-shot wins;
     twenty per code: the learned source does."""

@@ -85,3 +85,22 @@ def test_ctrl_n_skips_interviewer_turns_and_the_panel_shows_its_figure(project: 
             assert screen.reader.cursor_offset not in asked
 
     run_app(project, scenario, suggest=True)
+
+
+def test_ctrl_u_goes_to_the_passage_the_model_is_least_sure_of(project: Path) -> None:  # noqa: F811
+    """ctrl+u lands on what ``next_uncertain`` picks for the document: an uncoded passage,
+    never an interviewer's question."""
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        screen = main_screen(app)
+        await until(pilot, lambda: screen.suggested is not None, "the first suggestions", timeout=120)
+        with screen._suggester_lock:
+            expected = screen.suggester.next_uncertain(screen.document_id, top=3)
+        assert expected is not None
+        with screen.store.unit_of_work() as uow:
+            codings = uow.codings.for_document(screen.document_id)
+        assert not any(c.start < expected.end and expected.start < c.end for c in codings)
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: screen.reader.target_span().start == expected.start, "the jump", timeout=60)
+        assert screen.reader.target_span().end == expected.end
+
+    run_app(project, scenario, suggest=True)

@@ -218,24 +218,21 @@ def _labels_of(files: list[Path]) -> set[str]:
     return seen
 
 
-# Parsed documents held ahead of the writer, for the segmentation worker to work on:
-# at most this many characters of text in all (and at least one document, whatever its
-# size), so that memory holds a small multiple of the largest document, not of the
-# whole import.
-_AHEAD_CHARS = 8_000_000
-
 
 def _planned_documents(files: list[Path], report: ImportReport, attributes: dict[str, str],
                        language: str | None, segmentation: Segmentation
                        ) -> Iterator[tuple[int, _ParsedFile, _PlannedDocument | SourceFileError]]:
     """The files in order, each parsed and its segmentation started a little ahead of
-    the writer (see :data:`_AHEAD_CHARS`), and dropped here once handed over."""
+    the writer (see :data:`~qualcode.services.segmentation.AHEAD_CHARS`), and dropped
+    here once handed over."""
+    from qualcode.services.segmentation import AHEAD_CHARS
+
     parsed = _parse_files(files, report)
     ahead: deque[tuple[int, _ParsedFile, _PlannedDocument | SourceFileError]] = deque()
     chars = 0
     exhausted = False
     while True:
-        while not exhausted and (not ahead or (chars < _AHEAD_CHARS and len(ahead) < segmentation.lookahead)):
+        while not exhausted and (not ahead or (chars < AHEAD_CHARS and len(ahead) < segmentation.lookahead)):
             following = next(parsed, None)
             if following is None:
                 exhausted = True

@@ -11,6 +11,7 @@ a new project, which is removed again if the import fails.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn
 from qualcode.errors import ExchangeError, QualcodeError
 from qualcode.services.corpus import free_name, new_segments
 from qualcode.services.files import write_with
-from qualcode.services.segmentation import segment_document
+from qualcode.services.segmentation import AHEAD_CHARS, DocumentUnits, Segmentation
 from qualcode.storage.repositories.documents import NewSegment
 from qualcode.storage.store import Store
 
@@ -219,20 +220,37 @@ def _language(document: ExchangeDocument) -> str:
     return detect_language(document.text)
 
 
-def _prepare(documents: tuple[ExchangeDocument, ...], progress: Progress | None,
-             cancel: threading.Event | None) -> list[tuple[str, Iterable[NewSegment]]]:
-    """Language and segments of every document, computed before the transaction opens."""
-    prepared = []
-    total = len(documents)
-    for done, document in enumerate(documents, start=1):
-        if cancel is not None and cancel.is_set():
-            raise ExchangeError("Import cancelled; nothing was written.")
-        language = _language(document)
-        segments = new_segments(document.turns, segment_document(language, document.text, document.turns))
-        prepared.append((language, segments))
-        if progress:
-            progress(done, total + 1, document.name)
-    return prepared
+class _Segmenting:
+    """Documents' units derived a little ahead of the writer, in a worker process for big
+    imports: at most about :data:`~qualcode.services.segmentation.AHEAD_CHARS` of text is
+    waiting at any time, so an archive with many long transcripts never holds every
+    document's units at once (the whole archive's text is held once, as parsed)."""
+
+    def __init__(self, documents: tuple[ExchangeDocument, ...], segmentation: Segmentation) -> None:
+        self.documents = documents
+        self.segmentation = segmentation
+        self.languages: list[str] = []
+        self.pending: deque[Callable[[], DocumentUnits]] = deque()
+        self.ahead_chars = 0
+
+    def units(self, index: int) -> tuple[str, Iterable[NewSegment]]:
+        """Language and segments of document ``index``; documents are asked for in order."""
+        while len(self.languages) < len(self.documents) and (
+                len(self.languages) <= index or self.ahead_chars < AHEAD_CHARS):
+            document = self.documents[len(self.languages)]
+            language = _language(document)
+            self.languages.append(language)
+            self.pending.append(self.segmentation.submit(_as_parsed(document, language), language))
+            self.ahead_chars += len(document.text)
+        document = self.documents[index]
+        self.ahead_chars -= len(document.text)
+        units = self.pending.popleft()()
+        return self.languages[index], new_segments(document.turns, units)
+
+
+def _as_parsed(document: ExchangeDocument, language: str) -> ParsedDocument:
+    return ParsedDocument(name=document.name, text=document.text, format=document.format,
+                          turns=document.turns, attributes=document.attributes, language=language)
 
 
 def write_project(store: Store, project: ExchangeProject, notices: list[ImportNotice], *,
@@ -241,11 +259,13 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
     """Write a parsed exchange project into ``store``: one unit of work, all or nothing."""
     import hashlib
 
-    prepared = _prepare(project.documents, progress, cancel)
     report = ProjectImportReport(project=store.location.display(), notices=list(notices),
                                  counting=project.counting)
+    total = len(project.documents)
+    size = sum(len(d.text) for d in project.documents)
     try:
-        with store.unit_of_work() as uow:
+        with Segmentation.for_size(size, None) as segmentation, store.unit_of_work() as uow:
+            segmenting = _Segmenting(project.documents, segmentation)
             coder_ids = {name: uow.coders.get_or_create(name).id for name in project.coders}
             for coding in project.codings:
                 if coding.coder not in coder_ids:
@@ -253,7 +273,12 @@ def write_project(store: Store, project: ExchangeProject, notices: list[ImportNo
             report.coders = sorted(coder_ids)
             code_ids = _write_codebooks(uow, project.codebooks, report)
             doc_ids: dict[str, int] = {}
-            for document, (language, segments) in zip(project.documents, prepared, strict=True):
+            for position, document in enumerate(project.documents):
+                if cancel is not None and cancel.is_set():
+                    raise ExchangeError("Import cancelled; nothing was written.")
+                language, segments = segmenting.units(position)
+                if progress:
+                    progress(position + 1, total + 1, document.name)
                 existing = uow.documents.find_by_name(document.name)
                 if existing is not None and uow.documents.text(existing.id) == document.text:
                     doc_ids[document.name] = existing.id

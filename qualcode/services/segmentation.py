@@ -97,6 +97,11 @@ _WORKER_MIN_BYTES = 400_000
 # Documents handed to the worker ahead of the writer: enough to keep it busy, few
 # enough that finished results waiting to be written stay small.
 _LOOKAHEAD = 32
+# Parsed documents held ahead of the writer, for the segmentation worker to work on:
+# at most this many characters of text in all (and at least one document, whatever its
+# size), so that memory holds a small multiple of the largest document, not of the
+# whole import.
+AHEAD_CHARS = 8_000_000
 
 
 class Segmentation:
@@ -125,6 +130,11 @@ class Segmentation:
         for path in files:
             with suppress(OSError):
                 size += path.stat().st_size
+        return cls.for_size(size, language)
+
+    @classmethod
+    def for_size(cls, size: int, language: str | None) -> Segmentation:
+        """Worker processes for ``size`` bytes of text, or none where that is too little to pay."""
         if size < _WORKER_MIN_BYTES:
             return cls(None)
         workers = _worker_count()

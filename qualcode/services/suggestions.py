@@ -14,7 +14,7 @@ Accepting goes through :func:`qualcode.services.coding.apply_code` (origin
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from qualcode.analysis import suggest as scoring
 from qualcode.analysis.embeddings import Embedder, text_hash
 from qualcode.core.codebook import Code
 from qualcode.core.defaults import CONFIDENT
-from qualcode.core.model import Coding, CodingOrigin, Segment, SegmentKind, Speaker
+from qualcode.core.model import CodedPassage, Coding, CodingOrigin, Segment, SegmentKind, Speaker
 from qualcode.errors import AnalysisError, CodingError
 from qualcode.services import coding as coding_service
 from qualcode.services import embedding_cache as cache
@@ -124,6 +124,9 @@ class Suggester:
         self._mark: tuple[int, int, int] | None = None
         self._documents: dict[str | int, tuple[int, str, str]] = {}
         self._codings: dict[int, list[Coding]] = {}
+        self._passages: dict[int, CodedPassage] = {}  # coded passages by coding id, kept between reloads
+        self._shapes: dict[int, tuple[int, int, int, int]] = {}  # what each was loaded as
+        self._hashes: dict[int, tuple[tuple[int, int], str]] = {}
         self.refresh()
 
     # ----------------------------------------------------------------- state
@@ -151,10 +154,34 @@ class Suggester:
         flt = CodingFilter(code_ids=[c.id for c in codes], coder_ids=coder_ids)
         # Keyed on which codings exist and where, not on how many: a recode (one removed,
         # another added) keeps the count but changes the exemplars.
-        codings = uow.codings.fingerprint(flt)
+        shapes = uow.codings.shapes(flt)
         signature = (tuple((c.id, tuple(scoring.description_texts(c))) for c in codes),
-                     codings, uow.embeddings.feedback_count())
-        return codes, flt, signature
+                     shapes, uow.embeddings.feedback_count())
+        return codes, shapes, signature
+
+    def _hash(self, passage: CodedPassage) -> str:
+        """The text hash of a coded passage, computed once per coding (its text never changes)."""
+        found = self._hashes.get(passage.coding_id)
+        if found is None or found[0] != (passage.start, passage.end):
+            found = self._hashes[passage.coding_id] = ((passage.start, passage.end), text_hash(passage.text))
+        return found[1]
+
+    def _coded_passages(self, uow, shapes: dict[int, tuple[int, int, int, int]]) -> list[CodedPassage]:  # type: ignore[no-untyped-def]
+        """The coded passages for ``shapes``, loading only the codings added or changed since
+        the last reload: after one new coding in the workbench, one passage is read, not every
+        coded passage of the project with its text."""
+        for gone in [i for i in self._passages if i not in shapes]:
+            del self._passages[gone]
+        changed = [i for i, shape in shapes.items() if self._shapes.get(i) != shape or i not in self._passages]
+        for first in range(0, len(changed), 500):
+            for p in uow.codings.passages(CodingFilter(coding_ids=changed[first:first + 500]),
+                                          limit=None, context=0):
+                self._passages[p.coding_id] = p
+        self._shapes = shapes
+        names = uow.documents.names()
+        kept = sorted(self._passages.values(), key=lambda p: (p.document_id, p.start, p.coding_id))
+        return [p if names.get(p.document_id, p.document_name) == p.document_name
+                else replace(p, document_name=names[p.document_id]) for p in kept]
 
     def refresh(self) -> bool:
         """Reload codes, exemplars and feedback if any changed; say whether they did."""
@@ -164,14 +191,14 @@ class Suggester:
                 return False
             self._codings.clear()
             self._documents.clear()
-            codes, flt, signature = self._current(uow)
+            codes, shapes, signature = self._current(uow)
             if signature == self._signature:
                 self._mark = mark
                 return False
             if not codes:
                 raise AnalysisError("The project has no active codes to suggest.",
                                     "Load a codebook with 'qualcode codebook load FILE'.")
-            passages = uow.codings.passages(flt, limit=None, context=0)
+            passages = self._coded_passages(uow, shapes)
             feedback = uow.embeddings.feedback(verdict="rejected")
             rejected_texts = [uow.documents.text(f.document_id)[f.start:f.end] for f in feedback]
         self.codes: list[Code] = codes
@@ -181,7 +208,7 @@ class Suggester:
         seen: set[tuple[str, int]] = set()
         exemplars = []
         for p in passages:
-            key = (text_hash(p.text), index[p.code_id])
+            key = (self._hash(p), index[p.code_id])
             if p.text.strip() and key not in seen:
                 seen.add(key)
                 exemplars.append(_Exemplar(p.text, index[p.code_id], p.coding_id, p.document_name))
@@ -228,6 +255,10 @@ class Suggester:
 
     def _document(self, uow, reference: str | int) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
         """(id, name, text) of a document, remembered: texts never change once imported."""
+        if reference not in self._documents and isinstance(reference, int):
+            found = uow.documents.get(reference)  # by id: one row, not every document's summary
+            if found is not None:
+                self._documents[reference] = (found.id, found.name, found.text)
         if reference not in self._documents:
             summary = find_document(uow, reference)
             self._documents[reference] = (summary.id, summary.name, uow.documents.text(summary.id))

@@ -54,6 +54,7 @@ class CodingFilter:
     document_ids: Sequence[int] | None = None
     origins: Sequence[str] | None = None
     attributes: dict[str, Sequence[str]] = field(default_factory=dict)
+    coding_ids: Sequence[int] | None = None
 
 
 class CodingRepository:
@@ -151,6 +152,8 @@ class CodingRepository:
             query = query.where(CodingRow.document_id.in_(list(flt.document_ids)))
         if flt.origins is not None:
             query = query.where(CodingRow.origin.in_(list(flt.origins)))
+        if flt.coding_ids is not None:
+            query = query.where(CodingRow.id.in_(list(flt.coding_ids)))
         for key, values in flt.attributes.items():
             sa = aliased(SpeakerAttributeRow)
             da = aliased(DocumentAttributeRow)
@@ -190,6 +193,15 @@ class CodingRepository:
             func.coalesce(func.max(CodingRow.id), 0), func.coalesce(func.sum(span), 0),
             func.coalesce(func.sum(span * (big(CodingRow.id) % 997 + 1)), 0)), flt)).one()
         return tuple(int(v) for v in row)
+
+    def shapes(self, flt: CodingFilter = CodingFilter()) -> dict[int, tuple[int, int, int, int]]:
+        """Each matching coding's (code, document, start, end) by id: what a cache of coded
+        passages must compare to know exactly which codings were added, removed, moved to
+        another code or span since it was filled, without loading any text."""
+        query = self.filtered(select(CodingRow.id, CodingRow.code_id, CodingRow.document_id,
+                                     CodingRow.start, CodingRow.end), flt)
+        rows = self.session.connection().execute(query)  # Core: no ORM row processing per coding
+        return {i: (code, document, start, end) for i, code, document, start, end in rows}
 
     def count(self, flt: CodingFilter = CodingFilter()) -> int:
         return int(self.session.scalar(self.filtered(select(func.count(CodingRow.id)), flt)) or 0)

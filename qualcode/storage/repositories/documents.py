@@ -245,6 +245,10 @@ class DocumentRepository:
             result.setdefault(doc_id, {})[key] = value
         return result
 
+    def names(self) -> dict[int, str]:
+        """Every document's name by id, one light query (no texts, no counts)."""
+        return {i: name for i, name in self.session.execute(select(DocumentRow.id, DocumentRow.name))}
+
     def list(self) -> list[DocumentSummary]:
         rows = self.session.scalars(select(DocumentRow).order_by(DocumentRow.name)).all()
         attributes = self.all_attributes()

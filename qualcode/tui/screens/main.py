@@ -77,6 +77,8 @@ class MainScreen(Screen[None]):
         Binding("minus", "reject_suggestion", "Reject", show=False, tooltip="The first suggestion does not fit"),
         Binding("ctrl+n", "next_suggested", "Next suggested", show=False,
                 tooltip="Next uncoded passage with a confident suggestion"),
+        Binding("ctrl+u", "next_uncertain", "Teach next", show=False,
+                tooltip="The uncoded passage whose coding would teach the suggestions most"),
     ]
 
     def __init__(self, store: Store, coder: str, *, suggestions: bool = True) -> None:
@@ -556,17 +558,25 @@ class MainScreen(Screen[None]):
         self.query_one(SuggestionPanel).waiting("Looking for the next confident suggestion…")
         self._next_suggested(self.document_id, self.reader.cursor_span().end)
 
+    def action_next_uncertain(self) -> None:
+        if self.document_id is None:
+            return
+        self.query_one(SuggestionPanel).waiting("Looking for the passage the suggestions are least sure of…")
+        self._next_suggested(self.document_id, self.reader.cursor_span().end, uncertain=True)
+
     @work(thread=True, exclusive=True, group="suggest-next", exit_on_error=False)
-    def _next_suggested(self, document_id: int, after: int) -> None:
+    def _next_suggested(self, document_id: int, after: int, *, uncertain: bool = False) -> None:
         try:
             suggester = self._get_suggester()
             with self._suggester_lock:
-                found = suggester.next_confident(document_id, after=after, top=3)
+                found = suggester.next_uncertain(document_id, top=3) if uncertain else \
+                    suggester.next_confident(document_id, after=after, top=3)
         except QualcodeError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
             return
         if found is None:
-            self.app.call_from_thread(self.notify, "No uncoded passage with a confident suggestion after this one.")
+            self.app.call_from_thread(self.notify, "No uncoded passage left in this document." if uncertain
+                                      else "No uncoded passage with a confident suggestion after this one.")
             self.app.call_from_thread(self.request_suggestions)
             return
         self.app.call_from_thread(self.jump, Jump(found.document_id, found.start, found.end))
