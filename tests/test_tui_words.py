@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, TabbedContent
+from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
 from qualcode.services import codebook, coding, corpus, pictures, words, workbench
 from qualcode.services.project import create_project, open_project
@@ -140,6 +140,7 @@ async def test_frequencies_show_the_service_counts(app: QualcodeApp, copy: Path)
             store.close()
         assert [r[0] for r in shown] == [w.word for w in expected.words]
         assert [int(r[1]) for r in shown] == [w.count for w in expected.words]
+        app.screen.query_one("#freq-filter").focus()
         await pilot.press(*"level=owner", "enter")
         await settle(app, pilot)
         owner = _rows(app.screen.query_one("#freq-table", DataTable))
@@ -226,8 +227,12 @@ async def test_keyness_compares_two_groups(app: QualcodeApp, copy: Path) -> None
             store.close()
         assert [r[0] for r in shown] == [w.word for w in expected.words] and shown
         assert shown[0][1] == ("owner" if expected.words[0].log_ratio > 0 else "school")
-        await pilot.press("shift+tab", "ctrl+a", "backspace", "enter")  # a group left empty
-        await pilot.pause()
+        group_a = app.screen.query_one("#key-a", Input)
+        group_a.value = ""
+        group_a.focus()
+        await pilot.press("enter")  # a group left empty: said, and the table stays
+        await settle(app, pilot)
+        assert any("Name both groups" in n.message for n in app._notifications)
         assert _rows(app.screen.query_one("#key-table", DataTable)) == shown
 
 

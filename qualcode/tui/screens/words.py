@@ -184,6 +184,8 @@ class WordsScreen(ModalScreen[Jump | None]):
         self.query_one("#freq-summary", Label).update(
             f"{table.total_words:,} running words ({table.selection}); {table.distinct:,} distinct {table.unit}s "
             "without stop words and fillers; interviewer turns left out.")
+        if table.words:
+            grid.focus()  # the filter is one shift+tab away
 
     # ------------------------------------------------------------ concordance
 
@@ -329,6 +331,8 @@ class WordsScreen(ModalScreen[Jump | None]):
             f"{by}={a} ({table.total_a:,} words) against {by}={b} ({table.total_b:,} words): {table.tested} words "
             f"tested (at least {table.min_freq} uses), p corrected by {table.correction}; "
             "log ratio > 0: more in A.")
+        if table.words:
+            grid.focus()
 
     def action_back(self) -> None:
         self.dismiss(None)
