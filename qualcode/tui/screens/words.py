@@ -81,7 +81,7 @@ class WordsScreen(ModalScreen[Jump | None]):
                 with TabPane("Frequencies", id="words-freq"):
                     with Horizontal(classes="fields"):
                         yield Input(placeholder="filter: level=school role=rektor", id="freq-filter")
-                        yield Input(placeholder="only in a code's passages: KEY", id="freq-code")
+                        yield Input(placeholder="code: KEY (its passages)", id="freq-code")
                         yield Select(UNITS, value="lemma", allow_blank=False, id="freq-unit")
                     yield Label("Enter counts the words.", id="freq-summary", classes="words-summary")
                     yield DataTable(id="freq-table", cursor_type="row", zebra_stripes=True)
@@ -146,9 +146,12 @@ class WordsScreen(ModalScreen[Jump | None]):
 
     # ------------------------------------------------------------ frequencies
 
-    def in_background(self, group: str, title: str, compute: Callable[[], T], show: Callable[[T], None]) -> None:
+    def in_background(self, group: str, title: str, compute: Callable[[], T], show: Callable[[T], None],
+                      summary: str) -> None:
         """Count in a worker (a million words take a second or two); draw on the UI thread.
         A newer request of the same kind cancels the older one; errors become a message."""
+        self.query_one(summary, Label).update("Counting…")
+
         def work() -> None:
             try:
                 result = compute()
@@ -170,7 +173,8 @@ class WordsScreen(ModalScreen[Jump | None]):
         lemma = self.query_one("#freq-unit", Select).value == "lemma"
         self.counted = "lemma" if lemma else "form"
         self.in_background("words-freq", "Word frequencies", lambda: service.frequencies(
-            self.store, service.Selection(filters, codes=codes), lemma=lemma, limit=200), self.show_words)
+            self.store, service.Selection(filters, codes=codes), lemma=lemma, limit=200), self.show_words,
+            "#freq-summary")
 
     def show_words(self, table: service.WordTable) -> None:
         grid = self.query_one("#freq-table", DataTable)
@@ -193,7 +197,8 @@ class WordsScreen(ModalScreen[Jump | None]):
         pattern = self.query_one("#kwic-pattern", Input).value
         sort = self.query_one("#kwic-sort", Select).value
         self.in_background("words-kwic", "Keywords in context", lambda: service.kwic(
-            self.store, pattern, sort=None if sort == "none" else str(sort), limit=500), self.show_page)
+            self.store, pattern, sort=None if sort == "none" else str(sort), limit=500), self.show_page,
+            "#kwic-summary")
 
     def show_page(self, page: service.KwicPage) -> None:
         self.lines = page.lines
@@ -312,7 +317,7 @@ class WordsScreen(ModalScreen[Jump | None]):
             self.notify("Name both groups: a value of the attribute for A and one for B.", severity="warning")
             return
         self.in_background("words-keyness", "Keyness", lambda: service.keyness(self.store, by, a, b, limit=200),
-                           self.show_keyness)
+                           self.show_keyness, "#key-summary")
 
     def show_keyness(self, table: service.KeynessTable) -> None:
         by, a, b = table.by, table.a, table.b
