@@ -20,8 +20,8 @@ from qualcode.errors import CodingError, QualcodeError
 from qualcode.storage.store import Store, UnitOfWork
 
 UNDOABLE = frozenset({
-    "coding.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
-    "code.renamed", "code.merged", "code.split", "project.merged",
+    "coding.added", "codings.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited",
+    "memo.deleted", "code.renamed", "code.merged", "code.split", "project.merged",
     "set.created", "set.changed", "set.deleted", "query.saved", "query.removed",
 })
 
@@ -45,6 +45,10 @@ def footprint(kind: str, p: dict) -> _Footprint:
     if kind in ("coding.added", "coding.removed"):
         changes.add(("coding", p["coding_id"]))
         depends |= {("code", p["code_id"]), ("document", p["document_id"])}
+    elif kind == "codings.added":  # several codings in one step (KWIC lines coded together)
+        for one in p["codings"]:
+            changes.add(("coding", one["coding_id"]))
+            depends |= {("code", one["code_id"]), ("document", one["document_id"])}
     elif kind == "coding.weighted":
         changes.add(("coding", p["coding_id"]))
     elif kind in ("memo.added", "memo.deleted", "memo.edited"):
@@ -77,6 +81,8 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
     """What undoing the change deletes (and so whatever depends on it)."""
     if kind == "coding.added":
         return frozenset({("coding", p["coding_id"])})
+    if kind == "codings.added":
+        return frozenset(("coding", one["coding_id"]) for one in p["codings"])
     if kind == "memo.added":
         return frozenset({("memo", p["memo_id"])})
     if kind == "code.split":
@@ -113,6 +119,7 @@ def _describe(event: Event) -> str:
     p = event.payload
     subject = {"coding.added": f"coding {p.get('coding_id')} applied",
                "coding.removed": f"coding {p.get('coding_id')} removed",
+               "codings.added": f"{len(p.get('codings', []))} codings applied together",
                "coding.weighted": f"coding {p.get('coding_id')} weighted",
                "memo.added": f"memo {p.get('memo_id')} written",
                "memo.edited": f"memo {p.get('memo_id')} edited",
@@ -177,18 +184,32 @@ def _revert(uow: UnitOfWork, event: Event) -> str:
         from qualcode.services import queries
 
         return queries.revert(uow, kind, p)
+    if kind == "codings.added":
+        for one in p["codings"]:  # all or none: the caller's savepoint rolls back a refusal
+            _revert_added(uow, one)
+        return f"{len(p['codings'])} codings removed again"
     if kind == "coding.added":
-        current = uow.codings.get(p["coding_id"])
-        if current is None:
-            raise Refused(f"coding {p['coding_id']} no longer exists")
-        if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
-                p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
-            raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
-        others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
-        if others:
-            raise Refused(f"another coder's memo {others[0].id} is on it")
-        uow.codings.delete(p["coding_id"])
-        return f"coding {p['coding_id']} removed again"
+        return _revert_added(uow, p)
+    return _revert_other(uow, event)
+
+
+def _revert_added(uow: UnitOfWork, p: dict) -> str:
+    current = uow.codings.get(p["coding_id"])
+    if current is None:
+        raise Refused(f"coding {p['coding_id']} no longer exists")
+    if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
+            p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
+        raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
+    others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
+    if others:
+        raise Refused(f"another coder's memo {others[0].id} is on it")
+    uow.codings.delete(p["coding_id"])
+    return f"coding {p['coding_id']} removed again"
+
+
+def _revert_other(uow: UnitOfWork, event: Event) -> str:
+    p = event.payload
+    kind = event.kind
     if kind == "coding.removed":
         if uow.codings.get(p["coding_id"]) is not None:
             raise Refused(f"coding id {p['coding_id']} is taken by another coding")

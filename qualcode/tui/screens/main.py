@@ -77,6 +77,10 @@ class MainScreen(Screen[None]):
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
         Binding("f9", "topics", "Topics", show=False, tooltip="Topic runs: topics, their passages, blind spots"),
+        Binding("ctrl+k", "words", "Words", show=False,
+                tooltip="Word frequencies, keywords in context (code marked lines), keyness"),
+        Binding("f10,ctrl+e", "pictures", "Pictures", show=False,
+                tooltip="This document's codeline; codes by documents"),
         Binding("ctrl+s,f8", "export", "Export", show=False, tooltip="Write quotes, a matrix, a figure, methods or .qdpx"),
         Binding("plus", "accept_suggestion", "Accept", show=False, tooltip="Apply the first suggested code"),
         Binding("minus", "reject_suggestion", "Reject", show=False, tooltip="The first suggestion does not fit"),
@@ -426,15 +430,12 @@ class MainScreen(Screen[None]):
         if not self.books:
             self.notify("No codebook loaded: qualcode codebook load FILE.", severity="warning")
             return
-        active = self.books[self.active_book]
-        codes = [(active.codebook.slug, c) for c, _, _ in active.codes]
-        codes += [(v.codebook.slug, c) for v in self.books if v is not active for c, _, _ in v.codes]
 
         def chosen(code: Code | None) -> None:
             if code is not None:
                 self.apply(code)
 
-        self.app.push_screen(CodeFinder(codes), chosen)
+        self.app.push_screen(CodeFinder(self._all_codes()), chosen)
 
     def action_memo(self) -> None:
         if self.document_id is None:
@@ -719,6 +720,28 @@ class MainScreen(Screen[None]):
 
         # coverage by every codebook: a topic coded with another codebook's codes is no blind spot
         self.app.push_screen(TopicsScreen(self.store), self.jump)
+
+    def _all_codes(self) -> list[tuple[str, Code]]:
+        """Every codebook's codes, the active one's first (for the code finder)."""
+        if not self.books:
+            return []
+        active = self.books[self.active_book]
+        codes = [(active.codebook.slug, c) for c, _, _ in active.codes]
+        return codes + [(v.codebook.slug, c) for v in self.books if v is not active for c, _, _ in v.codes]
+
+    def action_words(self) -> None:
+        from qualcode.tui.screens.words import WordsScreen
+
+        def closed(target: Jump | None) -> None:
+            self.refresh_codings()  # concordance lines may have been coded
+            self.jump(target)
+
+        self.app.push_screen(WordsScreen(self.store, self.coder, self._all_codes()), closed)
+
+    def action_pictures(self) -> None:
+        from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
+
+        self.app.push_screen(CodingPicturesScreen(self.store, self.document_id, self._active_slug()), self.jump)
 
     def action_export(self) -> None:
         from qualcode.tui.screens.export_dialog import ExportDialog
