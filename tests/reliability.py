@@ -290,8 +290,10 @@ def coding_trial(tally: Tally, template: Path, work: Path, number: int, rng: ran
     out, stderr = process.communicate()
     committed = committed_codings((first + out).splitlines())
     tally.interrupted += int("done" not in out)
-    tally.add(problems(db), lost=len(committed - existing_codings(db)),
-              tracebacks=int("Traceback" in stderr))
+    # A removal (or an undo of an apply) commits before the loop can print "rm": killed in
+    # between, the coding is gone by the user's own change, which the log records.
+    missing = committed - existing_codings(db) - removed_in_log(db)
+    tally.add(problems(db), lost=len(missing), tracebacks=int("Traceback" in stderr))
 
 
 def committed_codings(lines: list[str]) -> set[int]:
@@ -304,6 +306,27 @@ def committed_codings(lines: list[str]) -> set[int]:
         elif len(parts) == 2 and parts[0] == "rm":
             alive.discard(int(parts[1]))
     return alive
+
+
+def removed_in_log(path: Path) -> set[int]:
+    """Codings the event log says were taken away on purpose: removed (and not restored by
+    an undo since), or applied and then undone. The log entry commits with the change."""
+    import json
+
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute("SELECT kind, payload, undone_by FROM events "
+                                  "WHERE kind IN ('coding.removed', 'coding.added') ORDER BY id").fetchall()
+    finally:
+        connection.close()
+    gone: set[int] = set()
+    for kind, payload, undone_by in rows:
+        coding_id = json.loads(payload)["coding_id"]
+        if (kind == "coding.removed") == (undone_by is None):
+            gone.add(coding_id)
+        else:
+            gone.discard(coding_id)
+    return gone
 
 
 def existing_codings(path: Path) -> set[int]:
