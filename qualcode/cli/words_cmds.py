@@ -161,7 +161,49 @@ def keyness(
                       f"{k.log_ratio:>9.2f}", highlight=False)
 
 
+def collocations(
+    node: Annotated[str, typer.Argument(help="The node word or pattern: * any letters, ? one letter.")],
+    window: Annotated[int, typer.Option("--window", help="Running words each side of the node.", min=1)] = 5,
+    min_count: Annotated[int, typer.Option("--min-count", help="List collocates seen at least this often near the node.", min=1)] = 2,
+    sort: Annotated[str, typer.Option("--sort", help="ll (log-likelihood), mi or count.")] = "ll",
+    lemma: LemmaOption = True,
+    attr: AttrOption = None,
+    role: RoleOption = None,
+    code: CodeOption = None,
+    coder: CodersOption = None,
+    include_interviewer: InterviewerOption = False,
+    limit: LimitOption = 30,
+    out: OutOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Collocations: words near a node word, with mutual information, log-likelihood G² and its p-value."""
+    from qualcode.services import collocations as service
+
+    with project(db) as store:
+        table = service.collocations(store, node, _selection(attr, role, code, coder, include_interviewer),
+                                     window=window, min_count=min_count, lemma=lemma, sort=sort, limit=limit)
+    _export(out, force, [table.unit, "count", "left", "right", "frequency", "expected", "mi", "g2", "p"],
+            [[c.word, c.count, c.left, c.right, c.frequency, c.expected, c.mi, c.g2, c.p]
+             for c in table.collocates])
+    if as_json:
+        print_json(table)
+        return
+    console.print(f"'{escape(node)}' ({escape(', '.join(table.forms[:10]))}) occurs {table.node_count} times in "
+                  f"{table.total_words} running words ({escape(table.selection)}); {table.window} words each side, "
+                  f"{table.window_words} words in the windows. Collocates seen ≥ {table.min_count} times and "
+                  f"more often than expected, by {dict(ll='G²', mi='MI', count='count')[table.sort]}.",
+                  soft_wrap=True)
+    console.print(f"{table.unit:<18} {'count':>6} {'left':>5} {'right':>5} {'freq':>6} {'expect':>7} "
+                  f"{'MI':>6} {'G²':>8} {'p':>9}")
+    for c in table.collocates:
+        console.print(f"{escape(c.word):<18} {c.count:>6} {c.left:>5} {c.right:>5} {c.frequency:>6} "
+                      f"{c.expected:>7.2f} {c.mi:>6.2f} {c.g2:>8.2f} {c.p:>9.2g}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("collocations")(collocations)
     app.command("words")(words)
     app.command("kwic")(kwic)
     app.command("keyness")(keyness)

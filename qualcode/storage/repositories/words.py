@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from qualcode.storage.schema import CodingRow, DocumentRow, WordIndexedRow, WordTokenRow
@@ -118,3 +118,18 @@ class WordRepository:
         query = (select(T.start, T.end, T.form)
                  .where(T.document_id == document_id, T.start >= start, T.end <= end).order_by(T.start))
         return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
+
+    def documents_with(self, forms: Sequence[str], flt: WordFilter) -> list[int]:
+        """Documents where one of ``forms`` occurs under the filter."""
+        if not forms:
+            return []
+        query = (select(T.document_id).distinct().where(T.form.in_(list(forms)), self._where(flt))
+                 .order_by(T.document_id))
+        return list(self.session.scalars(query))
+
+    def sequence(self, document_id: int, flt: WordFilter) -> list[tuple[int | None, str, bool]]:
+        """``(speaker id, form, counted)`` of every word of a document in reading order;
+        ``counted`` tells whether the filter lets the word through."""
+        query = (select(T.speaker_id, T.form, case((self._where(flt), 1), else_=0))
+                 .where(T.document_id == document_id).order_by(T.start))
+        return [(speaker, form, bool(counted)) for speaker, form, counted in self.session.execute(query)]
