@@ -6,6 +6,7 @@ Thin commands over :mod:`qualcode.services.words`; exports go through
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,20 @@ CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="With --
 InterviewerOption = Annotated[bool, typer.Option("--include-interviewer", help="Count the interviewer's turns too.")]
 LimitOption = Annotated[int, typer.Option("--limit", help="Show at most this many rows.", min=1)]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Also write the table to this file (.csv or .xlsx).")]
-ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out (or picture) file if it exists.")]
+CLOUD_WORDS = 100  # words in a cloud, whatever --limit shows
+
+
+def _picture(path: Path, force: bool, draw, *, kinds: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """Write a picture with ``draw(stream, fmt)``, the format from the file's suffix."""
+    from qualcode.services.files import write_with
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in kinds:
+        raise ExportError(f"Cannot draw '{path.name}': unknown picture type.",
+                          f"Name the file {' or '.join('.' + k for k in kinds)}.")
+    write_with(path, lambda stream: draw(stream, fmt), overwrite=force, binary=fmt != "html")
+    console.print(f"Wrote {path}.")
 
 
 def _selection(attr, role, code, coder, include_interviewer):  # type: ignore[no-untyped-def]
@@ -60,6 +74,8 @@ def words(
     include_interviewer: InterviewerOption = False,
     limit: LimitOption = 30,
     out: OutOption = None,
+    cloud: Annotated[Path | None, typer.Option(
+        "--cloud", help=f"Also draw a word cloud of the {CLOUD_WORDS} most frequent words (.png or .svg).")] = None,
     force: ForceOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -70,7 +86,13 @@ def words(
 
     with project(db) as store:
         table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer),
-                                    lemma=lemma, limit=limit)
+                                    lemma=lemma, limit=max(limit, CLOUD_WORDS) if cloud else limit)
+    if cloud is not None:
+        from qualcode.exporters.word_cloud import write_cloud
+
+        drawn = [(w.word, w.count) for w in table.words[:CLOUD_WORDS]]
+        _picture(cloud, force, lambda stream, fmt: write_cloud(drawn, stream, fmt=fmt), kinds=("png", "svg"))
+        table = dataclasses.replace(table, words=table.words[:limit])
     _export(out, force, [table.unit, "count", "per_10000", "documents", "speakers"],
             [[w.word, w.count, w.per_10k, w.documents, w.speakers] for w in table.words])
     if as_json:
