@@ -155,6 +155,10 @@ def keyness(
     include_interviewer: InterviewerOption = False,
     limit: LimitOption = 30,
     out: OutOption = None,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also draw the two-group term plot (.png, .svg, or .html to explore).")] = None,
+    label: Annotated[int, typer.Option("--label", help="With --plot: label this many key words each way.",
+                                       min=0)] = 10,
     force: ForceOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -163,10 +167,20 @@ def keyness(
     its p-value corrected for the number of words tested, and log ratio."""
     from qualcode.services import words as service
 
+    selection = _selection(attr, role, code, None, include_interviewer)
     with project(db) as store:
-        table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer),
-                                lemma=lemma, min_freq=min_freq, min_docs=min_docs, correction=correction,
-                                limit=limit)
+        table = service.keyness(store, by, a, b, selection, lemma=lemma, min_freq=min_freq, min_docs=min_docs,
+                                correction=correction, limit=None if plot else limit)
+        if plot is not None:
+            from qualcode.exporters.keyness_plot import FORMATS, write_term_plot
+
+            suffix = plot.suffix.lower().lstrip(".")
+            if suffix not in FORMATS:  # before the concordance lines are looked up
+                raise ExportError(f"Cannot draw '{plot.name}': unknown picture type.", "Name the file .png, .svg or .html.")
+            data = service.term_plot(store, table, selection, lemma=lemma, label=label,
+                                     examples=40 if suffix == "html" else 0)
+            _picture(plot, force, lambda stream, fmt: write_term_plot(data, stream, fmt=fmt), kinds=FORMATS)
+            table = dataclasses.replace(table, words=table.words[:limit])
     _export(out, force, ["word", f"count_{a}", f"count_{b}", f"per_10000_{a}", f"per_10000_{b}",
                          f"documents_{a}", f"documents_{b}", "g2", "p", "p_adjusted", "log_ratio"],
             [[k.word, k.count_a, k.count_b, k.per_10k_a, k.per_10k_b, k.documents_a, k.documents_b,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from qualcode.analysis import keyness as stats
 from qualcode.core.model import Speaker
 from qualcode.errors import QualcodeError
+from qualcode.exporters.keyness_plot import TermPlot, TermPoint
 from qualcode.services.codebook import resolve_code
 from qualcode.services.lemmas import Lexicon, read_lexicon
 from qualcode.services.retrieval import attribution
@@ -410,3 +411,34 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     rows.sort(key=lambda row: (-row.g2, row.word))
     return KeynessTable(by, a, b, total_a, total_b, rows[:limit], len(rows), stats.CORRECTION_NAMES[correction],
                         min_freq, min_docs)
+
+
+# ------------------------------------------------------------------ the term plot
+
+
+def term_plot(store: Store, table: KeynessTable, selection: Selection | None = None, *, lemma: bool = True,
+              label: int = 10, alpha: float = 0.05, examples: int = 40, width: int = 45,
+              cite: str = "({role}, {school})") -> TermPlot:
+    """A keyness table (made with ``limit=None`` to plot every word tested) as the
+    two-group term plot's data: the ``label`` key words of highest G² each way are
+    labelled, and up to ``examples`` key words get a concordance line from each group."""
+    base = selection or Selection()
+    ranked = sorted((k for k in table.words if k.p_adjusted < alpha), key=lambda k: (-k.g2, k.word))
+    chosen = {k.word for k in [k for k in ranked if k.log_ratio > 0][:label]}
+    chosen |= {k.word for k in [k for k in ranked if k.log_ratio <= 0][:label]}
+    lines: dict[tuple[str, str], tuple[str, ...]] = {}
+    for row in ranked[:examples]:
+        for value in (table.a, table.b):
+            group = Selection({**base.attributes, table.by: [value]}, base.roles, base.codes, base.coders,
+                              base.include_interviewer)
+            try:
+                page = kwic(store, row.word, group, lemma=lemma, width=width, limit=1, cite=cite)
+            except WordsError:  # the word is absent from this group, or its lemma is no pattern
+                continue
+            lines[(row.word, value)] = tuple(f"{x.left} [{x.match}] {x.right} {x.citation}".strip()
+                                             for x in page.lines)
+    points = [TermPoint(k.word, k.count_a, k.count_b, k.g2, k.p_adjusted, k.log_ratio, k.p_adjusted < alpha,
+                        k.word in chosen, lines.get((k.word, table.a), ()), lines.get((k.word, table.b), ()))
+              for k in table.words]
+    return TermPlot(f"{table.by}={table.a}", f"{table.by}={table.b}", table.total_a, table.total_b,
+                    table.correction, alpha, points)
