@@ -13,9 +13,18 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from qualcode.cli.options import AttrOption, DbOption, JsonOption, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    CodebookOption,
+    CoderOption,
+    DbOption,
+    JsonOption,
+    coder_name,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, print_json
-from qualcode.errors import ExportError
+from qualcode.errors import CodingError, ExportError
 
 LemmaOption = Annotated[bool, typer.Option("--lemma/--form", help="Count lemmas (default) or word forms as written.")]
 RoleOption = Annotated[list[str] | None, typer.Option("--role", help="Only speakers with this role (repeatable).")]
@@ -117,6 +126,14 @@ def kwic(
     limit: LimitOption = 50,
     cite: Annotated[str, typer.Option("--cite", help="Attribution template.")] = "({role}, {school})",
     out: Annotated[Path | None, typer.Option("--out", help="Also write the lines to this file (.csv or .docx).")] = None,
+    apply: Annotated[str | None, typer.Option(
+        "--apply", help="Code the lines' sentences with this code (all lines, or those of --lines).")] = None,
+    lines_chosen: Annotated[str | None, typer.Option(
+        "--lines", help="With --apply: the lines to code, numbered as shown (1,3-5).")] = None,
+    unit: Annotated[str, typer.Option("--unit", help="With --apply: code each line's sentence, or the match only.")]
+    = "sentence",
+    coder: CoderOption = None,
+    codebook: CodebookOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -124,6 +141,13 @@ def kwic(
     """Keywords in context: each occurrence with its left and right context and its attribution."""
     from qualcode.services import words as service
 
+    if apply is not None:
+        _code_lines(query, apply, coder, codebook, lines_chosen, unit, lemma, sort,
+                    _selection(attr, role, None, None, include_interviewer), db, as_json)
+        return
+    if lines_chosen is not None:
+        raise CodingError("--lines chooses the lines to code: it needs --apply CODE.",
+                              "Add --apply CODE --coder NAME, or leave --lines out.")
     with project(db) as store:
         page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer),
                             lemma=lemma, sort=sort, width=width, limit=limit if out is None else None, cite=cite)
@@ -136,9 +160,28 @@ def kwic(
         return
     console.print(f"{page.total} lines for '{escape(query)}' ({escape(', '.join(page.forms[:10]))}); "
                   f"showing {len(lines)}.")
-    for x in lines:
-        console.print(f"{escape(x.left):>{width}} [bold]{escape(x.match)}[/bold] {escape(x.right):<{width}}  "
-                      f"{escape(x.citation or x.document)}", soft_wrap=True, highlight=False)
+    for number, x in enumerate(lines, start=1):
+        console.print(f"{number:>4} {escape(x.left):>{width}} [bold]{escape(x.match)}[/bold] "
+                      f"{escape(x.right):<{width}}  {escape(x.citation or x.document)}", soft_wrap=True,
+                      highlight=False)
+
+
+def _code_lines(query, code, coder, codebook, lines_chosen, unit, lemma, sort, selection, db,  # type: ignore[no-untyped-def]
+                as_json) -> None:
+    from qualcode.services.kwic_coding import code_concordance, parse_lines
+
+    numbers = parse_lines(lines_chosen) if lines_chosen is not None else None
+    with project(db) as store:
+        coder = coder_name(store, coder)
+        done = code_concordance(store, query, code, coder, selection, lines=numbers, lemma=lemma, sort=sort,
+                                unit=unit, codebook=codebook)
+    if as_json:
+        print_json(done)
+        return
+    kept = f"; {done.already_coded} already had it" if done.already_coded else ""
+    console.print(f"Coded {len(done.codings)} {done.unit} passage(s) from {len(done.lines)} of "
+                  f"{done.total_lines} lines with '{escape(done.code)}'{kept}. 'qualcode code undo --coder "
+                  f"{escape(coder)}' takes them all back.", soft_wrap=True)
 
 
 def keyness(

@@ -19,7 +19,7 @@ from qualcode.errors import CodingError, QualcodeError
 from qualcode.storage.store import Store, UnitOfWork
 
 UNDOABLE = frozenset({
-    "coding.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
+    "coding.added", "codings.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
     "code.renamed", "code.merged", "code.split",
 })
 
@@ -43,6 +43,10 @@ def footprint(kind: str, p: dict) -> _Footprint:
     if kind in ("coding.added", "coding.removed"):
         changes.add(("coding", p["coding_id"]))
         depends |= {("code", p["code_id"]), ("document", p["document_id"])}
+    elif kind == "codings.added":  # one code applied to many passages as one change
+        for coding in p["codings"]:
+            changes.add(("coding", coding["coding_id"]))
+            depends |= {("code", coding["code_id"]), ("document", coding["document_id"])}
     elif kind == "coding.weighted":
         changes.add(("coding", p["coding_id"]))
     elif kind in ("memo.added", "memo.deleted", "memo.edited"):
@@ -65,6 +69,8 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
     """What undoing the change deletes (and so whatever depends on it)."""
     if kind == "coding.added":
         return frozenset({("coding", p["coding_id"])})
+    if kind == "codings.added":
+        return frozenset(("coding", c["coding_id"]) for c in p["codings"])
     if kind == "memo.added":
         return frozenset({("memo", p["memo_id"])})
     if kind == "code.split":
@@ -92,6 +98,7 @@ def _who(uow: UnitOfWork, coder_id: int | None, me: int) -> str:
 def _describe(event: Event) -> str:
     p = event.payload
     subject = {"coding.added": f"coding {p.get('coding_id')} applied",
+               "codings.added": f"{len(p.get('codings', []))} codings applied",
                "coding.removed": f"coding {p.get('coding_id')} removed",
                "coding.weighted": f"coding {p.get('coding_id')} weighted",
                "memo.added": f"memo {p.get('memo_id')} written",
@@ -137,21 +144,32 @@ def undo_last(store: Store, coder: str) -> str:
     raise CodingError(refusal, "Your change stays as it is; the next undo goes to your change before it.")
 
 
+def _check_added(uow: UnitOfWork, p: dict) -> None:
+    """Refuse to remove an applied coding that has changed or carries another's memo."""
+    current = uow.codings.get(p["coding_id"])
+    if current is None:
+        raise Refused(f"coding {p['coding_id']} no longer exists")
+    if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
+            p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
+        raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
+    others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
+    if others:
+        raise Refused(f"another coder's memo {others[0].id} is on it")
+
+
 def _revert(uow: UnitOfWork, event: Event) -> str:
     p = event.payload
     kind = event.kind
     if kind == "coding.added":
-        current = uow.codings.get(p["coding_id"])
-        if current is None:
-            raise Refused(f"coding {p['coding_id']} no longer exists")
-        if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
-                p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
-            raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
-        others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
-        if others:
-            raise Refused(f"another coder's memo {others[0].id} is on it")
+        _check_added(uow, p)
         uow.codings.delete(p["coding_id"])
         return f"coding {p['coding_id']} removed again"
+    if kind == "codings.added":
+        for coding in p["codings"]:  # every one checked before any is removed
+            _check_added(uow, coding)
+        for coding in p["codings"]:
+            uow.codings.delete(coding["coding_id"])
+        return f"{len(p['codings'])} codings removed again"
     if kind == "coding.removed":
         if uow.codings.get(p["coding_id"]) is not None:
             raise Refused(f"coding id {p['coding_id']} is taken by another coding")

@@ -220,6 +220,7 @@ def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool
 @dataclass(frozen=True)
 class KwicLine:
     document: str
+    document_id: int
     start: int
     end: int
     left: str
@@ -259,57 +260,65 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
          cite: str = "({role}, {school})") -> KwicPage:
     """Every occurrence of a word, phrase or pattern with ``width`` characters of
     context each side, in reading order or sorted by the words right or left of it."""
+    with store.unit_of_work() as uow:
+        return kwic_in(uow, query, selection, lemma=lemma, sort=sort, width=width, limit=limit, offset=offset,
+                       cite=cite)
+
+
+def kwic_in(uow: UnitOfWork, query: str, selection: Selection | None = None, *, lemma: bool = False,
+            sort: str | None = None, width: int = 40, limit: int | None = 50, offset: int = 0,
+            cite: str = "({role}, {school})") -> KwicPage:
+    """:func:`kwic` inside a unit of work the caller owns (to code the lines it finds)."""
     if sort not in (None, "left", "right"):
         raise WordsError(f"Cannot sort by '{sort}'.", "Use --sort left or --sort right.")
     parts = _pattern_words(query)
     selection = selection or Selection(include_interviewer=True)
-    with store.unit_of_work() as uow:
-        ensure_word_index(uow)
-        lexicon = read_lexicon(uow)
-        ctx = _context(uow, selection)
-        forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
-        paged = len(parts) == 1 and sort is None  # one word in reading order: a page from SQL
-        if paged:
-            hits = uow.words.hits(forms, ctx.filter, limit=limit, offset=offset)
-            total = uow.words.count_hits(forms, ctx.filter)
-        else:
-            hits = uow.words.hits(forms, ctx.filter)
-        texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
-        found = []  # (hit, end of the match)
-        for hit in hits:
-            end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
-            if end is not None:
-                found.append((hit, end))
-        if not paged:
-            total = len(found)
-        if not found and total == 0:
-            raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
-                             "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
-        if sort is not None:
-            # Keys from the text around each match; lines are built for the page only.
-            def key(item):  # type: ignore[no-untyped-def]
-                hit, end = item
-                text = texts[hit.document_id]
-                match = text[hit.start:end].lower()
-                if sort == "right":
-                    return match, " ".join(text[end:end + width].lower().split())
-                return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
-            found.sort(key=key)
-        if paged:
-            chosen = found
-        else:
-            chosen = found[offset:offset + limit] if limit is not None else found[offset:]
-        lines = []
-        for hit, end in chosen:
+    ensure_word_index(uow)
+    lexicon = read_lexicon(uow)
+    ctx = _context(uow, selection)
+    forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
+    paged = len(parts) == 1 and sort is None  # one word in reading order: a page from SQL
+    if paged:
+        hits = uow.words.hits(forms, ctx.filter, limit=limit, offset=offset)
+        total = uow.words.count_hits(forms, ctx.filter)
+    else:
+        hits = uow.words.hits(forms, ctx.filter)
+    texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
+    found = []  # (hit, end of the match)
+    for hit in hits:
+        end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
+        if end is not None:
+            found.append((hit, end))
+    if not paged:
+        total = len(found)
+    if not found and total == 0:
+        raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
+                         "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
+    if sort is not None:
+        # Keys from the text around each match; lines are built for the page only.
+        def key(item):  # type: ignore[no-untyped-def]
+            hit, end = item
             text = texts[hit.document_id]
-            speaker = ctx.speakers.get(hit.speaker_id) if hit.speaker_id is not None else None
-            merged = {**ctx.attributes.get(hit.document_id, {}), **(speaker.attributes if speaker else {})}
-            lines.append(KwicLine(ctx.names[hit.document_id], hit.start, end,
-                                  " ".join(text[max(0, hit.start - width):hit.start].split()),
-                                  " ".join(text[hit.start:end].split()),
-                                  " ".join(text[end:end + width].split()),
-                                  speaker.label if speaker else None, merged,
-                                  attribution(merged, speaker.label if speaker else None, cite)))
+            match = text[hit.start:end].lower()
+            if sort == "right":
+                return match, " ".join(text[end:end + width].lower().split())
+            return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
+        found.sort(key=key)
+    if paged:
+        chosen = found
+    else:
+        chosen = found[offset:offset + limit] if limit is not None else found[offset:]
+    lines = []
+    for hit, end in chosen:
+        text = texts[hit.document_id]
+        speaker = ctx.speakers.get(hit.speaker_id) if hit.speaker_id is not None else None
+        merged = {**ctx.attributes.get(hit.document_id, {}), **(speaker.attributes if speaker else {})}
+        lines.append(KwicLine(ctx.names[hit.document_id], hit.document_id, hit.start, end,
+                              " ".join(text[max(0, hit.start - width):hit.start].split()),
+                              " ".join(text[hit.start:end].split()),
+                              " ".join(text[end:end + width].split()),
+                              speaker.label if speaker else None, merged,
+                              attribution(merged, speaker.label if speaker else None, cite)))
     return KwicPage(query, lines, total, sorted(forms))
 
 
