@@ -77,10 +77,14 @@ class Label:
     moved: bool  # not beside its point: draw a leader line
 
 
+STEPS = (0, *(s * d for s in range(1, 13) for d in (1, -1)))  # label heights up or down from the point
+
+
 def place_labels(plot: TermPlot, xs: Sequence[float], ys: Sequence[float], low: float, high: float,
                  *, char: float = 0.0105, height: float = 0.024) -> list[Label]:
     """Labels for the labelled points: words at the same spot share one label, and a
-    label that would cover an earlier one moves up or down until it is free."""
+    label that would cover an earlier one moves up or down until it is free (after
+    a dozen heights each way it stays where it is)."""
     span = math.log10(high) - math.log10(low)
 
     def frac(value: float) -> float:
@@ -98,11 +102,14 @@ def place_labels(plot: TermPlot, xs: Sequence[float], ys: Sequence[float], low: 
         left = fx < 0.6  # text to the right of the point, unless that runs off the plot
         x0 = fx + 0.012 if left else fx - 0.012 - width
         step = 0
-        for step in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+        for step in STEPS:
             y0 = fy - height / 3 + step * height
             box = (x0, y0, x0 + width, y0 + height)
             if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
                 break
+        else:  # no free height: beside the point after all
+            step, y0 = 0, fy - height / 3
+            box = (x0, y0, x0 + width, y0 + height)
         placed.append(box)
         labels.append(Label(text, fx, fy, x0 if left else x0 + width, y0, left, _colour(points[0]), step != 0))
     return labels
