@@ -165,35 +165,61 @@ class WordTable:
 
 
 def _counts(uow: UnitOfWork, lexicon: Lexicon, ctx: _Context, *, lemma: bool,
-            keep_stop_words: bool = False) -> tuple[dict[str, list], int]:
-    grouped = uow.words.grouped_counts(ctx.filter)
-    by_language: dict[str, set[str]] = {}
-    for form, doc, _speaker, _n in grouped:
-        by_language.setdefault(ctx.languages.get(doc, ""), set()).add(form)
-    lemmas, stops, fillers = {}, {}, {}
-    for language, forms in by_language.items():
-        lists = lexicon.word_lists(language) if language in ("sv", "en") else None
-        stops[language] = set() if lists is None or keep_stop_words else set(lists.stop_words)
-        fillers[language] = set() if lists is None else {f for f in lists.fillers if " " not in f}
-        lemmas[language] = lexicon.lemmatizer(language).lookup(forms) if lemma and lists is not None else {}
+            keep_stop_words: bool = False) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """``{word: (count, documents, speakers)}`` of the selection without stop words and
+    fillers, and the selection's running words (all of them).
+
+    Counted in SQL per form, one query per language of the documents (lemmas, stop
+    words and fillers are the language's). A lemma of one form keeps its form's
+    figures; for a lemma of several forms the documents and speakers are the union of
+    its forms', read for those forms only."""
+    by_language: dict[str, list[int]] = {}
+    wanted = None if ctx.filter.document_ids is None else set(ctx.filter.document_ids)
+    for document_id, language in ctx.languages.items():
+        if wanted is None or document_id in wanted:
+            by_language.setdefault(language, []).append(document_id)
     total = 0
-    found: dict[str, list] = {}  # word -> [count, documents, speakers]
-    for form, doc, speaker, n in grouped:
-        total += n
-        language = ctx.languages.get(doc, "")
-        if form in fillers[language]:
-            continue
-        word = (lemmas[language].get(form) or form) if lemma else form
-        if form in stops[language] or word in stops[language]:
-            continue
-        entry = found.get(word)
-        if entry is None:
-            entry = found[word] = [0, set(), set()]
-        entry[0] += n
-        entry[1].add(doc)
-        if speaker is not None:
-            entry[2].add(speaker)
-    return found, total
+    found: dict[str, list[int]] = {}  # word -> [count, documents, speakers]
+    spread: list[tuple[dict[str, list[str]], list[int] | None]] = []  # per language: word -> its forms
+    for language, documents in sorted(by_language.items()):
+        only = None if len(by_language) == 1 else documents
+        rows = uow.words.form_counts(ctx.filter, only)
+        lists = lexicon.word_lists(language) if language in ("sv", "en") else None
+        stops = set() if lists is None or keep_stop_words else set(lists.stop_words)
+        fillers = set() if lists is None else {f for f in lists.fillers if " " not in f}
+        lemmas = lexicon.lemmatizer(language).lookup([r[0] for r in rows]) if lemma and lists is not None else {}
+        forms_of: dict[str, list[tuple[str, int, int, int]]] = {}
+        for form, n, docs, speakers in rows:
+            total += n
+            if form in fillers:
+                continue
+            word = (lemmas.get(form) or form) if lemma else form
+            if form in stops or word in stops:
+                continue
+            forms_of.setdefault(word, []).append((form, n, docs, speakers))
+        several: dict[str, list[str]] = {}
+        for word, forms in forms_of.items():
+            entry = found.setdefault(word, [0, 0, 0])
+            entry[0] += sum(f[1] for f in forms)
+            if len(forms) == 1:  # documents of one language are nobody else's: the figures add up
+                entry[1] += forms[0][2]
+                entry[2] += forms[0][3]
+            else:
+                several[word] = [f[0] for f in forms]
+        if several:
+            spread.append((several, only))
+    for several, only in spread:
+        word_of = {form: word for word, forms in several.items() for form in forms}
+        documents_of: dict[str, set[int]] = {}
+        speakers_of: dict[str, set[int]] = {}
+        for form, document_id, speaker_id in uow.words.form_spread(list(word_of), ctx.filter, only):
+            documents_of.setdefault(word_of[form], set()).add(document_id)
+            if speaker_id is not None:
+                speakers_of.setdefault(word_of[form], set()).add(speaker_id)
+        for word in several:
+            found[word][1] += len(documents_of.get(word, ()))
+            found[word][2] += len(speakers_of.get(word, ()))
+    return {word: (n, docs, speakers) for word, (n, docs, speakers) in found.items()}, total
 
 
 def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool = True,
@@ -209,7 +235,7 @@ def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool
         raise WordsError(f"No words match the selection ({selection.described()}).",
                          "Loosen --attr/--role/--code, or add --include-interviewer.")
     ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
-    rows = [WordCount(word, n, round(n * 10_000 / total, 2), len(docs), len(speakers))
+    rows = [WordCount(word, n, round(n * 10_000 / total, 2), docs, speakers)
             for word, (n, docs, speakers) in ranked[:limit]]
     return WordTable(rows, total, len(found), "lemma" if lemma else "form", selection.described())
 
@@ -407,8 +433,8 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     (found_a, total_a), (found_b, total_b) = groups
     tested = []
     for word in found_a.keys() | found_b.keys():
-        ca, da = (found_a[word][0], len(found_a[word][1])) if word in found_a else (0, 0)
-        cb, db = (found_b[word][0], len(found_b[word][1])) if word in found_b else (0, 0)
+        ca, da = found_a[word][:2] if word in found_a else (0, 0)
+        cb, db = found_b[word][:2] if word in found_b else (0, 0)
         more_docs = da if ca / total_a >= cb / total_b else db
         if ca + cb >= min_freq and more_docs >= min_docs:
             tested.append((word, ca, cb, da, db, stats.log_likelihood(ca, cb, total_a, total_b)))

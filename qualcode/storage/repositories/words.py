@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from qualcode.storage.schema import CodingRow, DocumentRow, WordIndexedRow, WordTokenRow
@@ -82,6 +82,29 @@ class WordRepository:
         query = (select(T.form, T.document_id, T.speaker_id, func.count())
                  .where(self._where(flt)).group_by(T.form, T.document_id, T.speaker_id))
         return [(form, doc, speaker, int(n)) for form, doc, speaker, n in self.session.execute(query)]
+
+    def form_counts(self, flt: WordFilter, document_ids: Sequence[int] | None = None
+                    ) -> list[tuple[str, int, int, int]]:
+        """``(form, count, documents, speakers)`` per form under the filter (and among
+        ``document_ids`` when given): one row per distinct form, counted in SQL."""
+        query = (select(T.form, func.count(), func.count(distinct(T.document_id)), func.count(distinct(T.speaker_id)))
+                 .where(self._where(flt)).group_by(T.form))
+        if document_ids is not None:
+            query = query.where(T.document_id.in_(list(document_ids)))
+        return [(form, int(n), int(d), int(sp)) for form, n, d, sp in self.session.execute(query)]
+
+    def form_spread(self, forms: Sequence[str], flt: WordFilter, document_ids: Sequence[int] | None = None
+                    ) -> list[tuple[str, int, int | None]]:
+        """The distinct ``(form, document id, speaker id)`` of some forms under the filter."""
+        rows: list[tuple[str, int, int | None]] = []
+        forms = list(forms)
+        for at in range(0, len(forms), 500):
+            query = (select(T.form, T.document_id, T.speaker_id).distinct()
+                     .where(T.form.in_(forms[at:at + 500]), self._where(flt)))
+            if document_ids is not None:
+                query = query.where(T.document_id.in_(list(document_ids)))
+            rows.extend((form, doc, speaker) for form, doc, speaker in self.session.execute(query))
+        return rows
 
     def total(self, flt: WordFilter) -> int:
         return int(self.session.scalar(select(func.count()).select_from(T).where(self._where(flt))) or 0)
