@@ -110,7 +110,7 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
     for key in wanted:
         if not any(key in a for a in doc_attrs.values()) and not any(key in s.attributes for s in speakers.values()):
             raise WordsError(f"No document or speaker has the attribute '{key}'.",
-                             "See the attributes with 'qualcode docs list'.")
+                             "See the attributes with 'qualcode docs'.")
     roles = {r.lower() for r in selection.roles}
     speaker_ids: list[int] | None = None
     if wanted or roles or not selection.include_interviewer:
@@ -428,7 +428,7 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
             found, total = _counts(uow, lexicon, _context(uow, chosen), lemma=lemma)
             if total == 0:
                 raise WordsError(f"The group {by}={value} has no words ({chosen.described()}).",
-                                 f"Check the values of '{by}' with 'qualcode docs list'.")
+                                 f"Check the values of '{by}' with 'qualcode docs'.")
             groups.append((found, total))
     (found_a, total_a), (found_b, total_b) = groups
     tested = []

@@ -9,8 +9,10 @@ which loads the stop lists, lemma tables, scipy and statsmodels
 made-up forms, in turns of two speakers of levels "state" and "school".
 
 Prints per backend: <backend>_words_s, <backend>_kwic_first_page_ms,
-<backend>_keyness_s, each beside its floor (the issue's target) and the plain
-SQL count of all running words in the same run (<backend>_sql_count_s).
+<backend>_keyness_s, each beside its floor (the issue's target) and its ratio to
+it, the plain SQL count of all running words in the same run
+(<backend>_sql_count_s), and the time of a collocation table
+(<backend>_collocations_s, no target).
 Run: python tests/bench/bench_words.py [--words N] [--backends sqlite,postgresql]
 """
 
@@ -32,6 +34,7 @@ from synthetic import on_backends  # noqa: E402
 from qualcode.analysis import keyness as stats  # noqa: E402
 from qualcode.core.model import ParsedDocument, ParsedTurn  # noqa: E402
 from qualcode.services import words  # noqa: E402
+from qualcode.services.collocations import collocations  # noqa: E402
 from qualcode.services.project import create_project  # noqa: E402
 
 DOCUMENTS = 200
@@ -97,7 +100,12 @@ def measure(target: str, backend: str, total_words: int) -> None:
     words.keyness(store, "level", "state", "school", lemma=False)
     figures["keyness_s"] = time.perf_counter() - started
     for name, value in figures.items():
-        print(f"{backend}_{name}={value:.3f} floor={FLOORS[name]}")
+        print(f"{backend}_{name}={value:.3f} floor={FLOORS[name]} ratio={value / FLOORS[name]:.2f}")
+    # No target in the issue: collocations of a mid-frequency word (rank 50), window 5.
+    node = table.words[min(49, len(table.words) - 1)].word
+    started = time.perf_counter()
+    found = collocations(store, node, lemma=False, window=5)
+    print(f"{backend}_collocations_s={time.perf_counter() - started:.3f} node_count={found.node_count}")
     store.close()
 
 
