@@ -134,3 +134,17 @@ def test_pictures_from_the_installed_script(two_levels: Store, tmp_path: Path) -
     wrong = run("keyness", "--by", "level", "--a", "state", "--b", "school", "--plot", str(tmp_path / "key.gif"))
     assert wrong.returncode != 0 and ".html" in wrong.stderr + wrong.stdout
     assert "Traceback" not in again.stderr + wrong.stderr
+
+
+def test_keyness_one_side_keeps_the_correction_over_every_word(two_levels: Store) -> None:
+    both = words.keyness(two_levels, "level", "state", "school", lemma=False, min_freq=5, limit=None)
+    only_a = words.keyness(two_levels, "level", "state", "school", lemma=False, min_freq=5, limit=None, side="a")
+    only_b = words.keyness(two_levels, "level", "state", "school", lemma=False, min_freq=5, limit=None, side="b")
+    assert only_a.tested == only_b.tested == both.tested
+    assert only_a.words and all(k.log_ratio > 0 for k in only_a.words)
+    assert only_b.words and all(k.log_ratio <= 0 for k in only_b.words)
+    assert len(only_a.words) + len(only_b.words) == len(both.words)
+    by_word = {k.word: k.p_adjusted for k in both.words}
+    assert all(by_word[k.word] == k.p_adjusted for k in only_a.words)
+    with pytest.raises(QualcodeError, match="no side"):
+        words.keyness(two_levels, "level", "state", "school", side="c")

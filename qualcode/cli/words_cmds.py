@@ -192,6 +192,8 @@ def keyness(
     min_freq: Annotated[int, typer.Option("--min-freq", help="Test words used at least this often in A and B together.", min=1)] = 5,
     min_docs: Annotated[int, typer.Option("--min-docs", help="Dispersion: the word in at least this many documents of the group that uses it more.", min=1)] = 1,
     correction: Annotated[str, typer.Option("--correction", help="bh (Benjamini-Hochberg), bonferroni or none.")] = "bh",
+    side: Annotated[str, typer.Option("--side", help="List the words A uses more (a), B uses more (b), or both.")]
+    = "both",
     attr: AttrOption = None,
     role: RoleOption = None,
     code: CodeOption = None,
@@ -213,7 +215,8 @@ def keyness(
     selection = _selection(attr, role, code, None, include_interviewer)
     with project(db) as store:
         table = service.keyness(store, by, a, b, selection, lemma=lemma, min_freq=min_freq, min_docs=min_docs,
-                                correction=correction, limit=None if plot else limit)
+                                correction=correction, limit=None if plot else limit,
+                                side="both" if plot else side)
         if plot is not None:
             from qualcode.exporters.keyness_plot import FORMATS, write_term_plot
 
@@ -223,7 +226,8 @@ def keyness(
             data = service.term_plot(store, table, selection, lemma=lemma, label=label,
                                      examples=40 if suffix == "html" else 0)
             _picture(plot, force, lambda stream, fmt: write_term_plot(data, stream, fmt=fmt), kinds=FORMATS)
-            table = dataclasses.replace(table, words=table.words[:limit])
+            shown = [k for k in table.words if side == "both" or (k.log_ratio > 0) == (side == "a")]
+            table = dataclasses.replace(table, words=shown[:limit])
     _export(out, force, ["word", f"count_{a}", f"count_{b}", f"per_10000_{a}", f"per_10000_{b}",
                          f"documents_{a}", f"documents_{b}", "g2", "p", "p_adjusted", "log_ratio"],
             [[k.word, k.count_a, k.count_b, k.per_10k_a, k.per_10k_b, k.documents_a, k.documents_b,

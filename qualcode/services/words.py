@@ -29,6 +29,7 @@ from qualcode.storage.store import Store, UnitOfWork
 WORD = re.compile(r"\w*[^\W\d_]\w*", re.UNICODE)  # a running word: at least one letter
 INTERVIEWER_ROLES = frozenset({"intervjuare", "interviewer", "forskare", "researcher"})
 PATTERN = re.compile(r"[\w*?]+", re.UNICODE)
+ANALYZE_AFTER = 50_000  # running words stored at once, after which the planner's statistics are refreshed
 
 
 class WordsError(QualcodeError):
@@ -65,6 +66,7 @@ def is_interviewer(speaker: Speaker) -> bool:
 def ensure_word_index(uow: UnitOfWork) -> int:
     """Store the running words of documents that have none stored yet; how many documents."""
     pending = uow.words.unindexed()
+    stored = 0
     for document_id in pending:
         text = uow.documents.text(document_id)
         turns = sorted((t.start, t.end, t.speaker_id) for t in uow.documents.turns(document_id))
@@ -78,6 +80,9 @@ def ensure_word_index(uow: UnitOfWork) -> int:
             speaker = turns[at][2] if inside else None
             rows.append((speaker, match.start(), match.end(), match.group().lower()[:200]))
         uow.words.add(document_id, rows)
+        stored += len(rows)
+    if stored >= ANALYZE_AFTER:
+        uow.words.analyze()
     return len(pending)
 
 
@@ -120,8 +125,11 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
                        and (selection.include_interviewer or not is_interviewer(s))]
     document_ids = None
     if wanted:
-        document_ids = sorted({s.document_id for s in speakers.values() if s.id in (speaker_ids or [])}
+        chosen = set(speaker_ids or [])
+        document_ids = sorted({s.document_id for s in speakers.values() if s.id in chosen}
                               | {d for d, a in doc_attrs.items() if matches(a)})
+        if len(document_ids) == len(doc_attrs):
+            document_ids = None  # every document: the speakers' filter says it all
     code_ids = coder_ids = None
     if selection.codes:
         code_ids = [resolve_code(uow, c).id for c in selection.codes]
@@ -408,11 +416,15 @@ class KeynessTable:
 
 def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None = None, *,
             lemma: bool = True, min_freq: int = 5, min_docs: int = 1, correction: str = "bh",
-            limit: int | None = 50) -> KeynessTable:
+            limit: int | None = 50, side: str = "both") -> KeynessTable:
     """Words one group uses more than the other: G², p, corrected p and log ratio.
 
     A word is tested when both groups together use it ``min_freq`` times or more and
-    it occurs in at least ``min_docs`` documents of the group that uses it more."""
+    it occurs in at least ``min_docs`` documents of the group that uses it more.
+    ``side`` "a" or "b" lists only the words that group uses more (the correction
+    still counts every word tested)."""
+    if side not in ("a", "b", "both"):
+        raise WordsError(f"There is no side '{side}'.", "Use --side a, --side b or --side both.")
     if correction not in stats.CORRECTIONS:
         raise WordsError(f"There is no correction '{correction}'.", f"Choose one of: {', '.join(stats.CORRECTIONS)}.")
     if a == b:
@@ -444,7 +456,10 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
                     round(g2, 4), pv, padj, round(stats.log_ratio(ca, cb, total_a, total_b), 4))
             for (word, ca, cb, da, db, g2), pv, padj in zip(tested, p, adjusted, strict=True)]
     rows.sort(key=lambda row: (-row.g2, row.word))
-    return KeynessTable(by, a, b, total_a, total_b, rows[:limit], len(rows), stats.CORRECTION_NAMES[correction],
+    tested_count = len(rows)
+    if side != "both":
+        rows = [row for row in rows if (row.log_ratio > 0) == (side == "a")]
+    return KeynessTable(by, a, b, total_a, total_b, rows[:limit], tested_count, stats.CORRECTION_NAMES[correction],
                         min_freq, min_docs)
 
 
