@@ -26,7 +26,7 @@ from qualcode.services.words import (
     _counts,
     _forms_for,
     _pattern_words,
-    ensure_word_index,
+    index_words,
 )
 from qualcode.storage.store import Store
 
@@ -88,8 +88,8 @@ def collocations(store: Store, node: str, selection: Selection | None = None, *,
         raise WordsError(f"'{node}' is a phrase; collocations need one node word.",
                          "Give one word or pattern, e.g. 'dialog' or 'kvalitet*'.")
     selection = selection or Selection()
+    index_words(store)
     with store.unit_of_work() as uow:
-        ensure_word_index(uow)
         lexicon = read_lexicon(uow)
         ctx = _context(uow, selection)
         forms = set(_forms_for(uow, lexicon, parts[0], lemma=lemma))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from qualcode.core.model import Coding
 from qualcode.services.codebook import resolve_code
 from qualcode.services.coding import apply_many_in, coder_id_for
-from qualcode.services.words import KwicLine, Selection, WordsError, kwic_in
+from qualcode.services.words import KwicLine, Selection, WordsError, index_words, kwic_in
 from qualcode.storage.store import Store
 
 UNITS = ("sentence", "match")
@@ -57,6 +57,7 @@ def code_concordance(store: Store, query: str, code: str, coder: str, selection:
     """Apply ``code`` to the passages of the chosen concordance lines (all when ``lines`` is None)."""
     if unit not in UNITS:
         raise WordsError(f"Cannot code the '{unit}' of a line.", "Use --unit sentence or --unit match.")
+    index_words(store)
     with store.unit_of_work() as uow:
         resolve_code(uow, code, codebook)  # an unknown code fails before anything else
         page = kwic_in(uow, query, selection, lemma=lemma, sort=sort, limit=None)

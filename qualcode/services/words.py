@@ -64,7 +64,7 @@ def is_interviewer(speaker: Speaker) -> bool:
 
 
 def ensure_word_index(uow: UnitOfWork) -> int:
-    """Store the running words of documents that have none stored yet; how many documents."""
+    """Store the running words of documents that have none stored yet; how many words."""
     pending = uow.words.unindexed()
     stored = 0
     for document_id in pending:
@@ -81,14 +81,18 @@ def ensure_word_index(uow: UnitOfWork) -> int:
             rows.append((speaker, match.start(), match.end(), match.group().lower()[:200]))
         uow.words.add(document_id, rows)
         stored += len(rows)
-    if stored >= ANALYZE_AFTER:
-        uow.words.analyze()
-    return len(pending)
+    return stored
 
 
 def index_words(store: Store) -> int:
+    """Store the running words not stored yet, in a transaction of their own; after
+    a bulk of them, the database's statistics (and on PostgreSQL its visibility map,
+    so that counts read the form index alone) are brought up to date. How many words."""
     with store.unit_of_work() as uow:
-        return ensure_word_index(uow)
+        stored = ensure_word_index(uow)
+    if stored >= ANALYZE_AFTER:
+        store.refresh_statistics(vacuum=("word_tokens",))
+    return stored
 
 
 # ------------------------------------------------------------------ selections
@@ -207,12 +211,16 @@ def _counts(uow: UnitOfWork, lexicon: Lexicon, ctx: _Context, *, lemma: bool,
             forms_of.setdefault(word, []).append((form, n, docs, speakers))
         several: dict[str, list[str]] = {}
         for word, forms in forms_of.items():
-            entry = found.setdefault(word, [0, 0, 0])
-            entry[0] += sum(f[1] for f in forms)
+            entry = found.get(word)
+            if entry is None:
+                entry = found[word] = [0, 0, 0]
             if len(forms) == 1:  # documents of one language are nobody else's: the figures add up
-                entry[1] += forms[0][2]
-                entry[2] += forms[0][3]
+                _form, n, docs, speakers = forms[0]
+                entry[0] += n
+                entry[1] += docs
+                entry[2] += speakers
             else:
+                entry[0] += sum(f[1] for f in forms)
                 several[word] = [f[0] for f in forms]
         if several:
             spread.append((several, only))
@@ -234,8 +242,8 @@ def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool
                 limit: int | None = 50, keep_stop_words: bool = False) -> WordTable:
     """The selection's words, most frequent first (ties alphabetically)."""
     selection = selection or Selection()
+    index_words(store)
     with store.unit_of_work() as uow:
-        ensure_word_index(uow)
         lexicon = read_lexicon(uow)
         ctx = _context(uow, selection)
         found, total = _counts(uow, lexicon, ctx, lemma=lemma, keep_stop_words=keep_stop_words)
@@ -294,6 +302,7 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
          cite: str = "({role}, {school})") -> KwicPage:
     """Every occurrence of a word, phrase or pattern with ``width`` characters of
     context each side, in reading order or sorted by the words right or left of it."""
+    index_words(store)
     with store.unit_of_work() as uow:
         return kwic_in(uow, query, selection, lemma=lemma, sort=sort, width=width, limit=limit, offset=offset,
                        cite=cite)
@@ -431,8 +440,8 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
         raise WordsError("--a and --b are the same group.", f"Give two different values of '{by}'.")
     base = selection or Selection()
     groups = []
+    index_words(store)
     with store.unit_of_work() as uow:
-        ensure_word_index(uow)
         lexicon = read_lexicon(uow)
         for value in (a, b):
             chosen = Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,

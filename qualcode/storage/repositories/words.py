@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, distinct, exists, false, func, or_, select, true
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from qualcode.storage.schema import CodingRow, DocumentRow, WordIndexedRow, WordTokenRow
@@ -60,12 +59,6 @@ class WordRepository:
                 f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
                 [(document_id, *row) for row in rows])
         connection.exec_driver_sql(f"INSERT INTO word_indexed (document_id) VALUES ({mark})", (document_id,))
-
-    def analyze(self) -> None:
-        """After a bulk write: PostgreSQL plans word counts well only with statistics
-        for the new rows (no-op on SQLite, whose plans come from the indexes)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(sql_text("ANALYZE word_tokens"))
 
     def _where(self, flt: WordFilter) -> ColumnElement[bool]:
         conditions: list[ColumnElement[bool]] = []
