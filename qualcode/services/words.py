@@ -176,66 +176,88 @@ class WordTable:
     selection: str
 
 
+Counted = tuple[dict[str, tuple[int, int, int]], int]
+
+
 def _counts(uow: UnitOfWork, lexicon: Lexicon, ctx: _Context, *, lemma: bool,
-            keep_stop_words: bool = False) -> tuple[dict[str, tuple[int, int, int]], int]:
+            keep_stop_words: bool = False) -> Counted:
     """``{word: (count, documents, speakers)}`` of the selection without stop words and
-    fillers, and the selection's running words (all of them).
+    fillers, and the selection's running words (all of them)."""
+    return _counts_of(uow, lexicon, [ctx], lemma=lemma, keep_stop_words=keep_stop_words)[0]
+
+
+def _counts_of(uow: UnitOfWork, lexicon: Lexicon, contexts: Sequence[_Context], *, lemma: bool,
+               keep_stop_words: bool = False) -> list[Counted]:
+    """:func:`_counts` for several selections that share no running word (the groups
+    of a keyness table), read in one pass over the words.
 
     Counted in SQL per form, one query per language of the documents (lemmas, stop
     words and fillers are the language's). A lemma of one form keeps its form's
     figures; for a lemma of several forms the documents and speakers are the union of
     its forms', read for those forms only."""
+    filters = [ctx.filter for ctx in contexts]
     by_language: dict[str, list[int]] = {}
-    wanted = None if ctx.filter.document_ids is None else set(ctx.filter.document_ids)
-    for document_id, language in ctx.languages.items():
+    wanted: set[int] | None = set()
+    for flt in filters:
+        if flt.document_ids is None or wanted is None:
+            wanted = None
+        else:
+            wanted |= set(flt.document_ids)
+    for document_id, language in contexts[0].languages.items():
         if wanted is None or document_id in wanted:
             by_language.setdefault(language, []).append(document_id)
-    total = 0
-    found: dict[str, list[int]] = {}  # word -> [count, documents, speakers]
-    spread: list[tuple[dict[str, list[str]], list[int] | None]] = []  # per language: word -> its forms
+    totals = [0] * len(contexts)
+    found: list[dict[str, list[int]]] = [{} for _ in contexts]  # word -> [count, documents, speakers]
+    spread: list[tuple[int, dict[str, list[str]], list[int] | None]] = []  # group, word -> its forms, documents
     for language, documents in sorted(by_language.items()):
         only = None if len(by_language) == 1 else documents
-        rows = uow.words.form_counts(ctx.filter, only)
+        if len(filters) == 1:
+            rows = [(form, 0, n, docs, speakers) for form, n, docs, speakers in uow.words.form_counts(filters[0], only)]
+        else:
+            rows = uow.words.form_counts_in(filters, only)
         lists = lexicon.word_lists(language) if language in ("sv", "en") else None
         stops = set() if lists is None or keep_stop_words else set(lists.stop_words)
         fillers = set() if lists is None else {f for f in lists.fillers if " " not in f}
-        lemmas = lexicon.lemmatizer(language).lookup([r[0] for r in rows]) if lemma and lists is not None else {}
-        forms_of: dict[str, list[tuple[str, int, int, int]]] = {}
-        for form, n, docs, speakers in rows:
-            total += n
+        lemmas = lexicon.lemmatizer(language).lookup({r[0] for r in rows}) if lemma and lists is not None else {}
+        forms_of: list[dict[str, list[tuple[str, int, int, int]]]] = [{} for _ in contexts]
+        for form, group, n, docs, speakers in rows:
+            totals[group] += n
             if form in fillers:
                 continue
             word = (lemmas.get(form) or form) if lemma else form
             if form in stops or word in stops:
                 continue
-            forms_of.setdefault(word, []).append((form, n, docs, speakers))
-        several: dict[str, list[str]] = {}
-        for word, forms in forms_of.items():
-            entry = found.get(word)
-            if entry is None:
-                entry = found[word] = [0, 0, 0]
-            if len(forms) == 1:  # documents of one language are nobody else's: the figures add up
-                _form, n, docs, speakers = forms[0]
-                entry[0] += n
-                entry[1] += docs
-                entry[2] += speakers
-            else:
-                entry[0] += sum(f[1] for f in forms)
-                several[word] = [f[0] for f in forms]
-        if several:
-            spread.append((several, only))
-    for several, only in spread:
+            forms_of[group].setdefault(word, []).append((form, n, docs, speakers))
+        for group, words_here in enumerate(forms_of):
+            several: dict[str, list[str]] = {}
+            into = found[group]
+            for word, forms in words_here.items():
+                entry = into.get(word)
+                if entry is None:
+                    entry = into[word] = [0, 0, 0]
+                if len(forms) == 1:  # documents of one language are nobody else's: the figures add up
+                    _form, n, docs, speakers = forms[0]
+                    entry[0] += n
+                    entry[1] += docs
+                    entry[2] += speakers
+                else:
+                    entry[0] += sum(f[1] for f in forms)
+                    several[word] = [f[0] for f in forms]
+            if several:
+                spread.append((group, several, only))
+    for group, several, only in spread:
         word_of = {form: word for word, forms in several.items() for form in forms}
         documents_of: dict[str, set[int]] = {}
         speakers_of: dict[str, set[int]] = {}
-        for form, document_id, speaker_id in uow.words.form_spread(list(word_of), ctx.filter, only):
+        for form, document_id, speaker_id in uow.words.form_spread(list(word_of), filters[group], only):
             documents_of.setdefault(word_of[form], set()).add(document_id)
             if speaker_id is not None:
                 speakers_of.setdefault(word_of[form], set()).add(speaker_id)
         for word in several:
-            found[word][1] += len(documents_of.get(word, ()))
-            found[word][2] += len(speakers_of.get(word, ()))
-    return {word: (n, docs, speakers) for word, (n, docs, speakers) in found.items()}, total
+            found[group][word][1] += len(documents_of.get(word, ()))
+            found[group][word][2] += len(speakers_of.get(word, ()))
+    return [({word: (n, docs, speakers) for word, (n, docs, speakers) in into.items()}, total)
+            for into, total in zip(found, totals, strict=True)]
 
 
 def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool = True,
@@ -439,18 +461,17 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     if a == b:
         raise WordsError("--a and --b are the same group.", f"Give two different values of '{by}'.")
     base = selection or Selection()
-    groups = []
     index_words(store)
     with store.unit_of_work() as uow:
         lexicon = read_lexicon(uow)
-        for value in (a, b):
-            chosen = Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,
-                               base.include_interviewer)
-            found, total = _counts(uow, lexicon, _context(uow, chosen), lemma=lemma)
+        chosen = [Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,
+                            base.include_interviewer) for value in (a, b)]
+        # One pass for both groups: a running word belongs to one value of 'by'.
+        groups = _counts_of(uow, lexicon, [_context(uow, c) for c in chosen], lemma=lemma)
+        for value, group, (_found, total) in zip((a, b), chosen, groups, strict=True):
             if total == 0:
-                raise WordsError(f"The group {by}={value} has no words ({chosen.described()}).",
+                raise WordsError(f"The group {by}={value} has no words ({group.described()}).",
                                  f"Check the values of '{by}' with 'qualcode docs'.")
-            groups.append((found, total))
     (found_a, total_a), (found_b, total_b) = groups
     tested = []
     for word in found_a.keys() | found_b.keys():

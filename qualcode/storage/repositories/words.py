@@ -83,6 +83,28 @@ class WordRepository:
                  .where(self._where(flt)).group_by(T.form, T.document_id, T.speaker_id))
         return [(form, doc, speaker, int(n)) for form, doc, speaker, n in self.session.execute(query)]
 
+    def form_counts_in(self, filters: Sequence[WordFilter], document_ids: Sequence[int] | None = None
+                       ) -> list[tuple[str, int, int, int, int]]:
+        """``(form, group, count, documents, speakers)``: per form, for each filter (its
+        index in ``filters``) the words it lets through (among ``document_ids`` when
+        given). One pass in SQL, grouped by form alone (so the form index is read in
+        order) with one set of conditional counts per filter."""
+        conditions = [self._where(flt) for flt in filters]
+        columns = []
+        for condition in conditions:
+            columns += [func.count(case((condition, 1))), func.count(distinct(case((condition, T.document_id)))),
+                        func.count(distinct(case((condition, T.speaker_id))))]
+        query = select(T.form, *columns).where(or_(*conditions)).group_by(T.form)
+        if document_ids is not None:
+            query = query.where(T.document_id.in_(list(document_ids)))
+        rows = []
+        for form, *counts in self.session.execute(query):
+            for index in range(len(filters)):
+                n, docs, speakers = counts[3 * index:3 * index + 3]
+                if n:
+                    rows.append((form, index, int(n), int(docs), int(speakers)))
+        return rows
+
     def form_counts(self, flt: WordFilter, document_ids: Sequence[int] | None = None
                     ) -> list[tuple[str, int, int, int]]:
         """``(form, count, documents, speakers)`` per form under the filter (and among
