@@ -108,8 +108,9 @@ class _Context:
 
 
 def _context(uow: UnitOfWork, selection: Selection) -> _Context:
-    documents = uow.documents.list()
-    doc_attrs = {d.id: d.attributes for d in documents}
+    documents = uow.words.documents()
+    stored_attrs = uow.documents.all_attributes()
+    doc_attrs = {doc_id: stored_attrs.get(doc_id, {}) for doc_id, _name, _language in documents}
     speakers = {s.id: s for s in uow.documents.all_speakers()}
     wanted = selection.attributes
 
@@ -151,8 +152,8 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
     # documents that match (by their own attributes or a speaker's).
     flt = WordFilter(document_ids=document_ids, speaker_ids=speaker_ids, unspoken=not roles,
                      code_ids=code_ids, coder_ids=coder_ids)
-    return _Context(flt, {d.id: d.language for d in documents}, speakers, doc_attrs,
-                    {d.id: d.name for d in documents})
+    return _Context(flt, {doc_id: language for doc_id, _name, language in documents}, speakers, doc_attrs,
+                    {doc_id: name for doc_id, name, _language in documents})
 
 
 # ------------------------------------------------------------------ frequencies
@@ -188,8 +189,7 @@ def _counts(uow: UnitOfWork, lexicon: Lexicon, ctx: _Context, *, lemma: bool,
 
 def _counts_of(uow: UnitOfWork, lexicon: Lexicon, contexts: Sequence[_Context], *, lemma: bool,
                keep_stop_words: bool = False) -> list[Counted]:
-    """:func:`_counts` for several selections that share no running word (the groups
-    of a keyness table), read in one pass over the words.
+    """:func:`_counts` for several selections at once (the groups of a keyness table).
 
     Counted in SQL per form, one query per language of the documents (lemmas, stop
     words and fillers are the language's). A lemma of one form keeps its form's
@@ -211,10 +211,7 @@ def _counts_of(uow: UnitOfWork, lexicon: Lexicon, contexts: Sequence[_Context], 
     spread: list[tuple[int, dict[str, list[str]], list[int] | None]] = []  # group, word -> its forms, documents
     for language, documents in sorted(by_language.items()):
         only = None if len(by_language) == 1 else documents
-        if len(filters) == 1:
-            rows = [(form, 0, n, docs, speakers) for form, n, docs, speakers in uow.words.form_counts(filters[0], only)]
-        else:
-            rows = uow.words.form_counts_in(filters, only)
+        rows = uow.words.form_counts_in(filters, only)
         lists = lexicon.word_lists(language) if language in ("sv", "en") else None
         stops = set() if lists is None or keep_stop_words else set(lists.stop_words)
         fillers = set() if lists is None else {f for f in lists.fillers if " " not in f}
@@ -466,7 +463,6 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
         lexicon = read_lexicon(uow)
         chosen = [Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,
                             base.include_interviewer) for value in (a, b)]
-        # One pass for both groups: a running word belongs to one value of 'by'.
         groups = _counts_of(uow, lexicon, [_context(uow, c) for c in chosen], lemma=lemma)
         for value, group, (_found, total) in zip((a, b), chosen, groups, strict=True):
             if total == 0:
