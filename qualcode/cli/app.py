@@ -70,6 +70,8 @@ COMMANDS: dict[str, Entry] = {
                                 "attribution."),
     "keyness": Entry("words_cmds", "Keyness: words group A uses more (or less) than group B, by log-likelihood G², "
                                    "its p-value corrected for the number of words tested, and log ratio."),
+    "collocations": Entry("words_cmds", "Collocations: words near a node word, with mutual information, "
+                                        "log-likelihood G² and its p-value."),
     "lexicon": Entry("lexicon_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
                                      "rebuild the search index."),
     "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: names and what replaces them on output; "

@@ -90,6 +90,24 @@ def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # 
     return coding
 
 
+def apply_many_in(uow, spans: list[tuple[int, int, int]], code: str, coder: str, *,  # type: ignore[no-untyped-def]
+                  origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> list[Coding]:
+    """Apply one code to many ``(document id, start, end)`` spans as one change: one
+    ``codings.added`` event, so one ``undo`` removes them all again."""
+    target = resolve_code(uow, code, codebook)
+    if not target.active:
+        raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
+    coder_id = coder_id_for(uow, coder)
+    made = []
+    for doc_id, start, end in spans:
+        if not 0 <= start < end <= len(uow.documents.text(doc_id)):
+            raise CodingError(f"Span [{start}, {end}) is not inside document {doc_id}.")
+        made.append(uow.codings.add(doc_id, target.id, coder_id, start, end, origin))
+    if made:
+        uow.events.append("codings.added", {"codings": [_coding_payload(c) for c in made]}, coder_id)
+    return made
+
+
 @retrying
 def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> Coding:
     """Give a coding a weight 0-100, or clear it (None); the change goes to the event log."""

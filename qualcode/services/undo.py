@@ -173,6 +173,19 @@ def undo_last(store: Store, coder: str) -> str:
     raise CodingError(refusal, "Your change stays as it is; the next undo goes to your change before it.")
 
 
+def _check_added(uow: UnitOfWork, p: dict) -> None:
+    """Refuse to remove an applied coding that has changed or carries another's memo."""
+    current = uow.codings.get(p["coding_id"])
+    if current is None:
+        raise Refused(f"coding {p['coding_id']} no longer exists")
+    if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
+            p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
+        raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
+    others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
+    if others:
+        raise Refused(f"another coder's memo {others[0].id} is on it")
+
+
 def _revert(uow: UnitOfWork, event: Event) -> str:
     p = event.payload
     kind = event.kind
@@ -184,32 +197,16 @@ def _revert(uow: UnitOfWork, event: Event) -> str:
         from qualcode.services import queries
 
         return queries.revert(uow, kind, p)
-    if kind == "codings.added":
-        for one in p["codings"]:  # all or none: the caller's savepoint rolls back a refusal
-            _revert_added(uow, one)
-        return f"{len(p['codings'])} codings removed again"
     if kind == "coding.added":
-        return _revert_added(uow, p)
-    return _revert_other(uow, event)
-
-
-def _revert_added(uow: UnitOfWork, p: dict) -> str:
-    current = uow.codings.get(p["coding_id"])
-    if current is None:
-        raise Refused(f"coding {p['coding_id']} no longer exists")
-    if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
-            p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
-        raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
-    others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
-    if others:
-        raise Refused(f"another coder's memo {others[0].id} is on it")
-    uow.codings.delete(p["coding_id"])
-    return f"coding {p['coding_id']} removed again"
-
-
-def _revert_other(uow: UnitOfWork, event: Event) -> str:
-    p = event.payload
-    kind = event.kind
+        _check_added(uow, p)
+        uow.codings.delete(p["coding_id"])
+        return f"coding {p['coding_id']} removed again"
+    if kind == "codings.added":
+        for coding in p["codings"]:  # every one checked before any is removed
+            _check_added(uow, coding)
+        for coding in p["codings"]:
+            uow.codings.delete(coding["coding_id"])
+        return f"{len(p['codings'])} codings removed again"
     if kind == "coding.removed":
         if uow.codings.get(p["coding_id"]) is not None:
             raise Refused(f"coding id {p['coding_id']} is taken by another coding")

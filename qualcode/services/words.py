@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from qualcode.analysis import keyness as stats
 from qualcode.core.model import Speaker
 from qualcode.errors import QualcodeError
+from qualcode.exporters.keyness_plot import TermPlot, TermPoint
 from qualcode.services.codebook import resolve_code
 from qualcode.services.lemmas import Lexicon, read_lexicon
 from qualcode.services.retrieval import attribution
@@ -28,6 +29,7 @@ from qualcode.storage.store import Store, UnitOfWork
 WORD = re.compile(r"\w*[^\W\d_]\w*", re.UNICODE)  # a running word: at least one letter
 INTERVIEWER_ROLES = frozenset({"intervjuare", "interviewer", "forskare", "researcher"})
 PATTERN = re.compile(r"[\w*?]+", re.UNICODE)
+ANALYZE_AFTER = 50_000  # running words stored at once, after which the planner's statistics are refreshed
 
 
 class WordsError(QualcodeError):
@@ -64,8 +66,9 @@ def is_interviewer(speaker: Speaker) -> bool:
 
 
 def ensure_word_index(uow: UnitOfWork) -> int:
-    """Store the running words of documents that have none stored yet; how many documents."""
+    """Store the running words of documents that have none stored yet; how many words."""
     pending = uow.words.unindexed()
+    stored = 0
     for document_id in pending:
         text = uow.documents.text(document_id)
         turns = sorted((t.start, t.end, t.speaker_id) for t in uow.documents.turns(document_id))
@@ -79,12 +82,19 @@ def ensure_word_index(uow: UnitOfWork) -> int:
             speaker = turns[at][2] if inside else None
             rows.append((speaker, match.start(), match.end(), match.group().lower()[:200]))
         uow.words.add(document_id, rows)
-    return len(pending)
+        stored += len(rows)
+    return stored
 
 
 def index_words(store: Store) -> int:
+    """Store the running words not stored yet, in a transaction of their own; after
+    a bulk of them, the database's statistics (and on PostgreSQL its visibility map,
+    so that counts read the form index alone) are brought up to date. How many words."""
     with store.unit_of_work() as uow:
-        return ensure_word_index(uow)
+        stored = ensure_word_index(uow)
+    if stored >= ANALYZE_AFTER:
+        store.refresh_statistics(vacuum=("word_tokens",))
+    return stored
 
 
 # ------------------------------------------------------------------ selections
@@ -100,8 +110,9 @@ class _Context:
 
 
 def _context(uow: UnitOfWork, selection: Selection) -> _Context:
-    documents = uow.documents.list()
-    doc_attrs = {d.id: d.attributes for d in documents}
+    documents = uow.words.documents()
+    stored_attrs = uow.documents.all_attributes()
+    doc_attrs = {doc_id: stored_attrs.get(doc_id, {}) for doc_id, _name, _language in documents}
     speakers = {s.id: s for s in uow.documents.all_speakers()}
     wanted = selection.attributes
 
@@ -111,7 +122,7 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
     for key in wanted:
         if not any(key in a for a in doc_attrs.values()) and not any(key in s.attributes for s in speakers.values()):
             raise WordsError(f"No document or speaker has the attribute '{key}'.",
-                             "See the attributes with 'qualcode docs list'.")
+                             "See the attributes with 'qualcode docs'.")
     roles = {r.lower() for r in selection.roles}
     speaker_ids: list[int] | None = None
     if wanted or roles or not selection.include_interviewer:
@@ -121,8 +132,11 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
                        and (selection.include_interviewer or not is_interviewer(s))]
     document_ids = None
     if wanted:
-        document_ids = sorted({s.document_id for s in speakers.values() if s.id in (speaker_ids or [])}
+        chosen = set(speaker_ids or [])
+        document_ids = sorted({s.document_id for s in speakers.values() if s.id in chosen}
                               | {d for d, a in doc_attrs.items() if matches(a)})
+        if len(document_ids) == len(doc_attrs):
+            document_ids = None  # every document: the speakers' filter says it all
     code_ids = coder_ids = None
     if selection.codes:
         code_ids = [resolve_code(uow, c).id for c in selection.codes]
@@ -145,8 +159,8 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
     # documents that match (by their own attributes or a speaker's).
     flt = WordFilter(document_ids=document_ids, speaker_ids=speaker_ids, unspoken=not roles,
                      code_ids=code_ids, coder_ids=coder_ids)
-    return _Context(flt, {d.id: d.language for d in documents}, speakers, doc_attrs,
-                    {d.id: d.name for d in documents})
+    return _Context(flt, {doc_id: language for doc_id, _name, language in documents}, speakers, doc_attrs,
+                    {doc_id: name for doc_id, name, _language in documents})
 
 
 # ------------------------------------------------------------------ frequencies
@@ -170,44 +184,92 @@ class WordTable:
     selection: str
 
 
+Counted = tuple[dict[str, tuple[int, int, int]], int]
+
+
 def _counts(uow: UnitOfWork, lexicon: Lexicon, ctx: _Context, *, lemma: bool,
-            keep_stop_words: bool = False) -> tuple[dict[str, list], int]:
-    grouped = uow.words.grouped_counts(ctx.filter)
-    by_language: dict[str, set[str]] = {}
-    for form, doc, _speaker, _n in grouped:
-        by_language.setdefault(ctx.languages.get(doc, ""), set()).add(form)
-    lemmas, stops, fillers = {}, {}, {}
-    for language, forms in by_language.items():
+            keep_stop_words: bool = False) -> Counted:
+    """``{word: (count, documents, speakers)}`` of the selection without stop words and
+    fillers, and the selection's running words (all of them)."""
+    return _counts_of(uow, lexicon, [ctx], lemma=lemma, keep_stop_words=keep_stop_words)[0]
+
+
+def _counts_of(uow: UnitOfWork, lexicon: Lexicon, contexts: Sequence[_Context], *, lemma: bool,
+               keep_stop_words: bool = False) -> list[Counted]:
+    """:func:`_counts` for several selections at once (the groups of a keyness table).
+
+    Counted in SQL per form, one query per language of the documents (lemmas, stop
+    words and fillers are the language's). A lemma of one form keeps its form's
+    figures; for a lemma of several forms the documents and speakers are the union of
+    its forms', read for those forms only."""
+    filters = [ctx.filter for ctx in contexts]
+    by_language: dict[str, list[int]] = {}
+    wanted: set[int] | None = set()
+    for flt in filters:
+        if flt.document_ids is None or wanted is None:
+            wanted = None
+        else:
+            wanted |= set(flt.document_ids)
+    for document_id, language in contexts[0].languages.items():
+        if wanted is None or document_id in wanted:
+            by_language.setdefault(language, []).append(document_id)
+    totals = [0] * len(contexts)
+    found: list[dict[str, list[int]]] = [{} for _ in contexts]  # word -> [count, documents, speakers]
+    spread: list[tuple[int, dict[str, list[str]], list[int] | None]] = []  # group, word -> its forms, documents
+    for language, documents in sorted(by_language.items()):
+        only = None if len(by_language) == 1 else documents
+        rows = uow.words.form_counts_in(filters, only)
         lists = lexicon.word_lists(language) if language in ("sv", "en") else None
-        stops[language] = set() if lists is None or keep_stop_words else set(lists.stop_words)
-        fillers[language] = set() if lists is None else {f for f in lists.fillers if " " not in f}
-        lemmas[language] = lexicon.lemmatizer(language).lookup(forms) if lemma and lists is not None else {}
-    total = 0
-    found: dict[str, list] = {}  # word -> [count, documents, speakers]
-    for form, doc, speaker, n in grouped:
-        total += n
-        language = ctx.languages.get(doc, "")
-        if form in fillers[language]:
-            continue
-        word = (lemmas[language].get(form) or form) if lemma else form
-        if form in stops[language] or word in stops[language]:
-            continue
-        entry = found.get(word)
-        if entry is None:
-            entry = found[word] = [0, set(), set()]
-        entry[0] += n
-        entry[1].add(doc)
-        if speaker is not None:
-            entry[2].add(speaker)
-    return found, total
+        stops = set() if lists is None or keep_stop_words else set(lists.stop_words)
+        fillers = set() if lists is None else {f for f in lists.fillers if " " not in f}
+        lemmas = lexicon.lemmatizer(language).lookup({r[0] for r in rows}) if lemma and lists is not None else {}
+        forms_of: list[dict[str, list[tuple[str, int, int, int]]]] = [{} for _ in contexts]
+        for form, group, n, docs, speakers in rows:
+            totals[group] += n
+            if form in fillers:
+                continue
+            word = (lemmas.get(form) or form) if lemma else form
+            if form in stops or word in stops:
+                continue
+            forms_of[group].setdefault(word, []).append((form, n, docs, speakers))
+        for group, words_here in enumerate(forms_of):
+            several: dict[str, list[str]] = {}
+            into = found[group]
+            for word, forms in words_here.items():
+                entry = into.get(word)
+                if entry is None:
+                    entry = into[word] = [0, 0, 0]
+                if len(forms) == 1:  # documents of one language are nobody else's: the figures add up
+                    _form, n, docs, speakers = forms[0]
+                    entry[0] += n
+                    entry[1] += docs
+                    entry[2] += speakers
+                else:
+                    entry[0] += sum(f[1] for f in forms)
+                    several[word] = [f[0] for f in forms]
+            if several:
+                spread.append((group, several, only))
+    for group, several, only in spread:
+        word_of = {form: word for word, forms in several.items() for form in forms}
+        documents_of: dict[str, set[int]] = {}
+        speakers_of: dict[str, set[int]] = {}
+        for form, document_id, speaker_id in uow.words.form_spread(list(word_of), filters[group], only):
+            documents_of.setdefault(word_of[form], set()).add(document_id)
+            if speaker_id is not None:
+                speakers_of.setdefault(word_of[form], set()).add(speaker_id)
+        for word in several:
+            found[group][word][1] += len(documents_of.get(word, ()))
+            found[group][word][2] += len(speakers_of.get(word, ()))
+    return [({word: (n, docs, speakers) for word, (n, docs, speakers) in into.items()}, total)
+            for into, total in zip(found, totals, strict=True)]
 
 
 def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool = True,
                 limit: int | None = 50, keep_stop_words: bool = False) -> WordTable:
     """The selection's words, most frequent first (ties alphabetically)."""
     selection = selection or Selection()
+    index_words(store)
     with store.unit_of_work() as uow:
-        ensure_word_index(uow)
         lexicon = read_lexicon(uow)
         ctx = _context(uow, selection)
         found, total = _counts(uow, lexicon, ctx, lemma=lemma, keep_stop_words=keep_stop_words)
@@ -215,7 +277,7 @@ def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool
         raise WordsError(f"No words match the selection ({selection.described()}).",
                          "Loosen --attr/--role/--code, or add --include-interviewer.")
     ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
-    rows = [WordCount(word, n, round(n * 10_000 / total, 2), len(docs), len(speakers))
+    rows = [WordCount(word, n, round(n * 10_000 / total, 2), docs, speakers)
             for word, (n, docs, speakers) in ranked[:limit]]
     return WordTable(rows, total, len(found), "lemma" if lemma else "form", selection.described())
 
@@ -226,6 +288,7 @@ def frequencies(store: Store, selection: Selection | None = None, *, lemma: bool
 @dataclass(frozen=True)
 class KwicLine:
     document: str
+    document_id: int
     start: int
     end: int
     left: str
@@ -265,57 +328,66 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
          cite: str = "({role}, {school})") -> KwicPage:
     """Every occurrence of a word, phrase or pattern with ``width`` characters of
     context each side, in reading order or sorted by the words right or left of it."""
+    index_words(store)
+    with store.unit_of_work() as uow:
+        return kwic_in(uow, query, selection, lemma=lemma, sort=sort, width=width, limit=limit, offset=offset,
+                       cite=cite)
+
+
+def kwic_in(uow: UnitOfWork, query: str, selection: Selection | None = None, *, lemma: bool = False,
+            sort: str | None = None, width: int = 40, limit: int | None = 50, offset: int = 0,
+            cite: str = "({role}, {school})") -> KwicPage:
+    """:func:`kwic` inside a unit of work the caller owns (to code the lines it finds)."""
     if sort not in (None, "left", "right"):
         raise WordsError(f"Cannot sort by '{sort}'.", "Use --sort left or --sort right.")
     parts = _pattern_words(query)
     selection = selection or Selection(include_interviewer=True)
-    with store.unit_of_work() as uow:
-        ensure_word_index(uow)
-        lexicon = read_lexicon(uow)
-        ctx = _context(uow, selection)
-        forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
-        paged = len(parts) == 1 and sort is None  # one word in reading order: a page from SQL
-        if paged:
-            hits = uow.words.hits(forms, ctx.filter, limit=limit, offset=offset)
-            total = uow.words.count_hits(forms, ctx.filter)
-        else:
-            hits = uow.words.hits(forms, ctx.filter)
-        texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
-        found = []  # (hit, end of the match)
-        for hit in hits:
-            end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
-            if end is not None:
-                found.append((hit, end))
-        if not paged:
-            total = len(found)
-        if not found and total == 0:
-            raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
-                             "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
-        if sort is not None:
-            # Keys from the text around each match; lines are built for the page only.
-            def key(item):  # type: ignore[no-untyped-def]
-                hit, end = item
-                text = texts[hit.document_id]
-                match = text[hit.start:end].lower()
-                if sort == "right":
-                    return match, " ".join(text[end:end + width].lower().split())
-                return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
-            found.sort(key=key)
-        if paged:
-            chosen = found
-        else:
-            chosen = found[offset:offset + limit] if limit is not None else found[offset:]
-        lines = []
-        for hit, end in chosen:
+    ensure_word_index(uow)
+    lexicon = read_lexicon(uow)
+    ctx = _context(uow, selection)
+    forms = _forms_for(uow, lexicon, parts[0], lemma=lemma)
+    paged = len(parts) == 1 and sort is None  # one word in reading order: a page from SQL
+    if paged:
+        hits = uow.words.hits(forms, ctx.filter, limit=limit, offset=offset)
+        total = uow.words.count_hits(forms, ctx.filter)
+    else:
+        hits = uow.words.hits(forms, ctx.filter)
+    texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
+    found = []  # (hit, end of the match)
+    for hit in hits:
+        end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
+        if end is not None:
+            found.append((hit, end))
+    if not paged:
+        total = len(found)
+    if not found and total == 0:
+        raise WordsError(f"'{query}' does not occur in the selection ({selection.described()}).",
+                         "Check the spelling, try a pattern such as 'kvalitet*', or --lemma.")
+    if sort is not None:
+        # Keys from the text around each match; lines are built for the page only.
+        def key(item):  # type: ignore[no-untyped-def]
+            hit, end = item
             text = texts[hit.document_id]
-            speaker = ctx.speakers.get(hit.speaker_id) if hit.speaker_id is not None else None
-            merged = {**ctx.attributes.get(hit.document_id, {}), **(speaker.attributes if speaker else {})}
-            lines.append(KwicLine(ctx.names[hit.document_id], hit.start, end,
-                                  " ".join(text[max(0, hit.start - width):hit.start].split()),
-                                  " ".join(text[hit.start:end].split()),
-                                  " ".join(text[end:end + width].split()),
-                                  speaker.label if speaker else None, merged,
-                                  attribution(merged, speaker.label if speaker else None, cite)))
+            match = text[hit.start:end].lower()
+            if sort == "right":
+                return match, " ".join(text[end:end + width].lower().split())
+            return match, " ".join(reversed(text[max(0, hit.start - width):hit.start].lower().split()))
+        found.sort(key=key)
+    if paged:
+        chosen = found
+    else:
+        chosen = found[offset:offset + limit] if limit is not None else found[offset:]
+    lines = []
+    for hit, end in chosen:
+        text = texts[hit.document_id]
+        speaker = ctx.speakers.get(hit.speaker_id) if hit.speaker_id is not None else None
+        merged = {**ctx.attributes.get(hit.document_id, {}), **(speaker.attributes if speaker else {})}
+        lines.append(KwicLine(ctx.names[hit.document_id], hit.document_id, hit.start, end,
+                              " ".join(text[max(0, hit.start - width):hit.start].split()),
+                              " ".join(text[hit.start:end].split()),
+                              " ".join(text[end:end + width].split()),
+                              speaker.label if speaker else None, merged,
+                              attribution(merged, speaker.label if speaker else None, cite)))
     return KwicPage(query, lines, total, sorted(forms))
 
 
@@ -379,32 +451,34 @@ class KeynessTable:
 
 def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None = None, *,
             lemma: bool = True, min_freq: int = 5, min_docs: int = 1, correction: str = "bh",
-            limit: int | None = 50) -> KeynessTable:
+            limit: int | None = 50, side: str = "both") -> KeynessTable:
     """Words one group uses more than the other: G², p, corrected p and log ratio.
 
     A word is tested when both groups together use it ``min_freq`` times or more and
-    it occurs in at least ``min_docs`` documents of the group that uses it more."""
+    it occurs in at least ``min_docs`` documents of the group that uses it more.
+    ``side`` "a" or "b" lists only the words that group uses more (the correction
+    still counts every word tested)."""
+    if side not in ("a", "b", "both"):
+        raise WordsError(f"There is no side '{side}'.", "Use --side a, --side b or --side both.")
     if correction not in stats.CORRECTIONS:
         raise WordsError(f"There is no correction '{correction}'.", f"Choose one of: {', '.join(stats.CORRECTIONS)}.")
     if a == b:
         raise WordsError("--a and --b are the same group.", f"Give two different values of '{by}'.")
     base = selection or Selection()
-    groups = []
+    index_words(store)
     with store.unit_of_work() as uow:
-        ensure_word_index(uow)
         lexicon = read_lexicon(uow)
-        for value in (a, b):
-            chosen = replace(base, attributes={**base.attributes, by: [value]})
-            found, total = _counts(uow, lexicon, _context(uow, chosen), lemma=lemma)
+        chosen = [replace(base, attributes={**base.attributes, by: [value]}) for value in (a, b)]
+        groups = _counts_of(uow, lexicon, [_context(uow, c) for c in chosen], lemma=lemma)
+        for value, group, (_found, total) in zip((a, b), chosen, groups, strict=True):
             if total == 0:
-                raise WordsError(f"The group {by}={value} has no words ({chosen.described()}).",
-                                 f"Check the values of '{by}' with 'qualcode docs list'.")
-            groups.append((found, total))
+                raise WordsError(f"The group {by}={value} has no words ({group.described()}).",
+                                 f"Check the values of '{by}' with 'qualcode docs'.")
     (found_a, total_a), (found_b, total_b) = groups
     tested = []
     for word in found_a.keys() | found_b.keys():
-        ca, da = (found_a[word][0], len(found_a[word][1])) if word in found_a else (0, 0)
-        cb, db = (found_b[word][0], len(found_b[word][1])) if word in found_b else (0, 0)
+        ca, da = found_a[word][:2] if word in found_a else (0, 0)
+        cb, db = found_b[word][:2] if word in found_b else (0, 0)
         more_docs = da if ca / total_a >= cb / total_b else db
         if ca + cb >= min_freq and more_docs >= min_docs:
             tested.append((word, ca, cb, da, db, stats.log_likelihood(ca, cb, total_a, total_b)))
@@ -414,66 +488,38 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
                     round(g2, 4), pv, padj, round(stats.log_ratio(ca, cb, total_a, total_b), 4))
             for (word, ca, cb, da, db, g2), pv, padj in zip(tested, p, adjusted, strict=True)]
     rows.sort(key=lambda row: (-row.g2, row.word))
-    return KeynessTable(by, a, b, total_a, total_b, rows[:limit], len(rows), stats.CORRECTION_NAMES[correction],
+    tested_count = len(rows)
+    if side != "both":
+        rows = [row for row in rows if (row.log_ratio > 0) == (side == "a")]
+    return KeynessTable(by, a, b, total_a, total_b, rows[:limit], tested_count, stats.CORRECTION_NAMES[correction],
                         min_freq, min_docs)
 
 
-# ------------------------------------------------------------------ coding concordance lines
-
-KWIC_UNITS = ("match", "sentence", "turn")
+# ------------------------------------------------------------------ the term plot
 
 
-@dataclass(frozen=True)
-class KwicCoding:
-    """What coding concordance lines did: the codings made, and lines already so coded."""
-
-    codings: list  # list[Coding]
-    already: int
-    unit: str
-
-
-def code_kwic_lines(store: Store, lines: Sequence[KwicLine], code: str, coder: str, *,
-                    codebook: str | None = None, unit: str = "sentence") -> KwicCoding:
-    """Code every chosen concordance line with ``code`` in one transaction and one
-    undoable step (one ``codings.added`` event: one undo removes them all).
-
-    ``unit`` is what a line codes: the ``match`` itself, the ``sentence`` it stands in
-    (default) or the speaker's ``turn``. Lines in the same sentence (or turn) code it
-    once, and a span this coder already coded with this code is not coded again.
-    """
-    from qualcode.core.model import CodingOrigin
-    from qualcode.services.coding import _coding_payload, coder_id_for
-    from qualcode.services.corpus import find_document
-    from qualcode.storage.repositories.codings import CodingFilter
-
-    if unit not in KWIC_UNITS:
-        raise WordsError(f"Cannot code a line's '{unit}'.", f"Use one of: {', '.join(KWIC_UNITS)}.")
-    if not lines:
-        raise WordsError("No concordance lines chosen.", "Choose the lines to code first.")
-    with store.unit_of_work() as uow:
-        target = resolve_code(uow, code, codebook)
-        if not target.active:
-            raise WordsError(f"Code '{target.key}' is retired in the current codebook version.")
-        coder_id = coder_id_for(uow, coder)
-        spans: list[tuple[int, int, int]] = []
-        documents: dict[str, int] = {}
-        for line in lines:
-            if line.document not in documents:
-                documents[line.document] = find_document(uow, line.document).id
-            doc_id = documents[line.document]
-            if unit == "match":
-                spans.append((doc_id, line.start, line.end))
+def term_plot(store: Store, table: KeynessTable, selection: Selection | None = None, *, lemma: bool = True,
+              label: int = 10, alpha: float = 0.05, examples: int = 40, width: int = 45,
+              cite: str = "({role}, {school})") -> TermPlot:
+    """A keyness table (made with ``limit=None`` to plot every word tested) as the
+    two-group term plot's data: the ``label`` key words of highest G² each way are
+    labelled, and up to ``examples`` key words get a concordance line from each group."""
+    base = selection or Selection()
+    ranked = sorted((k for k in table.words if k.p_adjusted < alpha), key=lambda k: (-k.g2, k.word))
+    chosen = {k.word for k in [k for k in ranked if k.log_ratio > 0][:label]}
+    chosen |= {k.word for k in [k for k in ranked if k.log_ratio <= 0][:label]}
+    lines: dict[tuple[str, str], tuple[str, ...]] = {}
+    for row in ranked[:examples]:
+        for value in (table.a, table.b):
+            group = replace(base, attributes={**base.attributes, table.by: [value]})
+            try:
+                page = kwic(store, row.word, group, lemma=lemma, width=width, limit=1, cite=cite)
+            except WordsError:  # the word is absent from this group, or its lemma is no pattern
                 continue
-            pieces = ([(s.start, s.end) for s in uow.documents.segments(doc_id)] if unit == "sentence"
-                      else [(t.start, t.end) for t in uow.documents.turns(doc_id)])
-            around = next(((s, e) for s, e in pieces if s <= line.start < e), (line.start, line.end))
-            spans.append((doc_id, around[0], max(around[1], line.end)))
-        wanted = list(dict.fromkeys(spans))
-        existing = {(c.document_id, c.start, c.end) for c in uow.codings.list(
-            CodingFilter(code_ids=[target.id], coder_ids=[coder_id], document_ids=sorted(set(documents.values()))))}
-        made = [uow.codings.add(doc_id, target.id, coder_id, start, end, CodingOrigin.MANUAL)
-                for doc_id, start, end in wanted if (doc_id, start, end) not in existing]
-        if made:
-            uow.events.append("codings.added", {"codings": [_coding_payload(c) for c in made],
-                                                "source": "kwic", "unit": unit}, coder_id)
-    return KwicCoding(made, len(wanted) - len(made), unit)
+            lines[(row.word, value)] = tuple(f"{x.left} [{x.match}] {x.right} {x.citation}".strip()
+                                             for x in page.lines)
+    points = [TermPoint(k.word, k.count_a, k.count_b, k.g2, k.p_adjusted, k.log_ratio, k.p_adjusted < alpha,
+                        k.word in chosen, lines.get((k.word, table.a), ()), lines.get((k.word, table.b), ()))
+              for k in table.words]
+    return TermPlot(f"{table.by}={table.a}", f"{table.by}={table.b}", table.total_a, table.total_b,
+                    table.correction, alpha, points)

@@ -456,7 +456,7 @@ class WordTokenRow(Base):
     end: Mapped[int] = mapped_column(Integer)
     form: Mapped[str] = mapped_column(String(200))
     __table_args__ = (
-        Index("ix_word_tokens_form", "form", "document_id"),
+        Index("ix_word_tokens_form_place", "form", "document_id", "start", "speaker_id"),
         Index("ix_word_tokens_document_speaker", "document_id", "speaker_id", "form"),
         {"sqlite_autoincrement": True},
     )

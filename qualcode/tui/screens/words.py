@@ -31,7 +31,7 @@ from textual.worker import get_current_worker
 
 from qualcode.core.codebook import Code
 from qualcode.errors import QualcodeError
-from qualcode.services import coding
+from qualcode.services import coding, kwic_coding
 from qualcode.services import words as service
 from qualcode.storage.store import Store
 from qualcode.tui.screens.code_finder import CodeFinder
@@ -279,14 +279,14 @@ class WordsScreen(ModalScreen[Jump | None]):
             if code is None:
                 return
             try:
-                done = service.code_kwic_lines(self.store, chosen, f"{slugs[code.id]}:{code.key}", self.coder,
-                                               unit=unit)
+                done = kwic_coding.code_lines(self.store, chosen, f"{slugs[code.id]}:{code.key}", self.coder,
+                                              unit=unit)
             except QualcodeError as error:
                 self._error(error, "Not coded")
                 return
             self.marked = set()
             self.show_lines()
-            already = f" ({done.already} already coded so)" if done.already else ""
+            already = f" ({done.already_coded} already coded so)" if done.already_coded else ""
             self.notify(f"Coded {len(done.codings)} {unit}s with {code.label_en}{already}. u undoes them together.",
                         timeout=4)
 
