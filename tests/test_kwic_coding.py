@@ -69,7 +69,7 @@ def test_the_match_alone_every_line_and_bad_input(coded_store: Store) -> None:
     with pytest.raises(QualcodeError, match="does not occur"):
         code_concordance(coded_store, "flygplan", "voice", "bo")
     with pytest.raises(QualcodeError, match="--unit"):
-        code_concordance(coded_store, "rektor*", "voice", "bo", unit="turn")
+        code_concordance(coded_store, "rektor*", "voice", "bo", unit="paragraph")
     assert len(coding.list_codings(coded_store)) == 2  # the failures changed nothing
 
 

@@ -155,7 +155,7 @@ def kwic(
         "--apply", help="Code the lines' sentences with this code (all lines, or those of --lines).")] = None,
     lines_chosen: Annotated[str | None, typer.Option(
         "--lines", help="With --apply: the lines to code, numbered as shown (1,3-5).")] = None,
-    unit: Annotated[str, typer.Option("--unit", help="With --apply: code each line's sentence, or the match only.")]
+    unit: Annotated[str, typer.Option("--unit", help="With --apply: code each line's sentence, the match only, or the turn.")]
     = "sentence",
     coder: CoderOption = None,
     codebook: CodebookOption = None,

@@ -85,7 +85,7 @@ def code_lines(store: Store, lines: Sequence[KwicLine], code: str, coder: str, *
 
 def _check_unit(unit: str) -> None:
     if unit not in UNITS:
-        raise WordsError(f"Cannot code the '{unit}' of a line.", f"Use one of: {', '.join(UNITS)}.")
+        raise WordsError(f"Cannot code the '{unit}' of a line.", "Use --unit sentence, match or turn.")
 
 
 def _code_in(uow, lines: Sequence[KwicLine], code: str, coder: str, unit: str,  # type: ignore[no-untyped-def]
