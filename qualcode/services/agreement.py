@@ -85,9 +85,12 @@ def _allocate(size: int, strata: dict[str, list], rng: random.Random) -> list:
 
 def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, unit: str = "document",
                 seed: int | None = None, stratify_by: str | None = None,
-                attributes: dict[str, list[str]] | None = None, supervisor: str | None = None
-                ) -> SampleInfo:
-    """Draw documents (or sentences) at random for ``coders`` to code independently."""
+                attributes: dict[str, list[str]] | None = None, supervisor: str | None = None,
+                exclude_samples: Sequence[str] = ()) -> SampleInfo:
+    """Draw documents (or sentences) at random for ``coders`` to code independently.
+
+    ``exclude_samples`` leaves out the documents of earlier samples, so that a second
+    round is coded on documents the coders have not compared yet."""
     if unit not in ("document", "segment"):
         raise AnalysisError(f"A sample is of documents or segments, not '{unit}'.", "Pass --unit document|segment.")
     if size < 1:
@@ -103,8 +106,11 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         documents = uow.documents.list()
         if attributes:
             documents = [d for d in documents if all(d.attributes.get(k) in v for k, v in attributes.items())]
+        taken = {doc_id for earlier in exclude_samples for doc_id in _sample(uow, earlier).document_ids}
+        documents = [d for d in documents if d.id not in taken]
         if not documents:
-            raise AnalysisError("No documents to sample from.", "Import documents or loosen --attr.")
+            raise AnalysisError("No documents to sample from.",
+                                "Import documents, loosen --attr or exclude fewer samples.")
         if stratify_by and not any(stratify_by in d.attributes for d in documents):
             raise AnalysisError(f"No document has the attribute '{stratify_by}'.",
                                 "Stratify by an attribute shown by 'qualcode docs'.")
@@ -127,7 +133,8 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         sample = uow.agreement.add_sample(name, unit, seed, stratify_by, boss, coder_ids, items)
         uow.events.append("agreement.sample_drawn", {"sample_id": sample.id, "name": name, "unit": unit,
                                                      "seed": seed, "stratify_by": stratify_by,
-                                                     "size": len(items), "coders": names}, boss)
+                                                     "size": len(items), "coders": names,
+                                                     "exclude_samples": list(exclude_samples)}, boss)
         return sample
 
 
