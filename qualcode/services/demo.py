@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import qualcode
 from qualcode.errors import QualcodeError
 from qualcode.importers.anchored_codings import read_memo_notes
-from qualcode.services import anchored, codebook, corpus
+from qualcode.services import codebook, corpus, demo_rounds
 from qualcode.services.project import create_project
 from qualcode.storage.store import Store
 
@@ -41,6 +41,8 @@ class DemoReport:
     codebooks: list[str]
     codings: int
     memos: int
+    rounds: list[str] = field(default_factory=list)
+    decisions: int = 0
     embedded: int = 0
     topic_run: int | None = None
     topics: int = 0
@@ -95,10 +97,10 @@ def build_demo(target: Path, *, progress: corpus.Progress | None = None,
             raise QualcodeError(f"The demo corpus did not import cleanly: {problems}")
         for slug in SHIPPED_CODEBOOKS:
             codebook.load_file(store, root / "codebooks" / f"{slug}.yaml")
-        coded = anchored.apply_anchored_folder(store, corpus_dir / "codings")
+        coded = demo_rounds.replay_rounds(store, corpus_dir, add_memo_notes)
         memos = coded.memos + add_memo_notes(store, corpus_dir / "memos.yaml")
         demo = DemoReport(store.location.path or target, report, list(SHIPPED_CODEBOOKS),
-                          coded.applied, memos)
+                          coded.codings, memos, rounds=coded.rounds, decisions=coded.decisions)
         if ready:
             make_ready(store, demo)
         # Taken last, so that a rebuild of an untouched demo finds nothing beyond the build.
