@@ -19,7 +19,7 @@ START_MARK = "<!-- demo-report:start -->"
 END_MARK = "<!-- demo-report:end -->"
 COMPARED_CODEBOOK = "quality-steering"
 COMPARED_CODER = "anna"
-AGREEMENT_CODERS = ("anna", "bo")
+AGREEMENT_CODERS = ("anna", "bo")  # without rounds: the two coders compared
 TOPICS_SHOWN = 10
 TERMS_SHOWN = 7
 
@@ -65,18 +65,101 @@ def comparison_section(store: Store) -> list[str]:
     return lines
 
 
+def _pooled(store: Store, sample: str, coders: list[str] | None, resamples: int, seed: int):  # type: ignore[no-untyped-def]
+    report = agreement.agreement_report(store, sample=sample, coders=coders, resamples=resamples, seed=seed)
+    return report, report.pooled
+
+
+def _stat(row, name: str):  # type: ignore[no-untyped-def]
+    return row.get(name) if row is not None else None
+
+
+def _ci_figure(statistic) -> str:  # type: ignore[no-untyped-def]
+    """The value with its bootstrap interval, as the methods paragraph writes it."""
+    from qualcode.exporters.agreement_report import figure
+
+    return figure(statistic)
+
+
+def _adjudication_lines(store: Store) -> list[str]:
+    from collections import Counter
+
+    with store.unit_of_work() as uow:
+        events = uow.events.list(kind="agreement.adjudicated")
+    if not events:
+        return []
+    latest = {e.payload["key"]: e.payload for e in events}
+    by_sample = {}
+    for sample in agreement.list_samples(store):
+        found = agreement.disagreements(store, sample=sample.name)
+        settled = [d for d in found if d.key in latest]
+        if settled:
+            kinds = Counter(latest[d.key]["decision"] for d in settled)
+            by_sample[sample.name] = (len(settled), len(found), {d.document for d in settled}, kinds)
+    lines = []
+    for name, (settled, total, documents, kinds) in by_sample.items():
+        lines.append(f"Of {name}'s {total} disagreements, {settled} ({settled / total * 100:.0f} %) in "
+                     f"{len(documents)} of its documents were adjudicated into the coder "
+                     f"'{agreement.CONSENSUS}' (`qualcode agreement adjudicate`): "
+                     + ", ".join(f"{kinds[k]} {k}" for k in agreement.DECISIONS if kinds[k]) + ".")
+    return lines
+
+
 def agreement_section(store: Store, options: ReportOptions) -> list[str]:
-    report = agreement.agreement_report(store, coders=list(AGREEMENT_CODERS),
-                                        resamples=options.resamples, seed=options.seed)
-    lines = [f"**Agreement** (`qualcode agreement --coders {','.join(AGREEMENT_CODERS)} --methods`):", "",
-             agreement.methods_text(report)]
-    rounds = agreement.rounds(store, resamples=0)
-    if rounds:
-        lines += ["", "| round | coders | documents | percent agreement | Krippendorff's alpha |",
-                  "|---|---|---:|---:|---:|"]
-        for r in rounds:
-            lines.append(f"| {r.sample.name} | {', '.join(r.sample.coders)} | {len(r.sample.document_ids)} "
-                         f"| {_figure(r.percent, percent=True)} | {_figure(r.alpha)} |")
+    """Agreement per round: the coders together, each pair, and the change between rounds."""
+    samples = agreement.list_samples(store)
+    if not samples:
+        report = agreement.agreement_report(store, coders=list(AGREEMENT_CODERS),
+                                            resamples=options.resamples, seed=options.seed)
+        return [f"**Agreement** (`qualcode agreement --coders {','.join(AGREEMENT_CODERS)} --methods`):", "",
+                agreement.methods_text(report)]
+    lines = ["**Agreement per round** (`qualcode agreement --sample NAME --methods`, "
+             "`qualcode agreement rounds`): each round is a sample drawn with `qualcode agreement sample` "
+             "and coded independently by every coder named; sentences are the units.", ""]
+    pooled: dict[str, object] = {}
+    pairs: dict[str, list[tuple[str, object]]] = {}
+    for sample in samples:
+        report, row = _pooled(store, sample.name, None, options.resamples, options.seed)
+        pooled[sample.name] = row
+        lines += [agreement.methods_text(report), ""]
+        coders = list(sample.coders)
+        pairs[sample.name] = []
+        for i, first in enumerate(coders):
+            for second in coders[i + 1:]:
+                _, pair_row = _pooled(store, sample.name, [first, second], 0, options.seed)
+                pairs[sample.name].append((f"{first}, {second}", pair_row))
+    names = [s.name for s in samples]
+    lines += ["| coders | " + " | ".join(f"{n}: kappa | {n}: alpha" for n in names) + " |",
+              "|---|" + "---:|---:|" * len(names)]
+    kappa = "fleiss_kappa" if all(len(s.coders) > 2 for s in samples) else "cohen_kappa"
+    label = ", ".join(dict.fromkeys(c for s in samples for c in s.coders)) + \
+        (" together (Fleiss' kappa)" if kappa == "fleiss_kappa" else " (Cohen's kappa)")
+    lines.append(f"| {label} | " + " | ".join(
+        f"{_ci_figure(_stat(pooled[n], kappa))} | {_ci_figure(_stat(pooled[n], 'krippendorff_alpha'))}"
+        for n in names) + " |")
+    pair_names = list(dict.fromkeys(p for n in names for p, _ in pairs[n]))
+    for pair in pair_names:
+        cells = []
+        for n in names:
+            row = dict(pairs[n]).get(pair)
+            cells.append(f"{_figure(_stat(row, 'cohen_kappa'))} | {_figure(_stat(row, 'krippendorff_alpha'))}")
+        lines.append(f"| {pair} (Cohen's kappa) | " + " | ".join(cells) + " |")
+    if len(names) >= 2:
+        first, last = names[0], names[-1]
+        def value(row, name):  # type: ignore[no-untyped-def]
+            stat = _stat(row, name)
+            return None if stat is None else stat.value
+        a, b = value(pooled[first], "krippendorff_alpha"), value(pooled[last], "krippendorff_alpha")
+        k1, k2 = value(pooled[first], kappa), value(pooled[last], kappa)
+        if None not in (a, b, k1, k2):
+            kappa_name = "Fleiss' kappa" if kappa == "fleiss_kappa" else "Cohen's kappa"
+            lines += ["", f"Convergence from {first} to {last}: Krippendorff's alpha {a:.3f} -> {b:.3f} "
+                      f"({b - a:+.3f}), {kappa_name} "
+                      f"{k1:.3f} -> {k2:.3f} ({k2 - k1:+.3f}). The rounds hold different documents, so "
+                      "part of any change is the documents, not the coders."]
+    adjudicated = _adjudication_lines(store)
+    if adjudicated:
+        lines += [""] + adjudicated
     return lines
 
 
