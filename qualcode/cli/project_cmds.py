@@ -86,6 +86,10 @@ def register(app: typer.Typer) -> None:
                 console.print(f"Built {target.name}: {len(report.import_report.imported)} transcripts, "
                               f"{report.import_report.words:,} words, codebooks {', '.join(report.codebooks)}, "
                               f"{report.codings} example codings, {report.memos} memos.")
+                if report.rounds:
+                    console.print(f"Double-coding rounds {', '.join(report.rounds)} drawn and coded "
+                                  f"(see 'qualcode agreement rounds'); {report.decisions} disagreements "
+                                  "adjudicated.")
                 if report.topic_run is not None:
                     console.print(f"Embedded {report.embedded:,} texts with {demo.DEMO_EMBEDDER} and stored "
                                   f"topic run {report.topic_run} ({report.topics} topics).")

@@ -1,8 +1,9 @@
 """Building the demo project from the shipped corpus and codebooks.
 
 A new user's first look at qualcode is the demo, so it is built ready to use: the
-transcripts, the three codebooks, the example codings and memos, and (unless asked for a
-bare build) the sentence vectors of the fast embedder and one stored topic run, so that
+transcripts, the three codebooks, the example codings and memos, the double-coding rounds
+replayed with their samples, clarification and adjudication (see :mod:`demo_rounds`), and
+(unless asked for a bare build) the sentence vectors of the fast embedder and one stored topic run, so that
 suggestions, similar passages and the topics screen answer at once.
 """
 
