@@ -211,15 +211,46 @@ def test_every_shipped_corpus_imports_cleanly(folder: Path, tmp_path: Path) -> N
         store.close()
 
 
-def test_coder_files_name_existing_transcripts() -> None:
-    stems = {p.stem for p in SBS.glob("*.md") if p.name != "README.md"}
-    for path in sorted((SBS / "codings").rglob("*.yaml")):
+@pytest.mark.parametrize("folder", [SBS, REPO / "corpora" / "english-demo"], ids=lambda p: p.name)
+def test_coder_files_name_existing_transcripts(folder: Path) -> None:
+    stems = {p.stem for p in folder.glob("*.md") if p.name != "README.md"}
+    files = sorted((folder / "codings").rglob("*.yaml"))
+    assert files
+    for path in files:
         coded = read_anchored_codings(path)
         assert coded.document in stems, path
-        assert coded.coder == path.relative_to(SBS / "codings").parts[0]
-        text = read_source(SBS / f"{coded.document}.md").text
+        assert coded.coder == path.relative_to(folder / "codings").parts[0]
+        text = read_source(folder / f"{coded.document}.md").text
         for item in coded.codings:
             assert text.count(item.quote) >= item.occurrence, (path, item.line)
+
+
+def test_the_english_demo_is_coded_and_its_word_appendix_is_english(tmp_path: Path) -> None:
+    from docx import Document
+
+    from qualcode.importers.language import detect_language
+    from qualcode.services import export
+
+    store, report = demo.build_demo(tmp_path / "english-demo.qualcode", ready=False, corpus_name="english-demo")
+    try:
+        documents = corpus.list_documents(store)
+        per_doc = Counter(c.document_id for c in coding.list_codings(store, coder="anna", limit=None))
+        assert len(documents) == 3 and set(per_doc) == {d.id for d in documents}
+        assert report.codings == sum(per_doc.values()) and not report.rounds
+        export.export_quotes(store, tmp_path / "appendix.docx", codebook="loose-coupling")
+    finally:
+        store.close()
+    word = Document(str(tmp_path / "appendix.docx"))
+    assert any(p.text.startswith("Appendix: Loose coupling") for p in word.paragraphs)
+    examples = [row.cells[-1].text for table in word.tables for row in table.rows[1:] if row.cells[-1].text]
+    assert examples and all(detect_language(e) == "en" for e in examples), examples
+
+
+def test_the_english_demo_has_no_report(tmp_path: Path) -> None:
+    result = _demo_cli(tmp_path, "--english", "--bare", "--report", str(tmp_path / "r.md"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "--report describes the Swedish demo" in result.stdout + result.stderr
+    assert not list(tmp_path.glob("*.qualcode"))
 
 
 # ------------------------------------------------- --rebuild never loses work silently

@@ -23,6 +23,8 @@ from qualcode.services.project import create_project
 from qualcode.storage.store import Store
 
 DEMO_FILE = "sbs-demo.qualcode"
+# The shipped corpora a demo can be built from, and the file each is built into.
+DEMO_CORPORA = {"sbs-demo": DEMO_FILE, "english-demo": "english-demo.qualcode"}
 # What the build wrote, row counts per table: a rebuild compares it with what is there now.
 _BUILT_KEY = "demo.built"
 SHIPPED_CODEBOOKS = ("loose-coupling", "organisational-routines", "quality-steering")
@@ -69,27 +71,36 @@ def add_memo_notes(store: Store, path: Path) -> int:
     return len(notes)
 
 
-def make_ready(store: Store, report: DemoReport, *, progress: corpus.Progress | None = None) -> None:
-    """Embed the sentences with the demo embedder and store one topic run."""
+def make_ready(store: Store, report: DemoReport, *, progress: corpus.Progress | None = None,
+               topics_run: bool = True) -> None:
+    """Embed the sentences with the demo embedder and (unless told not to) store one topic run."""
     from qualcode.analysis.topics import TopicSettings
     from qualcode.services import embedding_cache, topics
 
     language = embedding_cache.project_language(store)
     embedded = embedding_cache.embed_project(store, DEMO_EMBEDDER, progress=progress)
+    report.embedded = embedded.texts
+    if not topics_run:
+        return
     settings = TopicSettings(min_topic_size=DEMO_TOPIC_MIN_SIZE, language=language)
     view = topics.fit_topics(store, settings, embedder=DEMO_EMBEDDER, label=DEMO_TOPIC_LABEL,
                              exclude=DEMO_TOPIC_EXCLUDE)
-    report.embedded = embedded.texts
     report.topic_run = view.run.id
     report.topics = sum(1 for t in view.topics if t.number != -1)
 
 
 def build_demo(target: Path, *, progress: corpus.Progress | None = None,
-               ready: bool = True) -> tuple[Store, DemoReport]:
-    """Build the demo project at ``target``; ``ready=False`` skips embedding and topics."""
+               ready: bool = True, corpus_name: str = "sbs-demo") -> tuple[Store, DemoReport]:
+    """Build the demo project at ``target``; ``ready=False`` skips embedding and topics.
+
+    ``corpus_name`` picks a shipped corpus (:data:`DEMO_CORPORA`). The three short English
+    interviews get vectors but no topic run: they are too few sentences for one."""
+    if corpus_name not in DEMO_CORPORA:
+        raise QualcodeError(f"No demo corpus '{corpus_name}'.", f"Use one of: {', '.join(DEMO_CORPORA)}.")
     root = data_root()
-    corpus_dir = root / "corpora" / "sbs-demo"
-    store = create_project(target, name="SBS demo")
+    corpus_dir = root / "corpora" / corpus_name
+    name = "SBS demo" if corpus_name == "sbs-demo" else "English demo"
+    store = create_project(target, name=name)
     try:
         report = corpus.import_paths(store, sorted(corpus_dir.glob("*.md")),
                                      speaker_map=corpus_dir / "speakers.yaml", progress=progress)
@@ -99,11 +110,12 @@ def build_demo(target: Path, *, progress: corpus.Progress | None = None,
         for slug in SHIPPED_CODEBOOKS:
             codebook.load_file(store, root / "codebooks" / f"{slug}.yaml")
         coded = demo_rounds.replay_rounds(store, corpus_dir, add_memo_notes)
-        memos = coded.memos + add_memo_notes(store, corpus_dir / "memos.yaml")
+        memo_file = corpus_dir / "memos.yaml"
+        memos = coded.memos + (add_memo_notes(store, memo_file) if memo_file.exists() else 0)
         demo = DemoReport(store.location.path or target, report, list(SHIPPED_CODEBOOKS),
                           coded.codings, memos, rounds=coded.rounds, decisions=coded.decisions)
         if ready:
-            make_ready(store, demo)
+            make_ready(store, demo, topics_run=corpus_name == "sbs-demo")
         # Taken last, so that a rebuild of an untouched demo finds nothing beyond the build.
         with store.unit_of_work() as uow:
             uow.settings.set(_BUILT_KEY, json.dumps(uow.content_counts(), sort_keys=True))
