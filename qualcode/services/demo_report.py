@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualcode.core.agreement import AgreementReport, AgreementRow, SampleInfo, Statistic
 from qualcode.errors import ExportError
 from qualcode.services import agreement, compare, topics
 from qualcode.services.demo import DEMO_TOPIC_LABEL
@@ -65,43 +66,67 @@ def comparison_section(store: Store) -> list[str]:
     return lines
 
 
-def _pooled(store: Store, sample: str, coders: list[str] | None, resamples: int, seed: int):  # type: ignore[no-untyped-def]
+def _row(store: Store, sample: str, coders: list[str] | None, resamples: int, seed: int
+         ) -> tuple[AgreementReport, AgreementRow | None]:
+    """A round's agreement report and its row pooled over codes and documents."""
     report = agreement.agreement_report(store, sample=sample, coders=coders, resamples=resamples, seed=seed)
     return report, report.pooled
 
 
-def _stat(row, name: str):  # type: ignore[no-untyped-def]
+def _stat(row: AgreementRow | None, name: str) -> Statistic | None:
     return row.get(name) if row is not None else None
 
 
-def _ci_figure(statistic) -> str:  # type: ignore[no-untyped-def]
-    """The value with its bootstrap interval, as the methods paragraph writes it."""
-    from qualcode.exporters.agreement_report import figure
-
-    return figure(statistic)
+def _value(row: AgreementRow | None, name: str) -> float | None:
+    stat = _stat(row, name)
+    return None if stat is None else stat.value
 
 
 def _adjudication_lines(store: Store) -> list[str]:
+    """How much of each round was settled into the consensus coder, and how."""
     from collections import Counter
 
     with store.unit_of_work() as uow:
         events = uow.events.list(kind="agreement.adjudicated")
-    if not events:
-        return []
-    latest = {e.payload["key"]: e.payload for e in events}
-    by_sample = {}
-    for sample in agreement.list_samples(store):
+    latest = {e.payload["key"]: e.payload for e in events}  # the last decision on each counts
+    lines = []
+    for sample in agreement.list_samples(store) if latest else []:
         found = agreement.disagreements(store, sample=sample.name)
         settled = [d for d in found if d.key in latest]
-        if settled:
-            kinds = Counter(latest[d.key]["decision"] for d in settled)
-            by_sample[sample.name] = (len(settled), len(found), {d.document for d in settled}, kinds)
-    lines = []
-    for name, (settled, total, documents, kinds) in by_sample.items():
-        lines.append(f"Of {name}'s {total} disagreements, {settled} ({settled / total * 100:.0f} %) in "
-                     f"{len(documents)} of its documents were adjudicated into the coder "
-                     f"'{agreement.CONSENSUS}' (`qualcode agreement adjudicate`): "
+        if not settled:
+            continue
+        kinds = Counter(latest[d.key]["decision"] for d in settled)
+        lines.append(f"Of {sample.name}'s {len(found)} disagreements, {len(settled)} "
+                     f"({len(settled) / len(found) * 100:.0f} %) in {len({d.document for d in settled})} of its "
+                     f"documents were adjudicated into the coder '{agreement.CONSENSUS}' "
+                     "(`qualcode agreement adjudicate`): "
                      + ", ".join(f"{kinds[k]} {k}" for k in agreement.DECISIONS if kinds[k]) + ".")
+    return lines
+
+
+def _round_table(store: Store, samples: list[SampleInfo], pooled: dict[str, AgreementRow | None],
+                 kappa: str, seed: int) -> list[str]:
+    """Rounds as columns: all coders together (with intervals), then each pair of coders."""
+    from qualcode.exporters.agreement_report import figure
+
+    names = [s.name for s in samples]
+    everyone = ", ".join(dict.fromkeys(c for s in samples for c in s.coders))
+    together = " together (Fleiss' kappa)" if kappa == "fleiss_kappa" else " (Cohen's kappa)"
+    lines = ["| coders | " + " | ".join(f"{n}: kappa | {n}: alpha" for n in names) + " |",
+             "|---|" + "---:|---:|" * len(names),
+             f"| {everyone}{together} | " + " | ".join(
+                 f"{figure(_stat(pooled[n], kappa))} | {figure(_stat(pooled[n], 'krippendorff_alpha'))}"
+                 for n in names) + " |"]
+    pairs: dict[str, dict[str, AgreementRow | None]] = {}
+    for sample in samples:
+        for i, first in enumerate(sample.coders):
+            for second in sample.coders[i + 1:]:
+                pairs.setdefault(f"{first}, {second}", {})[sample.name] = \
+                    _row(store, sample.name, [first, second], 0, seed)[1]
+    for pair, by_round in pairs.items():
+        cells = [f"{_figure(_stat(by_round.get(n), 'cohen_kappa'))} | "
+                 f"{_figure(_stat(by_round.get(n), 'krippendorff_alpha'))}" for n in names]
+        lines.append(f"| {pair} (Cohen's kappa) | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -116,51 +141,22 @@ def agreement_section(store: Store, options: ReportOptions) -> list[str]:
     lines = ["**Agreement per round** (`qualcode agreement --sample NAME --methods`, "
              "`qualcode agreement rounds`): each round is a sample drawn with `qualcode agreement sample` "
              "and coded independently by every coder named; sentences are the units.", ""]
-    pooled: dict[str, object] = {}
-    pairs: dict[str, list[tuple[str, object]]] = {}
+    pooled: dict[str, AgreementRow | None] = {}
     for sample in samples:
-        report, row = _pooled(store, sample.name, None, options.resamples, options.seed)
-        pooled[sample.name] = row
+        report, pooled[sample.name] = _row(store, sample.name, None, options.resamples, options.seed)
         lines += [agreement.methods_text(report), ""]
-        coders = list(sample.coders)
-        pairs[sample.name] = []
-        for i, first in enumerate(coders):
-            for second in coders[i + 1:]:
-                _, pair_row = _pooled(store, sample.name, [first, second], 0, options.seed)
-                pairs[sample.name].append((f"{first}, {second}", pair_row))
-    names = [s.name for s in samples]
-    lines += ["| coders | " + " | ".join(f"{n}: kappa | {n}: alpha" for n in names) + " |",
-              "|---|" + "---:|---:|" * len(names)]
     kappa = "fleiss_kappa" if all(len(s.coders) > 2 for s in samples) else "cohen_kappa"
-    label = ", ".join(dict.fromkeys(c for s in samples for c in s.coders)) + \
-        (" together (Fleiss' kappa)" if kappa == "fleiss_kappa" else " (Cohen's kappa)")
-    lines.append(f"| {label} | " + " | ".join(
-        f"{_ci_figure(_stat(pooled[n], kappa))} | {_ci_figure(_stat(pooled[n], 'krippendorff_alpha'))}"
-        for n in names) + " |")
-    pair_names = list(dict.fromkeys(p for n in names for p, _ in pairs[n]))
-    for pair in pair_names:
-        cells = []
-        for n in names:
-            row = dict(pairs[n]).get(pair)
-            cells.append(f"{_figure(_stat(row, 'cohen_kappa'))} | {_figure(_stat(row, 'krippendorff_alpha'))}")
-        lines.append(f"| {pair} (Cohen's kappa) | " + " | ".join(cells) + " |")
-    if len(names) >= 2:
-        first, last = names[0], names[-1]
-        def value(row, name):  # type: ignore[no-untyped-def]
-            stat = _stat(row, name)
-            return None if stat is None else stat.value
-        a, b = value(pooled[first], "krippendorff_alpha"), value(pooled[last], "krippendorff_alpha")
-        k1, k2 = value(pooled[first], kappa), value(pooled[last], kappa)
-        if None not in (a, b, k1, k2):
-            kappa_name = "Fleiss' kappa" if kappa == "fleiss_kappa" else "Cohen's kappa"
-            lines += ["", f"Convergence from {first} to {last}: Krippendorff's alpha {a:.3f} -> {b:.3f} "
-                      f"({b - a:+.3f}), {kappa_name} "
-                      f"{k1:.3f} -> {k2:.3f} ({k2 - k1:+.3f}). The rounds hold different documents, so "
-                      "part of any change is the documents, not the coders."]
+    lines += _round_table(store, samples, pooled, kappa, options.seed)
+    first, last = samples[0].name, samples[-1].name
+    a, b = _value(pooled[first], "krippendorff_alpha"), _value(pooled[last], "krippendorff_alpha")
+    k1, k2 = _value(pooled[first], kappa), _value(pooled[last], kappa)
+    if len(samples) >= 2 and a is not None and b is not None and k1 is not None and k2 is not None:
+        kappa_name = "Fleiss' kappa" if kappa == "fleiss_kappa" else "Cohen's kappa"
+        lines += ["", f"Convergence from {first} to {last}: Krippendorff's alpha {a:.3f} -> {b:.3f} "
+                  f"({b - a:+.3f}), {kappa_name} {k1:.3f} -> {k2:.3f} ({k2 - k1:+.3f}). The rounds hold "
+                  "different documents, so part of any change is the documents, not the coders."]
     adjudicated = _adjudication_lines(store)
-    if adjudicated:
-        lines += [""] + adjudicated
-    return lines
+    return lines + ([""] + adjudicated if adjudicated else [])
 
 
 def topics_section(store: Store) -> list[str]:
