@@ -88,7 +88,7 @@ def _adjudication_lines(store: Store) -> list[str]:
 
     with store.unit_of_work() as uow:
         events = uow.events.list(kind="agreement.adjudicated")
-    latest = {e.payload["key"]: e.payload for e in events}  # the last decision on each counts
+    latest = {e.payload["key"]: e.payload for e in reversed(events)}  # newest first: the last one counts
     lines = []
     for sample in agreement.list_samples(store) if latest else []:
         found = agreement.disagreements(store, sample=sample.name)

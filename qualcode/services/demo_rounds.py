@@ -39,10 +39,11 @@ def _apply(store: Store, files: list[Path], report: RoundsReport) -> None:
 
 
 def adjudicate_file(store: Store, path: Path) -> int:
-    """Settle the disagreements an adjudication file names; returns how many."""
+    """Settle the disagreements an adjudication file names, in one transaction; returns how many."""
     sample, supervisor, decisions = read_decisions(path)
     found = agreement.disagreements(store, sample=sample)
     texts: dict[str, str] = {}
+    settle: list[tuple[str, str, str | None]] = []
     for decision in decisions:
         if decision.document not in texts:
             with store.unit_of_work() as uow:
@@ -57,8 +58,8 @@ def adjudicate_file(store: Store, path: Path) -> int:
             raise QualcodeError(f"{where}: {len(hits)} disagreements on {decision.code} in "
                                 f"'{decision.document}' hold the quote; exactly one is needed.",
                                 "Quote words inside the one passage the decision is about.")
-        agreement.adjudicate(store, hits[0].key, decision.decision, supervisor, coder=decision.coder)
-    return len(decisions)
+        settle.append((hits[0].key, decision.decision, decision.coder))
+    return agreement.adjudicate_many(store, settle, supervisor)
 
 
 def replay_rounds(store: Store, corpus_dir: Path, add_memos) -> RoundsReport:  # type: ignore[no-untyped-def]
