@@ -10,7 +10,7 @@ import pytest
 
 from qualcode.cli.app import main
 from qualcode.core.model import CodingOrigin
-from qualcode.errors import AnalysisError, CodingError, ExportError
+from qualcode.errors import AnalysisError, CodingError, ExportError, NotFoundError
 from qualcode.services import agreement, coding, corpus
 from qualcode.services.coding import Span
 from qualcode.storage.repositories.codings import CodingFilter
@@ -124,6 +124,11 @@ def test_samples_rounds_and_hiding(double_coded) -> None:  # type: ignore[no-unt
     seg = agreement.draw_sample(store, "round-2", ["anna", "bo"], size=4, unit="segment", seed=3,
                                 stratify_by="level")
     again_store_sample = agreement.get_sample(store, "round-2")
+    assert set(first.document_ids) == {d.id for d in corpus.list_documents(store)}
+    with pytest.raises(AnalysisError, match="No documents to sample from"):  # round-1 holds them all
+        agreement.draw_sample(store, "round-3", ["anna", "bo"], size=1, exclude_samples=["round-1"])
+    with pytest.raises(NotFoundError, match="No sample 'nosuch'"):
+        agreement.draw_sample(store, "round-4", ["anna", "bo"], size=1, exclude_samples=["nosuch"])
     assert len(seg.segment_ids) == 4 and again_store_sample.segment_ids == seg.segment_ids
     doc_id = first.document_ids[0]
     anna_id = next(c for c in _coders(store) if c.name == "anna").id
@@ -225,6 +230,15 @@ def test_demo_full_report_in_the_cli(demo_file: Path, tmp_path: Path, capsys) ->
 
     assert main(["agreement", "sample", "r1", "--db", str(db), "--coders", "anna,bo", "--size", "3",
                  "--seed", "1", "--stratify", "level", "--coder", "sara"]) == 0
+    capsys.readouterr()
+    assert main(["agreement", "sample", "r2", "--db", str(db), "--coders", "anna,bo", "--size", "3",
+                 "--seed", "2", "--exclude", "r1", "--json"]) == 0
+    import json as json_
+
+    second = json_.loads(capsys.readouterr().out)
+    assert main(["agreement", "samples", "--db", str(db), "--json"]) == 0
+    drawn = {s["name"]: set(s["document_ids"]) for s in json_.loads(capsys.readouterr().out)}
+    assert len(second["document_ids"]) == 3 and not drawn["r1"] & drawn["r2"]
     assert main(["agreement", "samples", "--db", str(db)]) == 0
     assert main(["agreement", "done", "r1", "--db", str(db), "--coder", "anna"]) == 0
     assert main(["agreement", "rounds", "--db", str(db), "--resamples", "0"]) == 0

@@ -97,12 +97,17 @@ def test_the_consensus_coder_is_the_default_where_there_is_one(project: Path) ->
     try:
         first = workbench.open_document(store, 1).sentences[0]
         coding.apply_code(store, 1, "st.follow", CONSENSUS, coding.Span(first.start, first.end))
+        partly = coder_scope.resolve(store, None, by="level")  # agreed codings in one document of three
+        assert partly.coders == ("anna",) and f"{CONSENSUS} has agreed codings in only 1" in partly.note
+        for document in (2, 3):
+            first = workbench.open_document(store, document).sentences[0]
+            coding.apply_code(store, document, "st.follow", CONSENSUS, coding.Span(first.start, first.end))
     finally:
         store.close()
     result = json.loads(_qualcode("compare", "steer", "--by", "level", "--json", "--db", str(project),
                                   cwd=project.parent).stdout)
     assert result["coders_note"].startswith(f"Coder: {CONSENSUS}")
-    assert _cell(result, "st.follow", "school") == 1
+    assert _cell(result, "st.follow", "school") == 2
     assert "st.plan" not in [r["key"] for r in result["rows"]]  # nobody's codings but the agreed ones
 
 

@@ -7,10 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from qualcode.core.agreement import CONSENSUS
 from qualcode.errors import ExportError, SourceFileError
 from qualcode.importers.anchored_codings import read_anchored_codings, read_memo_notes
 from qualcode.importers.base import read_source
-from qualcode.services import codebook, coding, corpus, demo, demo_report, embedding_cache, topics
+from qualcode.importers.coding_rounds import read_decisions, read_rounds
+from qualcode.services import (
+    agreement,
+    codebook,
+    coding,
+    corpus,
+    demo,
+    demo_report,
+    embedding_cache,
+    topics,
+)
 from qualcode.services.project import create_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,7 +35,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     store.close()
 
 
-def test_demo_holds_corpus_codebooks_and_two_coders(demo_store) -> None:  # type: ignore[no-untyped-def]
+def test_demo_holds_corpus_codebooks_and_three_coders(demo_store) -> None:  # type: ignore[no-untyped-def]
     store, report = demo_store
     documents = corpus.list_documents(store)
     assert len(documents) >= 16
@@ -35,12 +46,103 @@ def test_demo_holds_corpus_codebooks_and_two_coders(demo_store) -> None:  # type
         codings = uow.codings.list()
         coders = {c.id: c.name for c in uow.coders.list()}
     by_coder = Counter(coders[c.coder_id] for c in codings)
-    assert by_coder["anna"] >= 600 and by_coder["bo"] > 0
-    anna_docs = {c.document_id for c in codings if coders[c.coder_id] == "anna"}
-    bo_docs = {c.document_id for c in codings if coders[c.coder_id] == "bo"}
-    assert anna_docs == {d.id for d in documents}
-    assert len(bo_docs) >= 5 and bo_docs <= anna_docs
-    assert report.memos > 0
+    assert by_coder["anna"] >= 600 and by_coder["bo"] > 0 and by_coder["cecilia"] > 0
+    assert by_coder[CONSENSUS] > 0
+    docs_of = {name: {c.document_id for c in codings if coders[c.coder_id] == name} for name in by_coder}
+    assert docs_of["anna"] == {d.id for d in documents}
+    sampled = {i for s in agreement.list_samples(store) for i in s.document_ids}
+    assert docs_of["bo"] == docs_of["cecilia"] == sampled
+    assert report.memos > 0 and report.rounds == ["round1", "round2"]
+
+
+def test_rounds_are_drawn_samples_coded_by_three_coders(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Each round is a stratified sample with its seed, drawn again from the recorded spec."""
+    store, _ = demo_store
+    specs = read_rounds(SBS / "rounds.yaml")
+    samples = agreement.list_samples(store)
+    assert [s.name for s in samples] == [r.name for r in specs] and len(samples) >= 2
+    names = {d.id: d.name for d in corpus.list_documents(store)}
+    levels = {d.id: d.attributes["level"] for d in corpus.list_documents(store)}
+    seen: set[int] = set()
+    for spec, sample in zip(specs, samples, strict=True):
+        assert sample.seed == spec.seed and sample.stratify_by == "level"
+        assert set(sample.coders) == set(sample.done) == {"anna", "bo", "cecilia"}
+        assert len(sample.document_ids) >= 5 and len({levels[i] for i in sample.document_ids}) >= 2
+        assert sorted(names[i] for i in sample.document_ids) == sorted(spec.documents)
+        assert not seen & set(sample.document_ids)  # a later round holds new documents
+        seen |= set(sample.document_ids)
+        for coder in ("bo", "cecilia"):
+            files = sorted((SBS / "codings" / coder / spec.name).glob("*.yaml"))
+            assert sorted(p.stem for p in files) == sorted(spec.documents)
+
+
+def test_second_coders_code_by_reading(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """bo and cecilia code as the text calls for: counts differ by document and between them."""
+    store, _ = demo_store
+    with store.unit_of_work() as uow:
+        coders = {c.name: c.id for c in uow.coders.list()}
+        per = {name: Counter(c.document_id for c in uow.codings.list() if c.coder_id == coders[name])
+               for name in ("bo", "cecilia")}
+    for name, counts in per.items():
+        assert len(set(counts.values())) > len(counts) // 2, (name, counts)
+        assert min(counts.values()) >= 20, (name, counts)
+    assert per["bo"] != per["cecilia"]
+
+
+def test_round_one_is_partly_adjudicated(demo_store) -> None:  # type: ignore[no-untyped-def]
+    store, report = demo_store
+    _, supervisor, decisions = read_decisions(SBS / "adjudication-round1.yaml")
+    assert report.decisions == len(decisions) > 0
+    with store.unit_of_work() as uow:
+        events = uow.events.list(kind="agreement.adjudicated")
+    assert len(events) == len(decisions) and {e.payload["decision"] for e in events} >= {"accept", "neither"}
+    found = agreement.disagreements(store, sample="round1")
+    settled = [d for d in found if d.settled]
+    assert 0 < len(settled) < len(found)
+    round1 = set(agreement.get_sample(store, "round1").document_ids)
+    consensus = coding.list_codings(store, coder=CONSENSUS, limit=None)
+    assert consensus and {c.document_id for c in consensus} <= round1
+
+
+def test_clarification_is_recorded_before_round_two(demo_store) -> None:  # type: ignore[no-untyped-def]
+    store, _ = demo_store
+    notes = read_memo_notes(SBS / "clarification-round1.yaml")
+    memos = coding.all_memos(store)
+    assert all(any(m.text == n.text for m in memos) for n in notes)
+    with store.unit_of_work() as uow:
+        events = uow.events.list()
+    drawn = [e.id for e in events if e.kind == "agreement.sample_drawn" and e.payload["name"] == "round2"]
+    memo_events = [e.id for e in events if e.kind.startswith("memo")]
+    assert drawn and memo_events and min(memo_events) < drawn[0]
+
+
+def test_a_round_that_draws_other_documents_stops_the_build(tmp_path: Path) -> None:
+    from qualcode.errors import QualcodeError
+    from qualcode.services import demo_rounds
+
+    store = create_project(tmp_path / "p.qualcode")
+    try:
+        corpus.import_paths(store, sorted(SBS.glob("0[1-4]_*.md")))
+        folder = tmp_path / "corpus"
+        (folder / "codings").mkdir(parents=True)
+        (folder / "rounds.yaml").write_text(
+            "rounds:\n  - name: r1\n    coders: [anna, bo]\n    size: 2\n    seed: 3\n"
+            "    stratify_by: level\n    documents: [nosuch_a, nosuch_b]\n", encoding="utf-8")
+        with pytest.raises(QualcodeError, match="rounds.yaml:2: round 'r1' now draws"):
+            demo_rounds.replay_rounds(store, folder, demo.add_memo_notes)
+    finally:
+        store.close()
+
+
+def test_rounds_file_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "rounds.yaml"
+    path.write_text("rounds:\n  - name: r1\n    coders: [anna]\n    size: 2\n    seed: 1\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"rounds.yaml:2: round 'r1' needs two or more coders"):
+        read_rounds(path)
+    path.write_text("sample: r1\nsupervisor: anna\ndecisions:\n  - document: d\n    code: c\n"
+                    "    quote: q\n    decision: accept\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"rounds.yaml:4: 'accept' needs the 'coder'"):
+        read_decisions(path)
 
 
 def test_anna_codes_by_reading_not_by_quota(demo_store) -> None:  # type: ignore[no-untyped-def]
@@ -109,15 +211,46 @@ def test_every_shipped_corpus_imports_cleanly(folder: Path, tmp_path: Path) -> N
         store.close()
 
 
-def test_coder_files_name_existing_transcripts() -> None:
-    stems = {p.stem for p in SBS.glob("*.md") if p.name != "README.md"}
-    for path in sorted((SBS / "codings").rglob("*.yaml")):
+@pytest.mark.parametrize("folder", [SBS, REPO / "corpora" / "english-demo"], ids=lambda p: p.name)
+def test_coder_files_name_existing_transcripts(folder: Path) -> None:
+    stems = {p.stem for p in folder.glob("*.md") if p.name != "README.md"}
+    files = sorted((folder / "codings").rglob("*.yaml"))
+    assert files
+    for path in files:
         coded = read_anchored_codings(path)
         assert coded.document in stems, path
-        assert coded.coder == path.parent.name
-        text = read_source(SBS / f"{coded.document}.md").text
+        assert coded.coder == path.relative_to(folder / "codings").parts[0]
+        text = read_source(folder / f"{coded.document}.md").text
         for item in coded.codings:
             assert text.count(item.quote) >= item.occurrence, (path, item.line)
+
+
+def test_the_english_demo_is_coded_and_its_word_appendix_is_english(tmp_path: Path) -> None:
+    from docx import Document
+
+    from qualcode.importers.language import detect_language
+    from qualcode.services import export
+
+    store, report = demo.build_demo(tmp_path / "english-demo.qualcode", ready=False, corpus_name="english-demo")
+    try:
+        documents = corpus.list_documents(store)
+        per_doc = Counter(c.document_id for c in coding.list_codings(store, coder="anna", limit=None))
+        assert len(documents) == 3 and set(per_doc) == {d.id for d in documents}
+        assert report.codings == sum(per_doc.values()) and not report.rounds
+        export.export_quotes(store, tmp_path / "appendix.docx", codebook="loose-coupling")
+    finally:
+        store.close()
+    word = Document(str(tmp_path / "appendix.docx"))
+    assert any(p.text.startswith("Appendix: Loose coupling") for p in word.paragraphs)
+    examples = [row.cells[-1].text for table in word.tables for row in table.rows[1:] if row.cells[-1].text]
+    assert examples and all(detect_language(e) == "en" for e in examples), examples
+
+
+def test_the_english_demo_has_no_report(tmp_path: Path) -> None:
+    result = _demo_cli(tmp_path, "--english", "--bare", "--report", str(tmp_path / "r.md"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "--report describes the Swedish demo" in result.stdout + result.stderr
+    assert not list(tmp_path.glob("*.qualcode"))
 
 
 # ------------------------------------------------- --rebuild never loses work silently
@@ -244,7 +377,10 @@ def test_demo_report_describes_the_project(demo_store) -> None:  # type: ignore[
     text = demo_report.demo_report(store)
     assert "| code | owner | school | state | university |" in text
     assert "Chi-square(" in text and "Cramér's V" in text
-    assert "Two coders (anna and bo) independently coded" in text
+    assert "Three coders (anna, bo and cecilia) independently coded" in text
+    assert "sample 'round1'" in text and "sample 'round2'" in text
+    assert "Fleiss' kappa" in text and "Convergence from round1 to round2" in text
+    assert "| anna, bo (Cohen's kappa) |" in text and "were adjudicated into the coder" in text
     assert f"run '{demo.DEMO_TOPIC_LABEL}'" in text and "| topic | size | top terms |" in text
 
 

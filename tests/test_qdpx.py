@@ -147,7 +147,7 @@ def test_round_trip_gives_the_same_project(demo: tuple[Path, Path], store: Store
         for d in original.documents]
     assert Counter(map(_coding_key, back.codings)) == Counter(map(_coding_key, original.codings))
     assert _memo_keys(back) == _memo_keys(original)
-    assert set(back.coders) == set(original.coders) == {"anna", "bo"}
+    assert set(back.coders) == set(original.coders) == {"anna", "bo", "cecilia", "consensus"}
 
 
 def test_an_archive_is_segmented_a_little_ahead_of_the_writer(demo: tuple[Path, Path], store: Store,

@@ -66,10 +66,9 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert not report.failed, report.failed
         for slug in SHIPPED_CODEBOOKS:
             codebook.load_file(store, root / "codebooks" / f"{slug}.yaml")
-        for coder in ("anna", "bo"):
+        for coder in ("anna", "bo"):  # bo's codings sit in the folders of his rounds
             for name in DOCUMENTS:
-                file = corpus_dir / "codings" / coder / f"{name}.yaml"
-                if file.exists():
+                for file in sorted((corpus_dir / "codings" / coder).rglob(f"{name}.yaml")):
                     anchored.apply_anchored_file(store, file)
     finally:
         store.close()

@@ -206,6 +206,8 @@ def sample_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: a fresh one, stored).")] = None,
     stratify: Annotated[str | None, typer.Option("--stratify", help="Document attribute to stratify by, e.g. level.")] = None,
     attr: AttrOption = None,
+    exclude: Annotated[str | None, typer.Option(
+        "--exclude", help="Comma-separated earlier samples whose documents are left out (a new round).")] = None,
     coder: CoderOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -221,7 +223,8 @@ def sample_command(
             except QualcodeError:
                 supervisor = None
         made = service.draw_sample(store, name, _split(coders) or [], size=size, unit=unit, seed=seed,
-                                   stratify_by=stratify, attributes=parse_filters(attr), supervisor=supervisor)
+                                   stratify_by=stratify, attributes=parse_filters(attr), supervisor=supervisor,
+                                   exclude_samples=_split(exclude) or [])
         docs = {d.id: d.name for d in _documents(store)}
     if as_json:
         print_json(made)

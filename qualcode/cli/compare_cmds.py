@@ -41,7 +41,7 @@ RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also 
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes as rows (repeatable).")]
 CodersOption = Annotated[list[str] | None, typer.Option(
     "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
-    "coder if there is one, else the coder who coded the most documents.")]
+    "coder if it covers as many documents as anyone, else the coder who coded the most documents.")]
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
 CiteOption = Annotated[str, typer.Option("--cite", help="Attribution template, e.g. '({role}, {school})'.")]
 

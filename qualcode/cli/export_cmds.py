@@ -86,7 +86,7 @@ def _query(codebook: str, by: str, measure: str, level: int | None, rollup: bool
 
 MatrixCodersOption = Annotated[list[str] | None, typer.Option(
     "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
-    "coder if there is one, else the coder who coded the most documents.")]
+    "coder if it covers as many documents as anyone, else the coder who coded the most documents.")]
 CodebookArg = Annotated[str, typer.Option("--codebook", "-c", help="Codebook slug.")]
 ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
 MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]

@@ -50,18 +50,24 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_command(
         no_open: Annotated[bool, typer.Option("--no-open", help="Build it, print a summary, do not open the workbench.")] = False,
-        rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace an existing sbs-demo.qualcode.")] = False,
+        rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace an existing sbs-demo.qualcode (or english-demo.qualcode).")] = False,
         force: Annotated[bool, typer.Option(
             "--force", help="With --rebuild: replace it even if it holds work (a .bak copy is kept).")] = False,
         bare: Annotated[bool, typer.Option("--bare", help="Skip embedding the sentences and fitting the demo's topic run.")] = False,
         report_to: Annotated[Path | None, typer.Option(
             "--report", help="Write what the demo shows (comparison, agreement, topics) as Markdown to this "
                              "file; a file with the report markers gets its section replaced.")] = None,
+        english: Annotated[bool, typer.Option(
+            "--english", help="Build english-demo.qualcode from the three English interviews instead.")] = False,
         quiet: QuietOption = False,
         as_json: JsonOption = False,
     ) -> None:
         """Build sbs-demo.qualcode here from the shipped corpus, codebooks and example codings."""
-        target = Path.cwd() / demo.DEMO_FILE
+        corpus_name = "english-demo" if english else "sbs-demo"
+        if english and report_to is not None:
+            raise QualcodeError("--report describes the Swedish demo (its rounds and comparison by level).",
+                                "Leave out --english to write the report.")
+        target = Path.cwd() / demo.DEMO_CORPORA[corpus_name]
         if target.exists() and rebuild:
             work = demo.work_beyond_build(target)
             if work and not force:
@@ -81,11 +87,16 @@ def register(app: typer.Typer) -> None:
                 console.print(f"Using the existing {target.name} (pass --rebuild to build it anew).")
         else:
             with progress_bar("Importing transcripts", quiet=quiet) as progress:
-                store, report = demo.build_demo(target, progress=progress, ready=not bare)
+                store, report = demo.build_demo(target, progress=progress, ready=not bare,
+                                                corpus_name=corpus_name)
             if not quiet and not as_json:
                 console.print(f"Built {target.name}: {len(report.import_report.imported)} transcripts, "
                               f"{report.import_report.words:,} words, codebooks {', '.join(report.codebooks)}, "
                               f"{report.codings} example codings, {report.memos} memos.")
+                if report.rounds:
+                    console.print(f"Double-coding rounds {', '.join(report.rounds)} drawn and coded "
+                                  f"(see 'qualcode agreement rounds'); {report.decisions} disagreements "
+                                  "adjudicated.")
                 if report.topic_run is not None:
                     console.print(f"Embedded {report.embedded:,} texts with {demo.DEMO_EMBEDDER} and stored "
                                   f"topic run {report.topic_run} ({report.topics} topics).")

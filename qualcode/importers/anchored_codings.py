@@ -52,7 +52,8 @@ class MemoNote:
     line: int = 0
 
 
-def _load(path: Path) -> object:
+def load_with_lines(path: Path) -> object:
+    """A YAML file's data, each mapping with its line as ``__line__``; errors name the file."""
     text = ""
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,7 +71,7 @@ def _load(path: Path) -> object:
 
 
 def read_anchored_codings(path: Path) -> AnchoredCodings:
-    data = _load(path)
+    data = load_with_lines(path)
     if not isinstance(data, dict):
         raise SourceFileError(f"{path}: expected a mapping with coder, document and codings.")
     problems = [f"missing '{key}'" for key in ("coder", "document", "codings") if not data.get(key)]
@@ -92,7 +93,7 @@ def read_anchored_codings(path: Path) -> AnchoredCodings:
 
 def read_memo_notes(path: Path) -> tuple[MemoNote, ...]:
     """The memos of a memo file, each checked for the fields it needs."""
-    data = _load(path)
+    data = load_with_lines(path)
     if not isinstance(data, dict) or not isinstance(data.get("memos"), list):
         raise SourceFileError(f"{path}: expected a mapping with a list of 'memos'.")
     notes = []

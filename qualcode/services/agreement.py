@@ -87,9 +87,12 @@ def _allocate(size: int, strata: dict[str, list], rng: random.Random) -> list:
 
 def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, unit: str = "document",
                 seed: int | None = None, stratify_by: str | None = None,
-                attributes: dict[str, list[str]] | None = None, supervisor: str | None = None
-                ) -> SampleInfo:
-    """Draw documents (or sentences) at random for ``coders`` to code independently."""
+                attributes: dict[str, list[str]] | None = None, supervisor: str | None = None,
+                exclude_samples: Sequence[str] = ()) -> SampleInfo:
+    """Draw documents (or sentences) at random for ``coders`` to code independently.
+
+    ``exclude_samples`` leaves out the documents of earlier samples, so that a second
+    round is coded on documents the coders have not compared yet."""
     if unit not in ("document", "segment"):
         raise AnalysisError(f"A sample is of documents or segments, not '{unit}'.", "Pass --unit document|segment.")
     if size < 1:
@@ -106,8 +109,11 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         documents = uow.documents.list()
         if attributes:
             documents = [d for d in documents if all(d.attributes.get(k) in v for k, v in attributes.items())]
+        taken = {doc_id for earlier in exclude_samples for doc_id in _sample(uow, earlier).document_ids}
+        documents = [d for d in documents if d.id not in taken]
         if not documents:
-            raise AnalysisError("No documents to sample from.", "Import documents or loosen --attr.")
+            raise AnalysisError("No documents to sample from.",
+                                "Import documents, loosen --attr or exclude fewer samples.")
         if stratify_by and not any(stratify_by in d.attributes for d in documents):
             raise AnalysisError(f"No document has the attribute '{stratify_by}'.",
                                 "Stratify by an attribute shown by 'qualcode docs'.")
@@ -130,7 +136,8 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         sample = uow.agreement.add_sample(name, unit, seed, stratify_by, boss, coder_ids, items)
         uow.events.append("agreement.sample_drawn", {"sample_id": sample.id, "name": name, "unit": unit,
                                                      "seed": seed, "stratify_by": stratify_by,
-                                                     "size": len(items), "coders": names}, boss)
+                                                     "size": len(items), "coders": names,
+                                                     "exclude_samples": list(exclude_samples)}, boss)
         return sample
 
 
@@ -472,43 +479,59 @@ def adjudicate(store: Store, key: str, decision: str, supervisor: str, *, coder:
     """Settle one disagreement into the consensus coder: accept one coder's span(s), both
     (the union of everyone's), neither, or an edited span. Replaces earlier consensus
     codings of the code there; the decision goes to the event log."""
+    with store.unit_of_work() as uow:
+        return _settle(uow, key, decision, supervisor, coder=coder, span=span, consensus=consensus)
+
+
+def adjudicate_many(store: Store, decisions: Sequence[tuple[str, str, str | None]], supervisor: str, *,
+                    consensus: str = CONSENSUS) -> int:
+    """Settle several disagreements, each ``(key, decision, coder)``, in one transaction: a file
+    of decisions is one action, applied whole or not at all. Returns how many were settled."""
+    with store.unit_of_work() as uow:
+        for key, decision, coder in decisions:
+            _settle(uow, key, decision, supervisor, coder=coder, span=None, consensus=consensus)
+    return len(decisions)
+
+
+def _settle(uow: UnitOfWork, key: str, decision: str, supervisor: str, *, coder: str | None,
+            span: tuple[int, int] | None, consensus: str) -> list[Coding]:
+    """One decision inside the caller's unit of work (see :func:`adjudicate`)."""
     if decision not in DECISIONS:
         raise CodingError(f"Unknown decision '{decision}'.", f"Use one of: {', '.join(DECISIONS)}.")
     doc_id, code_id, start, end = _parse_key(key)
-    with store.unit_of_work() as uow:
-        require(uow, supervisor, Action.SUPERVISE, "adjudicate a disagreement")
-        boss = uow.coders.get_or_create(supervisor.strip()).id
-        target = uow.coders.get_or_create(consensus).id
-        text_length = len(uow.documents.text(doc_id)) if uow.documents.get(doc_id) else 0
-        if not text_length or uow.codebooks.code(code_id) is None:
-            raise NotFoundError(f"Disagreement {key} refers to a document or code that no longer exists.")
-        here = [c for c in uow.codings.list(CodingFilter(document_ids=[doc_id], code_ids=[code_id]))
-                if c.start < end and c.end > start]
-        others = [c for c in here if c.coder_id != target]
-        if decision == "accept":
-            if not coder:
-                raise CodingError("Accept whose coding?", "Pass the coder, e.g. --accept anna.")
-            chosen_id = _coder_ids(uow, [coder])[coder.strip()]
-            new_spans = _union([(c.start, c.end) for c in others if c.coder_id == chosen_id])
-        elif decision == "both":
-            new_spans = _union([(c.start, c.end) for c in others])
-        elif decision == "neither":
-            new_spans = []
-        else:
-            if span is None or not 0 <= span[0] < span[1] <= text_length:
-                raise CodingError(f"Edited span {span} is not inside the document (0 to {text_length}).",
-                                  "Pass --span START-END with START < END.")
-            new_spans = [span]
-        removed = [c for c in here if c.coder_id == target]
-        for old in removed:
-            uow.codings.delete(old.id)
-        added = [uow.codings.add(doc_id, code_id, target, s, e, CodingOrigin.ADJUDICATED) for s, e in new_spans]
-        uow.events.append("agreement.adjudicated", {
-            "key": key, "decision": decision, "coder": coder if decision == "accept" else None,
-            "document_id": doc_id, "code_id": code_id, "start": start, "end": end,
-            "consensus_coder_id": target, "added": [[c.id, c.start, c.end] for c in added],
-            "removed": [[c.id, c.start, c.end, c.coder_id] for c in removed]}, boss)
-        return added
+    require(uow, supervisor, Action.SUPERVISE, "adjudicate a disagreement")
+    boss = uow.coders.get_or_create(supervisor.strip()).id
+    target = uow.coders.get_or_create(consensus).id
+    text_length = len(uow.documents.text(doc_id)) if uow.documents.get(doc_id) else 0
+    if not text_length or uow.codebooks.code(code_id) is None:
+        raise NotFoundError(f"Disagreement {key} refers to a document or code that no longer exists.")
+    here = [c for c in uow.codings.list(CodingFilter(document_ids=[doc_id], code_ids=[code_id]))
+            if c.start < end and c.end > start]
+    others = [c for c in here if c.coder_id != target]
+    if decision == "accept":
+        if not coder:
+            raise CodingError("Accept whose coding?", "Pass the coder, e.g. --accept anna.")
+        chosen_id = _coder_ids(uow, [coder])[coder.strip()]
+        new_spans = _union([(c.start, c.end) for c in others if c.coder_id == chosen_id])
+    elif decision == "both":
+        new_spans = _union([(c.start, c.end) for c in others])
+    elif decision == "neither":
+        new_spans = []
+    else:
+        if span is None or not 0 <= span[0] < span[1] <= text_length:
+            raise CodingError(f"Edited span {span} is not inside the document (0 to {text_length}).",
+                              "Pass --span START-END with START < END.")
+        new_spans = [span]
+    removed = [c for c in here if c.coder_id == target]
+    for old in removed:
+        uow.codings.delete(old.id)
+    added = [uow.codings.add(doc_id, code_id, target, s, e, CodingOrigin.ADJUDICATED) for s, e in new_spans]
+    uow.events.append("agreement.adjudicated", {
+        "key": key, "decision": decision, "coder": coder if decision == "accept" else None,
+        "document_id": doc_id, "code_id": code_id, "start": start, "end": end,
+        "consensus_coder_id": target, "added": [[c.id, c.start, c.end] for c in added],
+        "removed": [[c.id, c.start, c.end, c.coder_id] for c in removed]}, boss)
+    return added
 
 
 # ------------------------------------------------------------------- export

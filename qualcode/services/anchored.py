@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qualcode.core.codebook import Code
 from qualcode.core.model import CodingOrigin
 from qualcode.errors import CodingError
 from qualcode.importers.anchored_codings import locate_quote, read_anchored_codings
@@ -31,13 +32,16 @@ def apply_anchored_file(store: Store, path: Path, *, origin: CodingOrigin = Codi
         text = uow.documents.text(document.id)
         coder_id = uow.coders.get_or_create(anchored.coder).id
         rows, memos = [], []
+        codes: dict[str, Code] = {}
         for item in anchored.codings:
             span = locate_quote(text, item.quote, item.occurrence)
             if span is None:
                 report.problems.append(f"{path}:{item.line}: quote not found in '{document.name}'"
                                        f" (occurrence {item.occurrence}): {item.quote[:60]}...")
                 continue
-            code = resolve_code(uow, item.code)
+            if item.code not in codes:  # a file names few codes many times: look each up once
+                codes[item.code] = resolve_code(uow, item.code)
+            code = codes[item.code]
             rows.append({"document_id": document.id, "code_id": code.id, "coder_id": coder_id,
                          "start": span[0], "end": span[1], "origin": str(origin)})
             if item.memo:

@@ -3,7 +3,9 @@
 Pooling every coder counts a double-coded passage once per coder, so a cell reads
 "19 passages" where two coders coded the same text. Comparisons (the matrix, ``qualcode
 compare``, ``export figure``) therefore default to one coder: the consensus coder where
-adjudication has produced agreed codings, else the coder who coded the most documents. Pooling
+adjudication has produced agreed codings in as many documents as any coder has coded,
+else the coder who coded the most documents (a partly adjudicated sample would otherwise
+make the default a matrix of a few documents). Pooling
 stays possible on purpose with ``--coder all``; every caller shows the note saying which.
 """
 
@@ -41,12 +43,16 @@ def resolve(store: Store, requested: Sequence[str] | None, *, by: str | None = N
     if not coders:
         return CoderScope((), "No codings yet.")
     consensus = next((c for c in coders if c.name == CONSENSUS), None)
-    if consensus is not None:
+    # the widest coverage first: a coder of six documents of seventeen makes a thin matrix
+    busiest = min((c for c in coders if c.name != CONSENSUS), key=lambda c: (-c.documents, -c.codings, c.name),
+                  default=None)
+    if consensus is not None and (busiest is None or consensus.documents >= busiest.documents):
         return CoderScope((CONSENSUS,), f"Coder: {CONSENSUS} (the agreed codings); "
                                         "--coder NAME for one coder, --coder all to pool every coder.")
+    assert busiest is not None
     if len(coders) == 1:
-        return CoderScope((coders[0].name,), f"Coder: {coders[0].name} (the only coder).")
-    # the widest coverage first: a coder of six documents of seventeen makes a thin matrix
-    busiest = min(coders, key=lambda c: (-c.documents, -c.codings, c.name))
-    return CoderScope((busiest.name,), f"Coder: {busiest.name} (most documents coded of {len(coders)} coders); "
-                                       "--coder NAME for another, --coder all to pool every coder.")
+        return CoderScope((busiest.name,), f"Coder: {busiest.name} (the only coder).")
+    partial = (f"; {CONSENSUS} has agreed codings in only {consensus.documents} of them"
+               if consensus is not None else "")
+    return CoderScope((busiest.name,), f"Coder: {busiest.name} (most documents coded of {len(coders)} coders"
+                                       f"{partial}); --coder NAME for another, --coder all to pool every coder.")

@@ -1,8 +1,9 @@
 """Building the demo project from the shipped corpus and codebooks.
 
 A new user's first look at qualcode is the demo, so it is built ready to use: the
-transcripts, the three codebooks, the example codings and memos, and (unless asked for a
-bare build) the sentence vectors of the fast embedder and one stored topic run, so that
+transcripts, the three codebooks, the example codings and memos, the double-coding rounds
+replayed with their samples, clarification and adjudication (see :mod:`demo_rounds`), and
+(unless asked for a bare build) the sentence vectors of the fast embedder and one stored topic run, so that
 suggestions, similar passages and the topics screen answer at once.
 """
 
@@ -11,17 +12,19 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import qualcode
 from qualcode.errors import QualcodeError
 from qualcode.importers.anchored_codings import read_memo_notes
-from qualcode.services import anchored, codebook, corpus
+from qualcode.services import codebook, corpus, demo_rounds
 from qualcode.services.project import create_project
 from qualcode.storage.store import Store
 
 DEMO_FILE = "sbs-demo.qualcode"
+# The shipped corpora a demo can be built from, and the file each is built into.
+DEMO_CORPORA = {"sbs-demo": DEMO_FILE, "english-demo": "english-demo.qualcode"}
 # What the build wrote, row counts per table: a rebuild compares it with what is there now.
 _BUILT_KEY = "demo.built"
 SHIPPED_CODEBOOKS = ("loose-coupling", "organisational-routines", "quality-steering")
@@ -41,6 +44,8 @@ class DemoReport:
     codebooks: list[str]
     codings: int
     memos: int
+    rounds: list[str] = field(default_factory=list)
+    decisions: int = 0
     embedded: int = 0
     topic_run: int | None = None
     topics: int = 0
@@ -66,27 +71,36 @@ def add_memo_notes(store: Store, path: Path) -> int:
     return len(notes)
 
 
-def make_ready(store: Store, report: DemoReport, *, progress: corpus.Progress | None = None) -> None:
-    """Embed the sentences with the demo embedder and store one topic run."""
+def make_ready(store: Store, report: DemoReport, *, progress: corpus.Progress | None = None,
+               topics_run: bool = True) -> None:
+    """Embed the sentences with the demo embedder and (unless told not to) store one topic run."""
     from qualcode.analysis.topics import TopicSettings
     from qualcode.services import embedding_cache, topics
 
     language = embedding_cache.project_language(store)
     embedded = embedding_cache.embed_project(store, DEMO_EMBEDDER, progress=progress)
+    report.embedded = embedded.texts
+    if not topics_run:
+        return
     settings = TopicSettings(min_topic_size=DEMO_TOPIC_MIN_SIZE, language=language)
     view = topics.fit_topics(store, settings, embedder=DEMO_EMBEDDER, label=DEMO_TOPIC_LABEL,
                              exclude=DEMO_TOPIC_EXCLUDE)
-    report.embedded = embedded.texts
     report.topic_run = view.run.id
     report.topics = sum(1 for t in view.topics if t.number != -1)
 
 
 def build_demo(target: Path, *, progress: corpus.Progress | None = None,
-               ready: bool = True) -> tuple[Store, DemoReport]:
-    """Build the demo project at ``target``; ``ready=False`` skips embedding and topics."""
+               ready: bool = True, corpus_name: str = "sbs-demo") -> tuple[Store, DemoReport]:
+    """Build the demo project at ``target``; ``ready=False`` skips embedding and topics.
+
+    ``corpus_name`` picks a shipped corpus (:data:`DEMO_CORPORA`). The three short English
+    interviews get vectors but no topic run: they are too few sentences for one."""
+    if corpus_name not in DEMO_CORPORA:
+        raise QualcodeError(f"No demo corpus '{corpus_name}'.", f"Use one of: {', '.join(DEMO_CORPORA)}.")
     root = data_root()
-    corpus_dir = root / "corpora" / "sbs-demo"
-    store = create_project(target, name="SBS demo")
+    corpus_dir = root / "corpora" / corpus_name
+    name = "SBS demo" if corpus_name == "sbs-demo" else "English demo"
+    store = create_project(target, name=name)
     try:
         report = corpus.import_paths(store, sorted(corpus_dir.glob("*.md")),
                                      speaker_map=corpus_dir / "speakers.yaml", progress=progress)
@@ -95,12 +109,13 @@ def build_demo(target: Path, *, progress: corpus.Progress | None = None,
             raise QualcodeError(f"The demo corpus did not import cleanly: {problems}")
         for slug in SHIPPED_CODEBOOKS:
             codebook.load_file(store, root / "codebooks" / f"{slug}.yaml")
-        coded = anchored.apply_anchored_folder(store, corpus_dir / "codings")
-        memos = coded.memos + add_memo_notes(store, corpus_dir / "memos.yaml")
+        coded = demo_rounds.replay_rounds(store, corpus_dir, add_memo_notes)
+        memo_file = corpus_dir / "memos.yaml"
+        memos = coded.memos + (add_memo_notes(store, memo_file) if memo_file.exists() else 0)
         demo = DemoReport(store.location.path or target, report, list(SHIPPED_CODEBOOKS),
-                          coded.applied, memos)
+                          coded.codings, memos, rounds=coded.rounds, decisions=coded.decisions)
         if ready:
-            make_ready(store, demo)
+            make_ready(store, demo, topics_run=corpus_name == "sbs-demo")
         # Taken last, so that a rebuild of an untouched demo finds nothing beyond the build.
         with store.unit_of_work() as uow:
             uow.settings.set(_BUILT_KEY, json.dumps(uow.content_counts(), sort_keys=True))

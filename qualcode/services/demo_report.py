@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualcode.core.agreement import AgreementReport, AgreementRow, SampleInfo, Statistic
 from qualcode.errors import ExportError
 from qualcode.services import agreement, compare, topics
 from qualcode.services.demo import DEMO_TOPIC_LABEL
@@ -19,7 +20,7 @@ START_MARK = "<!-- demo-report:start -->"
 END_MARK = "<!-- demo-report:end -->"
 COMPARED_CODEBOOK = "quality-steering"
 COMPARED_CODER = "anna"
-AGREEMENT_CODERS = ("anna", "bo")
+AGREEMENT_CODERS = ("anna", "bo")  # without rounds: the two coders compared
 TOPICS_SHOWN = 10
 TERMS_SHOWN = 7
 
@@ -65,19 +66,97 @@ def comparison_section(store: Store) -> list[str]:
     return lines
 
 
-def agreement_section(store: Store, options: ReportOptions) -> list[str]:
-    report = agreement.agreement_report(store, coders=list(AGREEMENT_CODERS),
-                                        resamples=options.resamples, seed=options.seed)
-    lines = [f"**Agreement** (`qualcode agreement --coders {','.join(AGREEMENT_CODERS)} --methods`):", "",
-             agreement.methods_text(report)]
-    rounds = agreement.rounds(store, resamples=0)
-    if rounds:
-        lines += ["", "| round | coders | documents | percent agreement | Krippendorff's alpha |",
-                  "|---|---|---:|---:|---:|"]
-        for r in rounds:
-            lines.append(f"| {r.sample.name} | {', '.join(r.sample.coders)} | {len(r.sample.document_ids)} "
-                         f"| {_figure(r.percent, percent=True)} | {_figure(r.alpha)} |")
+def _row(store: Store, sample: str, coders: list[str] | None, resamples: int, seed: int
+         ) -> tuple[AgreementReport, AgreementRow | None]:
+    """A round's agreement report and its row pooled over codes and documents."""
+    report = agreement.agreement_report(store, sample=sample, coders=coders, resamples=resamples, seed=seed)
+    return report, report.pooled
+
+
+def _stat(row: AgreementRow | None, name: str) -> Statistic | None:
+    return row.get(name) if row is not None else None
+
+
+def _value(row: AgreementRow | None, name: str) -> float | None:
+    stat = _stat(row, name)
+    return None if stat is None else stat.value
+
+
+def _adjudication_lines(store: Store) -> list[str]:
+    """How much of each round was settled into the consensus coder, and how."""
+    from collections import Counter
+
+    with store.unit_of_work() as uow:
+        events = uow.events.list(kind="agreement.adjudicated")
+    latest = {e.payload["key"]: e.payload for e in reversed(events)}  # newest first: the last one counts
+    lines = []
+    for sample in agreement.list_samples(store) if latest else []:
+        found = agreement.disagreements(store, sample=sample.name)
+        settled = [d for d in found if d.key in latest]
+        if not settled:
+            continue
+        kinds = Counter(latest[d.key]["decision"] for d in settled)
+        lines.append(f"Of {sample.name}'s {len(found)} disagreements, {len(settled)} "
+                     f"({len(settled) / len(found) * 100:.0f} %) in {len({d.document for d in settled})} of its "
+                     f"documents were adjudicated into the coder '{agreement.CONSENSUS}' "
+                     "(`qualcode agreement adjudicate`): "
+                     + ", ".join(f"{kinds[k]} {k}" for k in agreement.DECISIONS if kinds[k]) + ".")
     return lines
+
+
+def _round_table(store: Store, samples: list[SampleInfo], pooled: dict[str, AgreementRow | None],
+                 kappa: str, seed: int) -> list[str]:
+    """Rounds as columns: all coders together (with intervals), then each pair of coders."""
+    from qualcode.exporters.agreement_report import figure
+
+    names = [s.name for s in samples]
+    everyone = ", ".join(dict.fromkeys(c for s in samples for c in s.coders))
+    together = " together (Fleiss' kappa)" if kappa == "fleiss_kappa" else " (Cohen's kappa)"
+    lines = ["| coders | " + " | ".join(f"{n}: kappa | {n}: alpha" for n in names) + " |",
+             "|---|" + "---:|---:|" * len(names),
+             f"| {everyone}{together} | " + " | ".join(
+                 f"{figure(_stat(pooled[n], kappa))} | {figure(_stat(pooled[n], 'krippendorff_alpha'))}"
+                 for n in names) + " |"]
+    pairs: dict[str, dict[str, AgreementRow | None]] = {}
+    for sample in samples:
+        for i, first in enumerate(sample.coders):
+            for second in sample.coders[i + 1:]:
+                pairs.setdefault(f"{first}, {second}", {})[sample.name] = \
+                    _row(store, sample.name, [first, second], 0, seed)[1]
+    for pair, by_round in pairs.items():
+        cells = [f"{_figure(_stat(by_round.get(n), 'cohen_kappa'))} | "
+                 f"{_figure(_stat(by_round.get(n), 'krippendorff_alpha'))}" for n in names]
+        lines.append(f"| {pair} (Cohen's kappa) | " + " | ".join(cells) + " |")
+    return lines
+
+
+def agreement_section(store: Store, options: ReportOptions) -> list[str]:
+    """Agreement per round: the coders together, each pair, and the change between rounds."""
+    samples = agreement.list_samples(store)
+    if not samples:
+        report = agreement.agreement_report(store, coders=list(AGREEMENT_CODERS),
+                                            resamples=options.resamples, seed=options.seed)
+        return [f"**Agreement** (`qualcode agreement --coders {','.join(AGREEMENT_CODERS)} --methods`):", "",
+                agreement.methods_text(report)]
+    lines = ["**Agreement per round** (`qualcode agreement --sample NAME --methods`, "
+             "`qualcode agreement rounds`): each round is a sample drawn with `qualcode agreement sample` "
+             "and coded independently by every coder named; sentences are the units.", ""]
+    pooled: dict[str, AgreementRow | None] = {}
+    for sample in samples:
+        report, pooled[sample.name] = _row(store, sample.name, None, options.resamples, options.seed)
+        lines += [agreement.methods_text(report), ""]
+    kappa = "fleiss_kappa" if all(len(s.coders) > 2 for s in samples) else "cohen_kappa"
+    lines += _round_table(store, samples, pooled, kappa, options.seed)
+    first, last = samples[0].name, samples[-1].name
+    a, b = _value(pooled[first], "krippendorff_alpha"), _value(pooled[last], "krippendorff_alpha")
+    k1, k2 = _value(pooled[first], kappa), _value(pooled[last], kappa)
+    if len(samples) >= 2 and a is not None and b is not None and k1 is not None and k2 is not None:
+        kappa_name = "Fleiss' kappa" if kappa == "fleiss_kappa" else "Cohen's kappa"
+        lines += ["", f"Convergence from {first} to {last}: Krippendorff's alpha {a:.3f} -> {b:.3f} "
+                  f"({b - a:+.3f}), {kappa_name} {k1:.3f} -> {k2:.3f} ({k2 - k1:+.3f}). The rounds hold "
+                  "different documents, so part of any change is the documents, not the coders."]
+    adjudicated = _adjudication_lines(store)
+    return lines + ([""] + adjudicated if adjudicated else [])
 
 
 def topics_section(store: Store) -> list[str]:
