@@ -132,21 +132,29 @@ class AgreementRepository:
             keep &= np.isin(rows[:, 3], np.asarray(segment_ids, dtype=np.int64))
         return rows[keep, :3]
 
-    def coding_rows(self, coder_ids: Sequence[int], document_ids: Sequence[int],
-                    code_ids: Sequence[int]) -> np.ndarray:
-        """(document, code, coder, start, end, weight) rows (n x 6) of the coders' codings of
-        the codes in the documents; weight -1 where a coding has none."""
+    def coding_rows(self, coder_ids: Sequence[int], document_ids: Sequence[int] | None = None,
+                    code_ids: Sequence[int] | None = None) -> np.ndarray:
+        """(document, code, coder, start, end, weight) rows (n x 6) of the coders' codings,
+        of the codes in the documents (None: every code, every document); weight -1 where
+        a coding has none."""
         query = select(CodingRow.document_id, CodingRow.code_id, CodingRow.coder_id, CodingRow.start,
                        CodingRow.end, func.coalesce(CodingRow.weight, -1)
                        ).where(CodingRow.coder_id.in_(coder_ids))
-        if len(code_ids) <= _IN_LIMIT:
+        if code_ids is not None and len(code_ids) <= _IN_LIMIT:
             query = query.where(CodingRow.code_id.in_(code_ids))
-        if len(document_ids) <= _IN_LIMIT:
+        if document_ids is not None and len(document_ids) <= _IN_LIMIT:
             query = query.where(CodingRow.document_id.in_(document_ids))
         rows = _array(self._raw(query), 6)
-        keep = (np.isin(rows[:, 0], np.asarray(document_ids, dtype=np.int64))
-                & np.isin(rows[:, 1], np.asarray(code_ids, dtype=np.int64)))
-        return rows[keep]
+        keep = np.ones(len(rows), dtype=bool)
+        if document_ids is not None:
+            keep &= np.isin(rows[:, 0], np.asarray(document_ids, dtype=np.int64))
+        if code_ids is not None:
+            keep &= np.isin(rows[:, 1], np.asarray(code_ids, dtype=np.int64))
+        return rows if keep.all() else rows[keep]
+
+    def coders_with_codings(self) -> set[int]:
+        """Ids of the coders who made at least one coding (read from the coder index alone)."""
+        return set(self.session.scalars(select(CodingRow.coder_id).distinct()))
 
     def _raw(self, query) -> list[tuple]:  # type: ignore[no-untyped-def]
         """Rows as the driver returns them (plain tuples): wrapping a million rows in
@@ -156,13 +164,6 @@ class AgreementRepository:
             return result.cursor.fetchall() if result.cursor is not None else []
         finally:
             result.close()
-
-    def used_code_ids(self, coder_ids: Sequence[int], document_ids: Sequence[int]) -> set[int]:
-        """Codes the coders applied in the documents."""
-        query = select(CodingRow.code_id, CodingRow.document_id).distinct().where(
-            CodingRow.coder_id.in_(coder_ids))
-        docs = set(document_ids)
-        return {c for c, d in self.session.execute(query) if d in docs}
 
 
 def _array(result: Iterable[Sequence[int]], width: int) -> np.ndarray:
