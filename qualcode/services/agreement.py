@@ -364,9 +364,9 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
 def _index(ids: np.ndarray, order: Sequence[int]) -> np.ndarray:
     """Positions of database ids in ``order`` (every id must be there)."""
     order_array = np.asarray(order, dtype=np.int64)
-    if len(order_array) and 0 <= order_array.min() and order_array.max() <= 4 * len(ids) + 1024:
+    if len(order_array) and order_array.min() >= 0 and order_array.max() <= 4 * len(ids) + 1024:
         table = np.zeros(int(order_array.max()) + 1, dtype=np.int64)  # a look-up beats a search
-        table[order_array[::-1]] = np.arange(len(order_array) - 1, -1, -1)  # the first of repeats
+        table[order_array] = np.arange(len(order_array))  # ids in ``order`` are distinct
         return table[ids]
     sort = np.argsort(order_array, kind="stable")
     return sort[np.searchsorted(order_array[sort], ids)].astype(np.int64)
