@@ -183,6 +183,38 @@ def users_path(path: Path) -> tuple[float, float, float]:
     return took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def agreement_screen(path: Path) -> None:
+    """The agreement screen as a user opens it: seconds until the first figures show and
+    until the bootstrapped intervals replace them."""
+    import asyncio
+
+    from qualcode.tui.app import QualcodeApp
+    from qualcode.tui.screens.agreement import AgreementScreen
+    from qualcode.tui.screens.main import MainScreen
+
+    async def drive() -> tuple[float, float]:
+        app = QualcodeApp(str(path), coder="bench", suggestions=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            while not isinstance(app.screen, MainScreen):
+                await pilot.pause(0.01)
+            await app.workers.wait_for_complete()  # the main screen has loaded, as a user sees it
+            await pilot.pause(0.5)
+            assert app.store is not None
+            screen = AgreementScreen(app.store, "bench", coders="anna,bo")
+            began = time.perf_counter()
+            await app.push_screen(screen)
+            while screen.first_figures is None and screen.report is None:
+                await pilot.pause(0.01)
+            first = time.perf_counter() - began
+            while screen.report is None:
+                await pilot.pause(0.01)
+            return first, time.perf_counter() - began
+
+    first, every = asyncio.run(drive())
+    print(f"screen_first_figures_s={first:.2f} target<1 {'ok' if first < 1 else 'SLOW'}")
+    print(f"screen_with_intervals_s={every:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sentences", type=int, default=200_000)
@@ -193,7 +225,11 @@ def main() -> None:
     parser.add_argument("--project", type=Path, default=None,
                         help="Keep the synthetic project at this path and reuse it when it is there "
                              "(it is built once for the given --sentences and --codings).")
+    parser.add_argument("--screen", type=Path, default=None, metavar="PROJECT",
+                        help="Also time the workbench's agreement screen on this project (the demo).")
     args = parser.parse_args()
+    if args.screen is not None:
+        agreement_screen(args.screen)
     if not args.only_project:
         statistics()
     if not args.skip_project:
