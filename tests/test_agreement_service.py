@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from qualcode.cli.app import main
+from qualcode.core.agreement import POOLED
 from qualcode.core.model import CodingOrigin
 from qualcode.errors import AnalysisError, CodingError, ExportError, NotFoundError
 from qualcode.services import agreement, coding, corpus
@@ -256,3 +257,30 @@ def test_demo_full_report_in_the_cli(demo_file: Path, tmp_path: Path, capsys) ->
                  "--coder", "sara"]) == 1
     assert main(["agreement", "--db", str(db), "--coders", "anna"]) == 10
     assert "two or more coders" in capsys.readouterr().err
+
+
+def test_report_reads_the_codings_once(double_coded) -> None:  # type: ignore[no-untyped-def]
+    """Who coded which document and which codes were used come from the one fetch of the
+    coders' codings, not from queries of their own over the whole codings table."""
+    from sqlalchemy import event
+
+    store, _sentences = double_coded
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()).lower())
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        default = agreement.agreement_report(store, resamples=0)
+        named = agreement.agreement_report(store, coders=["anna", "bo"], codes=["voice"], resamples=0)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    full_reads = [s for s in statements if "from codings" in s and "distinct" not in s]
+    assert len(full_reads) == 2, full_reads  # one per report
+    assert not [s for s in statements if "from codings" in s and "group by" in s]
+    assert default.coders == ("anna", "bo")
+    assert [r.code_key for r in named.rows if r.code_key != POOLED] == ["voice"]
+    explicit = agreement.agreement_report(store, coders=["anna", "bo"], resamples=0)
+    assert [(r.code_key, [s.value for s in r.statistics]) for r in default.rows] == \
+        [(r.code_key, [s.value for s in r.statistics]) for r in explicit.rows]

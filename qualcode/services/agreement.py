@@ -185,6 +185,24 @@ class Selection:
     sample: SampleInfo | None
     notes: tuple[str, ...]
     progress: dict[tuple[int, int], int] | None = None  # (document, coder) -> codings, read once
+    # (document, code, coder, start, end, weight) of the coders' codings of the selected
+    # documents and codes, from the one fetch the selection was made from
+    rows: np.ndarray | None = None
+
+
+def _progress(rows: np.ndarray) -> dict[tuple[int, int], int]:
+    """Codings per (document, coder) of (document, code, coder, ...) rows."""
+    if len(rows) == 0:
+        return {}
+    span = int(rows[:, 2].max()) + 1
+    keys = rows[:, 0] * span + rows[:, 2]
+    if int(keys.max()) <= 4 * len(keys) + 1024:  # ids are small: count without sorting
+        counts = np.bincount(keys)
+        keys = np.flatnonzero(counts)
+        counts = counts[keys]
+    else:
+        keys, counts = np.unique(keys, return_counts=True)
+    return {(int(k // span), int(k % span)): int(n) for k, n in zip(keys, counts, strict=True)}
 
 
 def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: ignore[no-untyped-def]
@@ -192,18 +210,21 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
             codebook: str | None, codes: Sequence[str] | None, every_coder: bool,
             consensus: str = CONSENSUS) -> Selection:
     info = _sample(uow, sample) if sample else None
-    progress = uow.codings.coder_progress()  # (document, coder) -> codings
     if coders:
         chosen = _coder_ids(uow, coders)
     elif info:
         chosen = _coder_ids(uow, info.coders)
     else:
-        with_codings = {c for _d, c in progress}
+        with_codings = uow.agreement.coders_with_codings()
         chosen = {c.name: c.id for c in uow.coders.list() if c.id in with_codings and c.name != consensus}
     if len(chosen) < 2:
         only = ", ".join(chosen) or "nobody"
         raise AnalysisError(f"Agreement needs two or more coders; the selection has {only}.",
                             "Name them with --coders anna,bo (each must have coded the documents).")
+    # every coding of the chosen coders in one fetch: who coded which document, and which
+    # codes they used, come from these rows rather than from queries of their own
+    rows = uow.agreement.coding_rows(list(chosen.values()))
+    progress = _progress(rows)
     docs = uow.documents.list()
     if info:
         docs = [d for d in docs if d.id in set(info.document_ids)]
@@ -224,14 +245,20 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
         where = f"sample '{info.name}'" if info else "the selection"
         raise AnalysisError(f"No documents in {where} were coded by {', '.join(chosen)}.",
                             "Check the coders and documents, or draw a sample and let each coder code it.")
+    doc_ids = np.asarray([d.id for d in docs], dtype=np.int64)
+    if len(rows):
+        inside = np.isin(rows[:, 0], doc_ids)
+        rows = rows if inside.all() else rows[inside]
     if codes:
         code_list = [resolve_code(uow, c, codebook) for c in codes]
     elif codebook:
         code_list = uow.codebooks.codes(get_codebook(uow, codebook).id)
     else:
-        used = uow.agreement.used_code_ids(list(chosen.values()), [d.id for d in docs])
+        used = set(np.unique(rows[:, 1]).tolist())
         code_list = [c for c in uow.codebooks.codes(include_inactive=True) if c.id in used]
-    return Selection(chosen, sorted(docs, key=lambda d: d.id), code_list, info, tuple(notes), progress)
+    if codes or codebook:
+        rows = rows[np.isin(rows[:, 1], np.asarray([c.id for c in code_list], dtype=np.int64))]
+    return Selection(chosen, sorted(docs, key=lambda d: d.id), code_list, info, tuple(notes), progress, rows)
 
 
 # ------------------------------------------------------------------- statistics
@@ -298,8 +325,7 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
         coder_names = list(sel.coders)
         coder_ids = [sel.coders[n] for n in coder_names]
         code_ids = [c.id for c in sel.codes]
-        rows = uow.agreement.coding_rows(coder_ids, doc_ids, code_ids) if code_ids else \
-            np.zeros((0, 6), dtype=np.int64)
+        rows = sel.rows if code_ids and sel.rows is not None else np.zeros((0, 6), dtype=np.int64)
         if sel.sample is not None and len(rows) == 0:
             raise AnalysisError(
                 f"Nobody has coded sample '{sel.sample.name}' yet: no codings by "
@@ -345,6 +371,10 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
 def _index(ids: np.ndarray, order: Sequence[int]) -> np.ndarray:
     """Positions of database ids in ``order`` (every id must be there)."""
     order_array = np.asarray(order, dtype=np.int64)
+    if len(order_array) and order_array.min() >= 0 and order_array.max() <= 4 * len(ids) + 1024:
+        table = np.zeros(int(order_array.max()) + 1, dtype=np.int64)  # a look-up beats a search
+        table[order_array] = np.arange(len(order_array))  # ids in ``order`` are distinct
+        return table[ids]
     sort = np.argsort(order_array, kind="stable")
     return sort[np.searchsorted(order_array[sort], ids)].astype(np.int64)
 

@@ -224,10 +224,17 @@ def _weight_alphas(data: AgreementInput, options: Options, rule: str) -> dict[st
     weights = np.asarray(data.weights, dtype=np.float64)
     found: dict[str, Statistic] = {}
     name = f"weight_alpha_{options.weight_level}"
-    for c, (key, _label) in enumerate(data.codes):
-        if not np.any(~np.isnan(weights[data.spans.code == c])):
-            continue
-        values = unit_weights(data.spans, weights, data.units, data.lengths, c, len(data.coders), rule)
+    weighted = np.unique(data.spans.code[~np.isnan(weights)])
+    if not len(weighted):
+        return found
+    # the spans grouped by code once (stable, so each code's spans keep their order)
+    order = np.argsort(data.spans.code, kind="stable")
+    bounds = np.searchsorted(data.spans.code[order], np.arange(len(data.codes) + 1))
+    for c in weighted.tolist():
+        key = data.codes[c][0]
+        mine = order[bounds[c]:bounds[c + 1]]
+        values = unit_weights(data.spans.where(mine), weights[mine], data.units, data.lengths, c,
+                              len(data.coders), rule)
         n = pairable_units(values)
         found[key] = _stat(name, alpha(values, options.weight_level), f"{data.segment_kind} (weight 0-100)",
                            n, why="needs two coders' weights on one unit, and weights that vary"

@@ -85,12 +85,14 @@ class SegmentSums:
         self.n_codes = n_codes
         self._indicator: np.ndarray | None = None
         missing = values[0] < 0 if n_codes else np.zeros((n_units, m), dtype=bool)
-        patterns, self.pattern = np.unique(missing, axis=0, return_inverse=True)
-        self.pattern = self.pattern.reshape(-1)
+        patterns, self.pattern = _patterns(missing)
         base_values = np.where(patterns, -1, 0).astype(np.int8)
         self.baseline = features(base_values, layout) if len(patterns) else np.zeros((0, layout.width))
         # every (code, unit) some coder applied the code to, turned into features at once
-        self.code, self.rows = np.nonzero((values == 1).any(axis=2))
+        applied = np.zeros((n_codes, n_units), dtype=bool)
+        for coder in range(m):  # one pass per coder beats a reduction over the short last axis
+            applied |= values[:, :, coder] == 1
+        self.code, self.rows = np.nonzero(applied)
         self.delta = features(values[self.code, self.rows], layout) - self.baseline[self.pattern[self.rows]]
         self._sparse = None  # built for the bootstrap only (scipy.sparse takes a while to import)
 
@@ -158,6 +160,20 @@ class SegmentSums:
         for first, weights in boot.resample_weights(self.n_units, resamples, seed, cancel=cancel):
             out[first:first + len(weights)] = self.sums(groups, weights)
         return out
+
+
+def _patterns(missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a units x coders table of missing values, in the order
+    ``np.unique(axis=0)`` gives them, and each unit's row among them. A row is read as a
+    binary number (first coder highest), so this sorts integers rather than rows."""
+    n_units, m = missing.shape
+    if m > 62:
+        patterns, inverse = np.unique(missing, axis=0, return_inverse=True)
+        return patterns, inverse.reshape(-1)
+    bits = np.left_shift(np.int64(1), np.arange(m - 1, -1, -1, dtype=np.int64))
+    keys, inverse = np.unique(missing.astype(np.int64) @ bits, return_inverse=True)
+    patterns = (keys[:, None] & bits[None, :]) != 0
+    return patterns, inverse.reshape(-1)
 
 
 def statistics_from_sums(sums: np.ndarray, layout: Layout) -> dict[str, np.ndarray]:
