@@ -1,6 +1,13 @@
-"""The workbench application: opens a project in a worker, asks for the coder, shows the main screen."""
+"""The workbench application: opens a project in a worker, asks for the coder, shows the main screen.
+
+The storage layer and the main screen's code are imported by the opening worker, not at
+the top of this module: Textual starts and draws its first frame while they load.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -10,10 +17,14 @@ from textual.widgets import Label, LoadingIndicator
 from textual.worker import Worker, WorkerState
 
 from qualcode.errors import QualcodeError
-from qualcode.services.project import open_project, remember_coder, remembered_coder
-from qualcode.storage.store import Store
+from qualcode.services.project import remember_coder, remembered_coder
 from qualcode.tui.screens.coder_prompt import CoderPrompt
-from qualcode.tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store
+    from qualcode.tui.screens.main import MainScreen
+
+_MAIN = "qualcode.tui.screens.main"
 
 
 class QualcodeApp(App[None]):
@@ -41,8 +52,19 @@ class QualcodeApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="open")
     def open_store(self) -> Store:
-        """Opening may upgrade the schema or wait on a busy server: never on the UI thread."""
-        return open_project(self.target)
+        """Opening may upgrade the schema or wait on a busy server: never on the UI thread.
+
+        The modules the main screen needs are imported here as well, off the UI thread.
+        """
+        from qualcode.services.project import open_project
+
+        store = open_project(self.target)
+        try:
+            __import__(_MAIN)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -75,6 +97,8 @@ class QualcodeApp(App[None]):
     def _start(self, name: str | None) -> None:
         if not name or self.store is None:
             return
+        from qualcode.tui.screens.main import MainScreen
+
         remember_coder(self.store, name)
         self.coder = name
         self.push_screen(MainScreen(self.store, name, suggestions=self.suggestions))
@@ -85,14 +109,21 @@ class QualcodeApp(App[None]):
 
     def on_key(self, event: events.Key) -> None:
         """Code shortcuts, handled in the order keys arrive (see MainScreen.apply_shortcut)."""
-        screen = self.screen
-        if isinstance(screen, MainScreen) and event.character and screen.apply_shortcut(event.character):
+        screen = self._main_screen()
+        if screen is not None and event.character and screen.apply_shortcut(event.character):
             event.stop()
             event.prevent_default()
 
     def action_help(self) -> None:
-        if isinstance(self.screen, MainScreen):
-            self.push_screen(self.screen.help_screen())
+        screen = self._main_screen()
+        if screen is not None:
+            self.push_screen(screen.help_screen())
+
+    def _main_screen(self) -> MainScreen | None:
+        """The current screen if it is the main screen (whose module loads with the project)."""
+        main = sys.modules.get(_MAIN)
+        screen = self.screen
+        return screen if main is not None and isinstance(screen, main.MainScreen) else None
 
     def on_unmount(self) -> None:
         if self.store is not None:
