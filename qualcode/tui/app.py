@@ -22,7 +22,7 @@ from qualcode.tui.screens.coder_prompt import CoderPrompt
 
 if TYPE_CHECKING:
     from qualcode.storage.store import Store
-    from qualcode.tui.screens.main import MainScreen
+    from qualcode.tui.screens.main import FirstView, MainScreen
 
 _MAIN = "qualcode.tui.screens.main"
 
@@ -41,6 +41,7 @@ class QualcodeApp(App[None]):
         self.coder = coder
         self.suggestions = suggestions
         self.store: Store | None = None
+        self._first: FirstView | None = None
 
     def compose(self) -> ComposeResult:
         with Middle(), Center():
@@ -51,20 +52,29 @@ class QualcodeApp(App[None]):
         self.open_store()
 
     @work(thread=True, exit_on_error=False, group="open")
-    def open_store(self) -> Store:
+    def open_store(self) -> tuple[Store, FirstView | None]:
         """Opening may upgrade the schema or wait on a busy server: never on the UI thread.
 
-        The modules the main screen needs are imported here as well, off the UI thread.
+        The modules the main screen needs are imported here as well, and, when the coder
+        is known, what it shows first is read, so the UI thread only draws it.
         """
         from qualcode.services.project import open_project
 
         store = open_project(self.target)
         try:
-            __import__(_MAIN)
+            from qualcode.tui.screens.main import first_view
+
+            name = self.coder or remembered_coder(store)
+            first = None
+            if name:
+                try:
+                    first = first_view(store, name)
+                except QualcodeError:
+                    first = None  # the screen reads it again and reports the failure itself
         except BaseException:
             store.close()
             raise
-        return store
+        return store, first
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -81,7 +91,7 @@ class QualcodeApp(App[None]):
             self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
             self.query_one(LoadingIndicator).display = False
         elif event.state == WorkerState.SUCCESS and event.worker.group == "open":
-            self.store = event.worker.result
+            self.store, self._first = event.worker.result
             # Covered by the main screen it would still redraw 16 times a second: a fifth of a core.
             self.query_one(LoadingIndicator).remove()
             self._choose_coder()
@@ -101,7 +111,8 @@ class QualcodeApp(App[None]):
 
         remember_coder(self.store, name)
         self.coder = name
-        self.push_screen(MainScreen(self.store, name, suggestions=self.suggestions))
+        first, self._first = self._first, None
+        self.push_screen(MainScreen(self.store, name, suggestions=self.suggestions, first=first))
 
     def on_resize(self, event: events.Resize) -> None:
         """Under 100 columns dialogs take the whole screen (see app.tcss)."""
