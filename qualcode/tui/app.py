@@ -13,6 +13,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
+from textual.timer import Timer
 from textual.widgets import Label, LoadingIndicator
 from textual.worker import Worker, WorkerState
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from qualcode.tui.screens.main import FirstView, MainScreen
 
 _MAIN = "qualcode.tui.screens.main"
+SPINNER_AFTER_S = 0.8
 
 
 class QualcodeApp(App[None]):
@@ -42,14 +44,29 @@ class QualcodeApp(App[None]):
         self.suggestions = suggestions
         self.store: Store | None = None
         self._first: FirstView | None = None
+        self._spinner_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Middle(), Center():
             yield Label(f"Opening {self.target}…", id="opening")
-            yield LoadingIndicator()
+            spinner = LoadingIndicator()
+            spinner.display = False  # shown only if opening is slow (see on_mount)
+            yield spinner
 
     def on_mount(self) -> None:
         self.open_store()
+        # The spinner redraws 16 times a second, which competes with the opening worker for
+        # the interpreter: it appears only when opening takes long (an upgrade, a slow server).
+        self._spinner_timer = self.set_timer(SPINNER_AFTER_S, self._show_spinner)
+
+    def _stop_spinner_timer(self) -> None:
+        if self._spinner_timer is not None:
+            self._spinner_timer.stop()
+
+    def _show_spinner(self) -> None:
+        if self.store is None:
+            for spinner in self.query(LoadingIndicator):
+                spinner.display = True
 
     @work(thread=True, exit_on_error=False, group="open")
     def open_store(self) -> tuple[Store, FirstView | None]:
@@ -89,10 +106,12 @@ class QualcodeApp(App[None]):
             self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
                         severity="error", timeout=30)
             self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
+            self._stop_spinner_timer()
             self.query_one(LoadingIndicator).display = False
         elif event.state == WorkerState.SUCCESS and event.worker.group == "open":
             self.store, self._first = event.worker.result
             # Covered by the main screen it would still redraw 16 times a second: a fifth of a core.
+            self._stop_spinner_timer()
             self.query_one(LoadingIndicator).remove()
             self._choose_coder()
 
