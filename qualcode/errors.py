@@ -78,3 +78,9 @@ class AnalysisError(QualcodeError):
     """An analysis cannot run on the given data or settings."""
 
     exit_code = 10
+
+
+class RoleError(QualcodeError):
+    """A coder's role in the project does not allow the change they asked for."""
+
+    exit_code = 12  # 11 is 'qualcode check' finding problems

@@ -119,7 +119,7 @@ def test_an_older_project_gets_the_table(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "first-schema.qualcode", path)
     store = open_project(path)
     try:
-        assert migrate.current_revision(store.engine) == "0018"
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
         service.add(store, service.make_entry("Anna", "Rektor 2", "person"))
         assert len(service.entries(store)) == 1
     finally:
@@ -152,3 +152,15 @@ def test_pseudonyms_commands_in_the_installed_script(tmp_path: Path) -> None:
     assert json.loads(removed.stdout)["removed"]["original"] == "Björkskolan"
     imported = _qualcode("pseudonyms", "import", "t.yaml", "--json", *db, cwd=tmp_path)
     assert json.loads(imported.stdout) == {"added": 1, "changed": 0, "unchanged": 0}
+
+
+def test_one_scan_over_many_texts_equals_one_call_each() -> None:
+    renderer = Renderer([Pseudonym("Anna", "person 1", "person"), Pseudonym("Sjöviks kommun", "kommun X", "place")])
+    texts = ["Anna sa det.", "(Anna) «Anna» xAnna Anna_ ANNA", "i Sjöviks\n  kommun och SJÖVIKS KOMMUN",
+             "İstanbul och Anna", "", "utan namn", "a\x00Anna", "Anna" + " lång text" * 20]
+    assert renderer.render_many(texts) == [renderer.render(t) for t in texts]
+    assert renderer.render(texts[1]) == "(person 1) «person 1» xAnna Anna_ PERSON 1"
+    assert renderer.render(texts[2]) == "i kommun X och KOMMUN X"  # any white space inside a form
+    assert renderer.render(texts[3]) == "İstanbul och person 1"  # lower case changes the length: any-case path
+    same = "utan namn här"
+    assert renderer.render_many([same])[0] is same  # nothing matched: the same string back

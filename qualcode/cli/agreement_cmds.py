@@ -15,7 +15,9 @@ from qualcode.cli.options import (
     DbOption,
     JsonOption,
     QuietOption,
+    SetOption,
     coder_name,
+    in_sets,
     parse_filters,
     project,
 )
@@ -71,13 +73,14 @@ def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str 
             doc: list[str] | None, attr: list[str] | None, codebook: str | None, code: list[str] | None,
             segment_kind: str, threshold: float, resamples: int, seed: int, quiet: bool, *,
             convention: str = "qualcode", overlap: str = "union", weight_level: str = "interval",
-            gamma_samples: int = 30) -> AgreementReport:
+            gamma_samples: int = 30, sets: list[str] | None = None) -> AgreementReport:
     from qualcode.services import agreement as service
 
     with project(db) as store, progress_bar("Agreement", quiet=quiet) as progress:
+        documents = in_sets(store, sets, doc, command="agreement").documents
         return service.agreement_report(
             store, coders=_split(coders), unit=unit, by=by, segment_kind=segment_kind, sample=sample,
-            documents=doc, attributes=parse_filters(attr), codebook=codebook, codes=code,
+            documents=documents, attributes=parse_filters(attr), codebook=codebook, codes=code,
             threshold=threshold, resamples=resamples, seed=seed, convention=convention,
             overlap=overlap, weight_level=weight_level, gamma_samples=gamma_samples, progress=progress)
 
@@ -121,6 +124,7 @@ def report(
     by: ByOption = "code",
     sample: SampleOption = None,
     doc: DocOption = None,
+    set_: SetOption = None,
     attr: AttrOption = None,
     codebook: CodebookOption = None,
     code: CodeOption = None,
@@ -144,7 +148,7 @@ def report(
         return
     result = _report(db, coders, unit, by, sample, doc, attr, codebook, code, segment_kind, threshold,
                      resamples, seed, quiet or as_json, convention=convention, overlap=overlap,
-                     weight_level=weight_level, gamma_samples=gamma_samples)
+                     weight_level=weight_level, gamma_samples=gamma_samples, sets=set_)
     if as_json:
         from qualcode.exporters.agreement_report import methods_paragraph
 
@@ -164,6 +168,7 @@ def export(
     by: ByOption = "code",
     sample: SampleOption = None,
     doc: DocOption = None,
+    set_: SetOption = None,
     attr: AttrOption = None,
     codebook: CodebookOption = None,
     code: CodeOption = None,
@@ -183,7 +188,7 @@ def export(
 
     result = _report(db, coders, unit, by, sample, doc, attr, codebook, code, segment_kind, threshold,
                      resamples, seed, quiet, convention=convention, overlap=overlap,
-                     weight_level=weight_level, gamma_samples=gamma_samples)
+                     weight_level=weight_level, gamma_samples=gamma_samples, sets=set_)
     written = service.export_report(result, path, fmt=fmt, overwrite=force)
     if not quiet:
         console.print(f"Wrote {written}.")
@@ -308,6 +313,7 @@ def disagreements_command(
     coders: CodersOption = None,
     sample: SampleOption = None,
     doc: DocOption = None,
+    set_: SetOption = None,
     codebook: CodebookOption = None,
     code: CodeOption = None,
     open_only: Annotated[bool, typer.Option("--open", help="Hide disagreements already settled.")] = False,
@@ -321,7 +327,8 @@ def disagreements_command(
     from qualcode.services import agreement as service
 
     with project(db) as store:
-        found = service.disagreements(store, coders=_split(coders), sample=sample, documents=doc,
+        documents = in_sets(store, set_, doc, command="agreement disagreements").documents
+        found = service.disagreements(store, coders=_split(coders), sample=sample, documents=documents,
                                       codebook=codebook, codes=code, include_settled=not open_only)
     if as_json:
         print_json(found[:limit])

@@ -51,10 +51,13 @@ COMMANDS: dict[str, Entry] = {
     "code": Entry("coding_cmds", "Apply and remove codes; rename, merge and split them; undo."),
     "memo": Entry("coding_cmds", "Write memos on the project, documents, codes and codings."),
     "suggest": Entry("suggest_cmds", "Code suggestions from embeddings: show, next, accept, reject, evaluate."),
-    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents and last change; rename "
-                                   "and merge coders."),
+    "coders": Entry("coders_cmds", "Every coder with their codings, memos, documents, last change and role; "
+                                   "rename and merge coders, set roles."),
+    "merge": Entry("merge_cmds", "Merge another coder's project into this one: documents matched by text, "
+                                 "nothing doubled, one undo."),
     "backup": Entry("transfer_cmds", "Back a project up to a .qualcode file while it is in use, and check the copy."),
     "copy": Entry("transfer_cmds", "Copy a project between SQLite and PostgreSQL, ids kept, checked table by table."),
+    "team": Entry("team_cmds", "A PostgreSQL team server: database roles for readers, coders and supervisors."),
     "check": Entry("check_cmds", "Check a project for damage: SQLite pages, the search index, offsets and references."),
     "agreement": Entry("agreement_cmds", "Inter-coder agreement: statistics, double-coding samples, disagreements "
                                          "and adjudication. Without a command: print the agreement table."),
@@ -69,8 +72,12 @@ COMMANDS: dict[str, Entry] = {
                                    "its p-value corrected for the number of words tested, and log ratio."),
     "lexicon": Entry("lexicon_cmds", "Stop words, fillers and lemmas of the project: list, change, look words up, "
                                      "rebuild the search index."),
-    "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: add, list, remove, import and "
-                                          "export names and what replaces them on output."),
+    "pseudonyms": Entry("pseudonym_cmds", "The project's pseudonym table: names and what replaces them on output; "
+                                          "candidates from the corpus, and a check before export."),
+    "query": Entry("query_cmds", "Saved queries: list, show, run, export and remove the retrievals, searches, "
+                                 "concordances, word lists and matrices saved with --save NAME."),
+    "set": Entry("set_cmds", "Sets of documents or passages: create, list, show, add, remove, delete, export; "
+                             "use one anywhere with --set NAME."),
 }
 
 
@@ -110,6 +117,8 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "check_cmds": _register("check_cmds"),
     "coders_cmds": _group("coders_cmds", "app", "coders"),
     "transfer_cmds": _register("transfer_cmds"),
+    "team_cmds": _group("team_cmds", "app", "team"),
+    "merge_cmds": _register("merge_cmds"),
     "codebook_cmds": _group("codebook_cmds", "app", "codebook"),
     "coding_cmds": _coding,
     "export_cmds": _export,
@@ -117,6 +126,8 @@ INSTALLERS: dict[str, Callable[[typer.Typer], None]] = {
     "words_cmds": _register("words_cmds"),
     "lexicon_cmds": _group("lexicon_cmds", "app", "lexicon"),
     "pseudonym_cmds": _group("pseudonym_cmds", "app", "pseudonyms"),
+    "query_cmds": _group("query_cmds", "app", "query"),
+    "set_cmds": _group("set_cmds", "app", "set"),
 }
 
 

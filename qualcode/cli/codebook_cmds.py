@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import DbOption, JsonOption, parse_pairs, project
+from qualcode.cli.options import CoderOption, DbOption, JsonOption, parse_pairs, project
 from qualcode.cli.output import console, print_json
 
 if TYPE_CHECKING:
@@ -36,10 +36,12 @@ def load(
     map_: Annotated[list[str] | None, typer.Option("--map", help="OLD=NEW: move codings of a removed code.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Delete a removed code and its codings.")] = None,
     db: DbOption = None,
+    coder: CoderOption = None,
 ) -> None:
     """Load a codebook, or a new version of one already loaded."""
     with project(db) as store:
-        report = codebooks.load_file(store, path, remap=parse_pairs(map_, what="--map"), drop=set(drop or []))
+        report = codebooks.load_file(store, path, remap=parse_pairs(map_, what="--map"), drop=set(drop or []),
+                                     coder=coder)
     _print_report(report)
 
 

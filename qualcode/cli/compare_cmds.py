@@ -13,22 +13,28 @@ from qualcode.cli.options import (
     CodebookOption,
     DbOption,
     JsonOption,
+    PseudonymiseOption,
     QuietOption,
+    SetOption,
     chosen_codebook,
+    in_sets,
     parse_filters,
     project,
 )
 from qualcode.cli.output import console, escape, print_json
+from qualcode.cli.saving import saveable
 from qualcode.core.defaults import DEFAULT_CITE
 from qualcode.core.model import CodedPassage
 from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
     from qualcode.services import compare as service
-    from qualcode.services import retrieval
+    from qualcode.services import pseudonym_outputs, pseudonyms, retrieval
 else:
     service = lazy_module("qualcode.services.compare")
     retrieval = lazy_module("qualcode.services.retrieval")
+    pseudonyms = lazy_module("qualcode.services.pseudonyms")
+    pseudonym_outputs = lazy_module("qualcode.services.pseudonym_outputs")
 
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
@@ -61,6 +67,7 @@ def _cell(value: str, what: str) -> tuple[str, str]:
     return row.strip(), column.strip()
 
 
+@saveable("compare")
 def compare(
     by: Annotated[str, typer.Option("--by", help="Columns: an attribute (level, role, school, ...) "
                                     "or document, speaker, coder.")],
@@ -75,12 +82,14 @@ def compare(
     coder: CodersOption = None,
     attr: AttrOption = None,
     document: DocOption = None,
+    set_: SetOption = None,
     group: Annotated[list[str] | None, typer.Option("--group", help="Only these columns, in this order (repeatable).")] = None,
     missing: Annotated[bool, typer.Option("--missing", help="Add a column for codings without a value of --by.")] = False,
     empty: Annotated[bool, typer.Option("--empty", help="Keep rows without codings.")] = False,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level for flagging residuals.")] = 0.05,
     cell: Annotated[str | None, typer.Option("--cell", help="List the passages of one cell: CODE=COLUMN.")] = None,
     cite: CiteOption = DEFAULT_CITE,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
@@ -90,17 +99,25 @@ def compare(
 
     with project(db) as store:
         scope = coder_scope.resolve(store, coder, by=by)
+        documents = in_sets(store, set_, document, command="compare").documents
         query = service.ComparisonQuery(
             codebook=chosen_codebook(codebook, ctx.args), by=by, measure=measure, level=level, rollup=rollup,
             codes=tuple(code or ()), coders=scope.coders, attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
-            documents=tuple(document or ()), groups=tuple(group or ()), include_missing=missing,
+            documents=tuple(documents or ()), groups=tuple(group or ()), include_missing=missing,
             include_empty=empty, alpha=alpha)
+        compiled = pseudonyms.output_renderer(store, pseudonymise)
         if cell:
             row, column = _cell(cell, "CODE=COLUMN")
-            _passages(service.cell_passages(store, query, row, column, context=0), cite, as_json,
-                      f"{row} x {by}={column}")
+            found = service.cell_passages(store, query, row, column, context=0)
+            title = f"{row} x {by}={column}"
+            if compiled is not None:
+                found = pseudonyms.render_passages(compiled, found)
+                title = compiled.render(title)
+            _passages(found, cite, as_json, title)
             return
         matrix = service.compare(store, query)
+        if compiled is not None:
+            matrix = pseudonym_outputs.render_comparison(compiled, matrix)
     if as_json:
         print_json({**matrix.to_dict(), "coders_note": scope.note})
         return
@@ -162,22 +179,28 @@ def cooccur(
     coder: CodersOption = None,
     attr: AttrOption = None,
     document: DocOption = None,
+    set_: SetOption = None,
     cell: Annotated[str | None, typer.Option("--cell", help="List the coding pairs of one cell: CODE=CODE.")] = None,
     cite: CiteOption = DEFAULT_CITE,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Code by code: how many coding pairs occur together, and the passages behind a cell."""
     from rich.table import Table
 
-    query = service.CooccurrenceQuery(
-        codebook=chosen_codebook(codebook, ctx.args), mode=mode, window=window, level=level, rollup=rollup, codes=tuple(code or ()),
-        coders=tuple(coder or ()), attributes=service.ComparisonQuery.attrs(parse_filters(attr)),
-        documents=tuple(document or ()))
     with project(db) as store:
+        documents = in_sets(store, set_, document, command="cooccur").documents
+        query = service.CooccurrenceQuery(
+            codebook=chosen_codebook(codebook, ctx.args), mode=mode, window=window, level=level, rollup=rollup,
+            codes=tuple(code or ()), coders=tuple(coder or ()),
+            attributes=service.ComparisonQuery.attrs(parse_filters(attr)), documents=tuple(documents or ()))
         if cell:
             first, second = _cell(cell, "CODE=CODE")
             pairs = service.cooccurrence_passages(store, query, first, second)
+            compiled = pseudonyms.output_renderer(store, pseudonymise)
+            if compiled is not None:
+                pairs = [tuple(pseudonyms.render_passage(compiled, p) for p in pair) for pair in pairs]
             if as_json:
                 print_json({"cell": [first, second], "pairs": [
                     [{**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}

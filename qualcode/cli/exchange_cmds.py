@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import DbOption, JsonOption, QuietOption, project
+from qualcode.cli.options import DbOption, JsonOption, PseudonymiseOption, QuietOption, project
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.errors import StoreError
 
@@ -39,13 +39,14 @@ def export_group() -> typer.Typer:
 def export_qdpx(
     path: Annotated[Path, typer.Argument(help="The .qdpx file to write.")],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Export the whole project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder."""
     with project(db) as store, progress_bar("Exporting", quiet=quiet or as_json) as bar:
-        snapshot = exchange.export_qdpx(store, path, overwrite=force, progress=bar)
+        snapshot = exchange.export_qdpx(store, path, overwrite=force, progress=bar, pseudonymise=pseudonymise)
     summary = {"path": str(path), "documents": len(snapshot.documents), "codings": len(snapshot.codings),
                "codebooks": [b.slug for b in snapshot.codebooks], "memos": len(snapshot.memos),
                "coders": list(snapshot.coders)}

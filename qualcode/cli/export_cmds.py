@@ -108,6 +108,7 @@ def matrix(
     attr: AttrOption = None,
     group: GroupOption = None,
     fmt: FormatOption = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -118,7 +119,7 @@ def matrix(
     with project(db) as store:
         scope = coder_scope.resolve(store, coder, by=by)
         query = _query(codebook, by, measure, level, rollup, code, list(scope.coders), attr, group)
-        result = export.export_matrix(store, path, query, fmt=fmt, overwrite=force)
+        result = export.export_matrix(store, path, query, fmt=fmt, overwrite=force, pseudonymise=pseudonymise)
     _done(result, "rows", quiet)
     if not quiet:
         console.print(scope.note, markup=False)
@@ -139,6 +140,7 @@ def figure(
     values: Annotated[bool, typer.Option("--values", help="Draw the values instead of the residuals.")] = False,
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)] = 300,
     fmt: FormatOption = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
@@ -149,7 +151,8 @@ def figure(
     with project(db) as store:
         scope = coder_scope.resolve(store, coder, by=by)
         query = _query(codebook, by, measure, level, rollup, code, list(scope.coders), attr, group)
-        result = export.export_figure(store, path, query, fmt=fmt, values=values, dpi=dpi, overwrite=force)
+        result = export.export_figure(store, path, query, fmt=fmt, values=values, dpi=dpi, overwrite=force,
+                                       pseudonymise=pseudonymise)
     if quiet:
         console.print(str(result.path), markup=False)
     else:
@@ -162,11 +165,119 @@ def methods(
     path: PathArg,
     by: Annotated[list[str] | None, typer.Option("--by", help="Break the corpus down by these attributes "
                                                  "(repeatable; default level).")] = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """A methods summary in Markdown: corpus by attribute, codebooks and versions, coders, counts."""
     with project(db) as store:
-        result = export.export_methods(store, path, by=by, overwrite=force)
+        result = export.export_methods(store, path, by=by, overwrite=force, pseudonymise=pseudonymise)
     _done(result, "documents", quiet)
+
+
+# ------------------------------------------------------------------ coding as a picture
+
+DpiOption = Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)]
+
+
+def _picture_done(result: export.Exported, what: str, unit: str, note: str, quiet: bool) -> None:
+    if quiet:
+        console.print(str(result.path), markup=False)
+    else:
+        count = f"{result.items} {unit}{'' if result.items == 1 else 's'}"
+        console.print(f"Wrote {what} of {count} to {result.path}. {note}", markup=False)
+
+
+@export_app.command("codeline")
+def codeline(
+    path: PathArg,
+    document: Annotated[str, typer.Option("--doc", help="The document (name, unique prefix or id).")],
+    codebook: CodebookOption = None,
+    code: CodeOption = None,
+    coder: MatrixCodersOption = None,
+    per_coder: Annotated[bool, typer.Option("--per-coder", help="One strip per code and coder "
+                                            "(every coder unless --coder names some).")] = False,
+    empty: Annotated[bool, typer.Option("--empty", help="Keep codes without a coding in the document.")] = False,
+    dpi: DpiOption = 200,
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """A document's codeline: one strip per code along the text (.png or .svg)."""
+    from qualcode.services import coder_scope, pictures
+
+    with project(db) as store:
+        if per_coder and not coder:
+            scope = coder_scope.CoderScope((), "Every coder, one strip each.")
+        else:
+            scope = coder_scope.resolve(store, coder)
+        result = pictures.export_codeline(
+            store, path, document, fmt=fmt, dpi=dpi, overwrite=force, codebook=codebook,
+            codes=tuple(code or ()), coders=scope.coders, per_coder=per_coder, include_empty=empty)
+    _picture_done(result, "a codeline", "strip", scope.note, quiet)
+
+
+@export_app.command("code-matrix")
+def code_matrix(
+    path: PathArg,
+    codebook: CodebookArg,
+    measure: Annotated[str, typer.Option("--measure", help="count (codings per cell) | share "
+                                         "(share of the document's text coded).")] = "count",
+    level: LevelOption = None,
+    rollup: RollupOption = False,
+    code: CodeOption = None,
+    coder: MatrixCodersOption = None,
+    attr: AttrOption = None,
+    document: DocOption = None,
+    dpi: DpiOption = 200,
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Codes by documents, shaded by codings or by share of the text (.png or .svg)."""
+    from qualcode.services import coder_scope, pictures
+
+    with project(db) as store:
+        scope = coder_scope.resolve(store, coder)
+        result = pictures.export_code_matrix(
+            store, path, fmt=fmt, dpi=dpi, overwrite=force, codebook=codebook, measure=measure,
+            codes=tuple(code or ()), coders=scope.coders, attributes=parse_filters(attr),
+            documents=tuple(document or ()), level=level, rollup=rollup)
+    _picture_done(result, "a code x document overview", "code", scope.note, quiet)
+
+
+@export_app.command("network")
+def network(
+    path: PathArg,
+    codebook: CodebookArg,
+    mode: Annotated[str, typer.Option("--mode", help="overlap (spans overlap) | segment (same sentence) "
+                                      "| near (within --window sentences).")] = "overlap",
+    window: Annotated[int, typer.Option("--window", help="Sentences between codings for --mode near.", min=0)] = 1,
+    min_pairs: Annotated[int, typer.Option("--min-pairs", help="Draw edges of at least this many pairs.",
+                                           min=1)] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the layout: the same seed, the same picture.")] = 7,
+    level: LevelOption = None,
+    rollup: RollupOption = False,
+    code: CodeOption = None,
+    coder: MatrixCodersOption = None,
+    attr: AttrOption = None,
+    document: DocOption = None,
+    dpi: DpiOption = 200,
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """The code co-occurrence network: nodes by codings, edges by pairs (.png or .svg)."""
+    from qualcode.services import coder_scope, pictures
+
+    with project(db) as store:
+        scope = coder_scope.resolve(store, coder)
+        result = pictures.export_network(
+            store, path, fmt=fmt, dpi=dpi, seed=seed, min_pairs=min_pairs, overwrite=force,
+            codebook=codebook, mode=mode, window=window, codes=tuple(code or ()), coders=scope.coders,
+            attributes=parse_filters(attr), documents=tuple(document or ()), level=level, rollup=rollup)
+    _picture_done(result, "a co-occurrence network", "code", scope.note, quiet)

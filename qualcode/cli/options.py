@@ -13,6 +13,7 @@ from qualcode.cli.output import progress_bar
 from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
+    from qualcode.services.sets import Scope
     from qualcode.storage.store import Store
 
 DbOption = Annotated[str | None, typer.Option(
@@ -31,6 +32,10 @@ CodebookOption = Annotated[str | None, typer.Option(
 LEGACY_CODEBOOK = {"allow_extra_args": True}
 AttrOption = Annotated[list[str] | None, typer.Option(
     "--attr", help="Attribute filter or value KEY=VALUE (repeatable; repeat a key for OR).")]
+
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="Only the documents (or passages) of this saved set (repeatable: any of them); "
+    "see 'qualcode set list'.")]
 
 
 def store_for(db: str | None) -> Store:
@@ -102,3 +107,13 @@ def chosen_codebook(option: str | None, extra: list[str] | None = None) -> str:
     if not chosen:
         raise QualcodeError("No codebook given.", "Name it with --codebook SLUG (see 'qualcode codebook list').")
     return chosen
+
+
+def in_sets(store: Store, sets: list[str] | None, documents: list[str] | None, *, passages: bool = False,
+            command: str = "this command") -> Scope:
+    """--doc narrowed by --set, for every command that filters documents: the documents'
+    names to pass on as --doc would be, and (where ``passages``) the passage sets whose
+    passages results must overlap."""
+    from qualcode.services.sets import scope
+
+    return scope(store, sets, documents, passages=passages, command=command)

@@ -14,10 +14,13 @@ from qualcode.cli.options import (
     JsonOption,
     PseudonymiseOption,
     QuietOption,
+    SetOption,
+    in_sets,
     parse_filters,
     project,
 )
 from qualcode.cli.output import console, escape, print_json
+from qualcode.cli.saving import saveable
 from qualcode.core.defaults import DEFAULT_CITE
 
 if TYPE_CHECKING:
@@ -30,11 +33,13 @@ CiteOption = Annotated[str, typer.Option(
     "--cite", help="Attribution template from speaker and document attributes, e.g. '({role}, {school})'.")]
 
 
+@saveable("retrieve")
 def retrieve(
     code: Annotated[str, typer.Argument(help="Code key, e.g. lc.bypassed (or codebook:key).")],
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders (repeatable).")] = None,
     document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
     attr: AttrOption = None,
+    set_: SetOption = None,
     page: Annotated[int, typer.Option(help="Page number, from 1.", min=1)] = 1,
     page_size: Annotated[int, typer.Option(help="Passages per page.", min=1)] = 20,
     context: Annotated[int, typer.Option(help="Characters of context on each side.", min=0)] = 80,
@@ -48,13 +53,15 @@ def retrieve(
     from rich.panel import Panel
 
     with project(db) as store:
-        result = retrieval.retrieve(store, code, coders=coder, documents=document,
+        scope = in_sets(store, set_, document, passages=True)
+        result = retrieval.retrieve(store, code, coders=coder, documents=scope.documents,
                                     attributes=parse_filters(attr), limit=page_size,
-                                    offset=(page - 1) * page_size, context=context)
+                                    offset=(page - 1) * page_size, context=context,
+                                    passage_set_ids=scope.passage_set_ids)
         compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:
         code = compiled.render(code)
-        result = replace(result, passages=[pseudonyms.render_passage(compiled, p) for p in result.passages])
+        result = replace(result, passages=pseudonyms.render_passages(compiled, result.passages))
     if as_json:
         print_json({"code": code, "total": result.total, "page": page, "passages": [
             {**vars(p), "attribution": retrieval.attribution(p.attributes, p.speaker, cite)}
@@ -81,10 +88,12 @@ def retrieve(
         console.print(f"More: --page {page + 1}")
 
 
+@saveable("search")
 def search(
     query: Annotated[str, typer.Argument(help="Words to find; inflected forms match (e.g. 'rektor' finds 'rektorerna').")],
     document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
     attr: AttrOption = None,
+    set_: SetOption = None,
     limit: Annotated[int, typer.Option(help="Show at most this many sentences.", min=1)] = 50,
     heads: Annotated[bool, typer.Option(
         "--heads", help="Also find compounds ending in a query word ('dialog' finds 'kvalitetsdialogerna').")] = False,
@@ -94,12 +103,13 @@ def search(
 ) -> None:
     """Full-text search over the sentences of every document."""
     with project(db) as store:
-        found = retrieval.search(store, query, documents=document, attributes=parse_filters(attr), limit=limit,
-                                 heads=heads)
+        scope = in_sets(store, set_, document, passages=True)
+        found = retrieval.search(store, query, documents=scope.documents, attributes=parse_filters(attr),
+                                 limit=limit, heads=heads, passage_set_ids=scope.passage_set_ids)
         compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:
         query = compiled.render(query)
-        found = replace(found, hits=[pseudonyms.render_passage(compiled, h) for h in found.hits])
+        found = replace(found, hits=pseudonyms.render_passages(compiled, found.hits))
     if as_json:
         print_json({"query": query, "total": found.total, "hits": found.hits})
         return

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import DbOption, JsonOption, QuietOption, parse_filters, project
+from qualcode.cli.options import (
+    DbOption,
+    JsonOption,
+    PseudonymiseOption,
+    QuietOption,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, escape, print_json, progress_bar
 from qualcode.core.defaults import BLIND_SPOT
 from qualcode.errors import QualcodeError
@@ -148,13 +155,23 @@ def show(
     run: RunArg,
     topic: Annotated[int | None, typer.Argument(help="A topic: its terms and passages.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many passages to list.", min=1)] = 10,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """A run's topics (sizes and top terms as bars), or one topic's terms and passages."""
+    from dataclasses import replace
+
+    from qualcode.services import pseudonym_outputs, pseudonyms
+
     with project(db) as store:
         view = service.run_topics(store, run)
         passages = service.topic_passages(store, run, topic, limit=limit) if topic is not None else None
+        compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:
+        view = replace(view, run=replace(view.run, label=compiled.render(view.run.label) if view.run.label else None),
+                       topics=tuple(pseudonym_outputs.render_topic(compiled, t) for t in view.topics))
+        passages = pseudonyms.render_passages(compiled, passages) if passages is not None else None
     if topic is None:
         if as_json:
             print_json(_run_dict(view))
@@ -231,13 +248,14 @@ def export(
     by: Annotated[str | None, typer.Option("--by", help="For --view actors: the attribute (level, role, ...).")] = None,
     codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="For --view codes: the codebook (slug).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Export a run: tables, figures for articles, or BERTopic's interactive HTML views."""
     with project(db) as store, progress_bar("Redrawing", quiet=quiet) as progress:
         written = topic_exports.export_run(store, run, path, view=view, by=by, codebook=codebook,
-                                     overwrite=force, progress=progress)
+                                     overwrite=force, progress=progress, pseudonymise=pseudonymise)
     if not quiet:
         console.print(f"Wrote {escape(str(written))}.")
 

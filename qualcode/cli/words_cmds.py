@@ -12,8 +12,18 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from qualcode.cli.options import AttrOption, DbOption, JsonOption, parse_filters, project
+from qualcode.cli.options import (
+    AttrOption,
+    DbOption,
+    JsonOption,
+    PseudonymiseOption,
+    SetOption,
+    in_sets,
+    parse_filters,
+    project,
+)
 from qualcode.cli.output import console, print_json
+from qualcode.cli.saving import saveable
 from qualcode.errors import ExportError
 
 LemmaOption = Annotated[bool, typer.Option("--lemma/--form", help="Count lemmas (default) or word forms as written.")]
@@ -26,17 +36,32 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Also write the ta
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
 
 
-def _selection(attr, role, code, coder, include_interviewer):  # type: ignore[no-untyped-def]
+def _selection(attr, role, code, coder, include_interviewer, store=None, sets=None, command=""):  # type: ignore[no-untyped-def]
     from qualcode.services.words import Selection
 
-    return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer)
+    documents = in_sets(store, sets, None, command=command).documents if sets else None
+    return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer,
+                     documents=tuple(documents or ()))
 
 
-def _export(path: Path | None, force: bool, header: list[str], rows: list[list[object]], *, docx_title: str = "") -> None:
+def _renderer(store, pseudonymise: bool | None, out: Path | None):  # type: ignore[no-untyped-def]
+    """The pseudonym renderer for an --out file (asked for, or the project's setting)."""
+    from qualcode.services import pseudonyms
+
+    return pseudonyms.output_renderer(store, pseudonymise) if out is not None else None
+
+
+def _export(path: Path | None, force: bool, header: list[str], rows: list[list[object]], *, docx_title: str = "",
+            compiled=None) -> None:  # type: ignore[no-untyped-def]
     if path is None:
         return
     from qualcode.exporters import words_tables
     from qualcode.services.files import write_with
+
+    if compiled is not None:  # every text cell through the pseudonym table; numbers as they are
+        rows = [[compiled.render(v) if isinstance(v, str) else v for v in row] for row in rows]
+        header = [compiled.render(h) for h in header]
+        docx_title = compiled.render(docx_title)
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -51,9 +76,11 @@ def _export(path: Path | None, force: bool, header: list[str], rows: list[list[o
     console.print(f"Wrote {path}.")
 
 
+@saveable("words")
 def words(
     lemma: LemmaOption = True,
     attr: AttrOption = None,
+    set_: SetOption = None,
     role: RoleOption = None,
     code: CodeOption = None,
     coder: CodersOption = None,
@@ -61,6 +88,7 @@ def words(
     limit: LimitOption = 30,
     out: OutOption = None,
     force: ForceOption = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -69,10 +97,11 @@ def words(
     from qualcode.services import words as service
 
     with project(db) as store:
-        table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer),
+        table = service.frequencies(store, _selection(attr, role, code, coder, include_interviewer, store, set_, "words"),
                                     lemma=lemma, limit=limit)
+        compiled = _renderer(store, pseudonymise, out)
     _export(out, force, [table.unit, "count", "per_10000", "documents", "speakers"],
-            [[w.word, w.count, w.per_10k, w.documents, w.speakers] for w in table.words])
+            [[w.word, w.count, w.per_10k, w.documents, w.speakers] for w in table.words], compiled=compiled)
     if as_json:
         print_json(table)
         return
@@ -83,12 +112,14 @@ def words(
         console.print(f"{escape(w.word):<24} {w.count:>7} {w.per_10k:>8.2f} {w.documents:>5} {w.speakers:>8}")
 
 
+@saveable("kwic")
 def kwic(
     query: Annotated[str, typer.Argument(help="A word, phrase or pattern: * any letters, ? one letter (kvalitet*).")],
     lemma: Annotated[bool, typer.Option("--lemma", help="Every form of the word's lemma.")] = False,
     sort: Annotated[str | None, typer.Option("--sort", help="Sort by the words right or left of the match.")] = None,
     width: Annotated[int, typer.Option("--width", help="Characters of context each side.", min=5)] = 40,
     attr: AttrOption = None,
+    set_: SetOption = None,
     role: RoleOption = None,
     include_interviewer: Annotated[bool, typer.Option(
         "--include-interviewer/--no-interviewer", help="Show the interviewer's lines too (default).")] = True,
@@ -96,6 +127,7 @@ def kwic(
     cite: Annotated[str, typer.Option("--cite", help="Attribution template.")] = "({role}, {school})",
     out: Annotated[Path | None, typer.Option("--out", help="Also write the lines to this file (.csv or .docx).")] = None,
     force: ForceOption = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -103,11 +135,12 @@ def kwic(
     from qualcode.services import words as service
 
     with project(db) as store:
-        page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer),
+        page = service.kwic(store, query, _selection(attr, role, None, None, include_interviewer, store, set_, "kwic"),
                             lemma=lemma, sort=sort, width=width, limit=limit if out is None else None, cite=cite)
+        compiled = _renderer(store, pseudonymise, out)
     _export(out, force, ["document", "start", "left", "match", "right", "speaker", "attribution"],
             [[x.document, x.start, x.left, x.match, x.right, x.speaker or "", x.citation] for x in page.lines],
-            docx_title=f"Keyword in context: {query}")
+            docx_title=f"Keyword in context: {query}", compiled=compiled)
     lines = page.lines[:limit]
     if as_json:
         print_json({"query": page.query, "total": page.total, "forms": page.forms, "lines": lines})
@@ -119,6 +152,7 @@ def kwic(
                       f"{escape(x.citation or x.document)}", soft_wrap=True, highlight=False)
 
 
+@saveable("keyness")
 def keyness(
     by: Annotated[str, typer.Option("--by", help="The attribute that makes the groups (level, role, school, ...).")],
     a: Annotated[str, typer.Option("--a", help="Group A: a value of --by.")],
@@ -128,12 +162,14 @@ def keyness(
     min_docs: Annotated[int, typer.Option("--min-docs", help="Dispersion: the word in at least this many documents of the group that uses it more.", min=1)] = 1,
     correction: Annotated[str, typer.Option("--correction", help="bh (Benjamini-Hochberg), bonferroni or none.")] = "bh",
     attr: AttrOption = None,
+    set_: SetOption = None,
     role: RoleOption = None,
     code: CodeOption = None,
     include_interviewer: InterviewerOption = False,
     limit: LimitOption = 30,
     out: OutOption = None,
     force: ForceOption = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -142,13 +178,14 @@ def keyness(
     from qualcode.services import words as service
 
     with project(db) as store:
-        table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer),
+        table = service.keyness(store, by, a, b, _selection(attr, role, code, None, include_interviewer, store, set_, "keyness"),
                                 lemma=lemma, min_freq=min_freq, min_docs=min_docs, correction=correction,
                                 limit=limit)
+        compiled = _renderer(store, pseudonymise, out)
     _export(out, force, ["word", f"count_{a}", f"count_{b}", f"per_10000_{a}", f"per_10000_{b}",
                          f"documents_{a}", f"documents_{b}", "g2", "p", "p_adjusted", "log_ratio"],
             [[k.word, k.count_a, k.count_b, k.per_10k_a, k.per_10k_b, k.documents_a, k.documents_b,
-              k.g2, k.p, k.p_adjusted, k.log_ratio] for k in table.words])
+              k.g2, k.p, k.p_adjusted, k.log_ratio] for k in table.words], compiled=compiled)
     if as_json:
         print_json(table)
         return

@@ -8,6 +8,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a coder may do in a project that has roles (one with a supervisor)."""
+
+    READER = "reader"  # reads, changes nothing
+    CODER = "coder"  # codes, writes memos, undoes their own changes
+    SUPERVISOR = "supervisor"  # also adjudicates, draws samples, changes the codebook and the corpus
+
+
+class Action(StrEnum):
+    """The kinds of change the roles tell apart."""
+
+    CODE = "code"  # codings, memos, weights, undo, marking a sample done
+    SUPERVISE = "supervise"  # codebooks, samples, adjudication, documents, coders' names and roles
+
+
+ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.READER: frozenset(),
+    Role.CODER: frozenset({Action.CODE}),
+    Role.SUPERVISOR: frozenset({Action.CODE, Action.SUPERVISE}),
+}
+
+
+def parse_role(text: str) -> Role:
+    """A role from what a user typed; ValueError names the roles there are."""
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise ValueError(f"'{text}' is not a role; the roles are {', '.join(r.value for r in Role)}.") from None
 
 
 @dataclass(frozen=True)
@@ -22,6 +53,8 @@ class CoderSummary:
     last_activity: datetime | None
     # Names merged into this coder; each still stands for them when someone codes under it.
     aliases: tuple[str, ...] = ()
+    # The role set for this coder; None: not set (a coder, or anyone while no supervisor is set).
+    role: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ from qualcode.core.agreement import (
 )
 from qualcode.core.codebook import Code
 from qualcode.core.model import Coding, CodingOrigin, SegmentKind
+from qualcode.core.team import Action
 from qualcode.errors import AnalysisError, CodingError, NotFoundError, QualcodeError
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.corpus import find_document
+from qualcode.services.roles import require
 from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store, UnitOfWork
@@ -97,6 +99,7 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         raise AnalysisError("A double-coding sample needs two or more coders.", "Pass --coders anna,bo.")
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     with store.unit_of_work() as uow:
+        require(uow, supervisor, Action.SUPERVISE, "draw a double-coding sample")
         if uow.agreement.get(name) is not None:
             raise AnalysisError(f"A sample named '{name}' already exists.", "Choose another name.")
         coder_ids = [uow.coders.get_or_create(n).id for n in names]
@@ -145,6 +148,7 @@ def mark_done(store: Store, sample: str, coder: str, *, done: bool = True) -> Sa
     """A coder says they finished the sample: the others' codings on it become visible."""
     with store.unit_of_work() as uow:
         info = _sample(uow, sample)
+        require(uow, coder, Action.CODE, "mark a sample done")
         coder_id = _coder_ids(uow, [coder])[coder.strip()]
         if not uow.agreement.set_done(info.id, coder_id, done):
             raise CodingError(f"Coder '{coder}' is not assigned to sample '{sample}' "
@@ -408,11 +412,11 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _settled(uow) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    decided: dict[str, str] = {}
-    for event in reversed(uow.events.list(kind="agreement.adjudicated")):
-        p = event.payload
-        decided[p["key"]] = p["decision"] + (f" {p['coder']}" if p.get("coder") else "")
-    return decided
+    """Each settled disagreement's decision in effect (adjudicated here, or merged in)."""
+    from qualcode.services.merge import decisions_in_effect
+
+    return {key: p["decision"] + (f" {p['coder']}" if p.get("coder") else "")
+            for key, (p, _) in decisions_in_effect(uow).items()}
 
 
 def disagreements(store: Store, *, coders: Sequence[str] | None = None, sample: str | None = None,
@@ -472,6 +476,7 @@ def adjudicate(store: Store, key: str, decision: str, supervisor: str, *, coder:
         raise CodingError(f"Unknown decision '{decision}'.", f"Use one of: {', '.join(DECISIONS)}.")
     doc_id, code_id, start, end = _parse_key(key)
     with store.unit_of_work() as uow:
+        require(uow, supervisor, Action.SUPERVISE, "adjudicate a disagreement")
         boss = uow.coders.get_or_create(supervisor.strip()).id
         target = uow.coders.get_or_create(consensus).id
         text_length = len(uow.documents.text(doc_id)) if uow.documents.get(doc_id) else 0

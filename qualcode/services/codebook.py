@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.core.codebook import Code, Codebook, CodebookSpec, CodeSpec
+from qualcode.core.team import Action
 from qualcode.errors import CodebookError, NotFoundError
+from qualcode.services.roles import require
 from qualcode.storage.store import Store
 
 
@@ -59,6 +61,7 @@ def load_spec(store: Store, spec: CodebookSpec, *, remap: dict[str, str] | None 
               drop: set[str] | None = None, coder: str | None = None) -> LoadReport:
     remap, drop = remap or {}, drop or set()
     with store.unit_of_work() as uow:
+        require(uow, coder, Action.SUPERVISE, "load or change a codebook")
         coder_id = uow.coders.get_or_create(coder).id if coder else None
         existing = uow.codebooks.get_by_slug(spec.slug)
         if existing is None:

@@ -9,7 +9,7 @@ is written.
 
 from __future__ import annotations
 
-from qualcode.core.team import CoderMerge, CoderSummary
+from qualcode.core.team import Action, CoderMerge, CoderSummary
 from qualcode.errors import CodingError, NotFoundError, QualcodeError
 from qualcode.services.project import coder_setting_key
 from qualcode.storage.store import Store, UnitOfWork
@@ -37,7 +37,7 @@ def _clean(name: str) -> str:
     return cleaned
 
 
-def _own_row(uow: UnitOfWork, name: str, role: str):  # type: ignore[no-untyped-def]
+def own_row(uow: UnitOfWork, name: str, role: str):  # type: ignore[no-untyped-def]
     row = uow.coder_work.row(name)
     if row is None:
         raise NotFoundError(f"No coder named '{name}'.", f"Known coders: {_known(uow)}.")
@@ -49,11 +49,14 @@ def _own_row(uow: UnitOfWork, name: str, role: str):  # type: ignore[no-untyped-
     return row
 
 
-def rename_coder(store: Store, old: str, new: str) -> None:
+def rename_coder(store: Store, old: str, new: str, *, by: str | None = None) -> None:
     """Give a coder a new name; their codings, memos and log entries go with them."""
+    from qualcode.services.roles import require
+
     new = _clean(new)
     with store.unit_of_work() as uow:
-        row = _own_row(uow, old, "coder renamed")
+        require(uow, by, Action.SUPERVISE, "rename coders")
+        row = own_row(uow, old, "coder renamed")
         if new == row.name:
             raise CodingError(f"The coder is already named '{new}'.")
         if uow.coder_work.row(new) is not None:
@@ -63,16 +66,19 @@ def rename_coder(store: Store, old: str, new: str) -> None:
         uow.events.append("coder.renamed", {"coder_id": row.id, "old": old, "new": new}, row.id)
 
 
-def merge_coders(store: Store, source: str, target: str) -> CoderMerge:
+def merge_coders(store: Store, source: str, target: str, *, by: str | None = None) -> CoderMerge:
     """Move all of ``source``'s work to ``target``; a coding both made is kept once.
 
     The doubled coding of ``source`` is dropped after its memos (and its weight or GUID
     where the kept one has none) move to the kept coding. ``source``'s name stays, as a
     name of ``target``: whoever codes under it from now on codes as ``target``.
     """
+    from qualcode.services.roles import require
+
     with store.unit_of_work() as uow:
-        source_row = _own_row(uow, source, "coder merged")
-        target_row = _own_row(uow, target, "coder merged into")
+        require(uow, by, Action.SUPERVISE, "merge coders")
+        source_row = own_row(uow, source, "coder merged")
+        target_row = own_row(uow, target, "coder merged into")
         if source_row.id == target_row.id:
             raise CodingError(f"'{source}' and '{target}' are the same coder.", "Name two different coders.")
         work = uow.coder_work

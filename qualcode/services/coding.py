@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from qualcode.core.codebook import Code
 from qualcode.core.model import MEMO_TARGETS, Coding, CodingOrigin, Memo, SegmentKind
+from qualcode.core.team import Action
 from qualcode.errors import CodingError, NotFoundError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import document_id, find_document
+from qualcode.services.roles import require
 from qualcode.storage.repositories.codings import CodingFilter
-from qualcode.storage.store import Store
+from qualcode.storage.store import Store, retrying
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[i
     return span.start, span.end
 
 
+@retrying
 def apply_code(store: Store, document: str | int, code: str, coder: str, span: Span, *,
                origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None,
                weight: int | None = None) -> Coding:
@@ -75,6 +78,7 @@ def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # 
              weight: int | None = None) -> Coding:
     """Apply a code inside a unit of work the caller owns (for actions that do more)."""
     check_weight(weight)
+    require(uow, coder, Action.CODE, "apply a code")
     doc_id = document_id(uow, document)
     target = resolve_code(uow, code, codebook)
     if not target.active:
@@ -86,6 +90,7 @@ def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # 
     return coding
 
 
+@retrying
 def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> Coding:
     """Give a coding a weight 0-100, or clear it (None); the change goes to the event log."""
     check_weight(weight)
@@ -93,6 +98,7 @@ def set_weight(store: Store, coding_id: int, weight: int | None, coder: str) -> 
         coding = uow.codings.get(coding_id)
         if coding is None:
             raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
+        require(uow, coder, Action.CODE, "weight a coding")
         coder_id = coder_id_for(uow, coder)
         uow.codings.set_weight(coding_id, weight)
         uow.events.append("coding.weighted", {"coding_id": coding_id, "old": coding.weight, "new": weight},
@@ -118,11 +124,13 @@ def _coding_payload(coding: Coding) -> dict:
             "weight": coding.weight}
 
 
+@retrying
 def remove_coding(store: Store, coding_id: int, coder: str) -> Coding:
     with store.unit_of_work() as uow:
         coding = uow.codings.get(coding_id)
         if coding is None:
             raise NotFoundError(f"No coding {coding_id}.", "List codings with 'qualcode code list'.")
+        require(uow, coder, Action.CODE, "remove a coding")
         coder_id = coder_id_for(uow, coder)
         # Its memos go with it (the database cascades); the event keeps them for undo.
         memos = [{"id": m.id, "coder_id": m.coder_id, "text": m.text, "created_at": m.created_at.isoformat()}
@@ -189,11 +197,13 @@ def memo_target(store: Store, kind: str, reference: str | None) -> int | None:
                       "Write e.g. 'document 03_forvaltningschef', 'code lc.bypassed' or 'coding 12'.")
 
 
+@retrying
 def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: str) -> Memo:
     if not text.strip():
         raise CodingError("A memo cannot be empty.")
     with store.unit_of_work() as uow:
         check_memo_target(uow, kind, target_id)
+        require(uow, coder, Action.CODE, "write a memo")
         coder_id = coder_id_for(uow, coder)
         memo = uow.memos.add(kind, target_id, coder_id, text)
         uow.events.append("memo.added", {"memo_id": memo.id, "target_kind": kind,
@@ -201,6 +211,7 @@ def add_memo(store: Store, kind: str, target_id: int | None, text: str, coder: s
         return memo
 
 
+@retrying
 def edit_memo(store: Store, memo_id: int, text: str, coder: str) -> Memo:
     if not text.strip():
         raise CodingError("A memo cannot be empty.", "Delete it instead.")
@@ -208,17 +219,20 @@ def edit_memo(store: Store, memo_id: int, text: str, coder: str) -> Memo:
         memo = uow.memos.get(memo_id)
         if memo is None:
             raise NotFoundError(f"No memo {memo_id}.")
+        require(uow, coder, Action.CODE, "edit a memo")
         coder_id = coder_id_for(uow, coder)
         uow.memos.update(memo_id, text)
         uow.events.append("memo.edited", {"memo_id": memo_id, "old": memo.text, "new": text}, coder_id)
         return uow.memos.get(memo_id)
 
 
+@retrying
 def delete_memo(store: Store, memo_id: int, coder: str) -> Memo:
     with store.unit_of_work() as uow:
         memo = uow.memos.get(memo_id)
         if memo is None:
             raise NotFoundError(f"No memo {memo_id}.")
+        require(uow, coder, Action.CODE, "delete a memo")
         coder_id = coder_id_for(uow, coder)
         uow.memos.delete(memo_id)
         uow.events.append("memo.deleted", {"memo_id": memo_id, "target_kind": memo.target_kind,
@@ -245,6 +259,7 @@ def rename_code(store: Store, code: str, coder: str, *, label_en: str | None = N
                 label_sv: str | None = None) -> Code:
     with store.unit_of_work() as uow:
         target = resolve_code(uow, code)
+        require(uow, coder, Action.SUPERVISE, "rename a code (a change of the codebook)")
         coder_id = coder_id_for(uow, coder)
         fields = {k: v for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
         if not fields:
@@ -261,6 +276,7 @@ def merge_codes(store: Store, source: str, target: str, coder: str) -> int:
         src, dst = resolve_code(uow, source), resolve_code(uow, target)
         if src.id == dst.id:
             raise CodingError("A code cannot be merged into itself.")
+        require(uow, coder, Action.SUPERVISE, "merge codes (a change of the codebook)")
         coder_id = coder_id_for(uow, coder)
         moved = [c.id for c in uow.codings.list(CodingFilter(code_ids=[src.id]))]
         children = [c.id for c in uow.codebooks.codes(src.codebook_id) if c.parent_id == src.id]
@@ -282,6 +298,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
         src = resolve_code(uow, source)
         if uow.codebooks.find_codes(new_key, src.codebook_id):
             raise CodingError(f"Code '{new_key}' already exists in this codebook.")
+        require(uow, coder, Action.SUPERVISE, "split a code (a change of the codebook)")
         coder_id = coder_id_for(uow, coder)
         owned = {c.id for c in uow.codings.list(CodingFilter(code_ids=[src.id]))}
         stray = [i for i in coding_ids if i not in owned]
@@ -301,6 +318,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
 # ------------------------------------------------------------------------ undo
 
 
+@retrying
 def undo(store: Store, coder: str) -> str:
     """Revert the coder's last change, unless someone changed it since (see services.undo)."""
     from qualcode.services.undo import undo_last

@@ -29,8 +29,10 @@ from qualcode.core.model import (
     Speaker,
     Turn,
 )
+from qualcode.core.team import Action
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
 from qualcode.importers.reading import FolderProblem, display_path, walk_files
+from qualcode.services.roles import check, require
 from qualcode.storage.repositories.documents import NewSegment
 
 if TYPE_CHECKING:
@@ -116,6 +118,7 @@ def import_paths(
     from qualcode.importers.turns import known_speakers
     from qualcode.services.segmentation import Segmentation
 
+    check(store, None, Action.SUPERVISE, "import documents (a change of the corpus)")
     report = ImportReport()
     files, problems = expand_paths(Path(p) for p in paths)
     report.failed.extend(problems)
@@ -372,6 +375,7 @@ def view_document(store: Store, reference: str | int) -> DocumentView:
 def set_document_attributes(store: Store, reference: str, attributes: dict[str, str]) -> DocumentSummary:
     with store.unit_of_work() as uow:
         summary = find_document(uow, reference)
+        require(uow, None, Action.SUPERVISE, "set document attributes (a change of the corpus)")
         uow.documents.set_attributes(summary.id, attributes)
         uow.events.append("document.attributes", {"document_id": summary.id, "set": attributes})
         return uow.documents.find_by_name(summary.name)

@@ -27,6 +27,7 @@ from qualcode.core.exchange import (
 )
 from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn
 from qualcode.errors import ExchangeError, QualcodeError
+from qualcode.services import pseudonym_outputs, pseudonyms
 from qualcode.services.corpus import free_name, new_segments
 from qualcode.services.files import write_with
 from qualcode.services.segmentation import AHEAD_CHARS, DocumentUnits, Segmentation
@@ -117,15 +118,21 @@ def _code_spec(code: Code, by_id: dict[int, Code]) -> CodeSpec:
 
 
 def export_qdpx(store: Store, output: Path, *, overwrite: bool = False,
-                progress: Progress | None = None) -> ExchangeProject:
-    """Write the whole project to ``output`` (a ``.qdpx`` file); returns what was written."""
+                progress: Progress | None = None, pseudonymise: bool | None = None) -> ExchangeProject:
+    """Write the whole project to ``output`` (a ``.qdpx`` file); returns what was written.
+
+    With ``pseudonymise`` (default: the project's setting) texts, names and attributes
+    are rendered through the pseudonym table and every coding moved with its passage."""
     from qualcode.exporters.qdpx import write_qdpx
 
     output = Path(output)
     if output.suffix.lower() != ".qdpx":
         raise ExchangeError(f"{output}: a REFI-QDA project file must end in .qdpx.",
                             f"Use e.g. {output.with_suffix('.qdpx').name}.")
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
     snapshot = project_snapshot(store)
+    if compiled is not None:
+        snapshot = pseudonym_outputs.render_project(compiled, snapshot)
     write_with(output, lambda stream: write_qdpx(snapshot, stream, progress=progress),
                overwrite=overwrite)
     return snapshot

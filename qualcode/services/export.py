@@ -17,7 +17,7 @@ from qualcode.exporters import figures, methods, tabular
 from qualcode.exporters.markdown import write_quotes_markdown
 from qualcode.exporters.quotes_docx import write_quotes_docx
 from qualcode.exporters.tabular import MatrixTable, Quote
-from qualcode.services import compare, pseudonyms, retrieval
+from qualcode.services import compare, pseudonym_outputs, pseudonyms, retrieval
 from qualcode.services.codebook import get_codebook, spec_of
 from qualcode.services.files import write_with
 from qualcode.storage.repositories.codings import CodingFilter
@@ -74,7 +74,7 @@ def quotes(store: Store, *, codebook: str | None = None, codes: list[str] | None
                                          p.document_name, p.start, p.coding_id))
     compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:  # after sorting, so the order is the same with and without
-        found = [pseudonyms.render_passage(compiled, p) for p in found]
+        found = pseudonyms.render_passages(compiled, found)
     return [Quote(p, cite(p, template, capitalize=capitalize)) for p in found]
 
 
@@ -158,11 +158,17 @@ def matrix_table(matrix: compare.ComparisonMatrix) -> MatrixTable:
         digits=0 if q.measure in compare.COUNT_MEASURES else 2)
 
 
+def _rendered_table(store: Store, table: MatrixTable, pseudonymise: bool | None) -> MatrixTable:
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
+    return table if compiled is None else pseudonym_outputs.render_table(compiled, table)
+
+
 def export_matrix(store: Store, path: Path, query: compare.ComparisonQuery, *, fmt: str | None = None,
-                  overwrite: bool = False) -> Exported:
-    """The matrix (and its residuals) to CSV or XLSX."""
+                  overwrite: bool = False, pseudonymise: bool | None = None) -> Exported:
+    """The matrix (and its residuals) to CSV or XLSX; with ``pseudonymise`` (default: the
+    project's setting) its title, labels and notes rendered through the pseudonym table."""
     chosen = _format(path, MATRIX_FORMATS, fmt)
-    table = matrix_table(compare.compare(store, query))
+    table = _rendered_table(store, matrix_table(compare.compare(store, query)), pseudonymise)
     if chosen == "csv":
         write_with(path, lambda s: tabular.write_matrix_csv(table, s), overwrite=overwrite, binary=False)
     else:
@@ -171,14 +177,16 @@ def export_matrix(store: Store, path: Path, query: compare.ComparisonQuery, *, f
 
 
 def export_figure(store: Store, path: Path, query: compare.ComparisonQuery, *, fmt: str | None = None,
-                  values: bool = False, dpi: int = 300, overwrite: bool = False) -> Exported:
-    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG.
+                  values: bool = False, dpi: int = 300, overwrite: bool = False,
+                  pseudonymise: bool | None = None) -> Exported:
+    """A heatmap of the residuals (or, with ``values``, of the values) as PNG or SVG;
+    with ``pseudonymise`` (default: the project's setting) its labels rendered.
 
     Whose codings are counted goes under the title, so that a figure cut out of its
     report still says it.
     """
     chosen = _format(path, figures.FORMATS, fmt)
-    table = matrix_table(compare.compare(store, query))
+    table = _rendered_table(store, matrix_table(compare.compare(store, query)), pseudonymise)
     if not values and table.residuals is None:
         raise ExportError("This matrix has no chi-square test, so no residuals to draw.",
                           "Pass --values to draw the counts instead, or widen the selection.")
@@ -233,9 +241,13 @@ def methods_summary(store: Store, *, by: list[str] | None = None) -> methods.Met
 
 
 def export_methods(store: Store, path: Path, *, by: list[str] | None = None,
-                   overwrite: bool = False) -> Exported:
-    """The methods summary as Markdown."""
+                   overwrite: bool = False, pseudonymise: bool | None = None) -> Exported:
+    """The methods summary as Markdown; with ``pseudonymise`` (default: the project's
+    setting) attribute values and names rendered."""
     _format(path, ("md",), None)
     summary = methods_summary(store, by=by)
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:
+        summary = pseudonym_outputs.render_methods(compiled, summary)
     write_with(path, lambda s: methods.write_methods(summary, s), overwrite=overwrite, binary=False)
     return Exported(path, summary.documents)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields, replace
 from functools import cache
 from pathlib import Path
@@ -258,14 +258,61 @@ def _field_names(kind: type) -> frozenset[str]:
 TEXT_FIELDS = ("text", "before", "after", "document_name", "speaker", "code_label")
 
 
-def render_passage(compiled: Renderer, passage: T) -> T:
+def _copy_with(passage: T, changes: dict[str, Any]) -> T:
+    state = getattr(passage, "__dict__", None)
+    if state is None:  # a class with slots
+        return replace(passage, **changes)  # type: ignore[type-var]
+    copied = object.__new__(type(passage))
+    copied.__dict__.update(state)  # a frozen dataclass copied field by field, without __init__ again
+    copied.__dict__.update(changes)
+    return copied  # type: ignore[no-any-return]
+
+
+def render_passage(compiled: Renderer, passage: T, *, skip: Sequence[str] = ()) -> T:
     """A coded passage or search hit as it may leave the project: its text, context,
     speaker, document name and attribute values rendered; offsets stay those of the
-    stored text."""
+    stored text. The passage itself comes back where nothing in it changes."""
     names = _field_names(type(passage))
-    changes: dict[str, Any] = {name: compiled.render(getattr(passage, name)) for name in TEXT_FIELDS
-                               if name in names and isinstance(getattr(passage, name), str)}
+    render = compiled.render
+    changes: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        if name in names and name not in skip:
+            value = getattr(passage, name)
+            if isinstance(value, str) and value:
+                done = render(value)
+                if done is not value:  # the renderer hands back the same string when nothing matched
+                    changes[name] = done
     if "attributes" in names:
-        changes["attributes"] = {k: compiled.render(v) if isinstance(v, str) else v
-                                 for k, v in passage.attributes.items()}
-    return replace(passage, **changes)  # type: ignore[type-var]
+        values = passage.attributes  # type: ignore[attr-defined]
+        done_values = {k: render(v) if isinstance(v, str) else v for k, v in values.items()}
+        if any(done_values[k] is not v for k, v in values.items()):
+            changes["attributes"] = done_values
+    if not changes:
+        return passage
+    return _copy_with(passage, changes)
+
+
+LONG_FIELDS = ("text", "before", "after")
+
+
+def render_passages(compiled: Renderer, passages: Sequence[T]) -> list[T]:
+    """:func:`render_passage` over many passages, their long texts (text and context)
+    rendered in one pass (:meth:`Renderer.render_many`)."""
+    if not passages:
+        return []
+    names = _field_names(type(passages[0]))
+    long_fields = [name for name in LONG_FIELDS if name in names]
+    if not all(type(p) is type(passages[0]) for p in passages):
+        return [render_passage(compiled, p) for p in passages]
+    texts = [getattr(p, name) or "" for p in passages for name in long_fields]
+    rendered = compiled.render_many(texts)
+    found = []
+    width = len(long_fields)
+    for i, passage in enumerate(passages):
+        done = render_passage(compiled, passage, skip=long_fields)
+        changes = {name: rendered[i * width + j] for j, name in enumerate(long_fields)
+                   if rendered[i * width + j] is not texts[i * width + j]}
+        if changes:
+            done = _copy_with(done, changes)
+        found.append(done)
+    return found

@@ -30,7 +30,8 @@ class SearchPage:
 
 
 def _filter(uow, *, codes: list[str] | None, coders: list[str] | None,  # type: ignore[no-untyped-def]
-            documents: list[str] | None, attributes: dict[str, list[str]] | None) -> CodingFilter:
+            documents: list[str] | None, attributes: dict[str, list[str]] | None,
+            passage_set_ids: list[int] | None = None) -> CodingFilter:
     coder_ids = None
     if coders:
         coder_ids = []
@@ -45,25 +46,29 @@ def _filter(uow, *, codes: list[str] | None, coders: list[str] | None,  # type: 
         coder_ids=coder_ids,
         document_ids=[find_document(uow, d).id for d in documents] if documents else None,
         attributes=attributes or {},
+        passage_set_ids=passage_set_ids,
     )
 
 
 def retrieve(store: Store, code: str, *, coders: list[str] | None = None,
              documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
              limit: int | None = 50, offset: int = 0, context: int = 80,
-             with_total: bool = True) -> RetrievalPage:
-    """Every passage coded with ``code``, in reading order, one page at a time."""
+             with_total: bool = True, passage_set_ids: list[int] | None = None) -> RetrievalPage:
+    """Every passage coded with ``code``, in reading order, one page at a time; with
+    ``passage_set_ids``, only those overlapping a passage of one of these sets."""
     return passages(store, codes=[code], coders=coders, documents=documents, attributes=attributes,
-                    limit=limit, offset=offset, context=context, with_total=with_total)
+                    limit=limit, offset=offset, context=context, with_total=with_total,
+                    passage_set_ids=passage_set_ids)
 
 
 def passages(store: Store, *, codes: list[str] | None = None, coders: list[str] | None = None,
              documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
              limit: int | None = 50, offset: int = 0, context: int = 80,
-             with_total: bool = True) -> RetrievalPage:
+             with_total: bool = True, passage_set_ids: list[int] | None = None) -> RetrievalPage:
     """Coded passages matching every given filter (none given: all of them)."""
     with store.unit_of_work() as uow:
-        flt = _filter(uow, codes=codes, coders=coders, documents=documents, attributes=attributes)
+        flt = _filter(uow, codes=codes, coders=coders, documents=documents, attributes=attributes,
+                      passage_set_ids=passage_set_ids)
         found = uow.codings.passages(flt, limit=limit, offset=offset, context=context)
         total = uow.codings.count(flt) if with_total else len(found)
         return RetrievalPage([whole_words(p, context) for p in found], total, offset)
@@ -111,7 +116,7 @@ def cooccurring(store: Store, first: str, second: str, *, coders: list[str] | No
 
 def search(store: Store, query: str, *, documents: list[str] | None = None,
            attributes: dict[str, list[str]] | None = None, limit: int | None = 100,
-           offset: int = 0, heads: bool = False) -> SearchPage:
+           offset: int = 0, heads: bool = False, passage_set_ids: list[int] | None = None) -> SearchPage:
     """Sentences containing every word of ``query`` (or an inflected form of it); with
     ``heads``, also compounds ending in it ("dialog" finds "kvalitetsdialogerna")."""
     # The lemmatizer is search's alone: retrieving coded passages must not load it.
@@ -131,8 +136,9 @@ def search(store: Store, query: str, *, documents: list[str] | None = None,
             matching = [d.id for d in uow.documents.list()
                         if all(d.attributes.get(k) in v for k, v in attributes.items())]
             doc_ids = matching if doc_ids is None else [i for i in doc_ids if i in matching]
-        rows = uow.search.find(groups, document_ids=doc_ids, limit=limit, offset=offset)
-        total = uow.search.count(groups, document_ids=doc_ids)
+        rows = uow.search.find(groups, document_ids=doc_ids, limit=limit, offset=offset,
+                               passage_set_ids=passage_set_ids)
+        total = uow.search.count(groups, document_ids=doc_ids, passage_set_ids=passage_set_ids)
         names, texts, turn_speakers, attrs = {}, {}, {}, uow.documents.all_attributes()
         hits = []
         for segment_id, doc_id, start, end in rows:

@@ -62,9 +62,14 @@ def refit(store: Store, run_id: int, *, embedder: str | Embedder | None = None,
 
 def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", by: str | None = None,
                codebook: str | None = None, overwrite: bool = False,
-               embedder: str | Embedder | None = None, progress: Progress | None = None) -> Path:
-    """Write one view of a run; the file's suffix picks the format."""
+               embedder: str | Embedder | None = None, progress: Progress | None = None,
+               pseudonymise: bool | None = None) -> Path:
+    """Write one view of a run; the file's suffix picks the format. With ``pseudonymise``
+    (default: the project's setting) terms, labels, passages and attribute values are
+    rendered through the pseudonym table; BERTopic's HTML views, drawn by BERTopic from
+    the texts themselves, are then refused."""
     from qualcode.exporters import figures, tabular
+    from qualcode.services import pseudonym_outputs, pseudonyms
 
     fmt = _SUFFIXES.get(path.suffix.lower())
     if view not in EXPORT_VIEWS:
@@ -74,6 +79,12 @@ def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", b
     if fmt not in allowed:
         raise ExportError(f"The '{view}' view is written as {', '.join(allowed)}, not '{path.suffix or path.name}'.",
                           f"Name the file with one of: {', '.join('.' + a for a in allowed)}.")
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None and (view in topic_figures.HTML_VIEWS or fmt == "html"):
+        raise ExportError(f"BERTopic's '{view}' HTML view cannot be pseudonymised: BERTopic draws it from the "
+                          "stored texts and its own labels.",
+                          "Export the topics as .csv, .json, .png or .svg, or pass --no-pseudonymise for a "
+                          "view that stays on the secure server.")
     files.check_target(path, overwrite=overwrite)
     if view in topic_figures.HTML_VIEWS or (view == "topics" and fmt == "html"):
         html_view = "terms" if view == "topics" else view
@@ -83,20 +94,26 @@ def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", b
             result.model, html_view, s, texts=texts, embeddings=data.vectors), overwrite=overwrite, binary=False)
     if view == "topics":
         run = topics.run_topics(store, run_id)
-        bars = _bars(run.topics)
+        shown = run.topics if compiled is None else [pseudonym_outputs.render_topic(compiled, t) for t in run.topics]
+        bars = _bars(shown)
         if fmt == "csv":
             return files.write_with(path, lambda s: topic_figures.write_topics_csv(bars, s),
                                     overwrite=overwrite, binary=False)
         if fmt == "json":
             extra = {"run": run.run.id, "label": run.run.label, "parameters": run.run.parameters,
                      "versions": run.run.versions, "created_at": run.run.created_at}
+            if compiled is not None:
+                extra = pseudonym_outputs.render_values(compiled, extra)
             return files.write_with(path, lambda s: topic_figures.write_topics_json(bars, s, extra=extra),
                                     overwrite=overwrite, binary=False)
         title = f"Topic run {run_id}" + (f": {run.run.label}" if run.run.label else "")
+        title = compiled.render(title) if compiled is not None else title
         return files.write_with(path, lambda s: topic_figures.write_topic_figure(bars, s, fmt=fmt, title=title),
                                 overwrite=overwrite)
     if view == "assignments":
         passages = topic_passages_all(store, run_id)
+        if compiled is not None:
+            passages = pseudonyms.render_passages(compiled, passages)
         header = ("segment", "document", "speaker", "start", "end", "topic", "probability", "text")
         rows = [(p.segment_id, p.document_name, p.speaker or "", p.start, p.end, p.topic_number,
                  "" if p.probability is None else p.probability, p.text) for p in passages]
@@ -106,6 +123,8 @@ def export_run(store: Store, run_id: int, path: Path, *, view: str = "topics", b
         return files.write_with(path, lambda s: _dump([dict(zip(header, r, strict=True)) for r in rows], s),
                                 overwrite=overwrite, binary=False)
     table = actors_table(store, run_id, by) if view == "actors" else codes_table(store, run_id, codebook)
+    if compiled is not None:
+        table = pseudonym_outputs.render_table(compiled, table)
     if fmt == "csv":
         return files.write_with(path, lambda s: tabular.write_matrix_csv(table, s), overwrite=overwrite, binary=False)
     if fmt == "xlsx":

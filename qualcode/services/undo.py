@@ -2,7 +2,7 @@
 
 The rule, as the README states it: ``undo`` takes the coder's newest change that is
 neither undone nor refused. If another change made since then (by anyone) touched the
-same memo, coding or code, or would be lost with it (a memo on a coding that undo would
+same memo, coding, code, set or saved query, or would be lost with it (a memo on a coding that undo would
 remove), or the object is no longer as the change left it, the undo is refused: the
 refusal is logged, the change stays as it is, and the coder's next ``undo`` goes to
 their change before it. So an undo never overwrites or deletes someone else's work, and
@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from qualcode.core.model import CodingOrigin, Event
+from qualcode.core.team import Action
 from qualcode.errors import CodingError, QualcodeError
 from qualcode.storage.store import Store, UnitOfWork
 
 UNDOABLE = frozenset({
-    "coding.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited", "memo.deleted",
-    "code.renamed", "code.merged", "code.split",
+    "coding.added", "codings.added", "coding.removed", "coding.weighted", "memo.added", "memo.edited",
+    "memo.deleted", "code.renamed", "code.merged", "code.split", "project.merged",
+    "set.created", "set.changed", "set.deleted", "query.saved", "query.removed",
 })
 
 Thing = tuple[str, int]
@@ -43,6 +45,10 @@ def footprint(kind: str, p: dict) -> _Footprint:
     if kind in ("coding.added", "coding.removed"):
         changes.add(("coding", p["coding_id"]))
         depends |= {("code", p["code_id"]), ("document", p["document_id"])}
+    elif kind == "codings.added":  # several codings in one step (KWIC lines coded together)
+        for one in p["codings"]:
+            changes.add(("coding", one["coding_id"]))
+            depends |= {("code", one["code_id"]), ("document", one["document_id"])}
     elif kind == "coding.weighted":
         changes.add(("coding", p["coding_id"]))
     elif kind in ("memo.added", "memo.deleted", "memo.edited"):
@@ -58,6 +64,16 @@ def footprint(kind: str, p: dict) -> _Footprint:
     elif kind == "code.split":
         changes |= {("code", p["source"]), ("code", p["new_code"])}
         changes |= {("coding", c) for c in p.get("codings", [])}
+    elif kind == "project.merged":
+        from qualcode.services.merge import footprint as merge_footprint
+
+        merged, needed, _ = merge_footprint(p)
+        changes |= merged
+        depends |= needed
+    elif kind.startswith("set."):
+        changes.add(("set", p["set_id"]))
+    elif kind.startswith("query."):
+        changes.add(("query", p["query_id"]))
     return _Footprint(frozenset(changes), frozenset(depends))
 
 
@@ -65,10 +81,20 @@ def _removes(kind: str, p: dict) -> frozenset[Thing]:
     """What undoing the change deletes (and so whatever depends on it)."""
     if kind == "coding.added":
         return frozenset({("coding", p["coding_id"])})
+    if kind == "codings.added":
+        return frozenset(("coding", one["coding_id"]) for one in p["codings"])
     if kind == "memo.added":
         return frozenset({("memo", p["memo_id"])})
     if kind == "code.split":
         return frozenset({("code", p["new_code"])})
+    if kind == "project.merged":
+        from qualcode.services.merge import footprint as merge_footprint
+
+        return frozenset(merge_footprint(p)[2])
+    if kind == "set.created":
+        return frozenset({("set", p["set_id"])})
+    if kind == "query.saved":
+        return frozenset({("query", p["query_id"])})
     return frozenset()
 
 
@@ -93,13 +119,20 @@ def _describe(event: Event) -> str:
     p = event.payload
     subject = {"coding.added": f"coding {p.get('coding_id')} applied",
                "coding.removed": f"coding {p.get('coding_id')} removed",
+               "codings.added": f"{len(p.get('codings', []))} codings applied together",
                "coding.weighted": f"coding {p.get('coding_id')} weighted",
                "memo.added": f"memo {p.get('memo_id')} written",
                "memo.edited": f"memo {p.get('memo_id')} edited",
                "memo.deleted": f"memo {p.get('memo_id')} deleted",
                "code.renamed": f"code {p.get('code_id')} renamed",
                "code.merged": f"code {p.get('source')} merged into {p.get('target')}",
-               "code.split": f"code {p.get('new_code')} split from {p.get('source')}"}
+               "code.split": f"code {p.get('new_code')} split from {p.get('source')}",
+               "project.merged": f"merge of {p.get('source')}",
+"set.created": f"set '{p.get('name')}' created",
+               "set.changed": f"set '{p.get('name')}' changed",
+               "set.deleted": f"set '{p.get('name')}' deleted",
+               "query.saved": f"query '{p.get('name')}' saved",
+               "query.removed": f"query '{p.get('name')}' removed"}
     return subject.get(event.kind, event.kind)
 
 
@@ -110,6 +143,7 @@ def undo_last(store: Store, coder: str) -> str:
     :class:`CodingError`.
     """
     from qualcode.services.coding import coder_id_for
+    from qualcode.services.roles import require
 
     refusal: str | None = None
     with store.unit_of_work() as uow:
@@ -117,6 +151,8 @@ def undo_last(store: Store, coder: str) -> str:
         event = uow.events.last_undoable(coder_id, UNDOABLE)
         if event is None:
             raise CodingError(f"Nothing to undo for coder '{coder}'.")
+        require(uow, coder, Action.SUPERVISE if event.kind.startswith("code.") else Action.CODE,
+                f"undo a change ({_describe(event)})")
         later = _conflict(uow, event)
         try:
             if later is not None:
@@ -140,18 +176,40 @@ def undo_last(store: Store, coder: str) -> str:
 def _revert(uow: UnitOfWork, event: Event) -> str:
     p = event.payload
     kind = event.kind
+    if kind.startswith("set."):
+        from qualcode.services import sets
+
+        return sets.revert(uow, kind, p)
+    if kind.startswith("query."):
+        from qualcode.services import queries
+
+        return queries.revert(uow, kind, p)
+    if kind == "codings.added":
+        for one in p["codings"]:  # all or none: the caller's savepoint rolls back a refusal
+            _revert_added(uow, one)
+        return f"{len(p['codings'])} codings removed again"
     if kind == "coding.added":
-        current = uow.codings.get(p["coding_id"])
-        if current is None:
-            raise Refused(f"coding {p['coding_id']} no longer exists")
-        if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
-                p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
-            raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
-        others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
-        if others:
-            raise Refused(f"another coder's memo {others[0].id} is on it")
-        uow.codings.delete(p["coding_id"])
-        return f"coding {p['coding_id']} removed again"
+        return _revert_added(uow, p)
+    return _revert_other(uow, event)
+
+
+def _revert_added(uow: UnitOfWork, p: dict) -> str:
+    current = uow.codings.get(p["coding_id"])
+    if current is None:
+        raise Refused(f"coding {p['coding_id']} no longer exists")
+    if (current.coder_id, current.code_id, current.document_id, current.start, current.end) != (
+            p["coder_id"], p["code_id"], p["document_id"], p["start"], p["end"]):
+        raise Refused(f"coding {p['coding_id']} is no longer the coding you applied")
+    others = [m for m in uow.memos.for_target("coding", p["coding_id"]) if m.coder_id != p["coder_id"]]
+    if others:
+        raise Refused(f"another coder's memo {others[0].id} is on it")
+    uow.codings.delete(p["coding_id"])
+    return f"coding {p['coding_id']} removed again"
+
+
+def _revert_other(uow: UnitOfWork, event: Event) -> str:
+    p = event.payload
+    kind = event.kind
     if kind == "coding.removed":
         if uow.codings.get(p["coding_id"]) is not None:
             raise Refused(f"coding id {p['coding_id']} is taken by another coding")
@@ -226,4 +284,8 @@ def _revert(uow: UnitOfWork, event: Event) -> str:
         uow.codings.set_code(p["codings"], p["source"])
         uow.codebooks.delete_code(p["new_code"])
         return f"split undone: {len(p['codings'])} codings moved back"
+    if kind == "project.merged":
+        from qualcode.services.merge import revert_merge
+
+        return revert_merge(uow, p)
     raise Refused(f"a '{kind}' change cannot be undone")  # pragma: no cover - UNDOABLE keeps step

@@ -14,7 +14,7 @@ import bisect
 import fnmatch
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qualcode.analysis import keyness as stats
 from qualcode.core.model import Speaker
@@ -43,9 +43,11 @@ class Selection:
     codes: list[str] = field(default_factory=list)
     coders: list[str] = field(default_factory=list)
     include_interviewer: bool = False
+    documents: tuple[str, ...] = ()  # only these documents (names or ids), e.g. a set's
 
     def described(self) -> str:
         parts = [f"{k}={'|'.join(v)}" for k, v in self.attributes.items()]
+        parts += [f"{len(self.documents)} documents"] if self.documents else []
         parts += [f"role={'|'.join(self.roles)}"] if self.roles else []
         parts += [f"code={'|'.join(self.codes)}"] if self.codes else []
         parts += [f"coder={'|'.join(self.coders)}"] if self.coders else []
@@ -134,6 +136,11 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
         if code_ids is None:
             raise WordsError("--coder needs --code: a coder's words are those of the passages they coded.",
                              "Add --code KEY.")
+    if selection.documents:
+        from qualcode.services.corpus import find_document
+
+        chosen = {find_document(uow, d).id for d in selection.documents}
+        document_ids = sorted(chosen if document_ids is None else chosen.intersection(document_ids))
     # Words outside any turn count unless roles are asked for; with --attr, only in
     # documents that match (by their own attributes or a speaker's).
     flt = WordFilter(document_ids=document_ids, speaker_ids=speaker_ids, unspoken=not roles,
@@ -387,8 +394,7 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
         ensure_word_index(uow)
         lexicon = read_lexicon(uow)
         for value in (a, b):
-            chosen = Selection({**base.attributes, by: [value]}, base.roles, base.codes, base.coders,
-                               base.include_interviewer)
+            chosen = replace(base, attributes={**base.attributes, by: [value]})
             found, total = _counts(uow, lexicon, _context(uow, chosen), lemma=lemma)
             if total == 0:
                 raise WordsError(f"The group {by}={value} has no words ({chosen.described()}).",
@@ -410,3 +416,64 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     rows.sort(key=lambda row: (-row.g2, row.word))
     return KeynessTable(by, a, b, total_a, total_b, rows[:limit], len(rows), stats.CORRECTION_NAMES[correction],
                         min_freq, min_docs)
+
+
+# ------------------------------------------------------------------ coding concordance lines
+
+KWIC_UNITS = ("match", "sentence", "turn")
+
+
+@dataclass(frozen=True)
+class KwicCoding:
+    """What coding concordance lines did: the codings made, and lines already so coded."""
+
+    codings: list  # list[Coding]
+    already: int
+    unit: str
+
+
+def code_kwic_lines(store: Store, lines: Sequence[KwicLine], code: str, coder: str, *,
+                    codebook: str | None = None, unit: str = "sentence") -> KwicCoding:
+    """Code every chosen concordance line with ``code`` in one transaction and one
+    undoable step (one ``codings.added`` event: one undo removes them all).
+
+    ``unit`` is what a line codes: the ``match`` itself, the ``sentence`` it stands in
+    (default) or the speaker's ``turn``. Lines in the same sentence (or turn) code it
+    once, and a span this coder already coded with this code is not coded again.
+    """
+    from qualcode.core.model import CodingOrigin
+    from qualcode.services.coding import _coding_payload, coder_id_for
+    from qualcode.services.corpus import find_document
+    from qualcode.storage.repositories.codings import CodingFilter
+
+    if unit not in KWIC_UNITS:
+        raise WordsError(f"Cannot code a line's '{unit}'.", f"Use one of: {', '.join(KWIC_UNITS)}.")
+    if not lines:
+        raise WordsError("No concordance lines chosen.", "Choose the lines to code first.")
+    with store.unit_of_work() as uow:
+        target = resolve_code(uow, code, codebook)
+        if not target.active:
+            raise WordsError(f"Code '{target.key}' is retired in the current codebook version.")
+        coder_id = coder_id_for(uow, coder)
+        spans: list[tuple[int, int, int]] = []
+        documents: dict[str, int] = {}
+        for line in lines:
+            if line.document not in documents:
+                documents[line.document] = find_document(uow, line.document).id
+            doc_id = documents[line.document]
+            if unit == "match":
+                spans.append((doc_id, line.start, line.end))
+                continue
+            pieces = ([(s.start, s.end) for s in uow.documents.segments(doc_id)] if unit == "sentence"
+                      else [(t.start, t.end) for t in uow.documents.turns(doc_id)])
+            around = next(((s, e) for s, e in pieces if s <= line.start < e), (line.start, line.end))
+            spans.append((doc_id, around[0], max(around[1], line.end)))
+        wanted = list(dict.fromkeys(spans))
+        existing = {(c.document_id, c.start, c.end) for c in uow.codings.list(
+            CodingFilter(code_ids=[target.id], coder_ids=[coder_id], document_ids=sorted(set(documents.values()))))}
+        made = [uow.codings.add(doc_id, target.id, coder_id, start, end, CodingOrigin.MANUAL)
+                for doc_id, start, end in wanted if (doc_id, start, end) not in existing]
+        if made:
+            uow.events.append("codings.added", {"codings": [_coding_payload(c) for c in made],
+                                                "source": "kwic", "unit": unit}, coder_id)
+    return KwicCoding(made, len(wanted) - len(made), unit)

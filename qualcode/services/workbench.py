@@ -57,8 +57,15 @@ class CodebookView:
 FALLBACK_COLOUR = "#888888"
 
 
-def documents_with_progress(store: Store, attributes: dict[str, list[str]] | None = None
-                            ) -> list[DocumentProgress]:
+def documents_with_progress(store: Store, attributes: dict[str, list[str]] | None = None,
+                            sets: list[str] | None = None) -> list[DocumentProgress]:
+    """Every document with each coder's codings; ``attributes`` and ``sets`` (any of
+    them, see :func:`qualcode.services.sets.scope`) narrow the list."""
+    in_sets = None
+    if sets:
+        from qualcode.services.sets import scope
+
+        in_sets = set(scope(store, sets, passages=True).documents or ())
     with store.unit_of_work() as uow:
         documents = uow.documents.list()
         coders = {c.id: c.name for c in uow.coders.list()}
@@ -66,6 +73,8 @@ def documents_with_progress(store: Store, attributes: dict[str, list[str]] | Non
     if attributes:
         documents = [d for d in documents
                      if all(d.attributes.get(k) in values for k, values in attributes.items())]
+    if in_sets is not None:
+        documents = [d for d in documents if d.name in in_sets]
     result = []
     for d in documents:
         counts = {coders[c]: n for (doc, c), n in progress.items() if doc == d.id}

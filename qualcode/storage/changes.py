@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
+from qualcode.errors import StoreError
 from qualcode.storage.schema import EventRow
 
 
@@ -26,10 +28,15 @@ class DataVersion:
                         if path is not None else None)
 
     def current(self) -> int:
-        if self._sqlite is not None:
-            return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
-        with self.engine.connect() as connection:
-            return int(connection.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
+        """The number now; StoreError when the file or server cannot be asked."""
+        try:
+            if self._sqlite is not None:
+                return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
+            with self.engine.connect() as connection:
+                return int(connection.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
+        except (sqlite3.Error, DBAPIError) as exc:
+            raise StoreError(f"Cannot ask the project whether it changed: {exc}",
+                             "Check that the project file or its server is still reachable.") from exc
 
     def close(self) -> None:
         if self._sqlite is not None:

@@ -30,6 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 EXACTLY_ONE_TARGET = " + ".join(
     f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
     for column in ("document_id", "code_id", "coder_id", "coding_id", "memo_id")) + " = 1"
+# The roles of core.team.Role, as the database checks them; NULL: no role set.
+CODER_ROLES = "role IS NULL OR role IN ('reader', 'coder', 'supervisor')"
 # The categories of core.pseudonyms.CATEGORIES, as the database checks them.
 PSEUDONYM_CATEGORIES = "category IN ('person', 'school', 'place', 'organisation', 'other')"
 
@@ -166,6 +168,9 @@ class CoderRow(Base):
     # Set when this coder was merged into another: the name then stands for that coder.
     merged_into: Mapped[int | None] = mapped_column(
         ForeignKey("coders.id", ondelete="SET NULL"), nullable=True)
+    # reader, coder or supervisor; NULL until set. Enforced once the project has a supervisor.
+    role: Mapped[str | None] = mapped_column(
+        String(20), CheckConstraint(CODER_ROLES, name="ck_coder_role"), nullable=True)
 
 
 class CodebookRow(Base):
@@ -476,6 +481,63 @@ class PseudonymRow(Base):
     forms: Mapped[list] = mapped_column(JSON, default=list)
     __table_args__ = (CheckConstraint(PSEUDONYM_CATEGORIES, name="ck_pseudonym_category"),
                       {"sqlite_autoincrement": True})
+
+
+# The kinds of core.sets, as the database checks them.
+QUERY_KINDS_CHECK = "kind IN ('retrieve', 'search', 'kwic', 'words', 'keyness', 'compare')"
+SET_KINDS_CHECK = "kind IN ('documents', 'passages')"
+
+
+class SavedQueryRow(Base):
+    """A command with its own arguments, kept under a name to run again (``parameters``
+    holds ``{"args": [...]}``, the arguments as typed after the command's name)."""
+
+    __tablename__ = "saved_queries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (CheckConstraint(QUERY_KINDS_CHECK, name="ck_saved_query_kind"),
+                      {"sqlite_autoincrement": True})
+
+
+class SetRow(Base):
+    """A named set of documents or of passages, used as a filter."""
+
+    __tablename__ = "sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (CheckConstraint(SET_KINDS_CHECK, name="ck_set_kind"), {"sqlite_autoincrement": True})
+
+
+class SetDocumentRow(Base):
+    """A document in a document set; it leaves every set when it is deleted."""
+
+    __tablename__ = "set_documents"
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (Index("ix_set_documents_document", "document_id"),)
+
+
+class SetPassageRow(Base):
+    """A passage ``[start, end)`` (code points of ``documents.text``) in a passage set."""
+
+    __tablename__ = "set_passages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("start >= 0 AND \"end\" > start", name="set_passage_span"),
+        UniqueConstraint("set_id", "document_id", "start", "end", name="uq_set_passage"),
+        Index("ix_set_passages_document", "document_id", "start"),
+        {"sqlite_autoincrement": True},
+    )
 
 
 def _never_reuse_ids() -> None:

@@ -7,12 +7,15 @@ the block ends, rolled back on any error. Repositories never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
@@ -24,6 +27,9 @@ from qualcode.errors import StoreError
 from qualcode.storage import engine as engines
 from qualcode.storage import migrate
 from qualcode.storage.schema import Base, EventRow, ProjectRow
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _NOT_WORK = frozenset({"settings", "coders", "embeddings", "embedding_models", "search_pending",
                        "search_text"})
@@ -40,9 +46,11 @@ if TYPE_CHECKING:
     from qualcode.storage.repositories.lexicon import LexiconRepository
     from qualcode.storage.repositories.matrix import MatrixRepository
     from qualcode.storage.repositories.memos import MemoRepository
+    from qualcode.storage.repositories.merging import MergeRepository
     from qualcode.storage.repositories.people import CoderRepository, SettingsRepository
     from qualcode.storage.repositories.pseudonyms import PseudonymRepository
     from qualcode.storage.repositories.search import SearchRepository
+    from qualcode.storage.repositories.sets import SavedQueryRepository, SetRepository
     from qualcode.storage.repositories.topics import TopicRepository
     from qualcode.storage.repositories.words import WordRepository
 
@@ -86,6 +94,12 @@ class UnitOfWork:
         from qualcode.storage.repositories.memos import MemoRepository
 
         return MemoRepository(self.session)
+
+    @cached_property
+    def merging(self) -> MergeRepository:
+        from qualcode.storage.repositories.merging import MergeRepository
+
+        return MergeRepository(self.session)
 
     @cached_property
     def events(self) -> EventRepository:
@@ -158,6 +172,18 @@ class UnitOfWork:
         from qualcode.storage.repositories.pseudonyms import PseudonymRepository
 
         return PseudonymRepository(self.session)
+
+    @cached_property
+    def saved_queries(self) -> SavedQueryRepository:
+        from qualcode.storage.repositories.sets import SavedQueryRepository
+
+        return SavedQueryRepository(self.session)
+
+    @cached_property
+    def sets(self) -> SetRepository:
+        from qualcode.storage.repositories.sets import SetRepository
+
+        return SetRepository(self.session)
 
     def flush(self) -> None:
         self.session.flush()
@@ -329,6 +355,39 @@ class Store:
         self.engine.dispose()
 
 
+# PostgreSQL's SQLSTATEs: a serialization failure or deadlock (the transaction may simply
+# run again) and a privilege the login lacks.
+RETRY_STATES = frozenset({"40001", "40P01"})
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+class RetryableError(StoreError):
+    """The database rolled the change back and asks for it to be tried again."""
+
+
+def retrying(action: Callable[P, T], *, attempts: int = 6) -> Callable[P, T]:
+    """``action`` (one whole unit of work) run again when the database asks for a retry.
+
+    PostgreSQL cancels one of two transactions that wait on each other (a deadlock) or
+    that cannot both be serialised; the one cancelled has changed nothing and may run
+    again. Waits a short, growing, random while between tries so the two do not meet
+    again; after ``attempts`` tries the last :class:`RetryableError` is raised.
+    """
+
+    @functools.wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, attempts + 1):
+            try:
+                return action(*args, **kwargs)
+            except RetryableError:
+                if attempt == attempts:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
+
+
 # SQLite's words for a file whose pages are not what they should be.
 _DAMAGE_MARKERS = ("malformed", "not a database", "disk i/o error", "database corrupt",
                    "database disk image")
@@ -340,6 +399,15 @@ def translate_database_error(location: engines.Location, mode: engines.OpenMode,
     detail = str(exc.orig) if exc.orig is not None else str(exc)
     lowered = detail.lower()
     where = location.display()
+    state = getattr(exc.orig, "sqlstate", None)
+    if state == _INSUFFICIENT_PRIVILEGE:
+        return StoreError(f"Your database login may not make this change ({detail.strip()}), so nothing was "
+                          "changed.",
+                          "The login's group (qualcode_reader, qualcode_coder or qualcode_supervisor) decides "
+                          "what it may change; ask the database's administrator or a supervisor.")
+    if state in RETRY_STATES:
+        return RetryableError(f"The database asked to try the change again ({detail.strip()}); "
+                              "nothing was changed.", "Try again: another coder's change crossed yours.")
     if location.is_sqlite and any(marker in lowered for marker in _DAMAGE_MARKERS):
         assert location.path is not None
         backup = location.path.with_name(location.path.name + ".bak")

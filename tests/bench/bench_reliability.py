@@ -19,8 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests import reliability
-from tests.conftest import INTERVIEW, SMALL_BOOK
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.*
+
+from tests import reliability  # noqa: E402
+from tests.conftest import INTERVIEW, SMALL_BOOK  # noqa: E402
 
 
 def main() -> int:

@@ -49,6 +49,7 @@ class CoderWorkRepository:
         """Every coder not merged away, with counts, by name; four grouped queries in all."""
         coders = self.session.execute(
             select(CoderRow.id, CoderRow.name, CoderRow.merged_into).order_by(CoderRow.name)).all()
+        roles = dict(self.session.execute(select(CoderRow.id, CoderRow.role)).all())
         codings = dict(self.session.execute(
             select(CodingRow.coder_id, func.count()).group_by(CodingRow.coder_id)).all())
         documents = dict(self.session.execute(
@@ -74,8 +75,32 @@ class CoderWorkRepository:
             result.append(CoderSummary(
                 coder_id, name, codings.get(coder_id, 0), memos.get(coder_id, 0),
                 documents.get(coder_id, 0), max(times) if times else None,
-                tuple(sorted(names[c] for c in aliases.get(coder_id, [])))))
+                tuple(sorted(names[c] for c in aliases.get(coder_id, []))), roles.get(coder_id)))
         return result
+
+    # ------------------------------------------------------------------ roles
+
+    def set_role(self, coder_id: int, role: str | None) -> str | None:
+        """Set (or with None clear) a coder's role; returns the role they had."""
+        row = self.session.get(CoderRow, coder_id)
+        assert row is not None
+        old = row.role
+        row.role = role
+        self.session.flush()
+        return old
+
+    def has_supervisor(self) -> bool:
+        """Whether roles are in force: some coder (not merged away) is a supervisor."""
+        return self.session.scalar(
+            select(CoderRow.id).where(CoderRow.role == "supervisor", CoderRow.merged_into.is_(None))
+            .limit(1)) is not None
+
+    def role_of(self, name: str) -> tuple[str, str | None] | None:
+        """(name, role) of the coder a name stands for (a merged name: the coder it went to)."""
+        row = self.row(name)
+        if row is not None and row.merged_into is not None:
+            row = self.session.get(CoderRow, row.merged_into)
+        return (row.name, row.role) if row is not None else None
 
     def rename(self, coder_id: int, new_name: str, *, remembered_prefix: str) -> int:
         """Give the coder a new name; users who remembered the old one now remember the new.

@@ -55,6 +55,8 @@ class CodingFilter:
     origins: Sequence[str] | None = None
     attributes: dict[str, Sequence[str]] = field(default_factory=dict)
     coding_ids: Sequence[int] | None = None
+    # Only codings overlapping a passage of one of these passage sets.
+    passage_set_ids: Sequence[int] | None = None
 
 
 class CodingRepository:
@@ -98,18 +100,7 @@ class CodingRepository:
         """
         if not rows:
             return []
-        turns_by_doc: dict[int, list[tuple[int, int | None]]] = {}
-        for doc_id in {r["document_id"] for r in rows}:
-            turns_by_doc[doc_id] = list(self.session.execute(
-                select(TurnRow.start, TurnRow.speaker_id).where(TurnRow.document_id == doc_id)
-                .order_by(TurnRow.start)).all())
-        from bisect import bisect_right
-        starts_by_doc = {doc_id: [t[0] for t in turns] for doc_id, turns in turns_by_doc.items()}
-        prepared = []
-        for r in rows:
-            turns = turns_by_doc[r["document_id"]]
-            i = bisect_right(starts_by_doc[r["document_id"]], r["start"]) - 1
-            prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
+        prepared = self.with_speakers(rows)
         table = CodingRow.__table__
         if self.session.get_bind().dialect.name == "sqlite":
             return sorted(self.session.execute(insert(table).returning(table.c.id), prepared).scalars())
@@ -120,6 +111,26 @@ class CodingRepository:
             # rows well only once it has statistics for them (see Store.refresh_statistics).
             self.session.execute(sql_text("ANALYZE codings"))
         return ids
+
+    def with_speakers(self, rows: list[dict]) -> list[dict]:
+        """The rows, each with the speaker of the turn its coding starts in."""
+        from bisect import bisect_right
+
+        documents = sorted({r["document_id"] for r in rows})
+        turns_by_doc: dict[int, list[tuple[int, int | None]]] = {doc_id: [] for doc_id in documents}
+        for first in range(0, len(documents), 500):  # one query per 500 documents, not one each
+            for doc_id, start, speaker_id in self.session.execute(
+                    select(TurnRow.document_id, TurnRow.start, TurnRow.speaker_id)
+                    .where(TurnRow.document_id.in_(documents[first:first + 500]))
+                    .order_by(TurnRow.document_id, TurnRow.start)):
+                turns_by_doc[doc_id].append((start, speaker_id))
+        starts_by_doc = {doc_id: [t[0] for t in turns] for doc_id, turns in turns_by_doc.items()}
+        prepared = []
+        for r in rows:
+            turns = turns_by_doc[r["document_id"]]
+            i = bisect_right(starts_by_doc[r["document_id"]], r["start"]) - 1
+            prepared.append({**r, "speaker_id": turns[i][1] if i >= 0 else None})
+        return prepared
 
     def get(self, coding_id: int) -> Coding | None:
         row = self.session.get(CodingRow, coding_id)
@@ -154,6 +165,11 @@ class CodingRepository:
             query = query.where(CodingRow.origin.in_(list(flt.origins)))
         if flt.coding_ids is not None:
             query = query.where(CodingRow.id.in_(list(flt.coding_ids)))
+        if flt.passage_set_ids is not None:
+            from qualcode.storage.repositories.sets import overlaps_set_passages
+
+            query = query.where(overlaps_set_passages(flt.passage_set_ids, CodingRow.document_id,
+                                                      CodingRow.start, CodingRow.end))
         for key, values in flt.attributes.items():
             sa = aliased(SpeakerAttributeRow)
             da = aliased(DocumentAttributeRow)

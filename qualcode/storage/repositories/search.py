@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
 from qualcode.core.model import HEAD_MARK
+from qualcode.storage.repositories.sets import overlaps_set_passages
 from qualcode.storage.schema import SearchTextRow, SegmentRow
 
 
@@ -107,7 +108,8 @@ class SearchRepository:
             func.to_tsquery("simple", expression))
 
     def find(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None,
-             limit: int | None = 100, offset: int = 0) -> list[tuple[int, int, int, int]]:
+             limit: int | None = 100, offset: int = 0,
+             passage_set_ids: Sequence[int] | None = None) -> list[tuple[int, int, int, int]]:
         """(segment id, document id, start, end) of matching sentences in reading order."""
         self.index_pending()
         query = (
@@ -118,13 +120,20 @@ class SearchRepository:
         )
         if document_ids is not None:
             query = query.where(SegmentRow.document_id.in_(list(document_ids)))
+        if passage_set_ids is not None:
+            query = query.where(overlaps_set_passages(passage_set_ids, SegmentRow.document_id,
+                                                      SegmentRow.start, SegmentRow.end))
         if limit is not None:
             query = query.limit(limit).offset(offset)
         return [tuple(r) for r in self.session.execute(query)]  # type: ignore[misc]
 
-    def count(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None) -> int:
+    def count(self, groups: Sequence[Sequence[str]], *, document_ids: Sequence[int] | None = None,
+              passage_set_ids: Sequence[int] | None = None) -> int:
         self.index_pending()
         query = select(func.count()).select_from(SearchTextRow).where(self._match(groups))
         if document_ids is not None:
             query = query.where(SearchTextRow.document_id.in_(list(document_ids)))
+        if passage_set_ids is not None:
+            query = query.join(SegmentRow, SegmentRow.id == SearchTextRow.segment_id).where(
+                overlaps_set_passages(passage_set_ids, SegmentRow.document_id, SegmentRow.start, SegmentRow.end))
         return int(self.session.scalar(query) or 0)

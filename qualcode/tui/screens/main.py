@@ -7,7 +7,7 @@ it is made; the reader then reloads only the codings of the open document.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,6 +15,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
@@ -23,7 +24,8 @@ from textual.worker import get_current_worker
 from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, workbench
+from qualcode.services import coding, pseudonyms, workbench
+from qualcode.services.changes import ChangeWatch, watch_changes
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
 from qualcode.tui.commands import CodeCommands
@@ -31,7 +33,8 @@ from qualcode.tui.screens.code_finder import CodeFinder
 from qualcode.tui.screens.coder_choice import CoderChoice
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.screens.memo_editor import MemoEditor
-from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters
+from qualcode.tui.screens.pseudonym_table import PseudonymTable
+from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters, split_sets
 from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.context_panel import ContextPanel, plural
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from qualcode.services import suggestions
 
 SUGGEST_DELAY_S = 0.15
+CHANGE_CHECK_S = 2.0  # how often the workbench asks whether someone else changed the project
 NARROW = 100  # columns under which the side panels become toggles
 
 
@@ -85,10 +89,18 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "focus_documents", "Documents", show=False),
         Binding("ctrl+t", "toggle_coders", "Coders", show=False,
                 tooltip="Show every coder's codings, only yours, or chosen coders'"),
+        Binding("f4", "toggle_pseudonyms", "Pseudonyms", show=False,
+                tooltip="Show names as their pseudonyms (for screen sharing), or as written"),
+        Binding("ctrl+y", "pseudonym_table", "Pseudonym table", show=False,
+                tooltip="The pseudonym table: list, add and remove names"),
         Binding("f5,ctrl+l", "reload", "Refresh", show=False, tooltip="Reload: see changes made elsewhere"),
         Binding("ctrl+g,f6", "agreement", "Agreement", show=False, tooltip="Inter-coder agreement; settle disagreements"),
         Binding("f7", "compare", "Compare", show=False, tooltip="Codes by a group attribute, with residuals"),
         Binding("f9", "topics", "Topics", show=False, tooltip="Topic runs: topics, their passages, blind spots"),
+        Binding("ctrl+k", "words", "Words", show=False,
+                tooltip="Word frequencies, keywords in context (code marked lines), keyness"),
+        Binding("f10,ctrl+e", "pictures", "Pictures", show=False,
+                tooltip="This document's codeline; codes by documents"),
         Binding("ctrl+s,f8", "export", "Export", show=False, tooltip="Write quotes, a matrix, a figure, methods or .qdpx"),
         Binding("plus", "accept_suggestion", "Accept", show=False, tooltip="Apply the first suggested code"),
         Binding("minus", "reject_suggestion", "Reject", show=False, tooltip="The first suggestion does not fit"),
@@ -117,6 +129,9 @@ class MainScreen(Screen[None]):
         self._suggest_timer: Timer | None = None
         self.hit_index = -1
         self.panels: set[str] = {"documents", "codes"}
+        self.changes: ChangeWatch | None = None
+        self.changed_elsewhere = False  # another process committed since the last reload
+        self._change_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -170,7 +185,7 @@ class MainScreen(Screen[None]):
                 and not self.query_one("#document-filter", Input).value.strip())
         if first is not None and fits:
             self.show_codebooks(first.books)
-            self.query_one(DocumentList).show(first.documents, self.document_id)
+            self.query_one(DocumentList).show(first.documents, self.document_id, shown=self.reader.shown)
             if first.document is not None:
                 self.show_document(first.document)
         else:
@@ -179,6 +194,66 @@ class MainScreen(Screen[None]):
             if documents:
                 self.open_document(documents[0].document.id)
         self.query_one(TranscriptReader).focus()
+        try:
+            self.changes = watch_changes(self.store)
+        except QualcodeError as error:
+            self.notify(error.message, title="Changes elsewhere will not be noticed", severity="warning")
+        else:
+            self._change_timer = self.set_interval(CHANGE_CHECK_S, self.look_for_changes)
+
+    def on_unmount(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
+            self.changes = None
+
+    # ---------------------------------------------------- changes by others
+
+    class ProjectChanged(Message):
+        """Another process (another coder, a script) committed to the project."""
+
+    class WatchFailed(Message):
+        """The project could not be asked whether it changed; the watch stops."""
+
+        def __init__(self, error: QualcodeError) -> None:
+            super().__init__()
+            self.error = error
+
+    def look_for_changes(self) -> None:
+        if self.changes is not None and not self.changed_elsewhere:
+            self._ask_for_changes(self.changes)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
+    def _ask_for_changes(self, changes: ChangeWatch) -> None:
+        """One cheap query off the UI thread; the answer comes back as a message."""
+        try:
+            if changes.changed():
+                self.post_message(self.ProjectChanged())
+        except QualcodeError as error:
+            self.post_message(self.WatchFailed(error))
+
+    @on(ProjectChanged)
+    def _project_changed(self) -> None:
+        if self.changed_elsewhere:
+            return
+        self.changed_elsewhere = True
+        self.show_title()
+        self.notify("Someone else changed the project. Press F5 to reload and see it.",
+                    title="Project changed", timeout=10)
+
+    @on(WatchFailed)
+    def _watch_failed(self, event: WatchFailed) -> None:
+        if self._change_timer is not None:
+            self._change_timer.stop()
+        self.notify(event.error.message, title="Changes elsewhere will not be noticed", severity="warning")
+
+    def own_change_made(self) -> None:
+        """This workbench wrote to the project: that is no one else's change."""
+        if self.changes is not None and not self.changed_elsewhere:
+            try:
+                self.changes.seen()
+            except QualcodeError:
+                # The next look reports the failure through WatchFailed; nothing is lost here.
+                return
 
     # ----------------------------------------------------------------- loading
 
@@ -203,12 +278,12 @@ class MainScreen(Screen[None]):
 
     def load_documents(self) -> list[workbench.DocumentProgress]:
         try:
-            filters = parse_filters(self.query_one("#document-filter", Input).value)
+            filters, set_names = split_sets(parse_filters(self.query_one("#document-filter", Input).value))
+            documents = workbench.documents_with_progress(self.store, filters, sets=set_names)
         except QualcodeError as error:
             self.notify(error.message, severity="warning")
-            filters = {}
-        documents = workbench.documents_with_progress(self.store, filters)
-        self.query_one(DocumentList).show(documents, self.document_id)
+            documents = workbench.documents_with_progress(self.store, {})
+        self.query_one(DocumentList).show(documents, self.document_id, shown=self.reader.shown)
         return documents
 
     def load_codebooks(self) -> None:
@@ -231,7 +306,7 @@ class MainScreen(Screen[None]):
         self.reader.show(document, offset=offset)
         if offset is not None and end is not None:
             self.reader.move_to(offset, end)
-        self.sub_title = document.summary.name
+        self.sub_title = self.reader.shown(document.summary.name)
         self.show_title()
 
     def show_title(self) -> None:
@@ -239,15 +314,21 @@ class MainScreen(Screen[None]):
         if self.reader.document is None:
             return
         d = self.reader.document.summary
-        facts = ", ".join(f"{k}={v}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
-        title = Text(f"{self.coder} · {d.name}")
+        shown = self.reader.shown
+        facts = ", ".join(f"{k}={shown(v)}" for k, v in d.attributes.items() if k in ("level", "role", "school"))
+        title = Text(f"{self.coder} · {shown(d.name)}")
+        if self.reader.pseudonyms is not None:
+            title.append(" · pseudonymised (f4)", style="bold reverse")
         title.append(f" · showing {self.showing_text()} (ctrl+t)", style="italic")
+        if self.changed_elsewhere:
+            title.append(" · changed elsewhere: F5 reloads", style="bold")
         title.append(f" · {facts}" if facts else "", style="dim")  # cut first when narrow
         self.query_one("#document-title", Label).update(title)
 
     def refresh_codings(self) -> None:
         if self.document_id is None or self.reader.document is None:
             return
+        self.own_change_made()
         codings = workbench.document_codings(self.store, self.document_id, self._coders(), viewer=self.coder)
         self.reader.refresh_codings(_with_codings(self.reader.document, codings))
         self.refresh_active_codebook()
@@ -264,6 +345,8 @@ class MainScreen(Screen[None]):
         self.query_one(CodeTree).show(self.books[self.active_book])
 
     def action_reload(self) -> None:
+        self.changed_elsewhere = False
+        self.own_change_made()  # what is committed now is what the reload shows
         self.load_documents()
         self.load_codebooks()
         if self.document_id is not None:
@@ -306,7 +389,9 @@ class MainScreen(Screen[None]):
         for c in codings:
             memos[c.id] = coding.memos_for(self.store, "coding", c.id)
         span = reader.target_span()
-        self.query_one(ContextPanel).show(codings, memos, reader.document.text[span.start:span.end],
+        if reader.pseudonyms is not None:
+            memos = {i: [replace(m, text=reader.shown(m.text)) for m in found] for i, found in memos.items()}
+        self.query_one(ContextPanel).show(codings, memos, reader.shown(reader.document.text[span.start:span.end]),
                                           selected=reader.selection is not None,
                                           sentences=reader.sentences_in(span))
 
@@ -384,15 +469,12 @@ class MainScreen(Screen[None]):
         if not self.books:
             self.notify("No codebook loaded: qualcode codebook load FILE.", severity="warning")
             return
-        active = self.books[self.active_book]
-        codes = [(active.codebook.slug, c) for c, _, _ in active.codes]
-        codes += [(v.codebook.slug, c) for v in self.books if v is not active for c, _, _ in v.codes]
 
         def chosen(code: Code | None) -> None:
             if code is not None:
                 self.apply(code)
 
-        self.app.push_screen(CodeFinder(codes), chosen)
+        self.app.push_screen(CodeFinder(self._all_codes()), chosen)
 
     def action_memo(self) -> None:
         if self.document_id is None:
@@ -418,6 +500,7 @@ class MainScreen(Screen[None]):
             except QualcodeError as error:
                 self.notify(error.message, severity="error")
                 return
+            self.own_change_made()
             self.show_context()
             self.notify("Memo saved.", timeout=2)
 
@@ -445,7 +528,7 @@ class MainScreen(Screen[None]):
         self.reader.focus()
 
     def action_search(self) -> None:
-        self.app.push_screen(SearchScreen(self.store), self.jump)
+        self.app.push_screen(SearchScreen(self.store, coder=self.coder), self.jump)
 
     def action_next_hit(self) -> None:
         if not self.hits:
@@ -458,7 +541,39 @@ class MainScreen(Screen[None]):
 
     def action_retrieve(self) -> None:
         codings = self.reader.codings_at_cursor()
-        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else ""), self.jump)
+        self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "", self.coder,
+                                             pseudonyms=self.reader.pseudonyms), self.jump)
+
+    def action_pseudonym_table(self) -> None:
+        def closed(changed: bool | None) -> None:
+            if changed and self.reader.pseudonyms is not None:  # draw the new table, or names if it is empty now
+                renderer = pseudonyms.renderer(self.store)
+                self.reader.show_pseudonyms(renderer if renderer else None)
+                self._after_pseudonyms()
+
+        self.app.push_screen(PseudonymTable(self.store, self.coder), closed)
+
+    def action_toggle_pseudonyms(self) -> None:
+        """Names on screen as their pseudonyms, or as written again."""
+        if self.reader.pseudonyms is not None:
+            self.reader.show_pseudonyms(None)
+            self.notify("Names as written.", title="Pseudonyms off")
+        else:
+            renderer = pseudonyms.renderer(self.store)
+            if not renderer:
+                self.notify("The pseudonym table is empty: add names with 'qualcode pseudonyms add' or "
+                            "'qualcode pseudonyms candidates --accept'.", title="No pseudonyms", severity="warning")
+                return
+            self.reader.show_pseudonyms(renderer)
+            self.notify("Names shown as their pseudonyms.", title="Pseudonymised")
+        self._after_pseudonyms()
+
+    def _after_pseudonyms(self) -> None:
+        self.load_documents()
+        if self.reader.document is not None:
+            self.sub_title = self.reader.shown(self.reader.document.summary.name)
+        self.show_title()
+        self.show_context()
 
     def action_next_codebook(self) -> None:
         if self.books:
@@ -644,6 +759,28 @@ class MainScreen(Screen[None]):
 
         # coverage by every codebook: a topic coded with another codebook's codes is no blind spot
         self.app.push_screen(TopicsScreen(self.store), self.jump)
+
+    def _all_codes(self) -> list[tuple[str, Code]]:
+        """Every codebook's codes, the active one's first (for the code finder)."""
+        if not self.books:
+            return []
+        active = self.books[self.active_book]
+        codes = [(active.codebook.slug, c) for c, _, _ in active.codes]
+        return codes + [(v.codebook.slug, c) for v in self.books if v is not active for c, _, _ in v.codes]
+
+    def action_words(self) -> None:
+        from qualcode.tui.screens.words import WordsScreen
+
+        def closed(target: Jump | None) -> None:
+            self.refresh_codings()  # concordance lines may have been coded
+            self.jump(target)
+
+        self.app.push_screen(WordsScreen(self.store, self.coder, self._all_codes()), closed)
+
+    def action_pictures(self) -> None:
+        from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
+
+        self.app.push_screen(CodingPicturesScreen(self.store, self.document_id, self._active_slug()), self.jump)
 
     def action_export(self) -> None:
         from qualcode.tui.screens.export_dialog import ExportDialog

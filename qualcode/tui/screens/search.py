@@ -34,12 +34,15 @@ TITLE_WITH_HEADS = "Search (every word, any inflection, compounds by their head)
 class SearchScreen(ModalScreen[Jump | None]):
     BINDINGS = [Binding("escape", "cancel", "Close"),
                 Binding("ctrl+t", "toggle_heads", "Compounds by head", id="search.heads",
-                        tooltip="Also find compounds that end in a word: 'dialog' finds 'kvalitetsdialogerna'.")]
+                        tooltip="Also find compounds that end in a word: 'dialog' finds 'kvalitetsdialogerna'."),
+                Binding("ctrl+s", "save_query", "Save query", id="search.save", show=False,
+                        tooltip="Keep this search as a saved query ('qualcode query run NAME')")]
 
-    def __init__(self, store: Store, query: str = "") -> None:
+    def __init__(self, store: Store, query: str = "", coder: str | None = None) -> None:
         super().__init__()
         self.store = store
         self.initial = query
+        self.coder = coder  # who saves a query
         self.heads = False
         self.hits: list[retrieval.SearchHit] = []
 
@@ -80,6 +83,29 @@ class SearchScreen(ModalScreen[Jump | None]):
         if page.hits:
             options.highlighted = 0
             options.focus()
+
+    def action_save_query(self) -> None:
+        query = self.query_one("#search-input", Input).value.strip()
+        if not query:
+            self.notify("Type what to search for first.", severity="warning")
+            return
+        args = [query, "--limit", "200", *(["--heads"] if self.heads else [])]
+
+        def save(name: str | None) -> None:
+            from qualcode.services import queries
+
+            if not name:
+                return
+            try:
+                saved = queries.save(self.store, name, "search", args, coder=self.coder)
+            except QualcodeError as error:
+                self.notify(error.message, title="Save query", severity="error")
+                return
+            self.notify(f"Saved as '{saved.name}': qualcode query run {saved.name}", title="Save query")
+
+        from qualcode.tui.screens.name_prompt import NamePrompt
+
+        self.app.push_screen(NamePrompt("Save this search as a query", "query name"), save)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         hit = self.hits[int(event.option.id or 0)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
@@ -18,12 +20,14 @@ class DocumentList(OptionList):
             super().__init__()
             self.document_id = document_id
 
-    def show(self, documents: list[DocumentProgress], current: int | None = None) -> None:
+    def show(self, documents: list[DocumentProgress], current: int | None = None, *,
+             shown: Callable[[str], str] = str) -> None:
+        """List ``documents``; ``shown`` renders names and values (pseudonymised or as written)."""
         self.clear_options()
         for entry in documents:
             d = entry.document
-            label = Text(d.name, style="bold")
-            facts = " · ".join(v for v in (d.attributes.get("level"), d.attributes.get("school")) if v)
+            label = Text(shown(d.name), style="bold")
+            facts = " · ".join(shown(v) for v in (d.attributes.get("level"), d.attributes.get("school")) if v)
             progress = "  ".join(f"{coder} {n}" for coder, n in entry.codings_by_coder.items()) or "not coded"
             label.append(f"\n {facts}" if facts else "", style="dim")
             label.append(f"\n {progress}", style="italic")

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from qualcode.core.pseudonyms import Renderer
 from qualcode.services.workbench import OpenDocument, ShownCoding
 from qualcode.tui.text_layout import TextLayout, lay_out
 
@@ -102,12 +103,27 @@ class TranscriptReader(ScrollView, can_focus=True):
         self._background = Color(0, 0, 0)
         self._drag_anchor: int | None = None
         self._dragged = False
+        # Pseudonymised display: the stored text and its offsets stay as they are; each
+        # replaced name is drawn as its replacement where the name begins.
+        self.pseudonyms: Renderer | None = None
+        self._masks: list[tuple[int, int, str]] = []
 
     # ------------------------------------------------------------------ content
+
+    def show_pseudonyms(self, renderer: Renderer | None) -> None:
+        """Draw names as their pseudonyms (a renderer) or as written (None)."""
+        self.pseudonyms = renderer
+        self._masks = renderer.spans(self.document.text) if renderer and self.document else []
+        self.refresh()
+
+    def shown(self, text: str) -> str:
+        """``text`` as the screen shows it: pseudonymised when that is on."""
+        return self.pseudonyms.render(text) if self.pseudonyms is not None else text
 
     def show(self, document: OpenDocument, *, offset: int | None = None) -> None:
         """Display ``document``, keeping the cursor at ``offset`` when given."""
         self.document = document
+        self._masks = self.pseudonyms.spans(document.text) if self.pseudonyms is not None else []
         self._sentence_starts = [s.start for s in document.sentences]
         self.selection = None
         self._drawn = None
@@ -423,7 +439,8 @@ class TranscriptReader(ScrollView, can_focus=True):
         line = self.layout_.lines[index]
         base, header, _, _, _ = self._paint_styles()
         if line.kind == "header":
-            return Strip([Segment(" " * MARGIN, base), Segment(line.text, base + header)]).crop_extend(0, width, base)
+            return Strip([Segment(" " * MARGIN, base), Segment(self.shown(line.text), base + header)]
+                         ).crop_extend(0, width, base)
         if line.kind == "blank":
             return Strip.blank(width, base)
         covering = [c for c in self.document.codings if c.start < line.end and line.start < c.end]
@@ -453,6 +470,9 @@ class TranscriptReader(ScrollView, can_focus=True):
         for span in (cursor, selection):
             if span is not None:
                 cuts.update((min(max(span.start, start), end), min(max(span.end, start), end)))
+        masks = self._masks_between(start, end)
+        for mask_start, mask_end, _ in masks:
+            cuts.update((max(mask_start, start), min(mask_end, end)))
         points = sorted(cuts)
         _, _, cursor_style, selection_style, _ = self._paint_styles()
         segments = []
@@ -468,5 +488,23 @@ class TranscriptReader(ScrollView, can_focus=True):
                 style = style + cursor_style
             if selection is not None and selection.start <= left and right <= selection.end:
                 style = style + selection_style
-            segments.append(Segment(text[left:right], style))
+            shown = text[left:right]
+            for mask_start, mask_end, replacement in masks:
+                if mask_start <= left and right <= mask_end:  # part of a name: its pseudonym, drawn once
+                    shown = replacement if left == max(mask_start, start) else ""
+                    break
+            if shown:
+                segments.append(Segment(shown, style))
         return segments
+
+    def _masks_between(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """The replaced names that reach into ``[start, end)``."""
+        found: list[tuple[int, int, str]] = []
+        if not self._masks:
+            return found
+        for mask in self._masks[max(bisect_right(self._masks, (start,)) - 1, 0):]:
+            if mask[0] >= end:
+                break
+            if mask[1] > start:
+                found.append(mask)
+        return found

@@ -1,0 +1,351 @@
+"""How actors speak, in the workbench: word frequencies, keywords in context and keyness.
+
+Open it from the main screen with ``WordsScreen(store, coder, codes)`` (``codes``: the
+codebooks' codes as (slug, code) pairs, for coding concordance lines). Three tabs:
+
+* **Frequencies**: the selection's words (attribute filters, a code's passages, lemma
+  or form), interviewer turns left out as on the command line.
+* **KWIC**: a word, phrase or pattern in context with each line's attribution. Enter
+  jumps to the line in the reader; space marks lines and ``c`` codes every marked line
+  with a code from the code finder, in one step that one undo (``u``) takes back.
+* **Keyness**: the words one group (an attribute's value) uses more than another.
+
+It returns a :class:`~qualcode.tui.screens.search.Jump` (Enter on a concordance line,
+with every line as hits so 'next hit' goes on), or None when closed. All counting is
+done by :mod:`qualcode.services.words`; this screen only draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Select, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from qualcode.core.codebook import Code
+from qualcode.errors import QualcodeError
+from qualcode.services import coding
+from qualcode.services import words as service
+from qualcode.storage.store import Store
+from qualcode.tui.screens.code_finder import CodeFinder
+from qualcode.tui.screens.retrieval import parse_filters
+from qualcode.tui.screens.search import Jump
+
+UNITS = (("lemmas", "lemma"), ("word forms", "form"))
+SORTS = (("reading order", "none"), ("sort by right", "right"), ("sort by left", "left"))
+CODE_UNITS = (("code sentence", "sentence"), ("code match", "match"), ("code turn", "turn"))
+MARK = "✓"
+T = TypeVar("T")
+
+
+class WordsScreen(ModalScreen[Jump | None]):
+    DEFAULT_CSS = """
+    WordsScreen TabbedContent { height: 1fr; }
+    WordsScreen TabPane { padding: 0; }
+    WordsScreen .fields Select { width: 24; }
+    WordsScreen DataTable { height: 1fr; min-height: 4; }
+    WordsScreen .words-summary { width: 100%; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Close"),
+        Binding("ctrl+t", "next_tab", "Next tab", tooltip="Frequencies, KWIC, keyness in turn"),
+        Binding("space", "mark_line", "Mark line", tooltip="Mark or unmark the concordance line"),
+        Binding("c", "code_lines", "Code marked", tooltip="Code every marked line with one code"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last change"),
+    ]
+
+    def __init__(self, store: Store, coder: str, codes: list[tuple[str, Code]] | None = None, *,
+                 by: str = "level", a: str = "", b: str = "") -> None:
+        super().__init__()
+        self.store = store
+        self.coder = coder
+        self.codes = codes or []
+        self.groups = (by, a, b)
+        self.lines: list[service.KwicLine] = []
+        self.marked: set[int] = set()
+        self.keyness_table: service.KeynessTable | None = None
+        self.counted: str | None = None  # the unit of the frequencies on show
+
+    def compose(self) -> ComposeResult:
+        by, a, b = self.groups
+        with Vertical(classes="dialog wide"):
+            yield Label("Words: how the actors speak", classes="dialog-title")
+            with TabbedContent(id="words-tabs"):
+                with TabPane("Frequencies", id="words-freq"):
+                    with Horizontal(classes="fields"):
+                        yield Input(placeholder="filter: level=school role=rektor", id="freq-filter")
+                        yield Input(placeholder="code: KEY (its passages)", id="freq-code")
+                        yield Select(UNITS, value="lemma", allow_blank=False, id="freq-unit")
+                    yield Label("Enter counts the words.", id="freq-summary", classes="words-summary")
+                    yield DataTable(id="freq-table", cursor_type="row", zebra_stripes=True)
+                with TabPane("KWIC", id="words-kwic"):
+                    with Horizontal(classes="fields"):
+                        yield Input(placeholder="word, phrase or pattern: kvalitet*", id="kwic-pattern")
+                        yield Select(SORTS, value="none", allow_blank=False, id="kwic-sort")
+                        yield Select(CODE_UNITS, value="sentence", allow_blank=False, id="kwic-unit")
+                    yield Label("Enter shows the lines; on a line: Enter reads it in context, space marks it, "
+                                "c codes the marked lines.", id="kwic-summary", classes="words-summary")
+                    yield DataTable(id="kwic-table", cursor_type="row")
+                    yield Label("", id="kwic-line", classes="words-summary")
+                with TabPane("Keyness", id="words-keyness"):
+                    with Horizontal(classes="fields"):
+                        yield Input(by, placeholder="by: level, role, school", id="key-by")
+                        yield Input(a, placeholder="group A: state", id="key-a")
+                        yield Input(b, placeholder="group B: school", id="key-b")
+                    yield Label("Enter compares group A with group B.", id="key-summary", classes="words-summary")
+                    yield DataTable(id="key-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#freq-filter", Input).focus()
+        self.count_words()
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        order = ["words-freq", "words-kwic", "words-keyness"]
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
+        first = {"words-freq": "#freq-filter", "words-kwic": "#kwic-pattern", "words-keyness": "#key-a"}
+        self.query_one(first[tabs.active], Input).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < 100
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            if self.lines:
+                self.show_lines()
+
+    def _error(self, error: QualcodeError, title: str) -> None:
+        self.notify(error.message + (f"\n{error.hint}" if error.hint else ""), title=title,
+                    severity="warning", timeout=8)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        field = event.input.id or ""
+        if field.startswith("freq-"):
+            self.count_words()
+        elif field.startswith("kwic-"):
+            self.concordance()
+        elif field.startswith("key-"):
+            self.compare_groups()
+
+    @on(Select.Changed, "#freq-unit")
+    def _unit_changed(self, event: Select.Changed) -> None:
+        if self.counted is not None and event.value != self.counted:
+            self.count_words()
+
+    @on(Select.Changed, "#kwic-sort")
+    def _sort_changed(self) -> None:
+        if self.lines:
+            self.concordance()
+
+    # ------------------------------------------------------------ frequencies
+
+    def in_background(self, group: str, title: str, compute: Callable[[], T], show: Callable[[T], None],
+                      summary: str) -> None:
+        """Count in a worker (a million words take a second or two); draw on the UI thread.
+        A newer request of the same kind cancels the older one; errors become a message."""
+        self.query_one(summary, Label).update("Counting…")
+
+        def work() -> None:
+            try:
+                result = compute()
+            except QualcodeError as error:
+                self.app.call_from_thread(self._error, error, title)
+                return
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(show, result)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
+
+    def count_words(self) -> None:
+        try:
+            filters = parse_filters(self.query_one("#freq-filter", Input).value)
+        except QualcodeError as error:
+            self._error(error, "Word frequencies")
+            return
+        codes = [c for c in self.query_one("#freq-code", Input).value.replace(",", " ").split() if c]
+        lemma = self.query_one("#freq-unit", Select).value == "lemma"
+        self.counted = "lemma" if lemma else "form"
+        self.in_background("words-freq", "Word frequencies", lambda: service.frequencies(
+            self.store, service.Selection(filters, codes=codes), lemma=lemma, limit=200), self.show_words,
+            "#freq-summary")
+
+    def show_words(self, table: service.WordTable) -> None:
+        grid = self.query_one("#freq-table", DataTable)
+        grid.clear(columns=True)
+        grid.add_column(table.unit, key="word")
+        for name in ("count", "per 10,000", "documents", "speakers"):
+            grid.add_column(name, key=name)
+        for row in table.words:
+            grid.add_row(row.word, Text(str(row.count), justify="right"), Text(f"{row.per_10k:.1f}", justify="right"),
+                         Text(str(row.documents), justify="right"), Text(str(row.speakers), justify="right"))
+        self.query_one("#freq-summary", Label).update(
+            f"{table.total_words:,} running words ({table.selection}); {table.distinct:,} distinct {table.unit}s "
+            "without stop words and fillers; interviewer turns left out.")
+        if table.words:
+            grid.focus()  # the filter is one shift+tab away
+
+    # ------------------------------------------------------------ concordance
+
+    def concordance(self) -> None:
+        pattern = self.query_one("#kwic-pattern", Input).value
+        sort = self.query_one("#kwic-sort", Select).value
+        self.in_background("words-kwic", "Keywords in context", lambda: service.kwic(
+            self.store, pattern, sort=None if sort == "none" else str(sort), limit=500), self.show_page,
+            "#kwic-summary")
+
+    def show_page(self, page: service.KwicPage) -> None:
+        self.lines = page.lines
+        self.marked = set()
+        self.show_lines()
+        shown = f", first {len(page.lines)} shown" if page.total > len(page.lines) else ""
+        forms = ", ".join(page.forms[:6]) + ("…" if len(page.forms) > 6 else "")
+        self.query_one("#kwic-summary", Label).update(
+            f"{page.total} lines of '{page.query}' ({forms}){shown}. Enter: read in context · space: mark · "
+            "c: code the marked lines")
+        table = self.query_one("#kwic-table", DataTable)
+        if self.lines:
+            table.focus()
+
+    def show_lines(self) -> None:
+        """Left context right-aligned against the match; at 80 columns the attribution
+        of the line under the cursor goes below the table instead of in a column."""
+        table = self.query_one("#kwic-table", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        narrow = self.has_class("-narrow")
+        inner = self.app.size.width - 2 if narrow else int(self.app.size.width * 0.9) - 6
+        side = max(12, (inner - (28 if narrow else 62)) // 2)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("left", key="left", width=side)
+        table.add_column("match", key="match")
+        table.add_column("right", key="right", width=side)
+        if not narrow:
+            table.add_column("who", key="who")
+        for i, line in enumerate(self.lines):
+            cells = [MARK if i in self.marked else " ", Text(line.left[-side:], justify="right", style="dim"),
+                     Text(line.match, style="bold"), Text(line.right[:side], style="dim")]
+            if not narrow:
+                cells.append(Text(f"{line.citation} {line.document}".strip(), style="italic"))
+            table.add_row(*cells, key=str(i))
+        if self.lines:
+            table.move_cursor(row=min(row, len(self.lines) - 1))
+        self._show_line_source()
+
+    @on(DataTable.RowHighlighted, "#kwic-table")
+    def _line_highlighted(self) -> None:
+        self._show_line_source()
+
+    def _show_line_source(self) -> None:
+        table = self.query_one("#kwic-table", DataTable)
+        label = self.query_one("#kwic-line", Label)
+        if not self.lines or table.cursor_row >= len(self.lines):
+            label.update("")
+            return
+        line = self.lines[table.cursor_row]
+        label.update(f"{table.cursor_row + 1}/{len(self.lines)}: {line.citation} {line.document}, "
+                     f"characters {line.start}-{line.end}")
+
+    def action_mark_line(self) -> None:
+        table = self.query_one("#kwic-table", DataTable)
+        if not self.lines or self.focused is not table:
+            return
+        i = table.cursor_row
+        self.marked ^= {i}
+        table.update_cell(str(i), "mark", MARK if i in self.marked else " ")
+        if i + 1 < len(self.lines):
+            table.move_cursor(row=i + 1)
+        self.query_one("#kwic-summary", Label).update(
+            f"{len(self.marked)} of {len(self.lines)} lines marked · c codes them · space marks another")
+
+    def action_code_lines(self) -> None:
+        if not self.marked:
+            self.notify("Mark lines with space first.", severity="warning", timeout=3)
+            return
+        if not self.codes:
+            self.notify("No codebook loaded: qualcode codebook load FILE.", severity="warning")
+            return
+        chosen = [self.lines[i] for i in sorted(self.marked)]
+        unit = str(self.query_one("#kwic-unit", Select).value)
+        slugs = {code.id: slug for slug, code in self.codes}
+
+        def apply(code: Code | None) -> None:
+            if code is None:
+                return
+            try:
+                done = service.code_kwic_lines(self.store, chosen, f"{slugs[code.id]}:{code.key}", self.coder,
+                                               unit=unit)
+            except QualcodeError as error:
+                self._error(error, "Not coded")
+                return
+            self.marked = set()
+            self.show_lines()
+            already = f" ({done.already} already coded so)" if done.already else ""
+            self.notify(f"Coded {len(done.codings)} {unit}s with {code.label_en}{already}. u undoes them together.",
+                        timeout=4)
+
+        self.app.push_screen(CodeFinder(self.codes), apply)
+
+    def action_undo(self) -> None:
+        try:
+            what = coding.undo(self.store, self.coder)
+        except QualcodeError as error:
+            self.notify(error.message, severity="warning")
+            return
+        self.notify(f"Undone: {what}", timeout=3)
+
+    @on(DataTable.RowSelected, "#kwic-table")
+    def _line_chosen(self, event: DataTable.RowSelected) -> None:
+        line = self.lines[int(event.row_key.value or 0)]
+        ids = service_document_ids(self.store, {x.document for x in self.lines})
+        hits = tuple((ids[x.document], x.start, x.end) for x in self.lines)
+        self.dismiss(Jump(ids[line.document], line.start, line.end, hits))
+
+    # ------------------------------------------------------------ keyness
+
+    def compare_groups(self) -> None:
+        by = self.query_one("#key-by", Input).value.strip() or "level"
+        a = self.query_one("#key-a", Input).value.strip()
+        b = self.query_one("#key-b", Input).value.strip()
+        if not a or not b:
+            self.notify("Name both groups: a value of the attribute for A and one for B.", severity="warning")
+            return
+        self.in_background("words-keyness", "Keyness", lambda: service.keyness(self.store, by, a, b, limit=200),
+                           self.show_keyness, "#key-summary")
+
+    def show_keyness(self, table: service.KeynessTable) -> None:
+        by, a, b = table.by, table.a, table.b
+        self.keyness_table = table
+        grid = self.query_one("#key-table", DataTable)
+        grid.clear(columns=True)
+        wide = not self.has_class("-narrow")
+        for name in ("word", "more in", "G²", "p adj.", "log ratio", a, b, *(("per 10k A", "per 10k B") if wide else ())):
+            grid.add_column(name)
+        for w in table.words:
+            p = "<0.001" if w.p_adjusted < 0.001 else f"{w.p_adjusted:.3f}"
+            values = [f"{w.g2:.1f}", p, f"{w.log_ratio:+.2f}", str(w.count_a), str(w.count_b)]
+            values += [f"{w.per_10k_a:.1f}", f"{w.per_10k_b:.1f}"] if wide else []
+            grid.add_row(w.word, a if w.log_ratio > 0 else b, *(Text(v, justify="right") for v in values))
+        self.query_one("#key-summary", Label).update(
+            f"{by}={a} ({table.total_a:,} words) against {by}={b} ({table.total_b:,} words): {table.tested} words "
+            f"tested (at least {table.min_freq} uses), p corrected by {table.correction}; "
+            "log ratio > 0: more in A.")
+        if table.words:
+            grid.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def service_document_ids(store: Store, names: set[str]) -> dict[str, int]:
+    """Document ids of concordance lines (which name their documents)."""
+    from qualcode.services import workbench
+
+    return {p.document.name: p.document.id for p in workbench.documents_with_progress(store)
+            if p.document.name in names}

@@ -1,0 +1,343 @@
+"""The Words screen (frequencies, KWIC, keyness) and coding as a picture (codeline, codes
+by documents) in the workbench: Pilot tests of each mode against the services, and
+snapshots at 120x40 and 80x24 on a small project built here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, TabbedContent
+
+from qualcode.services import codebook, coding, corpus, pictures, words, workbench
+from qualcode.services.project import create_project, open_project
+from qualcode.tui.app import QualcodeApp
+from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
+from qualcode.tui.screens.main import MainScreen
+from qualcode.tui.screens.words import WordsScreen
+from tests.test_tui_snapshots import BOOKS, CODINGS, SPEAKERS, TRANSCRIPT
+from tests.tui_support import settle, until
+
+OWNER = """---
+title: Owner interview
+level: owner
+role: verksamhetschef
+---
+
+Intervjuare: Hur följer förvaltningen upp skolorna?
+
+Verksamhetschef: Förvaltningen skickar mallen till skolorna varje höst. Mallen har samma rubriker \
+varje år. Förvaltningen läser planen och förvaltningen skriver en kvalitetsrapport. Planen och \
+mallen följs upp i mars, och förvaltningen träffar varje rektor.
+
+Intervjuare: Vad händer sedan?
+
+Verksamhetschef: Förvaltningen samlar planen från varje skola och mallen blir en rapport till nämnden.
+"""
+OWNER_SPEAKERS = """speakers:
+  Intervjuare: {role: intervjuare, level: research}
+  Verksamhetschef: {role: verksamhetschef, level: owner}
+"""
+
+
+@pytest.fixture(scope="module")
+def project_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("words-screen")
+    (folder / "skola9_rektor.md").write_text(TRANSCRIPT, encoding="utf-8")
+    (folder / "speakers.yaml").write_text(SPEAKERS, encoding="utf-8")
+    (folder / "owner").mkdir()
+    (folder / "owner" / "forvaltning.md").write_text(OWNER, encoding="utf-8")
+    (folder / "owner" / "speakers.yaml").write_text(OWNER_SPEAKERS, encoding="utf-8")
+    path = folder / "words.qualcode"
+    store = create_project(path, name="Words project")
+    try:
+        for source, speakers in ((folder / "skola9_rektor.md", folder / "speakers.yaml"),
+                                 (folder / "owner" / "forvaltning.md", folder / "owner" / "speakers.yaml")):
+            report = corpus.import_paths(store, [source], speaker_map=speakers)
+            assert not report.failed, report.failed
+        for book in BOOKS:
+            codebook.load_spec(store, book)
+        sentences = workbench.open_document(store, 1).sentences
+        for coder, code, index in CODINGS:
+            coding.apply_code(store, 1, code, coder, coding.Span(sentences[index].start, sentences[index].end))
+        owner = workbench.open_document(store, 2).sentences
+        coding.apply_code(store, 2, "cp.tight", "anna", coding.Span(owner[1].start, owner[2].end))
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def copy(project_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("USER", "snapshot")
+    target = tmp_path / "words.qualcode"
+    shutil.copyfile(project_file, target)
+    return target
+
+
+@pytest.fixture
+def app(copy: Path) -> QualcodeApp:
+    return QualcodeApp(str(copy), coder="anna", suggestions=False)
+
+
+async def _opened(pilot: Pilot) -> None:
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
+    await pilot.pause()
+
+
+async def _quiet(pilot: Pilot) -> None:
+    await settle(pilot.app, pilot)  # the counting workers first
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def _rows(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
+    return [[str(getattr(c, "plain", c)).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def drive(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test on its own event loop (as the other workbench tests do)."""
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+# ------------------------------------------------------------------ Pilot: each mode
+
+
+def _ostensive(path: Path) -> list[coding.Coding]:
+    store = open_project(str(path))
+    try:
+        return coding.list_codings(store, code="rt.ostensive", coder="anna")
+    finally:
+        store.close()
+
+
+
+@drive
+async def test_frequencies_show_the_service_counts(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: isinstance(app.screen, WordsScreen), "the words screen")
+        await settle(app, pilot)
+        shown = _rows(app.screen.query_one("#freq-table", DataTable))
+        store = open_project(str(copy))
+        try:
+            expected = words.frequencies(store, limit=200)
+        finally:
+            store.close()
+        assert [r[0] for r in shown] == [w.word for w in expected.words]
+        assert [int(r[1]) for r in shown] == [w.count for w in expected.words]
+        app.screen.query_one("#freq-filter").focus()
+        await pilot.press(*"level=owner", "enter")
+        await settle(app, pilot)
+        owner = _rows(app.screen.query_one("#freq-table", DataTable))
+        assert owner[0][0] == "förvaltning" and owner != shown
+
+
+@drive
+async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t")
+        screen = app.screen
+        assert isinstance(screen, WordsScreen)
+        assert screen.query_one(TabbedContent).active == "words-kwic"
+        await pilot.press(*"mallen", "enter")
+        await settle(app, pilot)
+        table = screen.query_one("#kwic-table", DataTable)
+        assert table.row_count == len(screen.lines) >= 3
+        assert all(line.match.lower() == "mallen" for line in screen.lines)
+        await pilot.press("space", "space")
+        assert screen.marked == {0, 1}
+        marked = screen.lines[:2]
+        before = len(_ostensive(copy))
+        await pilot.press("c", *"Ostensive", "enter")
+        await settle(app, pilot)
+        made = _ostensive(copy)
+        assert len(made) == before + 2
+        store = open_project(str(copy))
+        try:
+            for line, new in zip(marked, made[-2:], strict=True):
+                sentences = workbench.open_document(store, line.document).sentences
+                assert any((s.start, s.end) == (new.start, new.end) and s.start <= line.start < s.end
+                           for s in sentences)  # the whole sentence the line stands in
+        finally:
+            store.close()
+        assert screen.marked == set()
+        await pilot.press("u")
+        await pilot.pause()
+        assert len(_ostensive(copy)) == before  # one undo took both back
+
+
+@drive
+async def test_a_bad_pattern_or_group_is_a_message_not_a_crash(app: QualcodeApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", *"a+b", "enter")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("not a valid word pattern" in m for m in messages)
+        await pilot.press("ctrl+t", *"nobody", "tab", *"school", "enter")
+        await settle(app, pilot)
+        assert any("no words" in m for m in (n.message for n in app._notifications))
+        assert isinstance(app.screen, WordsScreen)
+
+
+@drive
+async def test_kwic_enter_reads_the_line_in_context(app: QualcodeApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", *"planen", "enter")
+        await settle(app, pilot)
+        lines = app.screen.lines  # type: ignore[attr-defined]
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back on the main screen")
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        target = lines[1]
+        assert main.reader.document is not None and main.reader.document.summary.name == target.document
+        assert main.reader.target_span().start == target.start
+        assert len(main.hits) == len(lines)
+
+
+@drive
+async def test_keyness_compares_two_groups(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", *"owner", "tab", *"school", "enter")
+        await settle(app, pilot)
+        shown = _rows(app.screen.query_one("#key-table", DataTable))
+        store = open_project(str(copy))
+        try:
+            expected = words.keyness(store, "level", "owner", "school", limit=200)
+        finally:
+            store.close()
+        assert [r[0] for r in shown] == [w.word for w in expected.words] and shown
+        assert shown[0][1] == ("owner" if expected.words[0].log_ratio > 0 else "school")
+        group_a = app.screen.query_one("#key-a", Input)
+        group_a.value = ""
+        group_a.focus()
+        await pilot.press("enter")  # a group left empty: said, and the table stays
+        await settle(app, pilot)
+        assert any("Name both groups" in n.message for n in app._notifications)
+        assert _rows(app.screen.query_one("#key-table", DataTable)) == shown
+
+
+@drive
+async def test_codeline_strips_and_jump(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        app.screen.open_document(1)  # type: ignore[attr-defined]  # the group interview: two coders
+        await pilot.pause()
+        document = 1
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, CodingPicturesScreen), "the pictures screen")
+        screen = app.screen
+        store = open_project(str(copy))
+        try:
+            expected = pictures.codeline(store, document, codebook="coupling", coders=("anna",))
+            split = pictures.codeline(store, document, codebook="coupling", per_coder=True)
+        finally:
+            store.close()
+        options = screen.query_one("#codeline-rows", OptionList)
+        assert options.option_count == len(expected.rows) + 1  # and the turns
+        first = options.get_option_at_index(0).prompt
+        assert str(first).startswith(expected.rows[0].key)
+        await pilot.press("p")
+        await pilot.pause()
+        assert options.option_count == len(split.rows) + 1
+        await pilot.press("p", "enter")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back on the main screen")
+        assert app.screen.reader.target_span().start == expected.rows[0].spans[0][0]  # type: ignore[attr-defined]
+
+
+@drive
+async def test_code_matrix_counts_share_and_jump(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("f10", "ctrl+t")
+        screen = app.screen
+        assert isinstance(screen, CodingPicturesScreen)
+        table = screen.query_one("#code-doc-table", DataTable)
+        store = open_project(str(copy))
+        try:
+            expected = pictures.code_matrix(store, codebook="coupling", coders=("anna",))
+        finally:
+            store.close()
+        shown = _rows(table)
+        assert [r[0] for r in shown] == list(expected.row_keys)
+        tight = expected.row_keys.index("cp.tight")
+        assert [r.strip("░▒▓█·") for r in shown[tight][1:]] == [str(v) if v else "" for v in expected.counts[tight]]
+        await pilot.press("s")
+        assert screen.matrix is not None and screen.matrix.measure == "share"
+        table.cursor_coordinate = table.cursor_coordinate._replace(row=tight, column=2)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back on the main screen")
+        main = app.screen
+        assert isinstance(main, MainScreen) and main.document_id == expected.document_ids[1]
+
+
+# ------------------------------------------------------------------ snapshots
+
+
+def test_words_frequencies_wide(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("ctrl+k")
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+def test_words_kwic_narrow(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", *"mallen", "enter")
+        await settle(app, pilot)
+        await pilot.press("space")
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+def test_words_keyness_wide(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", *"owner", "tab", *"school", "enter")
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])
+def test_codeline_view(snap_compare, app: QualcodeApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        pilot.app.screen.open_document(1)  # type: ignore[attr-defined]  # the group interview
+        await pilot.press("f10", "p")
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])
+def test_code_matrix_view(snap_compare, app: QualcodeApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("f10", "ctrl+t")
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
