@@ -24,6 +24,10 @@ NEVER_AT_START = ("scipy", "numpy", "torch", "sklearn", "spacy", "textual", "sen
                   "bertopic")
 NOT_FOR_HELP = (*NEVER_AT_START, "sqlalchemy", "alembic", "pydantic", "rich", "yaml",
                 "qualcode.storage", "qualcode.services", "qualcode.analysis", "qualcode.exporters")
+# The lemmatizer and its tables are for import, search and word counts: listing documents
+# or retrieving coded passages from a project whose search index is current loads none of it.
+LEMMATIZER = ("qualcode.services.lemmas", "qualcode.analysis.lemmas", "qualcode.analysis.terms",
+              "qualcode.analysis.wordlists", "qualcode.storage.lemma_cache")
 IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$")
 
 
@@ -86,6 +90,43 @@ def test_docs_and_retrieve_load_the_store_but_no_numerics(tmp_path: Path) -> Non
         assert done.returncode == 0, done.stderr[-2000:]
         assert "sqlalchemy" in names
         assert loaded(names, (*NEVER_AT_START, "qualcode.importers.docx", "yaml", "docx")) == [], argv
+        assert loaded(names, LEMMATIZER) == [], argv
+
+
+def test_an_out_of_date_search_index_is_still_rebuilt_on_open(tmp_path: Path) -> None:
+    """The cheap check on open must not skip the rebuild a project from an older lemmatizer needs."""
+    from qualcode.services.project import open_project
+    from qualcode.services.search_index import INDEX_SETTING
+    from qualcode.storage.store import Store
+
+    db = small_project(tmp_path)
+    store = Store.open(db)
+    try:
+        with store.unit_of_work() as uow:
+            uow.settings.set(INDEX_SETTING, "0")
+    finally:
+        store.close()
+    names, done = imported_by("docs", "--db", str(db))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "qualcode.services.lemmas" in names
+    store = open_project(db)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.settings.get(INDEX_SETTING) not in (None, "0")
+    finally:
+        store.close()
+
+
+def test_the_workbench_module_leaves_storage_to_its_opening_worker() -> None:
+    """Textual starts and draws while the opening worker imports the store and the main screen."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1",
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", "import qualcode.tui.app"], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = {m.group(1) for line in done.stderr.splitlines() if (m := IMPORT_LINE.match(line))}
+    assert "textual.app" in names
+    assert loaded(names, ("sqlalchemy", "qualcode.storage", "qualcode.tui.screens.main")) == []
 
 
 def test_compare_uses_scipy_special_not_scipy_stats(tmp_path: Path) -> None:

@@ -171,6 +171,27 @@ def test_opens_on_the_first_document_with_the_cursor_on_its_first_sentence(proje
     run_app(project, scenario)
 
 
+def test_the_first_view_read_by_the_opening_worker_is_what_the_screen_would_read(project: Path) -> None:
+    """The worker reads the code trees, the list and the first document ahead; they must
+    be exactly what the main screen reads for itself (same coders, same viewer)."""
+    from qualcode.services import workbench
+
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        screen = main_screen(app)
+        assert app._first is None and screen._first is None  # handed over and used once
+        store = screen.store
+        assert screen.books == workbench.codebooks_with_counts(store, screen._coders(), viewer=screen.coder)
+        listed = screen.query_one(DocumentList)
+        shown = [listed.get_option_at_index(i).id for i in range(listed.option_count)]
+        assert shown == [str(d.document.id) for d in workbench.documents_with_progress(store, {})]
+        reader = screen.reader
+        assert reader.document is not None
+        assert reader.document == workbench.open_document(store, reader.document.summary.id, screen._coders(),
+                                                          viewer=screen.coder)
+
+    run_app(project, scenario)
+
+
 def test_a_missing_project_shows_an_error_instead_of_crashing(tmp_path: Path) -> None:
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         await pilot.pause()

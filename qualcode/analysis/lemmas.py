@@ -25,6 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+# Kept under its old name here: the tables' cached copies and callers read it from this module.
+from qualcode.analysis.lemma_version import LEMMATIZER_VERSION as LEMMATIZER_VERSION
 from qualcode.core.model import HEAD_MARK
 
 LEMMA_LANGUAGES = ("sv", "en")
@@ -34,9 +36,6 @@ SOURCES = ("simplemma", "spacy")
 METHODS = ("spacy", "simplemma", "spacy+simplemma", "simplemma+spacy",
            "spacy+compounds", "simplemma+compounds", "simplemma+spacy+compounds")
 DEFAULT_METHOD = "simplemma+compounds"
-# Raised whenever the default method, a table's content or the compound rule changes,
-# so that search indexes made with an older one are rebuilt.
-LEMMATIZER_VERSION = "2"
 
 _T = TypeVar("_T")
 ROUNDS = 6  # batches of look-ups for one set of compounds: a split needs four at most

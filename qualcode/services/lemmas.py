@@ -9,7 +9,8 @@ force for a project. Editing any of them (``qualcode lexicon``) is one transacti
 a lemma override also rebuilds the search terms of the sentences it touches.
 
 A project's search index records which lemmatizer made it (:data:`INDEX_SETTING`);
-:func:`ensure_search_index` rebuilds an index made by another one, with progress.
+:func:`ensure_search_index` (in :mod:`qualcode.services.search_index`, cheap enough for every
+open) rebuilds an index made by another one, with progress.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from qualcode.analysis.lemmas import (
 from qualcode.analysis.terms import TOKEN, LemmaTokenizer
 from qualcode.analysis.wordlists import LEMMA_CORRECTIONS, WordLists, word_lists
 from qualcode.errors import QualcodeError
+from qualcode.services.search_index import INDEX_SETTING
+from qualcode.services.search_index import ensure_search_index as ensure_search_index
+from qualcode.services.search_index import index_is_current as index_is_current
 from qualcode.storage.lemma_cache import LemmaCache
 from qualcode.storage.store import Store, UnitOfWork
 
-INDEX_SETTING = "search.lemmatizer"
 KINDS = ("stop", "filler", "lemma")
 Progress = Callable[[int, int, str], None]
 
@@ -246,19 +249,6 @@ def _silent(done: int, total: int, label: str) -> None:
 
 
 # ------------------------------------------------------------------ the search index
-
-
-def index_is_current(store: Store) -> bool:
-    with store.unit_of_work() as uow:
-        return uow.settings.get(INDEX_SETTING) == LEMMATIZER_VERSION
-
-
-def ensure_search_index(store: Store, progress: Progress | None = None, cancel: Event | None = None) -> int:
-    """Rebuild the search terms if another lemmatizer made them (a project from before
-    the current one); returns how many documents were re-indexed. One transaction."""
-    if index_is_current(store):
-        return 0
-    return reindex(store, progress, cancel)
 
 
 def reindex(store: Store, progress: Progress | None = None, cancel: Event | None = None) -> int:

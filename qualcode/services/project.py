@@ -49,7 +49,7 @@ def create_project(target: str | Path, *, name: str | None = None) -> Store:
         if path.exists() and path.stat().st_size > 0:
             raise StoreError(f"{path} already exists.", "Open it with --db, or choose another name.")
         text = str(path)
-    from qualcode.services.lemmas import ensure_search_index
+    from qualcode.services.search_index import ensure_search_index
     from qualcode.storage.store import Store
 
     store = Store.open(text, create=True, name=name)
@@ -75,7 +75,7 @@ def build_new_project(target: Path, build: Callable[[Store], T], *, name: str | 
 
     _remove_stale_partials(target)
     partial = target.with_name(f".{target.name}{_PARTIAL}{os.getpid()}")
-    from qualcode.services.lemmas import ensure_search_index
+    from qualcode.services.search_index import ensure_search_index
 
     store = Store.open(partial, create=True, name=name or target.stem)
     try:
@@ -135,7 +135,7 @@ def _alive(pid: int) -> bool:
 def open_project(target: str | Path, *, progress: Progress | None = None) -> Store:
     """Open a project; one made before the current lemmatizer has its search index
     rebuilt first (``progress`` reports per document)."""
-    from qualcode.services.lemmas import ensure_search_index
+    from qualcode.services.search_index import ensure_search_index
     from qualcode.storage.store import Store
 
     store = Store.open(target)

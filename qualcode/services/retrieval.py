@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from qualcode.analysis import terms
-from qualcode.analysis.lemmas import LEMMA_LANGUAGES
 from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import find_document
-from qualcode.services.lemmas import project_lexicon
 from qualcode.storage.repositories.codings import CodingFilter
 from qualcode.storage.store import Store
 
@@ -122,6 +119,11 @@ def search(store: Store, query: str, *, documents: list[str] | None = None,
            offset: int = 0, heads: bool = False, passage_set_ids: list[int] | None = None) -> SearchPage:
     """Sentences containing every word of ``query`` (or an inflected form of it); with
     ``heads``, also compounds ending in it ("dialog" finds "kvalitetsdialogerna")."""
+    # The lemmatizer is search's alone: retrieving coded passages must not load it.
+    from qualcode.analysis import terms
+    from qualcode.analysis.lemmas import LEMMA_LANGUAGES
+    from qualcode.services.lemmas import project_lexicon
+
     words = terms.words(query)
     lexicon = project_lexicon(store)
     groups = terms.query_groups(words, [lexicon.lemmatizer(language).lookup(words) for language in LEMMA_LANGUAGES],

@@ -7,7 +7,7 @@ it is made; the reader then reloads only the codings of the open document.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -50,6 +50,26 @@ CHANGE_CHECK_S = 2.0  # how often the workbench asks whether someone else change
 NARROW = 100  # columns under which the side panels become toggles
 
 
+@dataclass(frozen=True)
+class FirstView:
+    """What a new main screen shows first, read ahead by the opening worker (off the UI thread)."""
+
+    coder: str
+    books: list[workbench.CodebookView]
+    documents: list[workbench.DocumentProgress]
+    document: workbench.OpenDocument | None
+
+
+def first_view(store: Store, coder: str) -> FirstView:
+    """The code trees, the document list and the first document as a new main screen shows
+    them: every coder's codings as ``coder`` may see them, no document filter."""
+    books = workbench.codebooks_with_counts(store, None, viewer=coder)
+    documents = workbench.documents_with_progress(store, {})
+    document = (workbench.open_document(store, documents[0].document.id, None, viewer=coder)
+                if documents else None)
+    return FirstView(coder, books, documents, document)
+
+
 class MainScreen(Screen[None]):
     COMMANDS = {CodeCommands}
     BINDINGS = [
@@ -90,8 +110,10 @@ class MainScreen(Screen[None]):
                 tooltip="The uncoded passage whose coding would teach the suggestions most"),
     ]
 
-    def __init__(self, store: Store, coder: str, *, suggestions: bool = True) -> None:
+    def __init__(self, store: Store, coder: str, *, suggestions: bool = True,
+                 first: FirstView | None = None) -> None:
         super().__init__()
+        self._first = first
         self.store = store
         self.coder = coder
         self.suggestions_on = suggestions
@@ -158,10 +180,19 @@ class MainScreen(Screen[None]):
         return True
 
     def on_mount(self) -> None:
-        self.load_codebooks()
-        documents = self.load_documents()
-        if documents:
-            self.open_document(documents[0].document.id)
+        first, self._first = self._first, None
+        fits = (first is not None and first.coder == self.coder and self._coders() is None
+                and not self.query_one("#document-filter", Input).value.strip())
+        if first is not None and fits:
+            self.show_codebooks(first.books)
+            self.query_one(DocumentList).show(first.documents, self.document_id, shown=self.reader.shown)
+            if first.document is not None:
+                self.show_document(first.document)
+        else:
+            self.load_codebooks()
+            documents = self.load_documents()
+            if documents:
+                self.open_document(documents[0].document.id)
         self.query_one(TranscriptReader).focus()
         try:
             self.changes = watch_changes(self.store)
@@ -256,12 +287,20 @@ class MainScreen(Screen[None]):
         return documents
 
     def load_codebooks(self) -> None:
-        self.books = workbench.codebooks_with_counts(self.store, self._coders(), viewer=self.coder)
+        self.show_codebooks(workbench.codebooks_with_counts(self.store, self._coders(), viewer=self.coder))
+
+    def show_codebooks(self, books: list[workbench.CodebookView]) -> None:
+        self.books = books
         self.active_book = min(self.active_book, max(len(self.books) - 1, 0))
         self.query_one(CodeTree).show(self.books[self.active_book] if self.books else None)
 
     def open_document(self, document_id: int, offset: int | None = None, end: int | None = None) -> None:
         document = workbench.open_document(self.store, document_id, self._coders(), viewer=self.coder)
+        self.show_document(document, offset, end)
+
+    def show_document(self, document: workbench.OpenDocument, offset: int | None = None,
+                      end: int | None = None) -> None:
+        document_id = document.summary.id
         self.document_id = document_id
         self.query_one(DocumentList).mark(document_id)
         self.reader.show(document, offset=offset)
