@@ -80,6 +80,19 @@ def long_transcript(folder: Path, words: int = 30_000) -> tuple[Path, int]:
     return path, total
 
 
+def speakers_of(transcript: Path, folder: Path) -> Path:
+    """The demo's speaker map cut to the labels the transcript uses: an import refuses a
+    map that names speakers no imported file has (a typo guard)."""
+    import yaml
+
+    mapping = yaml.safe_load((CORPUS / "speakers.yaml").read_text(encoding="utf-8"))["speakers"]
+    text = transcript.read_text(encoding="utf-8")
+    used = {label: value for label, value in mapping.items() if f"\n{label}:" in text}
+    path = folder / "speakers.yaml"
+    path.write_text(yaml.safe_dump({"speakers": used}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def build(folder: Path, *, long: bool = True) -> tuple[Path, int]:
     """The demo project, with the long transcript added unless ``long`` is false."""
     project = folder / "demo.qualcode"
@@ -89,7 +102,7 @@ def build(folder: Path, *, long: bool = True) -> tuple[Path, int]:
         return project, 0
     try:
         source, words = long_transcript(folder)
-        report = corpus.import_paths(store, [source], speaker_map=CORPUS / "speakers.yaml")
+        report = corpus.import_paths(store, [source], speaker_map=speakers_of(source, folder))
         if report.failed:
             raise SystemExit(f"the long transcript did not import: {report.failed}")
     finally:
