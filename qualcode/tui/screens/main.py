@@ -19,12 +19,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
-from textual.worker import get_current_worker
 
 from qualcode.core.codebook import Code
 from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, pseudonyms, workbench
+from qualcode.services import coding, workbench
 from qualcode.services.changes import ChangeWatch, watch_changes
 from qualcode.services.coding import Span
 from qualcode.storage.store import Store
@@ -32,8 +31,9 @@ from qualcode.tui.commands import CodeCommands
 from qualcode.tui.screens.code_finder import CodeFinder
 from qualcode.tui.screens.coder_choice import CoderChoice
 from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.screens.main_analyses import AnalysisActions
+from qualcode.tui.screens.main_suggestions import SuggestionActions
 from qualcode.tui.screens.memo_editor import MemoEditor
-from qualcode.tui.screens.pseudonym_table import PseudonymTable
 from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters, split_sets
 from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
@@ -45,7 +45,6 @@ from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
 if TYPE_CHECKING:
     from qualcode.services import suggestions
 
-SUGGEST_DELAY_S = 0.15
 CHANGE_CHECK_S = 2.0  # how often the workbench asks whether someone else changed the project
 NARROW = 100  # columns under which the side panels become toggles
 
@@ -70,7 +69,7 @@ def first_view(store: Store, coder: str) -> FirstView:
     return FirstView(coder, books, documents, document)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     COMMANDS = {CodeCommands}
     BINDINGS = [
         # Help first: however narrow the footer, "? Help" is never the item it cuts.
@@ -544,37 +543,6 @@ class MainScreen(Screen[None]):
         self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "", self.coder,
                                              pseudonyms=self.reader.pseudonyms), self.jump)
 
-    def action_pseudonym_table(self) -> None:
-        def closed(changed: bool | None) -> None:
-            if changed and self.reader.pseudonyms is not None:  # draw the new table, or names if it is empty now
-                renderer = pseudonyms.renderer(self.store)
-                self.reader.show_pseudonyms(renderer if renderer else None)
-                self._after_pseudonyms()
-
-        self.app.push_screen(PseudonymTable(self.store, self.coder), closed)
-
-    def action_toggle_pseudonyms(self) -> None:
-        """Names on screen as their pseudonyms, or as written again."""
-        if self.reader.pseudonyms is not None:
-            self.reader.show_pseudonyms(None)
-            self.notify("Names as written.", title="Pseudonyms off")
-        else:
-            renderer = pseudonyms.renderer(self.store)
-            if not renderer:
-                self.notify("The pseudonym table is empty: add names with 'qualcode pseudonyms add' or "
-                            "'qualcode pseudonyms candidates --accept'.", title="No pseudonyms", severity="warning")
-                return
-            self.reader.show_pseudonyms(renderer)
-            self.notify("Names shown as their pseudonyms.", title="Pseudonymised")
-        self._after_pseudonyms()
-
-    def _after_pseudonyms(self) -> None:
-        self.load_documents()
-        if self.reader.document is not None:
-            self.sub_title = self.reader.shown(self.reader.document.summary.name)
-        self.show_title()
-        self.show_context()
-
     def action_next_codebook(self) -> None:
         if self.books:
             self.active_book = (self.active_book + 1) % len(self.books)
@@ -606,186 +574,6 @@ class MainScreen(Screen[None]):
         self.show_context()
         self.show_title()
         self.notify(f"Showing {self.showing_text()}: counts, tints and stripes.", timeout=2)
-
-    # ------------------------------------------------------------- suggestions
-
-    def request_suggestions(self) -> None:
-        """Ask for suggestions for the cursor's span, in a worker: ranking takes a while."""
-        reader = self.reader
-        if reader.document is None or self.document_id is None:
-            return
-        if not self.suggestions_on:
-            self.query_one(SuggestionPanel).waiting("Suggestions are off.")
-            return
-        span = reader.target_span()
-        if span.end <= span.start:
-            return
-        if self.suggester is None:
-            self.query_one(SuggestionPanel).waiting("Preparing suggestions…")
-        if self._suggest_timer is not None:
-            self._suggest_timer.stop()
-        # A short pause first: holding an arrow key must not queue a ranking per sentence.
-        document_id = self.document_id
-        self._suggest_timer = self.set_timer(
-            SUGGEST_DELAY_S, lambda: self._suggest(document_id, span.start, span.end))
-
-    def _get_suggester(self) -> suggestions.Suggester:
-        from qualcode.services.suggestions import Suggester
-
-        with self._suggester_lock:
-            if self.suggester is None:
-                self.suggester = Suggester(self.store)
-            return self.suggester
-
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def _suggest(self, document_id: int, start: int, end: int) -> None:
-        try:
-            suggester = self._get_suggester()
-            with self._suggester_lock:
-                found = suggester.for_span(document_id, start, end, top=3)
-        except QualcodeError as error:
-            self.app.call_from_thread(self.query_one(SuggestionPanel).waiting, error.message)
-            return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_suggestions, found)
-
-    def _show_suggestions(self, found: suggestions.PassageSuggestions) -> None:
-        span = self.reader.target_span()
-        if (found.document_id, found.start, found.end) != (self.document_id, span.start, span.end):
-            return  # the cursor moved on; a newer answer is coming
-        self.suggested = found
-        self.query_one(SuggestionPanel).show(found)
-
-    def _first_suggestion(self) -> tuple[suggestions.PassageSuggestions, suggestions.CodeSuggestion] | None:
-        found = self.suggested
-        span = self.reader.target_span()
-        if (found is None or not found.suggestions
-                or (found.document_id, found.start, found.end) != (self.document_id, span.start, span.end)):
-            self.notify("No suggestion for this passage yet.", severity="warning")
-            return None
-        return found, found.suggestions[0]
-
-    def _code_reference(self, code_id: int, key: str) -> str:
-        for view in self.books:
-            if any(code.id == code_id for code, _, _ in view.codes):
-                return f"{view.codebook.slug}:{key}"
-        return key
-
-    def action_accept_suggestion(self) -> None:
-        chosen = self._first_suggestion()
-        if chosen is None:
-            return
-        found, top = chosen
-        from qualcode.services import suggestions
-
-        try:
-            made = suggestions.accept(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
-                                      self.coder, Span(found.start, found.end), score=top.score)
-        except QualcodeError as error:
-            self.notify(error.message, title="Not coded", severity="error")
-            return
-        self.suggested = None
-        self.refresh_codings()
-        self.request_suggestions()
-        self.notify(f"Coded {top.code_label} as suggested (#{made.id})", timeout=2)
-
-    def action_reject_suggestion(self) -> None:
-        chosen = self._first_suggestion()
-        if chosen is None:
-            return
-        found, top = chosen
-        from qualcode.services import suggestions
-
-        try:
-            suggestions.reject(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
-                               self.coder, Span(found.start, found.end), score=top.score)
-        except QualcodeError as error:
-            self.notify(error.message, severity="error")
-            return
-        self.suggested = None
-        self.request_suggestions()
-        self.notify(f"Not {top.code_label}: noted.", timeout=2)
-
-    def action_next_suggested(self) -> None:
-        if self.document_id is None:
-            return
-        self.query_one(SuggestionPanel).waiting("Looking for the next confident suggestion…")
-        self._next_suggested(self.document_id, self.reader.cursor_span().end)
-
-    def action_next_uncertain(self) -> None:
-        if self.document_id is None:
-            return
-        self.query_one(SuggestionPanel).waiting("Looking for the passage the suggestions are least sure of…")
-        self._next_suggested(self.document_id, self.reader.cursor_span().end, uncertain=True)
-
-    @work(thread=True, exclusive=True, group="suggest-next", exit_on_error=False)
-    def _next_suggested(self, document_id: int, after: int, *, uncertain: bool = False) -> None:
-        try:
-            suggester = self._get_suggester()
-            with self._suggester_lock:
-                found = suggester.next_uncertain(document_id, top=3) if uncertain else \
-                    suggester.next_confident(document_id, after=after, top=3)
-        except QualcodeError as error:
-            self.app.call_from_thread(self.notify, error.message, severity="error")
-            return
-        if found is None:
-            self.app.call_from_thread(self.notify, "No uncoded passage left in this document." if uncertain
-                                      else "No uncoded passage with a confident suggestion after this one.")
-            self.app.call_from_thread(self.request_suggestions)
-            return
-        self.app.call_from_thread(self.jump, Jump(found.document_id, found.start, found.end))
-
-    # ------------------------------------------------------------- analyses
-
-    def _active_slug(self) -> str:
-        return self.books[self.active_book].codebook.slug if self.books else ""
-
-    def action_agreement(self) -> None:
-        from qualcode.tui.screens.agreement import AgreementScreen
-
-        def closed(target: Jump | None) -> None:
-            self.refresh_codings()  # settled disagreements added consensus codings
-            self.jump(target)
-
-        self.app.push_screen(AgreementScreen(self.store, self.coder), closed)
-
-    def action_compare(self) -> None:
-        from qualcode.tui.screens.matrix import MatrixScreen
-
-        self.app.push_screen(MatrixScreen(self.store, self._active_slug()), self.jump)
-
-    def action_topics(self) -> None:
-        from qualcode.tui.screens.topics import TopicsScreen
-
-        # coverage by every codebook: a topic coded with another codebook's codes is no blind spot
-        self.app.push_screen(TopicsScreen(self.store), self.jump)
-
-    def _all_codes(self) -> list[tuple[str, Code]]:
-        """Every codebook's codes, the active one's first (for the code finder)."""
-        if not self.books:
-            return []
-        active = self.books[self.active_book]
-        codes = [(active.codebook.slug, c) for c, _, _ in active.codes]
-        return codes + [(v.codebook.slug, c) for v in self.books if v is not active for c, _, _ in v.codes]
-
-    def action_words(self) -> None:
-        from qualcode.tui.screens.words import WordsScreen
-
-        def closed(target: Jump | None) -> None:
-            self.refresh_codings()  # concordance lines may have been coded
-            self.jump(target)
-
-        self.app.push_screen(WordsScreen(self.store, self.coder, self._all_codes()), closed)
-
-    def action_pictures(self) -> None:
-        from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
-
-        self.app.push_screen(CodingPicturesScreen(self.store, self.document_id, self._active_slug()), self.jump)
-
-    def action_export(self) -> None:
-        from qualcode.tui.screens.export_dialog import ExportDialog
-
-        self.app.push_screen(ExportDialog(self.store, codebook=self._active_slug()))
 
     def action_focus_documents(self) -> None:
         if "documents" not in self.panels:
