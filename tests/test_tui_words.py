@@ -1,4 +1,4 @@
-"""The Words screen (frequencies, KWIC, keyness) and coding as a picture (codeline, codes
+"""The Words screen (frequencies, KWIC, keyness, collocations) and coding as a picture (codeline, codes
 by documents) in the workbench: Pilot tests of each mode against the services, and
 snapshots at 120x40 and 80x24 on a small project built here.
 """
@@ -16,8 +16,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
-from qualcode.services import codebook, coding, corpus, pictures, words, workbench
+from qualcode.services import codebook, coding, collocations, corpus, pictures, words, workbench
 from qualcode.services.project import create_project, open_project
+from qualcode.tui import screens
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
 from qualcode.tui.screens.main import MainScreen
@@ -77,6 +78,10 @@ def project_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def copy(project_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("USER", "snapshot")
+    # The word index the Words screen builds on first use is written by its worker and
+    # the change watch (every 2 s) may call it a change elsewhere: on a slow run that
+    # would alter the main screen's title behind the snapshots. Not what these test.
+    monkeypatch.setattr(screens.main, "CHANGE_CHECK_S", 3600.0)
     target = tmp_path / "words.qualcode"
     shutil.copyfile(project_file, target)
     return target
@@ -237,6 +242,63 @@ async def test_keyness_compares_two_groups(app: QualcodeApp, copy: Path) -> None
 
 
 @drive
+async def test_collocations_list_the_service_result_and_open_kwic(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", "ctrl+t")
+        screen = app.screen
+        assert isinstance(screen, WordsScreen)
+        assert screen.query_one(TabbedContent).active == "words-coll"
+        await pilot.press(*"förvaltningen", "enter")
+        await settle(app, pilot)
+        shown = _rows(screen.query_one("#coll-table", DataTable))
+        store = open_project(str(copy))
+        try:
+            expected = collocations.collocations(store, "förvaltningen", words.Selection(), window=5, min_count=2,
+                                                 lemma=True, sort="ll", limit=200)
+            by_count = collocations.collocations(store, "förvaltningen", words.Selection(), window=3,
+                                                 min_count=1, lemma=True, sort="count", limit=200)
+        finally:
+            store.close()
+        assert shown and [r[0] for r in shown] == [c.word for c in expected.collocates]
+        assert [[int(v) for v in r[1:4]] for r in shown] == [[c.count, c.left, c.right] for c in expected.collocates]
+        assert [float(r[6]) for r in shown] == [round(c.g2, 2) for c in expected.collocates]
+        # Window, minimum count and sort: a second request with other inputs.
+        for field, value in (("#coll-window", "3"), ("#coll-min", "1")):
+            screen.query_one(field, Input).value = value
+        screen.query_one("#coll-sort").value = "count"  # type: ignore[attr-defined]
+        screen.query_one("#coll-node", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = _rows(screen.query_one("#coll-table", DataTable))
+        assert [r[0] for r in shown] == [c.word for c in by_count.collocates] and len(shown) > len(expected.collocates)
+        # Enter on a collocate: the node's lines in KWIC, the cursor on one the collocate stands in.
+        table = screen.query_one("#coll-table", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        chosen = by_count.collocates[0]
+        assert screen.query_one(TabbedContent).active == "words-kwic"
+        assert screen.query_one("#kwic-pattern", Input).value == "förvaltningen"
+        assert screen.lines and all(line.match.lower() in by_count.forms for line in screen.lines)
+        line = screen.lines[screen.query_one("#kwic-table", DataTable).cursor_row]
+        side = line.right if chosen.right >= chosen.left else line.left
+        assert chosen.word in side.lower()
+
+
+@drive
+async def test_a_node_word_that_does_not_occur_is_a_message(app: QualcodeApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", "ctrl+t", *"zebrafink", "enter")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("'zebrafink' does not occur" in m for m in messages)
+        assert isinstance(app.screen, WordsScreen) and app.screen.collocation_table is None
+
+
+@drive
 async def test_codeline_strips_and_jump(app: QualcodeApp, copy: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _opened(pilot)
@@ -320,6 +382,17 @@ def test_words_keyness_wide(snap_compare, app: QualcodeApp) -> None:  # type: ig
         await _quiet(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])
+def test_words_collocations(snap_compare, app: QualcodeApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", "ctrl+t", *"förvaltningen", "tab", "3", "tab", "1",
+                          "enter")  # a field takes the focus with its text selected: typing replaces it
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])

@@ -1,7 +1,8 @@
-"""How actors speak, in the workbench: word frequencies, keywords in context and keyness.
+"""How actors speak, in the workbench: word frequencies, keywords in context, keyness and
+collocations.
 
 Open it from the main screen with ``WordsScreen(store, coder, codes)`` (``codes``: the
-codebooks' codes as (slug, code) pairs, for coding concordance lines). Three tabs:
+codebooks' codes as (slug, code) pairs, for coding concordance lines). Four tabs:
 
 * **Frequencies**: the selection's words (attribute filters, a code's passages, lemma
   or form), interviewer turns left out as on the command line.
@@ -9,10 +10,14 @@ codebooks' codes as (slug, code) pairs, for coding concordance lines). Three tab
   jumps to the line in the reader; space marks lines and ``c`` codes every marked line
   with a code from the code finder, in one step that one undo (``u``) takes back.
 * **Keyness**: the words one group (an attribute's value) uses more than another.
+* **Collocations**: the words near a node word, by G², MI or count. Enter on a collocate
+  shows the node's lines in the KWIC tab, sorted by the side the collocate mostly stands
+  on, with the cursor on the first line it stands in.
 
 It returns a :class:`~qualcode.tui.screens.search.Jump` (Enter on a concordance line,
 with every line as hits so 'next hit' goes on), or None when closed. All counting is
-done by :mod:`qualcode.services.words`; this screen only draws it.
+done by :mod:`qualcode.services.words` and :mod:`qualcode.services.collocations`; this
+screen only draws it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from textual.worker import get_current_worker
 from qualcode.core.codebook import Code
 from qualcode.errors import QualcodeError
 from qualcode.services import coding, kwic_coding
+from qualcode.services import collocations as collocation_service
 from qualcode.services import words as service
 from qualcode.storage.store import Store
 from qualcode.tui.screens.code_finder import CodeFinder
@@ -41,6 +47,7 @@ from qualcode.tui.screens.search import Jump
 UNITS = (("lemmas", "lemma"), ("word forms", "form"))
 SORTS = (("reading order", "none"), ("sort by right", "right"), ("sort by left", "left"))
 CODE_UNITS = (("code sentence", "sentence"), ("code match", "match"), ("code turn", "turn"))
+COLLOCATION_SORTS = (("by G²", "ll"), ("by MI", "mi"), ("by count", "count"))
 MARK = "✓"
 T = TypeVar("T")
 
@@ -55,7 +62,7 @@ class WordsScreen(ModalScreen[Jump | None]):
     """
     BINDINGS = [
         Binding("escape", "back", "Close"),
-        Binding("ctrl+t", "next_tab", "Next tab", tooltip="Frequencies, KWIC, keyness in turn"),
+        Binding("ctrl+t", "next_tab", "Next tab", tooltip="Frequencies, KWIC, keyness, collocations in turn"),
         Binding("space", "mark_line", "Mark line", tooltip="Mark or unmark the concordance line"),
         Binding("c", "code_lines", "Code marked", tooltip="Code every marked line with one code"),
         Binding("u", "undo", "Undo", tooltip="Undo your last change"),
@@ -72,6 +79,9 @@ class WordsScreen(ModalScreen[Jump | None]):
         self.marked: set[int] = set()
         self.keyness_table: service.KeynessTable | None = None
         self.counted: str | None = None  # the unit of the frequencies on show
+        self.collocation_table: collocation_service.CollocationTable | None = None
+        self.kwic_lemma = False  # the concordance a collocate asked for: every form of the node
+        self.seek: tuple[str, str] | None = None  # (collocate, side) to put the KWIC cursor on
 
     def compose(self) -> ComposeResult:
         by, a, b = self.groups
@@ -101,16 +111,31 @@ class WordsScreen(ModalScreen[Jump | None]):
                         yield Input(b, placeholder="group B: school", id="key-b")
                     yield Label("Enter compares group A with group B.", id="key-summary", classes="words-summary")
                     yield DataTable(id="key-table", cursor_type="row", zebra_stripes=True)
+                with TabPane("Collocations", id="words-coll"):
+                    with Horizontal(classes="fields"):
+                        yield Input(placeholder="node word: kvalitet*", id="coll-node")
+                        yield Input("5", placeholder="window", type="integer", id="coll-window",
+                                    classes="number", tooltip="Running words each side of the node")
+                        yield Input("2", placeholder="min count", type="integer", id="coll-min",
+                                    classes="number", tooltip="List collocates seen at least this often")
+                        yield Select(COLLOCATION_SORTS, value="ll", allow_blank=False, id="coll-sort")
+                    yield Label("Node word, window (words each side), minimum count, sort; Enter lists the words "
+                                "near the node. On a collocate, Enter shows its lines in KWIC.",
+                                id="coll-summary", classes="words-summary")
+                    yield DataTable(id="coll-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#freq-filter", Input).focus()
+        for number in self.query(".number"):
+            number.styles.width = 12  # a number needs less room than the node word (.fields Input is 1fr)
         self.count_words()
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
-        order = ["words-freq", "words-kwic", "words-keyness"]
+        order = ["words-freq", "words-kwic", "words-keyness", "words-coll"]
         tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
-        first = {"words-freq": "#freq-filter", "words-kwic": "#kwic-pattern", "words-keyness": "#key-a"}
+        first = {"words-freq": "#freq-filter", "words-kwic": "#kwic-pattern", "words-keyness": "#key-a",
+                 "words-coll": "#coll-node"}
         self.query_one(first[tabs.active], Input).focus()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -130,9 +155,12 @@ class WordsScreen(ModalScreen[Jump | None]):
         if field.startswith("freq-"):
             self.count_words()
         elif field.startswith("kwic-"):
+            self.kwic_lemma = False  # typed by hand: the pattern as written
             self.concordance()
         elif field.startswith("key-"):
             self.compare_groups()
+        elif field.startswith("coll-"):
+            self.find_collocates()
 
     @on(Select.Changed, "#freq-unit")
     def _unit_changed(self, event: Select.Changed) -> None:
@@ -143,6 +171,11 @@ class WordsScreen(ModalScreen[Jump | None]):
     def _sort_changed(self) -> None:
         if self.lines:
             self.concordance()
+
+    @on(Select.Changed, "#coll-sort")
+    def _collocation_sort_changed(self, event: Select.Changed) -> None:
+        if self.collocation_table is not None and event.value != self.collocation_table.sort:
+            self.find_collocates()
 
     # ------------------------------------------------------------ frequencies
 
@@ -196,9 +229,10 @@ class WordsScreen(ModalScreen[Jump | None]):
     def concordance(self) -> None:
         pattern = self.query_one("#kwic-pattern", Input).value
         sort = self.query_one("#kwic-sort", Select).value
+        lemma = self.kwic_lemma
         self.in_background("words-kwic", "Keywords in context", lambda: service.kwic(
-            self.store, pattern, sort=None if sort == "none" else str(sort), limit=500), self.show_page,
-            "#kwic-summary")
+            self.store, pattern, lemma=lemma, sort=None if sort == "none" else str(sort), limit=500),
+            self.show_page, "#kwic-summary")
 
     def show_page(self, page: service.KwicPage) -> None:
         self.lines = page.lines
@@ -210,6 +244,9 @@ class WordsScreen(ModalScreen[Jump | None]):
             f"{page.total} lines of '{page.query}' ({forms}){shown}. Enter: read in context · space: mark · "
             "c: code the marked lines")
         table = self.query_one("#kwic-table", DataTable)
+        if self.seek is not None:
+            self._seek_collocate(*self.seek)
+            self.seek = None
         if self.lines:
             table.focus()
 
@@ -338,6 +375,76 @@ class WordsScreen(ModalScreen[Jump | None]):
             "log ratio > 0: more in A.")
         if table.words:
             grid.focus()
+
+    # ------------------------------------------------------------ collocations
+
+    def find_collocates(self) -> None:
+        node = self.query_one("#coll-node", Input).value.strip()
+        if not node:
+            self.notify("Type a node word (or a pattern such as kvalitet*) and Enter.", severity="warning")
+            return
+        numbers = {}
+        for field, name in (("#coll-window", "window"), ("#coll-min", "minimum count")):
+            text = self.query_one(field, Input).value.strip()
+            if not text.isdigit() or int(text) < 1:
+                self.notify(f"The {name} '{text}' is not a whole number of 1 or more (5 and 2 are usual).",
+                            title="Collocations", severity="warning", timeout=8)
+                return
+            numbers[name] = int(text)
+        sort = str(self.query_one("#coll-sort", Select).value)
+        self.in_background("words-coll", "Collocations", lambda: collocation_service.collocations(
+            self.store, node, service.Selection(), window=numbers["window"], min_count=numbers["minimum count"],
+            lemma=True, sort=sort, limit=200), self.show_collocates, "#coll-summary")
+
+    def show_collocates(self, table: collocation_service.CollocationTable) -> None:
+        self.collocation_table = table
+        grid = self.query_one("#coll-table", DataTable)
+        grid.clear(columns=True)
+        grid.add_column(table.unit, key="word")
+        for name in ("count", "left", "right", "expected", "MI", "G²", "p"):
+            grid.add_column(name, key=name)
+        for c in table.collocates:
+            values = [str(c.count), str(c.left), str(c.right), f"{c.expected:.2f}", f"{c.mi:.2f}", f"{c.g2:.2f}",
+                      f"{c.p:.2g}"]
+            grid.add_row(c.word, *(Text(v, justify="right") for v in values), key=c.word)
+        forms = ", ".join(table.forms[:6]) + ("…" if len(table.forms) > 6 else "")
+        by = {"ll": "G²", "mi": "MI", "count": "count"}[table.sort]
+        found = f"{len(table.collocates)} collocates" if table.collocates else "no collocates"
+        self.query_one("#coll-summary", Label).update(
+            f"'{table.node}' ({forms}) {table.node_count} times in {table.total_words:,} running words "
+            f"({table.selection}), {table.window} words each side: {found} seen ≥ {table.min_count} times and "
+            f"more often than expected, by {by}. Enter: the lines in KWIC.")
+        if table.collocates:
+            grid.focus()
+
+    @on(DataTable.RowSelected, "#coll-table")
+    def _collocate_chosen(self, event: DataTable.RowSelected) -> None:
+        """The node's lines in KWIC (every form, as counted here), sorted by the side the
+        collocate mostly stands on, the cursor on the first line it stands in."""
+        table = self.collocation_table
+        if table is None:
+            return
+        chosen = next(c for c in table.collocates if c.word == event.row_key.value)
+        side = "right" if chosen.right >= chosen.left else "left"
+        self.query_one("#kwic-pattern", Input).value = table.node
+        sort = self.query_one("#kwic-sort", Select)
+        with sort.prevent(Select.Changed):
+            sort.value = side
+        self.kwic_lemma = table.unit == "lemma"
+        self.seek = (chosen.word, side)
+        self.query_one(TabbedContent).active = "words-kwic"
+        self.concordance()
+
+    def _seek_collocate(self, word: str, side: str) -> None:
+        """Put the cursor on the first line with the collocate (a word beginning with it,
+        so a lemma finds its inflected forms) on its side of the match."""
+        table = self.query_one("#kwic-table", DataTable)
+        stem = word.lower()
+        for i, line in enumerate(self.lines):
+            context = line.right if side == "right" else line.left
+            if any(w.strip(".,;:!?\"'()–-").startswith(stem) for w in context.lower().split()):
+                table.move_cursor(row=i)
+                return
 
     def action_back(self) -> None:
         self.dismiss(None)
