@@ -218,7 +218,10 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             self.error = error
 
     def look_for_changes(self) -> None:
-        if self.changes is not None and not self.changed_elsewhere:
+        # Not while another screen is on top: what it writes (settled disagreements, coded
+        # concordance lines, the word index) is this workbench's own change, and the screens
+        # that write reload the codings when they close.
+        if self.changes is not None and not self.changed_elsewhere and self.app.screen is self:
             self._ask_for_changes(self.changes)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
