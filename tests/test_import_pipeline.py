@@ -405,7 +405,7 @@ def test_folder_import_parses_each_file_just_ahead_of_the_writer(
     and the speaker map's check (a first pass over labels) still stops nothing good."""
     import qualcode.importers.base as base
 
-    monkeypatch.setattr(corpus, "_AHEAD_CHARS", 0)
+    monkeypatch.setattr(segmentation, "AHEAD_CHARS", 0)
     monkeypatch.setattr(segmentation, "_WORKER_MIN_BYTES", sys.maxsize)
     parsed: list[str] = []
     parse = base.parse_source

@@ -50,6 +50,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _from_environment(ctx: Any, name: str) -> bool:
+    source = getattr(ctx, "get_parameter_source", lambda _name: None)(name)
+    return source is not None and getattr(source, "name", "") == "ENVIRONMENT"
+
+
 def command_args(ctx: Any) -> list[str]:
     """The arguments that make the command do what it just did, as a user would type them."""
     options: list[str] = []
@@ -58,6 +63,8 @@ def command_args(ctx: Any) -> list[str]:
         if param.name in PRESENTATION:
             continue
         value = ctx.params.get(param.name)
+        if _from_environment(ctx, param.name):  # $QUALCODE_CODER and the like: not what was typed
+            continue
         if param.param_type_name == "argument":
             if value is not None:
                 positional += [_text(v) for v in value] if isinstance(value, list | tuple) else [_text(value)]

@@ -25,5 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The CHECK clause names the column: it goes first, or the rebuilt table would keep it.
     with op.batch_alter_table("coders", table_kwargs={"sqlite_autoincrement": True}) as batch:
+        batch.drop_constraint("ck_coder_role", type_="check")
         batch.drop_column("role")
