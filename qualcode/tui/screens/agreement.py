@@ -354,13 +354,16 @@ class AgreementScreen(ModalScreen[Jump | None]):
         grid = self.query_one("#agreement-table", DataTable)
         cursor = grid.cursor_row
         grid.clear(columns=True)
-        for i, column in enumerate(header):
-            grid.add_column(SHORT_HEADERS.get(column, column) if compact else column, key=f"c{i}")
-        for cells in rows:
+        shown = [[cell.split(" [")[0] if compact and i else cell for i, cell in enumerate(cells)] for cells in rows]
+        labels = [SHORT_HEADERS.get(column, column) if compact else column for column in header]
+        for i, label in enumerate(labels):
+            # Widths given, not measured later: the table reads the same however soon it is drawn.
+            width = max([len(label), *(len(cells[i]) for cells in shown if i < len(cells))])
+            grid.add_column(label, key=f"c{i}", width=width)
+        for cells, texts in zip(rows, shown, strict=True):
             style = row_style(cells[0])
-            grid.add_row(*(Text(cell.split(" [")[0] if compact and i else cell, style=style,
-                                justify="left" if i == 0 else "right")
-                           for i, cell in enumerate(cells)))
+            grid.add_row(*(Text(cell, style=style, justify="left" if i == 0 else "right")
+                           for i, cell in enumerate(texts)))
         if rows:
             grid.move_cursor(row=min(cursor, len(rows) - 1))
 
