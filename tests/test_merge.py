@@ -303,12 +303,21 @@ def test_a_qdpx_made_by_the_exporter_merges_into_its_project(pair: tuple[Store, 
     assert codes["voice"].label_en == "Voice of teachers" and "late" in codes
 
 
-@pytest.mark.skipif(not OTHER_TOOL, reason=f"no .qdpx of another tool in {REFI}")
-def test_a_qdpx_from_another_tool_merges_whole_and_only_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tool", ["atlas-ti", "nvivo-windows", "nvivo-mac", "qualcoder", "refi-sample"])
+def test_a_qdpx_from_another_tool_merges_whole_and_only_once(tmp_path: Path, tool: str) -> None:
+    """Our own small files in the shape each tool writes (tests/fixtures/exchange), and a
+    real sample where the REFI-QDA folder is beside the repository."""
     from qualcode.services.exchange import import_qdpx_as_new
     from qualcode.services.project import create_project
 
-    sample = OTHER_TOOL[0]
+    from .test_exchange_corpus import project_file
+
+    if tool == "refi-sample":
+        if not OTHER_TOOL:
+            pytest.skip(f"no .qdpx of another tool in {REFI}")
+        sample = OTHER_TOOL[0]
+    else:
+        sample = project_file(tool, tmp_path)
     empty = create_project(tmp_path / "lead.qualcode")
     try:
         done = merge.merge_project(empty, str(sample), coder="lead")
