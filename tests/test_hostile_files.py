@@ -170,3 +170,23 @@ def test_a_qdpx_text_past_the_file_limit_is_refused_by_default(tmp_path: Path) -
     with pytest.raises(ExchangeError, match=limit), deadline(120), open_archive(path, DEFAULT_LIMITS) as archive:
         archive.read("sources/long.txt")
     read_qdpx(path)  # the project file names no source: the big member is never read
+
+
+@pytest.mark.parametrize("suffix", [".qdc", ".qde"])
+def test_an_xml_declaration_with_an_unknown_encoding_is_refused_with_the_reason(tmp_path: Path, suffix: str) -> None:
+    """Found by the fuzz test: 'encoding="ttf-8"' made the XML parser raise LookupError."""
+    from qualcode.importers.qdc import read_qdc
+
+    path = tmp_path / f"bad{suffix}"
+    root = "CodeBook" if suffix == ".qdc" else "Project"
+    path.write_bytes(f'<?xml version="1.0" encoding="ttf-8"?><{root} xmlns="urn:QDA-XML:project:1.0"/>'.encode())
+    with pytest.raises(ExchangeError) as refused:
+        read_qdc(path) if suffix == ".qdc" else read_qdpx(path)
+    assert "encoding that does not exist" in refused.value.message and "ttf-8" in refused.value.message
+    from qualcode.services.project import create_project
+
+    create_project(tmp_path / "p.qualcode").close()
+    done = subprocess.run([sys.executable, "-m", "qualcode", "codebook", "import-qdc", str(path), "--db",
+                           str(tmp_path / "p.qualcode")], capture_output=True, text=True)
+    assert "Traceback" not in done.stderr and done.returncode != 0
+    assert "encoding that does not exist" in done.stdout + done.stderr

@@ -120,6 +120,9 @@ def _parse(path: Path) -> _TreeBuilder:
         raise ExchangeError(f"{path}:{builder.line() or 1}: refused unsafe XML ({exc}).",
                             "Codebook files must not declare entities or point to external "
                             "resources; export the codebook again from its tool.") from exc
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise ExchangeError(f"{path}: its XML declaration names an encoding that does not exist ({exc}).",
+                            "Save the file as UTF-8 (encoding=\"UTF-8\" in its first line). " + FIX_HINT) from exc
     except (ValueError, UnicodeError) as exc:
         raise ExchangeError(f"{path}: cannot be decoded as XML ({exc}).", FIX_HINT) from exc
     return builder

@@ -158,6 +158,9 @@ class _Reader:
             raise ExchangeError(f"{where}: refused unsafe XML ({exc}).",
                                 "Project files must not declare a DTD or entities, nor point to "
                                 "external resources. " + FIX_HINT) from exc
+        except LookupError as exc:  # the XML declaration names an encoding Python does not know
+            raise ExchangeError(f"{where}: its XML declaration names an encoding that does not exist ({exc}).",
+                                "Save the file as UTF-8 (encoding=\"UTF-8\" in its first line). " + FIX_HINT) from exc
         except (ValueError, UnicodeError) as exc:
             raise ExchangeError(f"{where}: cannot be decoded as XML ({exc}).", FIX_HINT) from exc
         namespace, _, tag = root.tag.rpartition("}")
