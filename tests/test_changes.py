@@ -41,3 +41,17 @@ def test_a_commit_by_another_process_is_noticed_once(coded_store: Store) -> None
         assert not watch.changed()
     finally:
         watch.close()
+
+
+def test_a_commit_through_the_watched_store_is_taken_as_its_own(coded_store: Store) -> None:
+    """Any write of this program (a screen, a worker) is heard by the watch: no call needed."""
+    watch = watch_changes(coded_store)
+    try:
+        text = corpus.view_document(coded_store, "skola2_rektorer").text
+        start = text.index("Lärarna")
+        coding.apply_code(coded_store, "skola2_rektorer", "followup", "anna", Span(start, start + 3))
+        assert not watch.changed()
+    finally:
+        watch.close()
+    assert coded_store.after_commit == []  # a closed watch listens no more
+    coding.apply_code(coded_store, "skola2_rektorer", "voice", "anna", Span(start, start + 3))

@@ -235,6 +235,9 @@ class Store:
         self.engine = engine
         self.mode = mode
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Called after each commit of this store (from the committing thread): how a watch
+        # for other writers' commits learns of this program's own.
+        self.after_commit: list[Callable[[], None]] = []
         self.backup_path: Path | None = None
         self._no_upgrade = False
 
@@ -324,6 +327,8 @@ class Store:
         try:
             yield UnitOfWork(session, self.dialect, self.read_only)
             session.commit()
+            for listener in list(self.after_commit):
+                listener()
         except DBAPIError as exc:
             session.rollback()
             raise self.database_error(exc) from exc

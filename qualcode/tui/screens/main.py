@@ -218,10 +218,7 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             self.error = error
 
     def look_for_changes(self) -> None:
-        # Not while another screen is on top: what it writes (settled disagreements, coded
-        # concordance lines, the word index) is this workbench's own change, and the screens
-        # that write reload the codings when they close.
-        if self.changes is not None and not self.changed_elsewhere and self.app.screen is self:
+        if self.changes is not None and not self.changed_elsewhere:
             self._ask_for_changes(self.changes)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="changes")
@@ -249,7 +246,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         self.notify(event.error.message, title="Changes elsewhere will not be noticed", severity="warning")
 
     def own_change_made(self) -> None:
-        """This workbench wrote to the project: that is no one else's change."""
+        """What is committed now is what the screen shows (the watch already takes this
+        program's own commits as seen, see :mod:`qualcode.services.changes`)."""
         if self.changes is not None and not self.changed_elsewhere:
             try:
                 self.changes.seen()
@@ -502,7 +500,6 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             except QualcodeError as error:
                 self.notify(error.message, severity="error")
                 return
-            self.own_change_made()
             self.show_context()
             self.notify("Memo saved.", timeout=2)
 

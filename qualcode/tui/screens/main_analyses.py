@@ -24,7 +24,6 @@ class AnalysisActions:
         from qualcode.tui.screens.agreement import AgreementScreen
 
         def closed(target: Jump | None) -> None:
-            self.own_change_made()  # the decisions settled there are ours, not someone else's
             self.refresh_codings()  # settled disagreements added consensus codings
             self.jump(target)
 
@@ -53,12 +52,10 @@ class AnalysisActions:
         from qualcode.tui.screens.words import WordsScreen
 
         def closed(target: Jump | None) -> None:
-            self.own_change_made()
             self.refresh_codings()  # concordance lines may have been coded
             self.jump(target)
 
-        self.app.push_screen(WordsScreen(self.store, self.coder, self._all_codes(),
-                                         own_write=self.own_change_made), closed)
+        self.app.push_screen(WordsScreen(self.store, self.coder, self._all_codes()), closed)
 
     def action_pictures(self) -> None:
         from qualcode.tui.screens.coding_pictures import CodingPicturesScreen

@@ -69,12 +69,9 @@ class WordsScreen(ModalScreen[Jump | None]):
     ]
 
     def __init__(self, store: Store, coder: str, codes: list[tuple[str, Code]] | None = None, *,
-                 by: str = "level", a: str = "", b: str = "", own_write: Callable[[], None] | None = None) -> None:
+                 by: str = "level", a: str = "", b: str = "") -> None:
         super().__init__()
         self.store = store
-        # Told after anything here may have written (the word index built on first use, coded
-        # lines, an undo), so the workbench does not take its own writes for someone else's.
-        self.own_write = own_write
         self.coder = coder
         self.codes = codes or []
         self.groups = (by, a, b)
@@ -194,8 +191,6 @@ class WordsScreen(ModalScreen[Jump | None]):
             except QualcodeError as error:
                 self.app.call_from_thread(self._error, error, title)
                 return
-            finally:
-                self.app.call_from_thread(self.wrote)
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(show, result)
 
@@ -326,7 +321,6 @@ class WordsScreen(ModalScreen[Jump | None]):
             except QualcodeError as error:
                 self._error(error, "Not coded")
                 return
-            self.wrote()
             self.marked = set()
             self.show_lines()
             already = f" ({done.already_coded} already coded so)" if done.already_coded else ""
@@ -335,17 +329,12 @@ class WordsScreen(ModalScreen[Jump | None]):
 
         self.app.push_screen(CodeFinder(self.codes), apply)
 
-    def wrote(self) -> None:
-        if self.own_write is not None:
-            self.own_write()
-
     def action_undo(self) -> None:
         try:
             what = coding.undo(self.store, self.coder)
         except QualcodeError as error:
             self.notify(error.message, severity="warning")
             return
-        self.wrote()
         self.notify(f"Undone: {what}", timeout=3)
 
     @on(DataTable.RowSelected, "#kwic-table")
