@@ -33,7 +33,7 @@ from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.corpus import find_document
 from qualcode.services.roles import require
 from qualcode.services.samples import hidden_coders_in
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store, UnitOfWork
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from qualcode.errors import CodingError, NotFoundError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import document_id, find_document
 from qualcode.services.roles import require
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store, retrying
 
 

@@ -19,8 +19,7 @@ from qualcode.core.model import CodedPassage, SegmentKind
 from qualcode.errors import AnalysisError, NotFoundError
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.corpus import find_document
-from qualcode.storage.repositories.codings import CodingFilter
-from qualcode.storage.repositories.matrix import BUILT_IN_GROUPS
+from qualcode.storage.records import BUILT_IN_GROUPS, CodingFilter
 from qualcode.storage.store import Store
 
 MEASURES = ("codings", "documents", "speakers", "segments", "per1000")

@@ -33,7 +33,7 @@ from qualcode.core.team import Action
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
 from qualcode.importers.reading import FolderProblem, display_path, walk_files
 from qualcode.services.roles import check, require
-from qualcode.storage.repositories.documents import NewSegment
+from qualcode.storage.records import NewSegment
 
 if TYPE_CHECKING:
     # The import machinery (readers, YAML, the segmentation worker) is loaded by the import

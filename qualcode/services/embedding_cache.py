@@ -26,7 +26,7 @@ from qualcode.analysis.embeddings import (
 from qualcode.analysis.suggest import description_texts
 from qualcode.core.model import SegmentKind
 from qualcode.errors import AnalysisError
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
 
 Progress = Callable[[int, int, str], None]

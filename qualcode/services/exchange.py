@@ -31,7 +31,7 @@ from qualcode.services import pseudonym_outputs, pseudonyms
 from qualcode.services.corpus import free_name, new_segments
 from qualcode.services.files import write_with
 from qualcode.services.segmentation import AHEAD_CHARS, DocumentUnits, Segmentation
-from qualcode.storage.repositories.documents import NewSegment
+from qualcode.storage.records import NewSegment
 from qualcode.storage.store import Store
 
 Progress = Callable[[int, int, str], None]

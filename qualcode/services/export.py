@@ -20,7 +20,7 @@ from qualcode.exporters.tabular import MatrixTable, Quote
 from qualcode.services import compare, pseudonym_outputs, pseudonyms, retrieval
 from qualcode.services.codebook import get_codebook, spec_of
 from qualcode.services.files import write_with
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
 
 QUOTE_FORMATS = ("csv", "xlsx", "json", "md", "docx")

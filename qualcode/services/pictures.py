@@ -30,7 +30,7 @@ from qualcode.services.corpus import find_document
 from qualcode.services.export import Exported, _format
 from qualcode.services.files import write_with
 from qualcode.services.words import is_interviewer
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store, UnitOfWork
 
 MATRIX_MEASURES = ("count", "share")

@@ -22,7 +22,7 @@ from qualcode.core.pseudonyms import Renderer
 from qualcode.exporters.methods import CorpusBreakdown, MethodsSummary
 from qualcode.exporters.tabular import MatrixTable
 from qualcode.services.compare import ComparisonMatrix
-from qualcode.storage.repositories.topics import Topic
+from qualcode.storage.records import Topic
 
 
 def render_table(compiled: Renderer, table: MatrixTable) -> MatrixTable:

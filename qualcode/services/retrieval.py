@@ -8,7 +8,7 @@ from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import find_document
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
 
 

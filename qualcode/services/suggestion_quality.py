@@ -24,7 +24,7 @@ from qualcode.services import embedding_cache as cache
 from qualcode.services import files
 from qualcode.services.codebook import get_codebook
 from qualcode.services.corpus import find_document
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
 
 

@@ -31,8 +31,7 @@ from qualcode.services import embedding_cache as cache
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.coding import Span
 from qualcode.services.corpus import find_document
-from qualcode.storage.repositories.codings import CodingFilter
-from qualcode.storage.repositories.embeddings import Feedback
+from qualcode.storage.records import CodingFilter, Feedback
 from qualcode.storage.store import Store
 
 CHOOSE_FROM = 20  # coded spans (in 2+ documents) from which a model is chosen and calibrated

@@ -18,7 +18,7 @@ from qualcode.exporters import topic_figures
 from qualcode.exporters.tabular import MatrixTable
 from qualcode.services import files, topics
 from qualcode.services.topics import Progress
-from qualcode.storage.repositories.topics import Topic
+from qualcode.storage.records import Topic
 from qualcode.storage.store import Store
 
 EXPORT_VIEWS = ("topics", "assignments", "actors", "codes", *topic_figures.HTML_VIEWS)

@@ -28,8 +28,7 @@ from qualcode.services import embedding_cache
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.compare import natural_key
 from qualcode.services.lemmas import project_lexicon, topic_tokenizer
-from qualcode.storage.repositories.codings import CodingFilter
-from qualcode.storage.repositories.topics import Assignment, NewTopic, Topic, TopicRun
+from qualcode.storage.records import Assignment, CodingFilter, NewTopic, Topic, TopicRun
 from qualcode.storage.store import Store
 
 Progress = Callable[[int, int, str], None]

@@ -23,7 +23,7 @@ from qualcode.exporters.keyness_plot import TermPlot, TermPoint
 from qualcode.services.codebook import resolve_code
 from qualcode.services.lemmas import Lexicon, read_lexicon
 from qualcode.services.retrieval import attribution
-from qualcode.storage.repositories.words import WordFilter
+from qualcode.storage.records import WordFilter
 from qualcode.storage.store import Store, UnitOfWork
 
 WORD = re.compile(r"\w*[^\W\d_]\w*", re.UNICODE)  # a running word: at least one letter

@@ -13,7 +13,7 @@ from qualcode.core.codebook import Code, Codebook
 from qualcode.core.model import DocumentSummary, Segment, SegmentKind, Speaker, Turn
 from qualcode.services.corpus import find_document
 from qualcode.services.samples import hidden_coders_in
-from qualcode.storage.repositories.codings import CodingFilter
+from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING
 
 from qualcode.errors import StoreError
-from qualcode.storage.schema import EventRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class DataVersion:
@@ -29,12 +28,21 @@ class DataVersion:
 
     def current(self) -> int:
         """The number now; StoreError when the file or server cannot be asked."""
-        try:
-            if self._sqlite is not None:
+        if self._sqlite is not None:
+            try:
                 return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise StoreError(f"Cannot ask the project whether it changed: {exc}",
+                                 "Check that the project file or its server is still reachable.") from exc
+        from sqlalchemy import func, select
+        from sqlalchemy.exc import DBAPIError
+
+        from qualcode.storage.schema import EventRow
+
+        try:
             with self.engine.connect() as connection:
                 return int(connection.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
-        except (sqlite3.Error, DBAPIError) as exc:
+        except DBAPIError as exc:
             raise StoreError(f"Cannot ask the project whether it changed: {exc}",
                              "Check that the project file or its server is still reachable.") from exc
 

@@ -17,16 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from sqlalchemy import select, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-
 from qualcode import __version__
 from qualcode.errors import StoreError
-from qualcode.storage import engine as engines
-from qualcode.storage import migrate
-from qualcode.storage.schema import Base, EventRow, ProjectRow
+from qualcode.storage import locations
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,7 +27,14 @@ T = TypeVar("T")
 _NOT_WORK = frozenset({"settings", "coders", "embeddings", "embedding_models", "search_pending",
                        "search_text"})
 
+# SQLAlchemy, the engine, the migrations and the table mapping are imported when a store is
+# opened, not when this module is: services and screens import this module for its types,
+# and the workbench draws its first screen before any of them is needed.
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm import Session
+
     from qualcode.storage.repositories.agreement import AgreementRepository
     from qualcode.storage.repositories.codebooks import CodebookRepository
     from qualcode.storage.repositories.coder_work import CoderWorkRepository
@@ -195,7 +195,9 @@ class UnitOfWork:
         embeddings and the search queue. Two equal results mean nobody has changed
         the project's content in between.
         """
-        from sqlalchemy import func, inspect
+        from sqlalchemy import func, inspect, select
+
+        from qualcode.storage.schema import Base, EventRow
 
         present = set(inspect(self.session.connection()).get_table_names())
         counts = {}
@@ -213,6 +215,8 @@ class UnitOfWork:
         Raises :class:`StoreError` saying what the database refused; the rest of the
         unit of work stays and can still commit.
         """
+        from sqlalchemy.exc import IntegrityError
+
         nested = self.session.begin_nested()
         try:
             yield
@@ -229,8 +233,10 @@ class UnitOfWork:
 class Store:
     """A qualcode project: where it lives and how to start a unit of work there."""
 
-    def __init__(self, location: engines.Location, engine: Engine,
-                 mode: engines.OpenMode = engines.OpenMode.READ_WRITE) -> None:
+    def __init__(self, location: locations.Location, engine: Engine,
+                 mode: locations.OpenMode = locations.OpenMode.READ_WRITE) -> None:
+        from sqlalchemy.orm import sessionmaker
+
         self.location = location
         self.engine = engine
         self.mode = mode
@@ -258,17 +264,21 @@ class Store:
         ``read_only`` opens a SQLite file with ``mode=ro`` even when it could be written,
         and refuses (rather than runs) a schema upgrade on any database.
         """
-        location = engines.locate(target)
-        mode = engines.OpenMode.READ_WRITE
+        from sqlalchemy.exc import DBAPIError
+
+        from qualcode.storage import engine as engines
+
+        location = locations.locate(target)
+        mode = locations.OpenMode.READ_WRITE
         if location.path is not None:
-            engines.check_sqlite_file(location.path, must_exist=not create)
-            mode = engines.sqlite_open_mode(location.path)
+            locations.check_sqlite_file(location.path, must_exist=not create)
+            mode = locations.sqlite_open_mode(location.path)
             if not create and location.path.stat().st_size == 0:
                 # Refused before SQLite connects: connecting would write a header into it.
                 raise StoreError(f"{location.path} is empty (0 bytes): it holds no qualcode project.",
                                  "Create a project in it with 'qualcode init PATH', or pass the right file.")
             if read_only and mode.writable:
-                mode = engines.OpenMode.READ_ONLY
+                mode = locations.OpenMode.READ_ONLY
             if create and not mode.writable and location.path.stat().st_size == 0:
                 raise StoreError(f"Cannot create a project in {location.path}: permission denied.",
                                  "Choose a file in a folder you may write.")
@@ -286,6 +296,10 @@ class Store:
         return store
 
     def _prepare(self, *, create: bool, name: str | None) -> None:
+        from qualcode.storage import engine as engines
+        from qualcode.storage import migrate
+        from qualcode.storage.schema import ProjectRow
+
         fresh = not engines.has_tables(self.engine)
         if fresh and not create:
             raise StoreError(f"{self.location.display()} holds no qualcode project.",
@@ -303,7 +317,7 @@ class Store:
                              "Open it once with write permission, or work on a copy: cp PROJECT COPY.")
         if current != head:
             if current is not None and self.location.path is not None:
-                self.backup_path = engines.backup_sqlite(self.location.path)
+                self.backup_path = locations.backup_sqlite(self.location.path)
             try:
                 migrate.upgrade(self.engine)
             except Exception as exc:  # the backup is the user's way back
@@ -317,12 +331,18 @@ class Store:
                 uow.session.add(ProjectRow(name=project_name, created_with=f"qualcode {__version__}"))
 
     def project_name(self) -> str:
+        from sqlalchemy import select
+
+        from qualcode.storage.schema import ProjectRow
+
         with self.unit_of_work() as uow:
             row = uow.session.scalars(select(ProjectRow).limit(1)).first()
             return row.name if row else "project"
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
+        from sqlalchemy.exc import DBAPIError
+
         session = self._sessions()
         try:
             yield UnitOfWork(session, self.dialect, self.read_only)
@@ -353,6 +373,8 @@ class Store:
         """
         if self.dialect != "postgresql":
             return
+        from sqlalchemy import text
+
         if vacuum:
             # VACUUM runs outside a transaction; it also marks the pages all-visible, so
             # that a count can read an index alone (an index-only scan).
@@ -406,9 +428,11 @@ _DAMAGE_MARKERS = ("malformed", "not a database", "disk i/o error", "database co
                    "database disk image")
 
 
-def translate_database_error(location: engines.Location, mode: engines.OpenMode, exc: DBAPIError, *,
+def translate_database_error(location: locations.Location, mode: locations.OpenMode, exc: DBAPIError, *,
                              opening: bool = False) -> StoreError:
     """Read-only refusals, damaged files and unreachable servers, each in its own words."""
+    from sqlalchemy.exc import OperationalError
+
     detail = str(exc.orig) if exc.orig is not None else str(exc)
     lowered = detail.lower()
     where = location.display()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
@@ -23,6 +22,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from qualcode.core.model import CodedPassage, Coding, CodingOrigin
+from qualcode.storage.records import CodingFilter  # noqa: F401 (named by callers from here too)
 from qualcode.storage.schema import (
     CodeRow,
     CoderRow,
@@ -41,22 +41,6 @@ ANALYZE_AFTER = 10_000
 def _coding(row: CodingRow) -> Coding:
     return Coding(row.id, row.document_id, row.code_id, row.coder_id, row.start, row.end,
                   CodingOrigin(row.origin), row.created_at, row.weight)
-
-
-@dataclass(frozen=True)
-class CodingFilter:
-    """Which codings a query means. Attribute filters match the speaker's attribute
-    where the speaker has one, else the document's (a principal's turn in a group
-    interview counts as the principal's)."""
-
-    code_ids: Sequence[int] | None = None
-    coder_ids: Sequence[int] | None = None
-    document_ids: Sequence[int] | None = None
-    origins: Sequence[str] | None = None
-    attributes: dict[str, Sequence[str]] = field(default_factory=dict)
-    coding_ids: Sequence[int] | None = None
-    # Only codings overlapping a passage of one of these passage sets.
-    passage_set_ids: Sequence[int] | None = None
 
 
 class CodingRepository:

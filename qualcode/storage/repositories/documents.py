@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from qualcode.core.model import (
     Speaker,
     Turn,
 )
+from qualcode.storage.records import NewSegment  # noqa: F401 (named by callers from here too)
 from qualcode.storage.repositories.search import add_document_terms
 from qualcode.storage.schema import (
     DocumentAttributeRow,
@@ -32,20 +32,6 @@ from qualcode.storage.schema import (
 # memory holds a few thousand of them whatever the document's size, and the batches
 # are still large enough that the driver's own loop does the work.
 ROW_BATCH = 4096
-
-
-class NewSegment(NamedTuple):
-    """A segment to store: kind, span, the index of its turn, and its search terms.
-
-    A named tuple rather than a dataclass: an import makes one per sentence, paragraph
-    and turn, hundreds of thousands of them.
-    """
-
-    kind: SegmentKind
-    start: int
-    end: int
-    turn_index: int | None
-    terms: str | None = None
 
 
 class DocumentRepository:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from qualcode.storage.records import Feedback  # noqa: F401 (named by callers from here too)
 from qualcode.storage.schema import (
     CodingRow,
     EmbeddingModelRow,
@@ -33,21 +34,6 @@ class StoredModel:
     dimension: int
     created_at: datetime
     vectors: int = 0
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """A coder's verdict on one suggested code for one span."""
-
-    id: int
-    document_id: int
-    start: int
-    end: int
-    code_id: int
-    coder_id: int | None
-    verdict: str  # "accepted" | "rejected"
-    score: float | None
-    at: datetime
 
 
 def _model(row: EmbeddingModelRow, vectors: int = 0) -> StoredModel:

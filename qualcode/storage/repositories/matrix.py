@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from qualcode.core.model import SegmentKind
+from qualcode.storage.records import BUILT_IN_GROUPS  # noqa: F401 (named by callers from here too)
 from qualcode.storage.repositories.codings import CodingFilter, CodingRepository
 from qualcode.storage.schema import (
     CodeRow,
@@ -27,8 +28,6 @@ from qualcode.storage.schema import (
     SpeakerRow,
     TurnRow,
 )
-
-BUILT_IN_GROUPS = ("document", "speaker", "coder")
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ Deleting a run deletes its topics and assignments with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from qualcode.storage.records import Assignment, NewTopic, Topic, TopicRun  # noqa: F401 (named by callers from here too)
 from qualcode.storage.schema import (
     DocumentRow,
     SegmentRow,
@@ -23,61 +22,6 @@ from qualcode.storage.schema import (
 )
 
 CHUNK = 500
-
-
-@dataclass(frozen=True)
-class TopicRun:
-    id: int
-    label: str | None
-    unit: str
-    parameters: dict
-    versions: dict
-    seed: int
-    model_id: int | None
-    topic_count: int
-    created_at: datetime
-    segments: int = 0
-
-
-@dataclass(frozen=True)
-class Topic:
-    id: int
-    run_id: int
-    number: int
-    label: str | None
-    size: int
-    terms: tuple[tuple[str, float], ...]
-    representatives: tuple[int, ...]  # segment ids, best first
-    candidate_code_id: int | None = None
-
-    def name(self, words: int = 4) -> str:
-        """The label a researcher gave, else the topic's first terms."""
-        if self.label:
-            return self.label
-        if self.number == -1:
-            return "outliers"
-        return "_".join(t for t, _ in self.terms[:words]) or f"topic {self.number}"
-
-
-@dataclass(frozen=True)
-class NewTopic:
-    number: int
-    size: int
-    terms: Sequence[tuple[str, float]]
-    representatives: Sequence[int]
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """One segment's topic, with where the segment lies (for passages and attribution)."""
-
-    segment_id: int
-    topic_number: int
-    probability: float | None
-    document_id: int
-    start: int
-    end: int
-    turn_id: int | None = None
 
 
 def _run(row: TopicRunRow, segments: int = 0) -> TopicRun:

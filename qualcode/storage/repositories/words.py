@@ -12,20 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, distinct, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from qualcode.storage.records import WordFilter  # noqa: F401 (named by callers from here too)
 from qualcode.storage.schema import CodingRow, DocumentRow, WordIndexedRow, WordTokenRow
 
 T = WordTokenRow
-
-
-@dataclass(frozen=True)
-class WordFilter:
-    """Which running words count. ``None`` means no limit on that side."""
-
-    document_ids: Sequence[int] | None = None
-    speaker_ids: Sequence[int] | None = None  # speakers whose words count
-    unspoken: bool = True  # words outside any speaker's turn
-    code_ids: Sequence[int] | None = None  # only words inside passages coded with one of these
-    coder_ids: Sequence[int] | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 from qualcode.errors import QualcodeError
 from qualcode.services import embedding_cache, retrieval
 from qualcode.services import topics as service
-from qualcode.storage.repositories.topics import TopicRun
+from qualcode.storage.records import TopicRun
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
