@@ -90,6 +90,7 @@ def sqlite_floor_seconds(project: Path, folder: Path) -> tuple[float, float]:
     source = sqlite3.connect(project)
     schema = [sql for (sql,) in source.execute(
         "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'search_fts_%' "
+        "AND name NOT LIKE 'sqlite_%' "
         "ORDER BY type = 'table' DESC, type = 'index' DESC")]
     rows: dict[str, dict[int, list[tuple[object, ...]]]] = {}
     for table, key in DOCUMENT_TABLES:
