@@ -24,6 +24,13 @@ from qualcode.storage import locations
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# Tables a unit of work asks to have vacuumed once it has committed (PostgreSQL only; the
+# repositories set it in session.info after a bulk write).
+VACUUM_AFTER_COMMIT = "vacuum_after_commit"
+
+# What the code tree, the document list and retrieval count in: vacuumed after a bulk write.
+COUNTED_TABLES = ("documents", "turns", "segments", "codings")
+
 _NOT_WORK = frozenset({"settings", "coders", "embeddings", "embedding_models", "search_pending",
                        "search_text"})
 
@@ -346,7 +353,10 @@ class Store:
         session = self._sessions()
         try:
             yield UnitOfWork(session, self.dialect, self.read_only)
+            vacuum = sorted(session.info.pop(VACUUM_AFTER_COMMIT, ()))
             session.commit()
+            if vacuum:
+                self.refresh_statistics(vacuum=vacuum)
             for listener in list(self.after_commit):
                 listener()
         except DBAPIError as exc:
@@ -362,29 +372,27 @@ class Store:
         """The StoreError that says what a database error means for this project."""
         return translate_database_error(self.location, self.mode, exc, opening=opening)
 
-    def refresh_statistics(self, *, vacuum: Sequence[str] = ()) -> None:
-        """Let PostgreSQL's planner see a bulk write at once (no-op on SQLite); with
-        ``vacuum``, only those tables, vacuumed as well.
+    def refresh_statistics(self, *, vacuum: Sequence[str] | None = None) -> None:
+        """Let PostgreSQL's planner see a bulk write at once (no-op on SQLite).
 
         Right after an import PostgreSQL has no statistics for the new rows and plans
         counts as if a table held a handful of them: a nested loop over 200,000 codings took
         1.1 s where the plan made after ANALYZE took 0.2 s. Autovacuum would get there
-        in time; the user counts right away.
+        in time; the user counts right away. The tables every screen counts in are also
+        vacuumed, which marks their pages all-visible, so that a count reads an index alone
+        (an index-only scan: 0.2 ms against 1.4 ms for one code's 2,000 codings). With
+        ``vacuum``, only those tables, vacuumed and analyzed.
         """
         if self.dialect != "postgresql":
             return
         from sqlalchemy import text
 
-        if vacuum:
-            # VACUUM runs outside a transaction; it also marks the pages all-visible, so
-            # that a count can read an index alone (an index-only scan).
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                for table in vacuum:
-                    connection.execute(text(f'VACUUM ANALYZE "{table}"'))
-            return
-        with self.engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+        # VACUUM runs outside a transaction.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in (COUNTED_TABLES if vacuum is None else vacuum):
+                connection.execute(text(f'VACUUM ANALYZE "{table}"'))
+            if vacuum is None:
+                connection.execute(text("ANALYZE"))
 
     def close(self) -> None:
         self.engine.dispose()
