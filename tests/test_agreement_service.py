@@ -284,3 +284,49 @@ def test_report_reads_the_codings_once(double_coded) -> None:  # type: ignore[no
     explicit = agreement.agreement_report(store, coders=["anna", "bo"], resamples=0)
     assert [(r.code_key, [s.value for s in r.statistics]) for r in default.rows] == \
         [(r.code_key, [s.value for s in r.statistics]) for r in explicit.rows]
+
+
+def test_a_sample_drawn_from_a_set_is_drawn_again_after_more_imports(tmp_path: Path) -> None:
+    """'agreement sample --set' through the installed script: the same seed and set give the
+    same documents after more are imported, and a later round from the set stays in it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("qualcode")
+    corpus_dir = Path(__file__).resolve().parents[1] / "corpora" / "sbs-demo"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "COLUMNS": "120"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(script), *args, "--db", str(db)], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=300)
+
+    db = tmp_path / "p.qualcode"
+    assert subprocess.run([str(script), "init", str(db)], capture_output=True, env=env, cwd=tmp_path,
+                          timeout=120).returncode == 0
+    files = sorted(corpus_dir.glob("*.md"))
+    first, later = files[:8], files[8:11]
+    assert run("import", *map(str, first), "--quiet").returncode == 0
+    frame = [p.stem for p in first]
+    made = run("set", "create", "frame", *[a for name in frame for a in ("--doc", name)], "--coder", "anna")
+    assert made.returncode == 0, made.stderr
+
+    def draw(name: str, *extra: str) -> set[int]:
+        out = run("agreement", "sample", name, "--coders", "anna,bo", "--size", "3", "--stratify", "level",
+                  "--seed", "7", "--json", *extra)
+        assert out.returncode == 0, out.stderr
+        return set(json.loads(out.stdout)["document_ids"])
+
+    before = draw("r1", "--set", "frame")
+    assert run("import", *map(str, later), "--quiet").returncode == 0
+    listed = run("docs", "--json")
+    ids = {d["name"]: d["id"] for d in json.loads(listed.stdout)}
+    in_frame = {ids[name] for name in frame}
+    assert len(ids) == len(first) + len(later)
+    assert draw("r1-again", "--set", "frame") == before and before <= in_frame
+    second = draw("r2", "--set", "frame", "--exclude", "r1")
+    assert second <= in_frame and not second & before
+    unknown = run("agreement", "sample", "r3", "--coders", "anna,bo", "--size", "2", "--set", "nosuch")
+    assert unknown.returncode != 0 and "No set 'nosuch'" in unknown.stderr + unknown.stdout
+    assert "Traceback" not in unknown.stderr

@@ -11,7 +11,7 @@ from qualcode.core.agreement import CONSENSUS
 from qualcode.errors import ExportError, SourceFileError
 from qualcode.importers.anchored_codings import read_anchored_codings, read_memo_notes
 from qualcode.importers.base import read_source
-from qualcode.importers.coding_rounds import read_decisions, read_rounds
+from qualcode.importers.coding_rounds import read_decisions, read_round_sets, read_rounds
 from qualcode.services import (
     agreement,
     codebook,
@@ -20,6 +20,7 @@ from qualcode.services import (
     demo,
     demo_report,
     embedding_cache,
+    sets,
     topics,
 )
 from qualcode.services.project import create_project
@@ -38,7 +39,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 def test_demo_holds_corpus_codebooks_and_three_coders(demo_store) -> None:  # type: ignore[no-untyped-def]
     store, report = demo_store
     documents = corpus.list_documents(store)
-    assert len(documents) >= 16
+    assert len(documents) == len(list(SBS.glob("*.md"))) >= 16
     assert all(1500 <= d.word_count <= 3000 for d in documents), [(d.name, d.word_count) for d in documents]
     assert {d.attributes["level"] for d in documents} == {"state", "owner", "school", "university"}
     assert [b.slug for b, _, _ in codebook.list_codebooks(store)] == list(demo.SHIPPED_CODEBOOKS)
@@ -74,6 +75,55 @@ def test_rounds_are_drawn_samples_coded_by_three_coders(demo_store) -> None:  # 
         for coder in ("bo", "cecilia"):
             files = sorted((SBS / "codings" / coder / spec.name).glob("*.yaml"))
             assert sorted(p.stem for p in files) == sorted(spec.documents)
+
+
+def test_rounds_are_drawn_from_the_documents_recorded_for_them(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Each round names the set it was drawn from; the set is in the project as recorded and
+    the draw took its documents only, so transcripts added later leave the rounds alone."""
+    store, _ = demo_store
+    recorded = {s.name: s for s in read_round_sets(SBS / "rounds.yaml")}
+    names = {d.id: d.name for d in corpus.list_documents(store)}
+    with store.unit_of_work() as uow:
+        drawn = {e.payload["name"]: e.payload for e in uow.events.list() if e.kind == "agreement.sample_drawn"}
+    for spec in read_rounds(SBS / "rounds.yaml"):
+        assert spec.drawn_from in recorded, spec.name
+        frame = set(recorded[spec.drawn_from].documents)
+        in_project = sets.get(store, spec.drawn_from)
+        assert {names[i] for i in in_project.document_ids} == frame
+        assert set(spec.documents) <= frame and set(drawn[spec.name]["drawn_from"]) <= frame
+        sample = agreement.get_sample(store, spec.name)
+        assert {names[i] for i in sample.document_ids} <= frame
+
+
+def test_a_document_added_after_a_round_leaves_its_draw(tmp_path: Path) -> None:
+    """A round drawn from a recorded set draws the same documents once more are imported."""
+    from qualcode.services import demo_rounds
+
+    files = sorted(SBS.glob("*.md"))
+    frame, added = files[:6], files[6:9]
+    first = create_project(tmp_path / "first.qualcode")
+    try:
+        corpus.import_paths(first, frame)
+        drawn = agreement.draw_sample(first, "r1", ["anna", "bo"], size=3, seed=11, stratify_by="level")
+        names = {d.id: d.name for d in corpus.list_documents(first)}
+        recorded = sorted(names[i] for i in drawn.document_ids)
+    finally:
+        first.close()
+    folder = tmp_path / "corpus"
+    (folder / "codings").mkdir(parents=True)
+    (folder / "rounds.yaml").write_text(
+        "sets:\n  - name: frame\n    documents: [" + ", ".join(p.stem for p in frame) + "]\n"
+        "rounds:\n  - name: r1\n    coders: [anna, bo]\n    size: 3\n    seed: 11\n"
+        "    stratify_by: level\n    drawn_from: frame\n    documents: [" + ", ".join(recorded) + "]\n",
+        encoding="utf-8")
+    later = create_project(tmp_path / "later.qualcode")
+    try:
+        corpus.import_paths(later, frame + added)
+        assert demo_rounds.replay_rounds(later, folder, demo.add_memo_notes).rounds == ["r1"]
+        names = {d.id: d.name for d in corpus.list_documents(later)}
+        assert sorted(names[i] for i in agreement.get_sample(later, "r1").document_ids) == recorded
+    finally:
+        later.close()
 
 
 def test_second_coders_code_by_reading(demo_store) -> None:  # type: ignore[no-untyped-def]
@@ -132,6 +182,22 @@ def test_a_round_that_draws_other_documents_stops_the_build(tmp_path: Path) -> N
             demo_rounds.replay_rounds(store, folder, demo.add_memo_notes)
     finally:
         store.close()
+    # drawn from a recorded set, a draw that gives other documents stops the build all the
+    # same, and so does a recorded set naming a document the corpus no longer has
+    for name, members, match in (("q.qualcode", "01_processtodjare, 02_dialogledare, 03_forvaltningschef",
+                                  "rounds.yaml:5: round 'r1' now draws"),
+                                 ("r.qualcode", "01_processtodjare, nosuch_c", "rounds.yaml:2: set 'frame'")):
+        store = create_project(tmp_path / name)
+        try:
+            corpus.import_paths(store, sorted(SBS.glob("0[1-4]_*.md")))
+            (folder / "rounds.yaml").write_text(
+                f"sets:\n  - name: frame\n    documents: [{members}]\n"
+                "rounds:\n  - name: r1\n    coders: [anna, bo]\n    size: 2\n    seed: 3\n"
+                "    drawn_from: frame\n    documents: [nosuch_a, nosuch_b]\n", encoding="utf-8")
+            with pytest.raises(QualcodeError, match=match):
+                demo_rounds.replay_rounds(store, folder, demo.add_memo_notes)
+        finally:
+            store.close()
 
 
 def test_rounds_file_errors_name_the_line(tmp_path: Path) -> None:
@@ -139,6 +205,13 @@ def test_rounds_file_errors_name_the_line(tmp_path: Path) -> None:
     path.write_text("rounds:\n  - name: r1\n    coders: [anna]\n    size: 2\n    seed: 1\n", encoding="utf-8")
     with pytest.raises(SourceFileError, match=r"rounds.yaml:2: round 'r1' needs two or more coders"):
         read_rounds(path)
+    path.write_text("rounds:\n  - name: r1\n    coders: [anna, bo]\n    size: 2\n    seed: 1\n"
+                    "    drawn_from: frame\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"rounds.yaml:2: round 'r1' is drawn from the set 'frame'"):
+        read_rounds(path)
+    path.write_text("sets:\n  - name: frame\nrounds: []\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"rounds.yaml:2: set 'frame' needs its 'documents'"):
+        read_round_sets(path)
     path.write_text("sample: r1\nsupervisor: anna\ndecisions:\n  - document: d\n    code: c\n"
                     "    quote: q\n    decision: accept\n", encoding="utf-8")
     with pytest.raises(SourceFileError, match=r"rounds.yaml:4: 'accept' needs the 'coder'"):

@@ -208,14 +208,19 @@ def sample_command(
     attr: AttrOption = None,
     exclude: Annotated[str | None, typer.Option(
         "--exclude", help="Comma-separated earlier samples whose documents are left out (a new round).")] = None,
+    set_: SetOption = None,
     coder: CoderOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Draw a random (optionally stratified) sample for coders to code independently."""
+    """Draw a random (optionally stratified) sample for coders to code independently.
+
+    With --set the draw is made from the set's documents only: keep the documents a round
+    was drawn from in a set, and the same seed draws the same round after more are imported."""
     from qualcode.services import agreement as service
 
     with project(db) as store:
+        pool = in_sets(store, set_, None, command="agreement sample").documents
         supervisor = coder or None
         if supervisor is None:
             try:
@@ -224,7 +229,7 @@ def sample_command(
                 supervisor = None
         made = service.draw_sample(store, name, _split(coders) or [], size=size, unit=unit, seed=seed,
                                    stratify_by=stratify, attributes=parse_filters(attr), supervisor=supervisor,
-                                   exclude_samples=_split(exclude) or [])
+                                   exclude_samples=_split(exclude) or [], documents=pool)
         docs = {d.id: d.name for d in _documents(store)}
     if as_json:
         print_json(made)

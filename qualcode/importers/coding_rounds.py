@@ -1,7 +1,9 @@
 """Double-coding rounds and adjudication decisions written by hand (the demo's record).
 
 A rounds file lists samples as they were drawn (name, coders, size, stratifying
-attribute, seed, earlier samples excluded) and the documents the draw gave. An
+attribute, seed, earlier samples excluded, the set of documents drawn from) and the
+documents the draw gave; its ``sets`` are those sets with their members, so that a
+draw is made from the documents that existed when it was first made. An
 adjudication file lists decisions on disagreements by document, code key and a quote
 inside the disagreeing passage, so that no database id is written down.
 """
@@ -29,6 +31,17 @@ class RoundSpec:
     documents: tuple[str, ...]
     clarification: str | None = None  # a memo file recorded before the round was drawn
     line: int = 0
+    drawn_from: str | None = None  # the set (in the file's 'sets') the round was drawn from
+
+
+@dataclass(frozen=True)
+class RecordedSet:
+    """A set of documents as it was when a round was drawn from it."""
+
+    name: str
+    documents: tuple[str, ...]
+    description: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -50,10 +63,29 @@ def _names(path: Path, line: int, value: object, what: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def read_round_sets(path: Path) -> tuple[RecordedSet, ...]:
+    """The sets of documents a rounds file records (none if it has no 'sets')."""
+    data = load_with_lines(path)
+    entries = data.get("sets", []) if isinstance(data, dict) else []
+    if not isinstance(entries, list):
+        raise SourceFileError(f"{path}: 'sets' must be a list of sets, each with a 'name' and 'documents'.")
+    found = []
+    for entry in entries:
+        line = entry.get("__line__", 0) if isinstance(entry, dict) else 0
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise SourceFileError(f"{path}:{line}: each set needs a 'name'.")
+        documents = _names(path, line, entry.get("documents"), "documents")
+        if not documents:
+            raise SourceFileError(f"{path}:{line}: set '{entry['name']}' needs its 'documents'.")
+        found.append(RecordedSet(str(entry["name"]), documents, str(entry.get("description") or ""), line))
+    return tuple(found)
+
+
 def read_rounds(path: Path) -> tuple[RoundSpec, ...]:
     data = load_with_lines(path)
     if not isinstance(data, dict) or not isinstance(data.get("rounds"), list):
         raise SourceFileError(f"{path}: expected a mapping with a list of 'rounds'.")
+    known_sets = {s.name for s in read_round_sets(path)}
     found = []
     for entry in data["rounds"]:
         line = entry.get("__line__", 0) if isinstance(entry, dict) else 0
@@ -65,11 +97,17 @@ def read_rounds(path: Path) -> tuple[RoundSpec, ...]:
         coders = _names(path, line, entry.get("coders"), "coders")
         if len(coders) < 2:
             raise SourceFileError(f"{path}:{line}: round '{entry['name']}' needs two or more coders.")
+        drawn_from = entry.get("drawn_from")
+        if drawn_from is not None and str(drawn_from) not in known_sets:
+            raise SourceFileError(f"{path}:{line}: round '{entry['name']}' is drawn from the set "
+                                  f"'{drawn_from}', which the file's 'sets' do not list.",
+                                  "List the set under 'sets' with the documents it held.")
         found.append(RoundSpec(str(entry["name"]), coders, entry["size"], entry["seed"],
                                entry.get("stratify_by"), entry.get("supervisor"),
                                _names(path, line, entry.get("exclude"), "exclude"),
                                _names(path, line, entry.get("documents"), "documents"),
-                               entry.get("clarification"), line))
+                               entry.get("clarification"), line,
+                               str(drawn_from) if drawn_from is not None else None))
     return tuple(found)
 
 

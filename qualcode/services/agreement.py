@@ -88,11 +88,13 @@ def _allocate(size: int, strata: dict[str, list], rng: random.Random) -> list:
 def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, unit: str = "document",
                 seed: int | None = None, stratify_by: str | None = None,
                 attributes: dict[str, list[str]] | None = None, supervisor: str | None = None,
-                exclude_samples: Sequence[str] = ()) -> SampleInfo:
+                exclude_samples: Sequence[str] = (), documents: Sequence[str] | None = None) -> SampleInfo:
     """Draw documents (or sentences) at random for ``coders`` to code independently.
 
     ``exclude_samples`` leaves out the documents of earlier samples, so that a second
-    round is coded on documents the coders have not compared yet."""
+    round is coded on documents the coders have not compared yet. ``documents`` (names,
+    e.g. the members of a set) is the pool drawn from: with the same seed, a draw from
+    the same pool gives the same sample however many documents were imported since."""
     if unit not in ("document", "segment"):
         raise AnalysisError(f"A sample is of documents or segments, not '{unit}'.", "Pass --unit document|segment.")
     if size < 1:
@@ -106,20 +108,23 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         if uow.agreement.get(name) is not None:
             raise AnalysisError(f"A sample named '{name}' already exists.", "Choose another name.")
         coder_ids = [uow.coders.get_or_create(n).id for n in names]
-        documents = uow.documents.list()
+        docs = uow.documents.list()
+        if documents is not None:
+            wanted = {find_document(uow, ref).id for ref in documents}
+            docs = [d for d in docs if d.id in wanted]
         if attributes:
-            documents = [d for d in documents if all(d.attributes.get(k) in v for k, v in attributes.items())]
+            docs = [d for d in docs if all(d.attributes.get(k) in v for k, v in attributes.items())]
         taken = {doc_id for earlier in exclude_samples for doc_id in _sample(uow, earlier).document_ids}
-        documents = [d for d in documents if d.id not in taken]
-        if not documents:
+        docs = [d for d in docs if d.id not in taken]
+        if not docs:
             raise AnalysisError("No documents to sample from.",
-                                "Import documents, loosen --attr or exclude fewer samples.")
-        if stratify_by and not any(stratify_by in d.attributes for d in documents):
+                                "Import documents, loosen --attr or --set, or exclude fewer samples.")
+        if stratify_by and not any(stratify_by in d.attributes for d in docs):
             raise AnalysisError(f"No document has the attribute '{stratify_by}'.",
                                 "Stratify by an attribute shown by 'qualcode docs'.")
         pool: list[tuple[int, int | None]] = []
         stratum: dict[tuple[int, int | None], str] = {}
-        for doc in documents:
+        for doc in docs:
             label = doc.attributes.get(stratify_by, "(none)") if stratify_by else ""
             if unit == "document":
                 pool.append((doc.id, None))
@@ -137,7 +142,9 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         uow.events.append("agreement.sample_drawn", {"sample_id": sample.id, "name": name, "unit": unit,
                                                      "seed": seed, "stratify_by": stratify_by,
                                                      "size": len(items), "coders": names,
-                                                     "exclude_samples": list(exclude_samples)}, boss)
+                                                     "exclude_samples": list(exclude_samples),
+                                                     "drawn_from": sorted(d.name for d in docs)
+                                                     if documents is not None else None}, boss)
         return sample
 
 

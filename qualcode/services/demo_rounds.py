@@ -4,8 +4,11 @@ The rounds are replayed in the order they happened, through the same service cal
 team would make: the lead draws a sample with the recorded seed, each coder's codings
 of it are applied and the coder marks the sample done; the adjudication file of a round
 settles its disagreements into the consensus coder; a clarification memo is recorded
-before the next round is drawn. A draw that no longer gives the recorded documents (the
-corpus changed) stops the build rather than pairing codings with the wrong sample.
+before the next round is drawn. Each round is drawn from the set of documents the
+project held when it was first drawn (the file's ``sets``, made first, as the lead made
+them), so transcripts added later leave the draws as they were. A draw that still gives
+other documents than recorded (a seed or a recorded set changed) stops the build rather
+than pairing codings with the wrong sample.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from pathlib import Path
 
 from qualcode.errors import QualcodeError
 from qualcode.importers.anchored_codings import locate_quote
-from qualcode.importers.coding_rounds import read_decisions, read_rounds
-from qualcode.services import agreement, anchored, corpus
+from qualcode.importers.coding_rounds import read_decisions, read_round_sets, read_rounds
+from qualcode.services import agreement, anchored, corpus, sets
 from qualcode.storage.store import Store
 
 ROUNDS_FILE = "rounds.yaml"
@@ -70,18 +73,30 @@ def replay_rounds(store: Store, corpus_dir: Path, add_memos) -> RoundsReport:  #
     rounds_path = corpus_dir / ROUNDS_FILE
     if not rounds_path.exists():
         return report
-    for spec in read_rounds(rounds_path):
+    specs = read_rounds(rounds_path)
+    for recorded in read_round_sets(rounds_path):
+        try:
+            sets.create(store, recorded.name, "documents", documents=recorded.documents,
+                        description=recorded.description, coder=specs[0].supervisor if specs else None)
+        except QualcodeError as error:
+            raise QualcodeError(f"{rounds_path}:{recorded.line}: set '{recorded.name}': {error.message}",
+                                "A round's documents must stay in the corpus it was drawn from.") from error
+    for spec in specs:
         if spec.clarification:
             report.memos += add_memos(store, corpus_dir / spec.clarification)
+        pool = sets.scope(store, [spec.drawn_from]).documents if spec.drawn_from else None
         sample = agreement.draw_sample(store, spec.name, spec.coders, size=spec.size, seed=spec.seed,
                                        stratify_by=spec.stratify_by, supervisor=spec.supervisor,
-                                       exclude_samples=spec.exclude)
+                                       exclude_samples=spec.exclude, documents=pool)
         names = {d.id: d.name for d in corpus.list_documents(store)}
         drawn = tuple(sorted(names[i] for i in sample.document_ids))
         if spec.documents and drawn != tuple(sorted(spec.documents)):
             raise QualcodeError(f"{rounds_path}:{spec.line}: round '{spec.name}' now draws "
                                 f"{', '.join(drawn)}, not the recorded {', '.join(spec.documents)}.",
-                                "The corpus changed since the round was coded: draw and code the round again.")
+                                f"The set '{spec.drawn_from}' or the seed changed since the round was coded: "
+                                "draw and code the round again." if spec.drawn_from else
+                                "The corpus changed since the round was coded: record the documents it was "
+                                "drawn from as a set ('drawn_from'), or draw and code the round again.")
         for coder in spec.coders:
             _apply(store, sorted((codings / coder / spec.name).glob("*.yaml")), report)
             agreement.mark_done(store, spec.name, coder)
