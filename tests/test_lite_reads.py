@@ -72,7 +72,7 @@ def demo(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Speaker attributes over document attributes, weights, a merged coder, a code key in
-    two codebooks, a pseudonym table switched on by default and a saved set."""
+    two codebooks, a retired code, a pseudonym table switched on by default and a saved set."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("synthetic", REPO / "tests" / "bench" / "synthetic.py")
@@ -88,6 +88,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
         codebook.load_spec(store, CodebookSpec("other", "Other", codes=(
             CodeSpec("c01", "Another code one", definition="Same key, other book."),
             CodeSpec("solo", "Only here", definition="A code no one used."))))
+        codebook.load_spec(store, CodebookSpec("other", "Other", version="2", codes=(  # retires solo
+            CodeSpec("c01", "Another code one", definition="Same key, other book."),)))
         with store.unit_of_work() as uow:
             cecilia = uow.coders.get_or_create("cecilia").id
             first = uow.codings.list()[:6]
@@ -149,7 +151,8 @@ def test_docs_on_the_demo_project(demo: Path, argv: list[str]) -> None:
     (["retrieve", "Code 3", "--attr", "role=principal", "--json"], LIGHT),  # the speaker's, not the document's
     (["retrieve", "c02", "--attr", "role=teacher", "--attr", "school=s1", "--quiet"], LIGHT),
     (["retrieve", "c04", "--coder", "cecilia", "--json"], LIGHT),  # merged into bo
-    (["retrieve", "solo"], LIGHT),
+    (["retrieve", "solo"], LIGHT),  # retired, still found by its key
+    (["retrieve", "Only here"], LIGHT),  # a retired code's label is not looked up
     (["retrieve", "c05", "--set", "two", "--json"], FULL),  # the saved sets are the full store's
     (["retrieve", "c05", "--set", "missing"], FULL),
     (["docs", "--json"], LIGHT),

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from qualcode.services.scopes import Scope
     from qualcode.storage.store import Store
 
+T = TypeVar("T")
+
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Project file (.qualcode) or database URL; default $QUALCODE_DB or the one *.qualcode here.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what matters: no progress, no tables.")]
@@ -32,8 +34,6 @@ CodebookOption = Annotated[str | None, typer.Option(
 LEGACY_CODEBOOK = {"allow_extra_args": True}
 AttrOption = Annotated[list[str] | None, typer.Option(
     "--attr", help="Attribute filter or value KEY=VALUE (repeatable; repeat a key for OR).")]
-
-T = TypeVar("T")
 
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="Only the documents (or passages) of this saved set (repeatable: any of them); "
