@@ -36,9 +36,11 @@ def script() -> list[str]:
     return [str(beside)] if beside.exists() else [sys.executable, "-m", "qualcode"]
 
 
-def imported_by(*argv: str, cwd: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess[str]]:
-    """The modules the console script imports for ``qualcode ARGV``."""
-    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1",
+def imported_by(*argv: str, cwd: Path | None = None, lite: bool = True
+                ) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """The modules the console script imports for ``qualcode ARGV`` (``lite``: with the
+    light read path allowed, as a user runs it)."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1", "QUALCODE_LITE": "1" if lite else "0",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([*script(), *argv], capture_output=True, text=True, env=env, cwd=cwd)
     names = {m.group(1) for line in done.stderr.splitlines() if (m := IMPORT_LINE.match(line))}
@@ -83,10 +85,24 @@ def test_a_group_help_loads_only_its_own_module() -> None:
     assert loaded(names, (*NEVER_AT_START, "sqlalchemy", "qualcode.storage", "qualcode.analysis")) == []
 
 
-def test_docs_and_retrieve_load_the_store_but_no_numerics(tmp_path: Path) -> None:
+READ_ARGV = (("docs",), ("docs", "--json"), ("retrieve", "c01"), ("retrieve", "c01", "--json", "--attr", "school=s1"))
+
+
+def test_docs_and_retrieve_read_a_current_sqlite_project_without_sqlalchemy(tmp_path: Path) -> None:
     db = small_project(tmp_path)
-    for argv in (("docs", "--db", str(db)), ("retrieve", "c01", "--db", str(db))):
-        names, done = imported_by(*argv)
+    for argv in READ_ARGV:
+        names, done = imported_by(*argv, "--db", str(db))
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert loaded(names, ("sqlalchemy", "alembic", "pydantic", "qualcode.storage.schema",
+                              "qualcode.storage.repositories", "qualcode.services.sets")) == [], argv
+        assert loaded(names, (*NEVER_AT_START, "qualcode.importers.docx", "yaml", "docx")) == [], argv
+        assert loaded(names, LEMMATIZER) == [], argv
+
+
+def test_docs_and_retrieve_on_the_full_store_load_no_numerics(tmp_path: Path) -> None:
+    db = small_project(tmp_path)
+    for argv in READ_ARGV[::2]:
+        names, done = imported_by(*argv, "--db", str(db), lite=False)
         assert done.returncode == 0, done.stderr[-2000:]
         assert "sqlalchemy" in names
         assert loaded(names, (*NEVER_AT_START, "qualcode.importers.docx", "yaml", "docx")) == [], argv

@@ -16,6 +16,7 @@ from qualcode.cli.options import (
     parse_filters,
     parse_pairs,
     project,
+    reading,
 )
 from qualcode.cli.output import console, errors, print_json, progress_bar
 from qualcode.core.model import DocumentSummary
@@ -95,8 +96,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def docs(attr: AttrOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
         """List documents with their attributes and counts."""
-        with project(db) as store:
-            documents = corpus.list_documents(store, attributes=parse_filters(attr))
+        documents = reading(db, lambda store: corpus.list_documents(store, attributes=parse_filters(attr)))
         if as_json:
             print_json(documents)
         else:

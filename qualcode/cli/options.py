@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -13,8 +13,10 @@ from qualcode.cli.output import progress_bar
 from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
-    from qualcode.services.sets import Scope
+    from qualcode.services.scopes import Scope
     from qualcode.storage.store import Store
+
+T = TypeVar("T")
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Project file (.qualcode) or database URL; default $QUALCODE_DB or the one *.qualcode here.")]
@@ -38,9 +40,9 @@ SetOption = Annotated[list[str] | None, typer.Option(
     "see 'qualcode set list'.")]
 
 
-def store_for(db: str | None) -> Store:
-    """The project, its search index rebuilt first where an older lemmatizer made it:
-    a progress bar shows only then."""
+@contextmanager
+def _reindex_progress() -> Iterator[Callable[[int, int, str], None]]:
+    """Progress of a re-index of the search index: a bar shows only if one runs."""
     with ExitStack() as stack:
         update = None
 
@@ -50,9 +52,26 @@ def store_for(db: str | None) -> Store:
                 update = stack.enter_context(progress_bar("Re-indexing for search (new lemmatizer)", quiet=False))
             update(done, total, label)
 
-        from qualcode.services.project import open_project, resolve_target
+        yield progress
 
+
+def store_for(db: str | None) -> Store:
+    """The project, its search index rebuilt first where an older lemmatizer made it:
+    a progress bar shows only then."""
+    from qualcode.services.project import open_project, resolve_target
+
+    with _reindex_progress() as progress:
         return open_project(resolve_target(db), progress=progress)
+
+
+def reading(db: str | None, read: Callable[[Store], T]) -> T:
+    """``read(store)`` over the project named by --db (or found), for a command that only
+    reads: a current SQLite project is read without the full store where it can be."""
+    from qualcode.services.project import read_project, resolve_target
+
+    target = resolve_target(db)
+    with _reindex_progress() as progress:
+        return read_project(target, read, progress=progress)
 
 
 @contextmanager
@@ -114,6 +133,6 @@ def in_sets(store: Store, sets: list[str] | None, documents: list[str] | None, *
     """--doc narrowed by --set, for every command that filters documents: the documents'
     names to pass on as --doc would be, and (where ``passages``) the passage sets whose
     passages results must overlap."""
-    from qualcode.services.sets import scope
+    from qualcode.services.scopes import scope
 
     return scope(store, sets, documents, passages=passages, command=command)

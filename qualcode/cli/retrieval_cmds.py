@@ -18,6 +18,7 @@ from qualcode.cli.options import (
     in_sets,
     parse_filters,
     project,
+    reading,
 )
 from qualcode.cli.output import console, escape, print_json
 from qualcode.cli.saving import saveable
@@ -25,6 +26,7 @@ from qualcode.core.defaults import DEFAULT_CITE
 
 if TYPE_CHECKING:
     from qualcode.services import pseudonyms, retrieval
+    from qualcode.storage.store import Store
 else:
     retrieval = lazy_module("qualcode.services.retrieval")
     pseudonyms = lazy_module("qualcode.services.pseudonyms")
@@ -50,15 +52,16 @@ def retrieve(
     as_json: JsonOption = False,
 ) -> None:
     """Every passage coded with CODE, with context and attribution."""
-    from rich.panel import Panel
 
-    with project(db) as store:
+    def read(store: Store) -> tuple[retrieval.RetrievalPage, pseudonyms.Renderer | None]:
         scope = in_sets(store, set_, document, passages=True)
-        result = retrieval.retrieve(store, code, coders=coder, documents=scope.documents,
-                                    attributes=parse_filters(attr), limit=page_size,
-                                    offset=(page - 1) * page_size, context=context,
-                                    passage_set_ids=scope.passage_set_ids)
-        compiled = pseudonyms.output_renderer(store, pseudonymise)
+        page_read = retrieval.retrieve(store, code, coders=coder, documents=scope.documents,
+                                       attributes=parse_filters(attr), limit=page_size,
+                                       offset=(page - 1) * page_size, context=context,
+                                       passage_set_ids=scope.passage_set_ids)
+        return page_read, pseudonyms.output_renderer(store, pseudonymise)
+
+    result, compiled = reading(db, read)
     if compiled is not None:
         code = compiled.render(code)
         result = replace(result, passages=pseudonyms.render_passages(compiled, result.passages))
@@ -71,6 +74,8 @@ def retrieve(
         for p in result.passages:
             console.print(p.text, markup=False, soft_wrap=True)
         return
+    from rich.panel import Panel
+
     last = result.offset + len(result.passages)
     console.print(f"[bold]{escape(code)}[/]: {result.total} passage{'' if result.total == 1 else 's'}"
                   + (f", showing {result.offset + 1}-{last}" if result.passages else ""))

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.codebook import Code, Codebook, CodebookSpec, CodeSpec
 from qualcode.core.team import Action
 from qualcode.errors import CodebookError, NotFoundError
 from qualcode.services.roles import require
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store
 
 
 @dataclass

@@ -13,8 +13,6 @@ the moment each file is parsed, while this process writes: see :class:`Segmentat
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,16 +27,16 @@ from qualcode.core.model import (
     Speaker,
     Turn,
 )
-from qualcode.core.team import Action
 from qualcode.errors import NotFoundError, QualcodeError, SourceFileError
-from qualcode.importers.reading import FolderProblem, display_path, walk_files
-from qualcode.services.roles import check, require
-from qualcode.storage.records import NewSegment
 
 if TYPE_CHECKING:
-    # The import machinery (readers, YAML, the segmentation worker) is loaded by the import
-    # functions below, not by commands that only read documents back.
+    # The import machinery (readers, YAML, the segmentation worker, the roles' checks) is
+    # loaded by the import and change functions below, not by commands that only read
+    # documents back.
+    import threading
+
     from qualcode.services.segmentation import DocumentUnits, Segmentation
+    from qualcode.storage.records import NewSegment
     from qualcode.storage.store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -79,6 +77,7 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[ImportProblem]
     to import, a sub-folder that cannot be read.
     """
     from qualcode.importers.base import SUPPORTED_EXTENSIONS
+    from qualcode.importers.reading import FolderProblem, display_path, walk_files
 
     files: list[Path] = []
     problems: list[ImportProblem] = []
@@ -114,8 +113,11 @@ def import_paths(
     cancel: threading.Event | None = None,
 ) -> ImportReport:
     """Import files and folders; bad files are reported and skipped, never half-stored."""
+    from qualcode.core.team import Action
+    from qualcode.importers.reading import display_path
     from qualcode.importers.speaker_map import check_known, load_speaker_map
     from qualcode.importers.turns import known_speakers
+    from qualcode.services.roles import check
     from qualcode.services.segmentation import Segmentation
 
     check(store, None, Action.SUPERVISE, "import documents (a change of the corpus)")
@@ -195,7 +197,10 @@ def _parse_files(files: list[Path], report: ImportReport | None) -> Iterator[tup
     Failures go to ``report`` (none is kept without one: the light pass of
     :func:`_labels_of`, whose files the import reads again).
     """
+    import hashlib
+
     from qualcode.importers.base import parse_source, read_source_bytes
+    from qualcode.importers.reading import display_path
 
     for position, path in enumerate(files, start=1):
         try:
@@ -308,6 +313,8 @@ def new_segments(turns: Sequence[ParsedTurn], units: DocumentUnits) -> Iterator[
     A generator: the repository writes rows a batch at a time as they come, so the rows
     of a whole document are never in memory at once.
     """
+    from qualcode.storage.records import NewSegment
+
     turn, paragraph, sentence = SegmentKind.TURN, SegmentKind.PARAGRAPH, SegmentKind.SENTENCE
     for i, t in enumerate(turns):
         yield NewSegment(turn, t.start, t.end, i)
@@ -374,6 +381,9 @@ def view_document(store: Store, reference: str | int) -> DocumentView:
 
 def set_document_attributes(store: Store, reference: str, attributes: dict[str, str]) -> DocumentSummary:
     with store.unit_of_work() as uow:
+        from qualcode.core.team import Action
+        from qualcode.services.roles import require
+
         summary = find_document(uow, reference)
         require(uow, None, Action.SUPERVISE, "set document attributes (a change of the corpus)")
         uow.documents.set_attributes(summary.id, attributes)

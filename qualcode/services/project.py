@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from qualcode.errors import QualcodeError, StoreError
 
@@ -145,6 +145,35 @@ def open_project(target: str | Path, *, progress: Progress | None = None) -> Sto
         store.close()
         raise
     return store
+
+
+def read_project(target: str | Path, read: Callable[[Store], T], *, progress: Progress | None = None) -> T:
+    """``read(store)`` for a command that only reads, its store closed afterwards.
+
+    A current SQLite project is read with the standard library alone
+    (:mod:`qualcode.storage.lite_reads`): no SQLAlchemy and no table mapping to load
+    before the first row. Anything that path does not read (a server URL, a project
+    to upgrade or re-index, a repository or filter it lacks, an error of SQLite itself)
+    is read again from the start on the full store, so the answer, and any error, is
+    the full store's.
+    """
+    from qualcode.analysis.lemma_version import LEMMATIZER_VERSION
+    from qualcode.storage import lite
+
+    reader = lite.open_reader(target, index_version=LEMMATIZER_VERSION)
+    if reader is not None:
+        from qualcode.storage.lite_reads import LiteStore, NeedsFullStore
+
+        with LiteStore(reader) as light:
+            try:
+                return read(cast("Store", light))
+            except NeedsFullStore:
+                pass
+    store = open_project(target, progress=progress)
+    try:
+        return read(store)
+    finally:
+        store.close()
 
 
 def coder_setting_key() -> str:

@@ -18,14 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qualcode.core.pseudonyms import CATEGORIES, Pseudonym, Renderer, default_forms
 from qualcode.errors import QualcodeError
-from qualcode.importers.decoding import decode_bytes
-from qualcode.importers.reading import read_regular_file
-from qualcode.services.files import write_with
-from qualcode.storage.store import Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store, UnitOfWork
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 CSV_COLUMNS = ("original", "replacement", "category", "forms")
@@ -131,6 +130,8 @@ def read_file(path: Path) -> list[Pseudonym]:
     import yaml  # here: retrieve and search use this module and must not load YAML
 
     from qualcode.importers import safe_yaml
+    from qualcode.importers.decoding import decode_bytes
+    from qualcode.importers.reading import read_regular_file
 
     kind = _format(path)
     text, _ = decode_bytes(read_regular_file(path, what="pseudonym file"), path)
@@ -209,6 +210,8 @@ def render_file(found: list[Pseudonym], kind: str) -> str:
 
 def export_file(store: Store, path: Path, *, overwrite: bool = False) -> int:
     """Write the table to a YAML or CSV file (never over a file unless told); the entry count."""
+    from qualcode.services.files import write_with
+
     kind = _format(path)
     found = entries(store)
     content = render_file(found, kind)

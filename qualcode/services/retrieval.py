@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
 from qualcode.services.corpus import find_document
 from qualcode.storage.records import CodingFilter
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store
 
 
 @dataclass(frozen=True)

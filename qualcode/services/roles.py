@@ -14,11 +14,14 @@ by ``qualcode team init``, enforce the same split for each login.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from qualcode.core.team import ALLOWED, Action, Role, parse_role
 from qualcode.errors import QualcodeError, RoleError
 from qualcode.services.project import coder_setting_key
-from qualcode.storage.store import Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store, UnitOfWork
 
 
 def acting_name(uow: UnitOfWork, coder: str | None) -> str | None:

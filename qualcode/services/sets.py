@@ -25,6 +25,7 @@ from qualcode.core.sets import SET_KINDS, NamedSet, Passage, clean_name
 from qualcode.errors import ExportError, NotFoundError, QualcodeError
 from qualcode.services.corpus import find_document
 from qualcode.services.files import write_with
+from qualcode.services.scopes import Scope
 from qualcode.storage.store import Store, UnitOfWork
 
 
@@ -188,15 +189,6 @@ def delete(store: Store, name: str, *, coder: str | None = None) -> NamedSet:
 
 
 # ------------------------------------------------------------------ filters
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What ``--set`` (with ``--doc``) leaves: the documents by name (None: every
-    document), and the passage sets whose passages a result must overlap."""
-
-    documents: list[str] | None
-    passage_set_ids: list[int] | None = None
 
 
 def scope(store: Store, set_names: Sequence[str] | None, documents: Sequence[str] | None = None, *,
