@@ -15,18 +15,20 @@ from qualcode.core.pseudonyms import CHUNK, SEPARATOR, Pseudonym, Renderer
 from qualcode.services.pseudonyms import render_passage, render_passages
 
 # overlapping names (one inside another, a name a form of a longer one), several words,
-# punctuation inside a name, Swedish letters, genitives
+# punctuation inside a name and before it, Swedish letters, genitives
 TABLE = [Pseudonym("Anna", "Rektor 2", "person"), Pseudonym("Anna Berg", "Rektor 1", "person", ("Berg",)),
          Pseudonym("Björkskolan", "skola A", "school", ("Björkskolorna",)),
          Pseudonym("Björk", "kommun Y", "place"), Pseudonym("Sjöviks kommun", "kommun X", "place"),
          Pseudonym("Sjövik", "ort X", "place"), Pseudonym("S:t Eriks skola", "skola E", "school"),
          Pseudonym("Ek", "person 3", "person"), Pseudonym("Ekdal", "person 4", "person"),
-         Pseudonym("Åsa Öberg", "person 5", "person"), Pseudonym("Ängby", "ort Z", "place")]
+         Pseudonym("Åsa Öberg", "person 5", "person"), Pseudonym("Ängby", "ort Z", "place"),
+         Pseudonym("#Ek-gruppen", "grupp 1", "organisation"), Pseudonym("Ek-gruppen 2", "grupp 2", "organisation")]
 
 PIECES = ["Anna", "anna", "ANNA", "Annas", "Anna Berg", "Anna  Berg", "Anna\nBerg", "Berg", "Bergs",
           "Björkskolan", "Björkskolans", "BJÖRKSKOLANS", "björkskolorna", "Björk", "Björks", "Sjöviks kommun",
           "Sjöviks\tkommun", "Sjöviks\xa0kommun", "Sjövik", "S:t Eriks skola", "s:t eriks skolas", "Ek",
           "ek", "Eks", "Ekdal", "Ekdals", "Åsa Öberg", "ÅSA ÖBERG", "Ängby", "ängbys",
+          "#Ek-gruppen", "ek-gruppens", "Ek-gruppen 2", "#", "gruppen", " 2",
           " ", " ", " ", "\n", "\t", ".", ",", ":", "-", "(", ")", "'", '"', "_", "x", "s", "lena", "9",
           "é", "ß", "\u201d", "\u2013", "\u00bb", "İ", "ǅ", "ﬀ", SEPARATOR]
 

@@ -207,8 +207,11 @@ class Renderer:
         the rest of the text at its fastest; without it each place found in ``lowered`` is
         checked for the start of a word."""
         if spaced is not None:
-            # a key of n characters ending at i of ``spaced`` is a first word at i - n + 1 of ``lowered``
-            return sorted({end - length + 1 for end, length in self._spaced.iter(spaced)})
+            # a key of n characters ending at i of ``spaced`` is a first word at i - n + 1 of ``lowered``;
+            # no two begin at one place (one would begin with the other), and they come nearly in order
+            starts = [end - length + 1 for end, length in self._spaced.iter(spaced)]
+            starts.sort()
+            return starts
         if self._starts is None:
             self._starts = _automaton(self._firsts)
         starts = set()

@@ -13,6 +13,7 @@ chosen by the file's suffix.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields, replace
@@ -331,13 +332,20 @@ def render_passages(compiled: Renderer, passages: Sequence[T]) -> list[T]:
                 for i, values in enumerate(dicts) if not renamed.keys().isdisjoint(values.values())}
     changed = {name: found for name, found in changed.items() if found}
     found = list(passages)
-    if len(changed) == 1:  # most often only the text
-        [(name, values)] = changed.items()
-        for i, value in values.items():
-            found[i] = _copy_with(found[i], {name: value})
-    elif changed:
-        for i in sorted(set().union(*changed.values())):
-            found[i] = _copy_with(found[i], {name: values[i] for name, values in changed.items() if i in values})
+    collecting = gc.isenabled()
+    if collecting:  # the copies hold no cycles: no reason to walk the whole heap for them, as
+        gc.disable()  # tens of thousands of new objects would have the collector do, often more than once
+    try:
+        if len(changed) == 1:  # most often only the text
+            [(name, values)] = changed.items()
+            for i, value in values.items():
+                found[i] = _copy_with(found[i], {name: value})
+        elif changed:
+            for i in sorted(set().union(*changed.values())):
+                found[i] = _copy_with(found[i], {name: values[i] for name, values in changed.items() if i in values})
+    finally:
+        if collecting:
+            gc.enable()
     return found
 
 
