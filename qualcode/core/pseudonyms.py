@@ -188,16 +188,16 @@ class Renderer:
     @staticmethod
     def _lowered(text: str) -> tuple[str, str | None] | None:
         """``text`` in lower case and, for a text within Latin-1 (Swedish, English and the
-        other western languages), its copy with a space first and every character that is
-        not part of a word turned into a space (where a word may begin); ``None`` where
-        lower case changes the text's length."""
+        other western languages), its copy with every character that is not part of a word
+        turned into a space (where a word may begin); ``None`` where lower case changes the
+        text's length."""
         if _LATIN1 is not None:
             try:
                 data = text.encode("latin-1")
             except UnicodeEncodeError:
                 pass
             else:
-                return data.translate(_LATIN1[0]).decode("latin-1"), " " + data.translate(_LATIN1[1]).decode("latin-1")
+                return data.translate(_LATIN1[0]).decode("latin-1"), data.translate(_LATIN1[1]).decode("latin-1")
         lowered = text.lower()
         return (lowered, None) if len(lowered) == len(text) else None
 
@@ -207,9 +207,10 @@ class Renderer:
         the rest of the text at its fastest; without it each place found in ``lowered`` is
         checked for the start of a word."""
         if spaced is not None:
-            # a key of n characters ending at i of ``spaced`` is a first word at i - n + 1 of ``lowered``;
-            # no two begin at one place (one would begin with the other), and they come nearly in order
-            starts = [end - length + 1 for end, length in self._spaced.iter(spaced)]
+            # a key of n characters ending at i of ``spaced`` is a first word at i - n + 2 of ``lowered``
+            # (after its space); no two begin at one place (one would begin with the other), and they
+            # come nearly in order. The text's first word has no space before it: it is always tried.
+            starts = [0, *(end - length + 2 for end, length in self._spaced.iter(spaced))]
             starts.sort()
             return starts
         if self._starts is None:
