@@ -14,6 +14,7 @@ from qualcode.cli.options import (
     CoderOption,
     DbOption,
     JsonOption,
+    PseudonymiseOption,
     QuietOption,
     SetOption,
     coder_name,
@@ -73,7 +74,8 @@ def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str 
             doc: list[str] | None, attr: list[str] | None, codebook: str | None, code: list[str] | None,
             segment_kind: str, threshold: float, resamples: int, seed: int, quiet: bool, *,
             convention: str = "qualcode", overlap: str = "union", weight_level: str = "interval",
-            gamma_samples: int = 30, sets: list[str] | None = None) -> AgreementReport:
+            gamma_samples: int = 30, sets: list[str] | None = None,
+            pseudonymise: bool | None = False) -> AgreementReport:
     from qualcode.services import agreement as service
 
     with project(db) as store, progress_bar("Agreement", quiet=quiet) as progress:
@@ -82,7 +84,8 @@ def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str 
             store, coders=_split(coders), unit=unit, by=by, segment_kind=segment_kind, sample=sample,
             documents=documents, attributes=parse_filters(attr), codebook=codebook, codes=code,
             threshold=threshold, resamples=resamples, seed=seed, convention=convention,
-            overlap=overlap, weight_level=weight_level, gamma_samples=gamma_samples, progress=progress)
+            overlap=overlap, weight_level=weight_level, gamma_samples=gamma_samples, progress=progress,
+            pseudonymise=pseudonymise)
 
 
 def _print_report(report: AgreementReport, *, methods: bool, all_figures: bool = False) -> None:
@@ -138,6 +141,7 @@ def report(
     gamma_samples: GammaSamplesOption = 30,
     all_figures: FiguresOption = False,
     methods: Annotated[bool, typer.Option("--methods", help="Also print the methods paragraph.")] = False,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -148,7 +152,8 @@ def report(
         return
     result = _report(db, coders, unit, by, sample, doc, attr, codebook, code, segment_kind, threshold,
                      resamples, seed, quiet or as_json, convention=convention, overlap=overlap,
-                     weight_level=weight_level, gamma_samples=gamma_samples, sets=set_)
+                     weight_level=weight_level, gamma_samples=gamma_samples, sets=set_,
+                     pseudonymise=pseudonymise)
     if as_json:
         from qualcode.exporters.agreement_report import methods_paragraph
 
@@ -180,6 +185,7 @@ def export(
     overlap: OverlapOption = "union",
     weight_level: WeightLevelOption = "interval",
     gamma_samples: GammaSamplesOption = 30,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -188,7 +194,8 @@ def export(
 
     result = _report(db, coders, unit, by, sample, doc, attr, codebook, code, segment_kind, threshold,
                      resamples, seed, quiet, convention=convention, overlap=overlap,
-                     weight_level=weight_level, gamma_samples=gamma_samples, sets=set_)
+                     weight_level=weight_level, gamma_samples=gamma_samples, sets=set_,
+                     pseudonymise=pseudonymise)
     written = service.export_report(result, path, fmt=fmt, overwrite=force)
     if not quiet:
         console.print(f"Wrote {written}.")
@@ -326,6 +333,7 @@ def disagreements_command(
     code: CodeOption = None,
     open_only: Annotated[bool, typer.Option("--open", help="Hide disagreements already settled.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 100,
+    pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -337,7 +345,8 @@ def disagreements_command(
     with project(db) as store:
         documents = in_sets(store, set_, doc, command="agreement disagreements").documents
         found = service.disagreements(store, coders=_split(coders), sample=sample, documents=documents,
-                                      codebook=codebook, codes=code, include_settled=not open_only)
+                                      codebook=codebook, codes=code, include_settled=not open_only,
+                                      pseudonymise=pseudonymise)
     if as_json:
         print_json(found[:limit])
         return

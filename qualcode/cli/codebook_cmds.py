@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import CoderOption, DbOption, JsonOption, parse_pairs, project
+from qualcode.cli.options import (
+    CoderOption,
+    DbOption,
+    JsonOption,
+    PseudonymiseOption,
+    parse_pairs,
+    project,
+)
 from qualcode.cli.output import console, print_json
 
 if TYPE_CHECKING:
@@ -100,6 +107,7 @@ def export(
     output: Annotated[Path, typer.Argument(help="Output file: .md, .docx or .qdc.")],
     slug: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook id.")] = None,
     language: Annotated[str, typer.Option(help="Label language: en or sv.")] = "en",
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
@@ -107,7 +115,8 @@ def export(
     with project(db) as store:
         from qualcode.services.codebook_exchange import export_codebook
 
-        written = export_codebook(store, slug, output, language=language, overwrite=force)
+        written = export_codebook(store, slug, output, language=language, overwrite=force,
+                                  pseudonymise=pseudonymise)
     console.print(f"Wrote {written}")
 
 
@@ -115,6 +124,7 @@ def export(
 def export_qdc(
     output: Annotated[Path, typer.Argument(help="Output .qdc file.")],
     slug: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook id.")] = None,
+    pseudonymise: PseudonymiseOption = None,
     force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
@@ -124,7 +134,7 @@ def export_qdc(
     with project(db) as store:
         from qualcode.services.codebook_exchange import export_codebook
 
-        written = export_codebook(store, slug, output, overwrite=force)
+        written = export_codebook(store, slug, output, overwrite=force, pseudonymise=pseudonymise)
     console.print(f"Wrote {written}")
 
 

@@ -2,10 +2,11 @@
 
 The stored text never changes: pseudonyms are applied when text leaves the project
 (exports, retrieval and search output), so offsets stay as they are and nothing needs
-re-coding. All forms of all entries are compiled into one pattern (a trie of the forms,
-so that Python's regex engine tries each position against a prefix tree rather than
-against every form in turn), matched on word boundaries in any case; a space in a form
-matches any run of white space (a line break inside "Sjöviks kommun").
+re-coding. One pass finds every form of every entry: an Aho-Corasick automaton (in C) of
+the forms' first words finds where a name may begin, and one compiled pattern of all the
+forms (a prefix tree) is tried there, longest form first, on word boundaries, in any
+case; a space in a form matches any run of white space (a line break inside "Sjöviks
+kommun"). Many texts (an export's passages) are rendered together, joined.
 
 A form that is another form of its entry plus ``s`` is that form's Swedish genitive:
 its replacement gets ``:s`` ("Björkskolans" -> "skola A:s"), as Swedish writes the
@@ -19,6 +20,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 CATEGORIES = ("person", "school", "place", "organisation", "other")
 
@@ -86,21 +89,57 @@ def form_key(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-SEPARATOR = "\x00"  # joins texts rendered together: in no word, no form, and a gate of the scan
+SEPARATOR = "\x00"  # joins texts rendered together: in no word and (checked) no form
+CHUNK = 1 << 16  # characters rendered together: a few large strings stay in the processor's cache
 
 
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def _latin1_tables() -> tuple[bytes, bytes] | None:
+    """Latin-1 in lower case, and in lower case with every character that is not part of
+    a word (as the regex engine's ``\\w`` has it) turned into a space; none where a
+    letter's lower case lies outside Latin-1 (it does not, but that is checked, not assumed)."""
+    lower, spaced = bytearray(), bytearray()
+    for i in range(256):
+        char = chr(i).lower()
+        if len(char) != 1 or ord(char) > 255:
+            return None
+        lower.append(ord(char))
+        spaced.append(ord(char) if _is_word_char(char) else 32)
+    return bytes(lower), bytes(spaced)
+
+
+_LATIN1 = _latin1_tables()
+
+
+def _automaton(words: Iterable[str]):  # type: ignore[no-untyped-def]
+    """An Aho-Corasick automaton (in C) of ``words``, each mapped to its length. A word
+    that begins with another is left out: wherever it is found, the shorter one is too."""
+    import ahocorasick  # here: the CLI's start-up does not load it
+
+    automaton = ahocorasick.Automaton()
+    last = None
+    for word in sorted(words):
+        if last is not None and word.startswith(last):
+            continue
+        automaton.add_word(word, len(word))
+        last = word
+    automaton.make_automaton()
+    return automaton
+
+
 class Renderer:
     """Replaces every form of every entry in one pass over the text.
 
-    The text is matched in lower case against a prefix tree of the forms in lower case
-    (plain letters: the fastest pattern for Python's engine, several times faster than
-    re.IGNORECASE or one class of both cases per letter), and each match is replaced by
-    its entry's replacement, in capitals for a match in capitals. Where lower-casing
-    changes a text's length (a few letters such as "İ" do) the any-case pattern is used.
+    The text is scanned once, in lower case, by an Aho-Corasick automaton (in C) of the
+    first word of every form: it reports where a form can begin. Each place that also
+    begins a word is then tried against a prefix tree of the whole forms (a compiled
+    pattern, anchored there, longest form first, that must end a word), left to right,
+    each match resuming the scan after it. A match is replaced by its entry's
+    replacement, in capitals for a match in capitals. Where lower-casing changes a text's
+    length (a few letters such as "İ" do) that text is matched by an any-case pattern.
     """
 
     def __init__(self, entries: Iterable[Pseudonym]) -> None:
@@ -119,16 +158,20 @@ class Renderer:
         self._forms = sorted(by_form, key=len, reverse=True)
         self._pattern: re.Pattern[str] | None = None
         self._any_case: re.Pattern[str] | None = None
+        self._joinable = not any(SEPARATOR in text for text in (*by_form, *by_form.values()))
         if self._forms:
-            tree = f"({_trie_pattern(self._forms)})(?!\\w)"
-            # A name starts a text or follows a character that is not part of a word. The
-            # regex engine skips fastest to a character from a small set, so the scan is split
-            # in two: names after a space or line break (most of them), and names after any
-            # other character, which is kept only if that character is not part of a word
-            # (punctuation, or a letter outside ASCII, which the look-behind then turns down).
-            self._pattern = re.compile(tree)
-            self._after_space = re.compile(r"[ \n]" + tree)
-            self._after_other = re.compile(r"[\x00-\x09\x0b-\x1f!-/:-@\[-^`{-~\x7f-\U0010ffff](?<!\w)" + tree)
+            self._pattern = re.compile(f"(?:{_trie_pattern(self._forms)})(?!\\w)")
+            firsts = {form.split(" ", 1)[0] for form in self._forms}
+            self._firsts = firsts
+            self._starts: Any = None  # the automaton for texts beyond Latin-1, made when one comes
+            spaced = set()
+            for word in firsts if _LATIN1 is not None else ():
+                try:
+                    spaced.add(" " + word.encode("latin-1").translate(_LATIN1[1]).decode("latin-1"))
+                except UnicodeEncodeError:  # a letter beyond Latin-1: not in a text within it
+                    pass
+            self._spaced = _automaton(spaced)
+
     def __bool__(self) -> bool:
         return self._pattern is not None
 
@@ -142,25 +185,66 @@ class Renderer:
             self._seen[found] = done
         return done
 
+    @staticmethod
+    def _lowered(text: str) -> tuple[str, str | None] | None:
+        """``text`` in lower case and, for a text within Latin-1 (Swedish, English and the
+        other western languages), its copy with every character that is not part of a word
+        turned into a space (where a word may begin); ``None`` where lower case changes the
+        text's length."""
+        if _LATIN1 is not None:
+            try:
+                data = text.encode("latin-1")
+            except UnicodeEncodeError:
+                pass
+            else:
+                return data.translate(_LATIN1[0]).decode("latin-1"), data.translate(_LATIN1[1]).decode("latin-1")
+        lowered = text.lower()
+        return (lowered, None) if len(lowered) == len(text) else None
+
+    def _candidates(self, lowered: str, spaced: str | None) -> list[int]:
+        """Where in ``lowered`` a word begins with the first word of a form, in order. In
+        ``spaced`` the automaton's keys are those words after a space, so it passes over
+        the rest of the text at its fastest; without it each place found in ``lowered`` is
+        checked for the start of a word."""
+        if spaced is not None:
+            # a key of n characters ending at i of ``spaced`` is a first word at i - n + 2 of ``lowered``
+            # (after its space); no two begin at one place (one would begin with the other), and they
+            # come nearly in order. The text's first word has no space before it: it is always tried.
+            starts = [0, *(end - length + 2 for end, length in self._spaced.iter(spaced))]
+            starts.sort()
+            return starts
+        if self._starts is None:
+            self._starts = _automaton(self._firsts)
+        starts = set()
+        for end, length in self._starts.iter(lowered):
+            start = end - length + 1
+            if start:
+                before = lowered[start - 1]
+                if before.isalnum() or before == "_":  # inside a longer word: not a name
+                    continue
+            starts.add(start)
+        return sorted(starts)
+
+    def _scan(self, lowered: str, spaced: str | None) -> list[tuple[int, int]]:
+        """Each ``[start, end)`` of ``lowered`` (a text in lower case) that is a form as a
+        whole word, in order: the leftmost, longest first, none overlapping."""
+        assert self._pattern is not None
+        match = self._pattern.match
+        found, last = [], 0
+        for start in self._candidates(lowered, spaced):
+            if start >= last:
+                m = match(lowered, start)
+                if m is not None:
+                    last = m.end()
+                    found.append((start, last))
+        return found
+
     def _matches(self, text: str) -> list[tuple[int, int]]:
         """Each ``[start, end)`` of ``text`` that is a form as a whole word, in order."""
-        lowered = text.lower()
-        if len(lowered) != len(text):
+        lowered = self._lowered(text)
+        if lowered is None:
             return self._matches_any_case(text)
-        assert self._pattern is not None
-        found = [m.span(1) for m in self._after_space.finditer(lowered)]
-        found += [m.span(1) for m in self._after_other.finditer(lowered)]
-        first = self._pattern.match(lowered)
-        if first is not None:
-            found.append(first.span(1))
-        if len(found) < 2:
-            return found
-        found.sort()
-        kept = [found[0]]
-        for span in found[1:]:  # the two scans may overlap where a form holds punctuation
-            if span[0] >= kept[-1][1]:
-                kept.append(span)
-        return kept
+        return self._scan(*lowered)
 
     def _matches_any_case(self, text: str) -> list[tuple[int, int]]:
         if self._any_case is None:
@@ -196,25 +280,43 @@ class Renderer:
         if len(text) < 100:  # names, labels, attribute values: the same few strings again and again
             done = self._short.get(text)
             if done is None:
-                done = self._short[text] = self._render(text)
-            return done
+                rendered = self._render(text)
+                done = self._short[text] = "" if rendered is text else rendered  # "": nothing to replace
+            return done or text
         return self._render(text)
 
     def render_many(self, texts: Sequence[str]) -> list[str]:
         """Each of ``texts`` rendered, as :meth:`render` would, in one pass over them all:
         joined by a character no form holds and no word does (so no match crosses from one
-        text into the next), rendered, split again. An export's passages pay for one
-        scan, not for one call each; a text that holds the joining character itself is
-        rendered alone."""
+        text into the next), scanned once, rendered and split again; a text in which
+        nothing changed comes back as it is. An export's passages pay for one scan, not for
+        one call each; they are joined a chunk at a time (``CHUNK`` characters), so that
+        the strings stay in the processor's cache. A chunk that holds the joining character
+        inside a text, or whose length changes in lower case, is rendered text by text."""
         if self._pattern is None or not texts:
             return list(texts)
+        step = max(1, CHUNK * len(texts) // (sum(map(len, texts)) + len(texts)))  # texts to a chunk
+        if step >= len(texts):
+            return self._render_joined(texts)
+        done: list[str] = []
+        for first in range(0, len(texts), step):
+            done += self._render_joined(texts[first:first + step])
+        return done
+
+    def _render_joined(self, texts: Sequence[str]) -> list[str]:
         joined = SEPARATOR.join(texts)
-        if joined.count(SEPARATOR) != len(texts) - 1:
+        lowered = self._lowered(joined)
+        if lowered is None or not self._joinable or joined.count(SEPARATOR) != len(texts) - 1:
             return [self.render(text) for text in texts]
-        done = self._render(joined)
-        if done is joined:
+        spans = self._scan(*lowered)
+        if not spans:
             return list(texts)
-        parts = done.split(SEPARATOR)
+        seen, replacement_for = self._seen, self.replacement_for
+        cuts = [0, *chain.from_iterable(spans), len(joined)]
+        pieces: list[str] = [""] * (2 * len(spans) + 1)
+        pieces[::2] = [joined[a:b] for a, b in zip(cuts[::2], cuts[1::2], strict=True)]  # around the names
+        pieces[1::2] = [seen.get(name) or replacement_for(name) for name in (joined[a:b] for a, b in spans)]
+        parts = "".join(pieces).split(SEPARATOR)
         return [old if new == old else new for old, new in zip(texts, parts, strict=True)]
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:

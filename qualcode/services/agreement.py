@@ -317,12 +317,17 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
                      resamples: int = 1000, seed: int = 2024, convention: str = "qualcode",
                      overlap: str = "union", weight_level: str = "interval", gamma_samples: int = 30,
                      progress: Progress | None = None,
-                     cancel: threading.Event | None = None) -> AgreementReport:
-    """Agreement of the coders, per code and pooled, with the unit and convention stated."""
+                     cancel: threading.Event | None = None,
+                     pseudonymise: bool | None = False) -> AgreementReport:
+    """Agreement of the coders, per code and pooled, with the unit and convention stated;
+    with ``pseudonymise`` (``None``: the project's setting) its document names, code labels
+    and notes rendered through the pseudonym table, as the report is to leave the project."""
     from qualcode.analysis.agreement.compute import AgreementInput, Options, compute
     from qualcode.analysis.agreement.units import Units
+    from qualcode.services import pseudonyms
 
     _check_options(unit, by, segment_kind, threshold, convention, overlap, weight_level)
+    compiled = pseudonyms.output_renderer(store, pseudonymise)  # an empty table refused before the work
     if progress:
         progress(0, 3, "reading codings")
     with store.unit_of_work() as uow:
@@ -372,7 +377,12 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
         progress(3, 3, "done")
     from dataclasses import replace
 
-    return replace(report, sample=sel.sample.name if sel.sample else None, created_at=datetime.now(UTC))
+    report = replace(report, sample=sel.sample.name if sel.sample else None, created_at=datetime.now(UTC))
+    if compiled is not None:
+        from qualcode.services.pseudonym_outputs import render_agreement
+
+        report = render_agreement(compiled, report)
+    return report
 
 
 def _index(ids: np.ndarray, order: Sequence[int]) -> np.ndarray:
@@ -466,10 +476,15 @@ def _settled(uow) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def disagreements(store: Store, *, coders: Sequence[str] | None = None, sample: str | None = None,
                   documents: Sequence[str] | None = None, codebook: str | None = None,
                   codes: Sequence[str] | None = None, include_settled: bool = True,
-                  consensus: str = CONSENSUS) -> list[Disagreement]:
+                  consensus: str = CONSENSUS, pseudonymise: bool | None = False) -> list[Disagreement]:
     """Stretches where the coders applied a code differently: for each code and document,
     overlapping codings of all coders form one passage; it is a disagreement unless every
-    coder coded exactly the same span(s) there."""
+    coder coded exactly the same span(s) there. With ``pseudonymise`` (``None``: the
+    project's setting) their texts and document names are rendered through the pseudonym
+    table; positions stay those of the stored text."""
+    from qualcode.services import pseudonyms
+
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
     with store.unit_of_work() as uow:
         sel = _select(uow, coders=coders, sample=sample, documents=documents, attributes=None,
                       codebook=codebook, codes=codes, every_coder=False, consensus=consensus)
@@ -498,6 +513,10 @@ def disagreements(store: Store, *, coders: Sequence[str] | None = None, sample: 
                 code_key=code_keys[code_id], start=start, end=end, text=texts[doc_id][start:end],
                 spans=tuple(CoderSpan(names[c.coder_id], c.id, c.start, c.end) for c in inside),
                 coders=tuple(names[cid] for cid in names), settled=decided.get(key)))
+    if compiled is not None:
+        from qualcode.services.pseudonym_outputs import render_disagreements
+
+        found = render_disagreements(compiled, found)
     return found
 
 

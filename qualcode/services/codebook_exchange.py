@@ -14,10 +14,17 @@ EXPORT_FORMATS = (".md", ".docx", ".qdc")
 
 
 def export_codebook(store: Store, slug: str | None, output: Path, *, language: str = "en",
-                    overwrite: bool = False) -> Path:
+                    overwrite: bool = False, pseudonymise: bool | None = None) -> Path:
+    """The codebook as an article table (.md, .docx) or REFI-QDA codebook (.qdc); with
+    ``pseudonymise`` (default: the project's setting) its texts rendered through the
+    pseudonym table (labels, definitions, rules, example quotes)."""
     from qualcode.exporters import codebook_tables, qdc
+    from qualcode.services import pseudonym_outputs, pseudonyms
 
     spec = codebooks.spec_of(store, slug)
+    compiled = pseudonyms.output_renderer(store, pseudonymise)
+    if compiled is not None:
+        spec = pseudonym_outputs.render_spec(compiled, spec)
     suffix = output.suffix.lower()
     if suffix == ".md":
         return write_with(output, lambda s: codebook_tables.write_markdown(spec, s, language=language),

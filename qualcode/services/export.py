@@ -126,7 +126,13 @@ def export_quotes(store: Store, path: Path, *, fmt: str | None = None, codebook:
     elif chosen == "xlsx":
         write_with(path, lambda s: tabular.write_quotes_xlsx(found, s), overwrite=overwrite)
     else:
-        spec = in_their_language(spec_of(store, codebook), found) if appendix and codebook else None
+        spec = None
+        if appendix and codebook:
+            spec = spec_of(store, codebook)
+            compiled = pseudonyms.output_renderer(store, pseudonymise)
+            if compiled is not None:  # the appendix's definitions and examples leave with the quotes
+                spec = pseudonym_outputs.render_spec(compiled, spec)
+            spec = in_their_language(spec, found)
         write_with(path, lambda s: write_quotes_docx(found, s, title=title, codebook=spec,
                                                      language=language), overwrite=overwrite)
     return Exported(path, len(found))

@@ -1,5 +1,6 @@
 """Pseudonyms applied to every kind of output: matrices and figures, the methods summary,
-topic runs, and a whole project for REFI-QDA exchange.
+topic runs, agreement reports and disagreements, codebooks, and a whole project for
+REFI-QDA exchange.
 
 Each function takes a compiled :class:`~qualcode.core.pseudonyms.Renderer` and the plain
 shape an exporter writes, and returns the same shape with every human-readable string
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from qualcode.core.agreement import AgreementReport, Disagreement
 from qualcode.core.codebook import CodebookSpec
 from qualcode.core.exchange import ExchangeCoding, ExchangeDocument, ExchangeMemo, ExchangeProject
 from qualcode.core.model import ParsedTurn
@@ -71,10 +73,31 @@ def render_values(compiled: Renderer, value: Any) -> Any:
     return value
 
 
+def render_agreement(compiled: Renderer, report: AgreementReport) -> AgreementReport:
+    """An agreement report as its exports and the terminal show it: document names (in the
+    list and in rows by document), code labels, notes, the unit's description, the
+    sample's name and the settings' values rendered; the figures stay as they are."""
+    render = compiled.render
+    rows = tuple(replace(r, code_label=render(r.code_label), document=render(r.document) if r.document else r.document)
+                 for r in report.rows)
+    return replace(report, documents=tuple(map(render, report.documents)), rows=rows,
+                   notes=tuple(map(render, report.notes)), unit_description=render(report.unit_description),
+                   sample=render(report.sample) if report.sample else report.sample,
+                   settings={k: render(v) if isinstance(v, str) else v for k, v in report.settings.items()})
+
+
+def render_disagreements(compiled: Renderer, found: list[Disagreement]) -> list[Disagreement]:
+    """Disagreements with their passages' text (in one pass) and document names rendered."""
+    texts = compiled.render_many([d.text for d in found])
+    return [replace(d, document=compiled.render(d.document), text=text) for d, text in zip(found, texts, strict=True)]
+
+
 # ------------------------------------------------------------------ exchange
 
 
-def _render_spec(compiled: Renderer, spec: CodebookSpec) -> CodebookSpec:
+def render_spec(compiled: Renderer, spec: CodebookSpec) -> CodebookSpec:
+    """A codebook as its exports write it: its name, description, and each code's labels,
+    definition, inclusion and exclusion rules and example quotes rendered."""
     render = compiled.render
     codes = tuple(replace(c, label_en=render(c.label_en), label_sv=render(c.label_sv),
                           definition=render(c.definition), inclusion=render(c.inclusion),
@@ -127,4 +150,4 @@ def render_project(compiled: Renderer, project: ExchangeProject) -> ExchangeProj
         memos.append(replace(memo, target=target, text=compiled.render(memo.text)))
     return replace(project, name=compiled.render(project.name), documents=tuple(documents),
                    codings=tuple(codings), memos=tuple(memos),
-                   codebooks=tuple(_render_spec(compiled, s) for s in project.codebooks))
+                   codebooks=tuple(render_spec(compiled, s) for s in project.codebooks))

@@ -13,10 +13,12 @@ chosen by the file's suffix.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields, replace
 from functools import cache
+from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -266,8 +268,7 @@ def _copy_with(passage: T, changes: dict[str, Any]) -> T:
     if state is None:  # a class with slots
         return replace(passage, **changes)  # type: ignore[type-var]
     copied = object.__new__(type(passage))
-    copied.__dict__.update(state)  # a frozen dataclass copied field by field, without __init__ again
-    copied.__dict__.update(changes)
+    object.__setattr__(copied, "__dict__", {**state, **changes})  # a frozen dataclass, without __init__ again
     return copied  # type: ignore[no-any-return]
 
 
@@ -299,23 +300,64 @@ LONG_FIELDS = ("text", "before", "after")
 
 
 def render_passages(compiled: Renderer, passages: Sequence[T]) -> list[T]:
-    """:func:`render_passage` over many passages, their long texts (text and context)
-    rendered in one pass (:meth:`Renderer.render_many`)."""
+    """:func:`render_passage` over many passages, field by field rather than passage by
+    passage: the long texts (text and context) of them all in one pass
+    (:meth:`Renderer.render_many`), each distinct short value (document name, speaker,
+    code label, attribute value) once. Only passages in which something changes are copied."""
     if not passages:
         return []
-    names = _field_names(type(passages[0]))
-    long_fields = [name for name in LONG_FIELDS if name in names]
-    if not all(type(p) is type(passages[0]) for p in passages):
+    kind = type(passages[0])
+    if not all(type(p) is kind for p in passages):
         return [render_passage(compiled, p) for p in passages]
-    texts = [getattr(p, name) or "" for p in passages for name in long_fields]
-    rendered = compiled.render_many(texts)
-    found = []
-    width = len(long_fields)
-    for i, passage in enumerate(passages):
-        done = render_passage(compiled, passage, skip=long_fields)
-        changes = {name: rendered[i * width + j] for j, name in enumerate(long_fields)
-                   if rendered[i * width + j] is not texts[i * width + j]}
-        if changes:
-            done = _copy_with(done, changes)
-        found.append(done)
+    names = _field_names(kind)
+    changed: dict[str, dict[int, Any]] = {}  # field -> passage index -> its new value
+    for name in LONG_FIELDS:
+        if name in names:
+            texts = [getattr(p, name) or "" for p in passages]
+            if any(texts):  # context is often not asked for
+                done = compiled.render_many(texts)
+                changed[name] = {i: new for i, old, new in zip(count(), texts, done) if new is not old}
+    for name in TEXT_FIELDS:
+        if name in names and name not in LONG_FIELDS:
+            values = [getattr(p, name) for p in passages]
+            renamed = _renamed(compiled, set(values))
+            if renamed:
+                changed[name] = {i: renamed[v] for i, v in enumerate(values) if v in renamed}
+    if "attributes" in names:
+        dicts = [p.attributes for p in passages]  # type: ignore[attr-defined]
+        distinct: set[Any] = set()
+        for values in dicts:
+            distinct.update(values.values())
+        renamed = _renamed(compiled, distinct)
+        if renamed:
+            changed["attributes"] = {
+                i: {k: renamed.get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+                for i, values in enumerate(dicts) if not renamed.keys().isdisjoint(values.values())}
+    changed = {name: found for name, found in changed.items() if found}
+    found = list(passages)
+    collecting = gc.isenabled()
+    if collecting:  # the copies hold no cycles: no reason to walk the whole heap for them, as
+        gc.disable()  # tens of thousands of new objects would have the collector do, often more than once
+    try:
+        if len(changed) == 1:  # most often only the text
+            [(name, values)] = changed.items()
+            for i, value in values.items():
+                found[i] = _copy_with(found[i], {name: value})
+        elif changed:
+            for i in sorted(set().union(*changed.values())):
+                found[i] = _copy_with(found[i], {name: values[i] for name, values in changed.items() if i in values})
+    finally:
+        if collecting:
+            gc.enable()
+    return found
+
+
+def _renamed(compiled: Renderer, values: Iterable[Any]) -> dict[str, str]:
+    """Each of ``values`` that the renderer changes, with what it becomes."""
+    found = {}
+    for value in values:
+        if isinstance(value, str) and value:
+            done = compiled.render(value)
+            if done is not value:
+                found[value] = done
     return found

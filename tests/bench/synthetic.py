@@ -2,7 +2,8 @@
 
 Importing hundreds of thousands of sentences through spaCy would time the importer, not
 the query a benchmark is about, so documents, sentences and codings are written
-directly: every document repeats one sentence, codings cover whole sentences.
+directly: every document repeats one sentence (the same one, or one per document from
+``Shape.sentence``), codings cover whole sentences.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Shape:
     document_attribute: Callable[[int], dict[str, str]]
     speakers: tuple[str, str] = ("Rektor", "Intervjuare")
     speaker_attributes: dict[str, dict[str, str]] | None = None
+    sentence: Callable[[int], str] | None = None  # document number -> the sentence it repeats
 
 
 def build(store: Store, shape: Shape) -> None:
@@ -47,9 +49,11 @@ def build(store: Store, shape: Shape) -> None:
     with store.unit_of_work() as uow:
         code_ids = [c.id for c in uow.codebooks.codes(uow.codebooks.get_by_slug("bench").id)]
         coder_ids = [uow.coders.get_or_create(name).id for name in ("anna", "bo")]
-    step, per_doc = len(SENTENCE), shape.segments_per_document
+    per_doc = shape.segments_per_document
     for d in range(shape.documents):
-        text = SENTENCE * per_doc
+        sentence = shape.sentence(d) if shape.sentence is not None else SENTENCE
+        step = len(sentence)
+        text = sentence * per_doc
         turns = tuple(ParsedTurn(shape.speakers[t % 2 == 0], t * step * 10,
                                  min((t + 1) * step * 10, len(text)) - 1) for t in range(per_doc // 10))
         parsed = ParsedDocument(name=f"doc{d:04d}", text=text, format="txt", turns=turns,
@@ -57,7 +61,7 @@ def build(store: Store, shape: Shape) -> None:
         segments = [NewSegment(SegmentKind.SENTENCE, i * step, (i + 1) * step - 1, i // 10)
                     for i in range(per_doc)]
         with store.unit_of_work() as uow:
-            doc_id = uow.documents.add(parsed, language="sv", word_count=per_doc * 11,
+            doc_id = uow.documents.add(parsed, language="sv", word_count=per_doc * len(sentence.split()),
                                        sha256=uuid.uuid4().hex, segments=segments,
                                        speaker_attributes=shape.speaker_attributes or {}).id
             rows = []
