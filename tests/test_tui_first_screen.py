@@ -9,6 +9,7 @@ a server) opens as before.
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import threading
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from textual.pilot import Pilot
 
 from qualcode.core.model import Coding
-from qualcode.errors import NotFoundError
+from qualcode.errors import NotFoundError, StoreError
 from qualcode.services import agreement, coding, corpus, workbench
 from qualcode.services.coding import Span
 from qualcode.services.project import open_project, remember_coder
@@ -252,3 +253,53 @@ def test_a_document_chosen_before_the_store_is_open_opens_once_it_is(demo: Path,
     asyncio.run(drive())
     assert seen["store at first"] is None
     assert seen["second"] == seen["second id"]
+
+
+def test_the_collector_is_on_again_once_the_first_screen_is_painted(demo: Path) -> None:
+    """``qualcode open`` turns the garbage collector off while starting."""
+    seen: dict[str, bool] = {}
+
+    async def drive() -> None:
+        app = QualcodeApp(str(demo), coder="tester", suggestions=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _first_screen_up(app, pilot)
+            await settle(app, pilot)
+            seen["on"] = gc.isenabled()
+
+    gc.disable()
+    try:
+        asyncio.run(drive())
+    finally:
+        gc.enable()
+    assert seen["on"]
+
+
+def test_a_store_that_fails_to_open_after_the_first_screen_is_reported(demo: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: workbench.FirstScreen) -> Store:
+        raise StoreError("The project is locked by a test.")
+
+    monkeypatch.setattr(workbench.FirstScreen, "open_store", refuse)
+    seen: dict[str, object] = {}
+
+    async def drive() -> None:
+        app = QualcodeApp(str(demo), coder="tester", suggestions=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _first_screen_up(app, pilot)
+            await settle(app, pilot)
+            await pilot.press("down", "t", "ctrl+r")  # a move, a shortcut, a screen: none can run
+            await pilot.pause()
+            seen["store"] = screen.store
+            seen["screen"] = app.screen
+            seen["notes"] = [n.message for n in app._notifications]
+            await pilot.press("q")
+            await pilot.pause()
+            seen["running"] = app.is_running
+
+    asyncio.run(drive())
+    assert seen["store"] is None and isinstance(seen["screen"], MainScreen)
+    notes = seen["notes"]
+    assert isinstance(notes, list)
+    assert any("locked by a test" in n for n in notes)
+    assert any("press q to quit" in n for n in notes)
+    assert not seen["running"]

@@ -283,7 +283,10 @@ class FirstScreenReads:
         try:
             yield
         finally:
-            connection.execute("COMMIT")
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.Error:
+                pass  # a read transaction: nothing to keep, and SQLite ends it with the connection
 
     @contextmanager
     def unit_of_work(self) -> Iterator[LiteUnit]:

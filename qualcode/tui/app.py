@@ -13,6 +13,7 @@ mapping). Keys pressed meanwhile wait for it, in order, except those that need n
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 _MAIN = "qualcode.tui.screens.main"
 SPINNER_AFTER_S = 0.8
+GC_AT_LATEST_S = 3.0
 STORE_AT_LATEST_S = 1.0  # after the first screen is shown, the store opens by then, painted or not
 
 
@@ -69,6 +71,7 @@ class QualcodeApp(App[None]):
 
     def on_mount(self) -> None:
         self.open_store()
+        self.set_timer(GC_AT_LATEST_S, gc.enable)  # off while starting (see cli.launch), whatever comes next
         # The spinner redraws 16 times a second, which competes with the opening worker for
         # the interpreter: it appears only when opening takes long (an upgrade, a slow server).
         self._spinner_timer = self.set_timer(SPINNER_AFTER_S, self._show_spinner)
@@ -151,7 +154,9 @@ class QualcodeApp(App[None]):
         return (self._opening is not None or bool(self._held)) and not self._store_failed
 
     def on_main_screen_drawn(self) -> None:
-        """The first screen is painted: the store's import no longer competes with it."""
+        """The first screen is painted: the store's import no longer competes with it,
+        and the garbage collector, off while starting (see cli.launch), is on again."""
+        gc.enable()
         if self._opening is not None and not self._store_asked:
             self._store_asked = True
             self.open_full_store(self._opening)
@@ -258,6 +263,7 @@ class QualcodeApp(App[None]):
         return screen if main is not None and isinstance(screen, main.MainScreen) else None
 
     def on_unmount(self) -> None:
+        gc.enable()
         if self._opening is not None:
             self._opening.close()
             self._opening = None
