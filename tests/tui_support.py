@@ -10,11 +10,14 @@ from textual.worker import WorkerFailed
 
 
 async def settle(app: App, pilot: Pilot) -> None:  # type: ignore[type-arg]
-    """Let every worker finish (a failed one is reported by the app; tests check how)."""
+    """Let every worker finish (a failed one is reported by the app; tests check how),
+    including the store's, opened once a first screen read without it is drawn."""
     try:
         await app.workers.wait_for_complete()
     except WorkerFailed:
         pass
+    await pilot.pause()
+    await until(pilot, lambda: not getattr(app, "store_pending", False), "the store to open", timeout=15.0)
     await pilot.pause()
 
 

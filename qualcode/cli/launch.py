@@ -36,6 +36,7 @@ def entry() -> None:  # pragma: no cover - exercised through the installed scrip
 
 
 def open_quickly(target: str | None, coder: str | None) -> int:
+    import gc
     import os
 
     from qualcode.errors import QualcodeError
@@ -48,7 +49,14 @@ def open_quickly(target: str | None, coder: str | None) -> int:
 
         report_error(error)
         return error.exit_code
-    from qualcode.tui.app import run
+    # Starting allocates tens of thousands of objects and frees few, so the collector's
+    # passes only cost time: the workbench turns it on again once its first screen is
+    # painted (QualcodeApp.on_main_screen_drawn), or a few seconds in whatever happens.
+    gc.disable()
+    try:
+        from qualcode.tui.app import run
 
-    run(resolved, coder or os.environ.get("QUALCODE_CODER"))
+        run(resolved, coder or os.environ.get("QUALCODE_CODER"))
+    finally:
+        gc.enable()
     return 0

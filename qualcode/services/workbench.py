@@ -8,13 +8,19 @@ and a second process writing to the same project is seen on the next refresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.core.codebook import Code, Codebook
 from qualcode.core.model import DocumentSummary, Segment, SegmentKind, Speaker, Turn
+from qualcode.errors import QualcodeError
 from qualcode.services.corpus import find_document
 from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.storage.lite_first_screen import FirstScreenReads
 
 
 @dataclass(frozen=True)
@@ -208,3 +214,129 @@ def coders_with_counts(store: Store) -> list[CoderCount]:
         documents[coder_id] = documents.get(coder_id, 0) + (1 if count else 0)
     return sorted((CoderCount(name, codings.get(i, 0), documents.get(i, 0)) for i, name in names.items()),
                   key=lambda c: c.name.lower())
+
+
+# ------------------------------------------------------------- the first screen
+
+
+@dataclass(frozen=True)
+class FirstView:
+    """What a new main screen shows first, read ahead by the opening worker (off the UI thread)."""
+
+    coder: str
+    books: list[CodebookView]
+    documents: list[DocumentProgress]
+    document: OpenDocument | None
+
+
+def first_view(store: Store | FirstScreenReads, coder: str) -> FirstView:
+    """The code trees, the document list and the first document as a new main screen shows
+    them: every coder's codings as ``coder`` may see them, no document filter.
+
+    ``store`` may be the light reads of :mod:`qualcode.storage.lite_first_screen`, which
+    answer the same calls with the same records.
+    """
+    books = codebooks_with_counts(store, None, viewer=coder)  # type: ignore[arg-type]
+    documents = documents_with_progress(store, {})  # type: ignore[arg-type]
+    document = (open_document(store, documents[0].document.id, None, viewer=coder)  # type: ignore[arg-type]
+                if documents else None)
+    return FirstView(coder, books, documents, document)
+
+
+@dataclass
+class FirstScreen:
+    """What opening a project for the workbench gives: the first screen, and the store
+    already open (the full path) or to open next (the light path: ``store`` is None)."""
+
+    target: str | Path
+    coder: str | None  # given or remembered; None: the workbench asks
+    view: FirstView | None  # None: the main screen reads for itself
+    store: Store | None = None
+    reads: FirstScreenReads | None = None  # the light path's, kept until the store is open
+    version: int = 0  # the project's version as read (see FirstScreenReads.version)
+
+    def open_store(self) -> Store:
+        """The full store (the database toolkit, the upgrade checks), opened after the
+        first screen was drawn from the light read."""
+        if self.store is None:
+            from qualcode.services.project import open_project
+
+            self.store = open_project(self.target)
+        return self.store
+
+    def changed_since_read(self) -> bool:
+        """Whether anyone committed to the project after the light read (asked once the
+        store watches for changes; True when it cannot be asked). Closes the light read."""
+        if self.reads is None:
+            return False
+        try:
+            return self.reads.version() != self.version
+        except QualcodeError:
+            return True
+        finally:
+            self.reads.close()
+            self.reads = None
+
+    def close(self) -> None:
+        if self.reads is not None:
+            self.reads.close()
+            self.reads = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def open_first_screen(target: str | Path, coder: str | None) -> FirstScreen:
+    """Read what the workbench shows first, through the standard library when it can.
+
+    A current SQLite project is read without the store (see
+    :mod:`qualcode.storage.lite_first_screen`) when the coder is known (``coder``, or the
+    one this user last worked as); the caller opens the store with
+    :meth:`FirstScreen.open_store` once the screen is drawn. Anything else (a server, a
+    project needing an upgrade or a re-index, no coder yet) opens the store first, as the
+    workbench always did, and reads through it.
+    """
+    from qualcode.services.project import open_project, remembered_coder
+
+    light = _read_light(target, coder)
+    if light is not None:
+        return light
+    store = open_project(target)
+    try:
+        name = coder or remembered_coder(store)
+        view = None
+        if name:
+            try:
+                view = first_view(store, name)
+            except QualcodeError:
+                view = None  # the screen reads it again and reports the failure itself
+    except BaseException:
+        store.close()
+        raise
+    return FirstScreen(target, name, view, store=store)
+
+
+def _read_light(target: str | Path, coder: str | None) -> FirstScreen | None:
+    from qualcode.analysis.lemma_version import LEMMATIZER_VERSION
+    from qualcode.services.project import remembered_coder
+    from qualcode.storage import lite
+    from qualcode.storage.lite_first_screen import FirstScreenReads
+
+    reader = lite.open_reader(target, index_version=LEMMATIZER_VERSION)
+    if reader is None:
+        return None
+    reads = FirstScreenReads(reader)
+    try:
+        with reads.snapshot():
+            version = reads.version()
+            name = coder or remembered_coder(reads)  # type: ignore[arg-type]
+            view = first_view(reads, name) if name else None
+    except QualcodeError:
+        view = None  # the store reads it again, and explains what failed
+    except BaseException:
+        reads.close()
+        raise
+    if view is None:
+        reads.close()
+        return None
+    return FirstScreen(target, name, view, reads=reads, version=version)

@@ -7,7 +7,8 @@ it is made; the reader then reloads only the codings of the open document.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,57 +21,44 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
-from qualcode.core.codebook import Code
-from qualcode.core.model import Memo
 from qualcode.errors import QualcodeError
-from qualcode.services import coding, workbench
-from qualcode.services.changes import ChangeWatch, watch_changes
-from qualcode.services.coding import Span
-from qualcode.storage.store import Store
+from qualcode.services import workbench
+from qualcode.services.workbench import FirstView, first_view  # noqa: F401 (named from here too)
 from qualcode.tui.commands import CodeCommands
-from qualcode.tui.screens.code_finder import CodeFinder
-from qualcode.tui.screens.coder_choice import CoderChoice
-from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.screens.jump import Jump
 from qualcode.tui.screens.main_analyses import AnalysisActions
 from qualcode.tui.screens.main_suggestions import SuggestionActions
-from qualcode.tui.screens.memo_editor import MemoEditor
-from qualcode.tui.screens.retrieval import RetrievalScreen, parse_filters, split_sets
-from qualcode.tui.screens.search import Jump, SearchScreen
 from qualcode.tui.widgets.code_tree import CodeTree
 from qualcode.tui.widgets.context_panel import ContextPanel, plural
 from qualcode.tui.widgets.document_list import DocumentList
 from qualcode.tui.widgets.reader import TranscriptReader
 from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
 
+# The dialogs and screens that keys open (search, retrieval, memos, the code finder...),
+# the coding operations and the change watch are imported where they are first used:
+# the first screen is drawn without them.
 if TYPE_CHECKING:
+    from qualcode.core.codebook import Code
+    from qualcode.core.model import Memo
     from qualcode.services import suggestions
+    from qualcode.services.changes import ChangeWatch
+    from qualcode.storage.store import Store
+    from qualcode.tui.screens.help import HelpScreen
 
 CHANGE_CHECK_S = 2.0  # how often the workbench asks whether someone else changed the project
 NARROW = 100  # columns under which the side panels become toggles
-
-
-@dataclass(frozen=True)
-class FirstView:
-    """What a new main screen shows first, read ahead by the opening worker (off the UI thread)."""
-
-    coder: str
-    books: list[workbench.CodebookView]
-    documents: list[workbench.DocumentProgress]
-    document: workbench.OpenDocument | None
-
-
-def first_view(store: Store, coder: str) -> FirstView:
-    """The code trees, the document list and the first document as a new main screen shows
-    them: every coder's codings as ``coder`` may see them, no document filter."""
-    books = workbench.codebooks_with_counts(store, None, viewer=coder)
-    documents = workbench.documents_with_progress(store, {})
-    document = (workbench.open_document(store, documents[0].document.id, None, viewer=coder)
-                if documents else None)
-    return FirstView(coder, books, documents, document)
+# Keys that need no store: the reader's moves and selections, help, quit, the panels and
+# focus. Any other key pressed before the store is open waits for it (see QualcodeApp).
+WITHOUT_STORE = frozenset(
+    {key.strip() for b in TranscriptReader.BINDINGS if isinstance(b, Binding) for key in b.key.split(",")})
+ANYWHERE_WITHOUT_STORE = frozenset({"q", "question_mark", "f1", "f2", "f3", "tab", "shift+tab"})
 
 
 class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     COMMANDS = {CodeCommands}
+    # The reader has the focus from the start: focusing the first focusable (the filter)
+    # and then the reader would redo the footer's bindings once more before the first paint.
+    AUTO_FOCUS = "#reader"
     BINDINGS = [
         # Help first: however narrow the footer, "? Help" is never the item it cuts.
         Binding("question_mark,f1", "app.help", "Help", tooltip="Every binding and the codebook's keys"),
@@ -109,11 +97,14 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
                 tooltip="The uncoded passage whose coding would teach the suggestions most"),
     ]
 
-    def __init__(self, store: Store, coder: str, *, suggestions: bool = True,
+    def __init__(self, store: Store | None, coder: str, *, suggestions: bool = True,
                  first: FirstView | None = None) -> None:
+        """``store`` may come later (see :meth:`watch_store`): the screen then starts from
+        ``first``, read without it, and whatever needs the store waits for it."""
         super().__init__()
         self._first = first
         self.store = store
+        self._after_store: list[Callable[[], None]] = []
         self.coder = coder
         self.suggestions_on = suggestions
         self.document_id: int | None = None
@@ -187,23 +178,71 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             self.query_one(DocumentList).show(first.documents, self.document_id, shown=self.reader.shown)
             if first.document is not None:
                 self.show_document(first.document)
+        elif self.store is not None:
+            self._load_first()
         else:
-            self.load_codebooks()
-            documents = self.load_documents()
-            if documents:
-                self.open_document(documents[0].document.id)
+            self._after_store.append(self._load_first)
         self.query_one(TranscriptReader).focus()
+        if self.store is not None:
+            self._watch(self.store)
+        else:
+            self.call_after_refresh(self.post_message, self.Drawn())
+
+    def _watch(self, store: Store) -> None:
+        from qualcode.services.changes import watch_changes
+
         try:
-            self.changes = watch_changes(self.store)
+            self.changes = watch_changes(store)
         except QualcodeError as error:
             self.notify(error.message, title="Changes elsewhere will not be noticed", severity="warning")
         else:
             self._change_timer = self.set_interval(CHANGE_CHECK_S, self.look_for_changes)
 
+    # ------------------------------------------------------ the store, later
+
+    def watch_store(self, store: Store) -> None:
+        """The store is open: the screen uses it from now on, and watches for changes."""
+        self.store = store
+        self._watch(store)
+
+    def store_ready(self, *, changed: bool = False) -> None:
+        """After :meth:`watch_store`: the memos, suggestions and whatever waited for the
+        store (in the order asked). ``changed``: the project was written after the first
+        screen was read, before the watch started."""
+        if changed:
+            self.post_message(self.ProjectChanged())
+        self.show_context()
+        self.request_suggestions()
+        waiting, self._after_store = self._after_store, []
+        for then in waiting:
+            then()
+
+    def with_store(self, then: Callable[[], None]) -> bool:
+        """True when the store is open; else ``then`` runs as soon as it is."""
+        if self.store is not None:
+            return True
+        self._after_store.append(then)
+        self.notify("Opening the project: this runs in a moment.", timeout=2)
+        return False
+
+    def works_without_store(self, key: str) -> bool:
+        """Whether ``key`` can act before the store is open (see WITHOUT_STORE)."""
+        return key in ANYWHERE_WITHOUT_STORE or (isinstance(self.focused, TranscriptReader)
+                                                 and key in WITHOUT_STORE)
+
+    def _load_first(self) -> None:
+        self.load_codebooks()
+        documents = self.load_documents()
+        if documents:
+            self.open_document(documents[0].document.id)
+
     def on_unmount(self) -> None:
         if self.changes is not None:
             self.changes.close()
             self.changes = None
+
+    class Drawn(Message):
+        """The first screen, read without the store, is painted: time to open the store."""
 
     # ---------------------------------------------------- changes by others
 
@@ -277,6 +316,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         return "every coder's codings"
 
     def load_documents(self) -> list[workbench.DocumentProgress]:
+        from qualcode.tui.screens.retrieval import parse_filters, split_sets
+
         try:
             filters, set_names = split_sets(parse_filters(self.query_one("#document-filter", Input).value))
             documents = workbench.documents_with_progress(self.store, filters, sets=set_names)
@@ -357,6 +398,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
 
     @on(DocumentList.Chosen)
     def _document_chosen(self, event: DocumentList.Chosen) -> None:
+        if not self.with_store(lambda: self._document_chosen(event)):
+            return
         self.open_document(event.document_id)
         if self.has_class("-narrow"):  # the list has done its job: the transcript needs the width
             self.panels.discard("documents")
@@ -365,15 +408,18 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
 
     @on(TranscriptReader.FindCode)
     def _find_code_asked(self) -> None:
-        self.action_find_code()
+        if self.with_store(self._find_code_asked):
+            self.action_find_code()
 
     @on(CodeTree.Chosen)
     def _code_chosen(self, event: CodeTree.Chosen) -> None:
-        self.apply(event.code)
+        if self.with_store(lambda: self._code_chosen(event)):
+            self.apply(event.code)
 
     @on(Input.Submitted, "#document-filter")
     def _filter_documents(self) -> None:
-        self.load_documents()
+        if self.with_store(self._filter_documents):
+            self.load_documents()
 
     @on(TranscriptReader.CursorMoved)
     def _cursor_moved(self, event: TranscriptReader.CursorMoved) -> None:
@@ -386,8 +432,11 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             return
         codings = reader.codings_at_cursor()
         memos: dict[int, list[Memo]] = {}
-        for c in codings:
-            memos[c.id] = coding.memos_for(self.store, "coding", c.id)
+        if self.store is not None:  # else they are shown once it is open (store_ready)
+            from qualcode.services import coding
+
+            for c in codings:
+                memos[c.id] = coding.memos_for(self.store, "coding", c.id)
         span = reader.target_span()
         if reader.pseudonyms is not None:
             memos = {i: [replace(m, text=reader.shown(m.text)) for m in found] for i, found in memos.items()}
@@ -415,6 +464,9 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     def apply(self, code: Code) -> None:
         if self.document_id is None:
             return
+        from qualcode.services import coding
+        from qualcode.services.coding import Span
+
         span = self.reader.target_span()
         try:
             made = coding.apply_code(self.store, self.document_id, f"{self._book_slug(code)}:{code.key}",
@@ -448,6 +500,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         if target is None:
             self.notify("No coding under the cursor.", severity="warning")
             return
+        from qualcode.services import coding
+
         try:
             coding.remove_coding(self.store, target.id, self.coder)
         except QualcodeError as error:
@@ -457,6 +511,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         self.notify(f"Removed {target.code_label} (#{target.id}). Press u to undo.", timeout=3)
 
     def action_undo(self) -> None:
+        from qualcode.services import coding
+
         try:
             what = coding.undo(self.store, self.coder)
         except QualcodeError as error:
@@ -469,6 +525,7 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         if not self.books:
             self.notify("No codebook loaded: qualcode codebook load FILE.", severity="warning")
             return
+        from qualcode.tui.screens.code_finder import CodeFinder
 
         def chosen(code: Code | None) -> None:
             if code is not None:
@@ -479,6 +536,9 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     def action_memo(self) -> None:
         if self.document_id is None:
             return
+        from qualcode.services import coding
+        from qualcode.tui.screens.memo_editor import MemoEditor
+
         target = self._coding_under_cursor()
         kind, target_id = ("coding", target.id) if target else ("document", self.document_id)
         existing = coding.memos_for(self.store, kind, target_id)
@@ -527,6 +587,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         self.reader.focus()
 
     def action_search(self) -> None:
+        from qualcode.tui.screens.search import SearchScreen
+
         self.app.push_screen(SearchScreen(self.store, coder=self.coder), self.jump)
 
     def action_next_hit(self) -> None:
@@ -539,6 +601,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         self.notify(f"Hit {self.hit_index + 1} of {len(self.hits)}", timeout=1.5)
 
     def action_retrieve(self) -> None:
+        from qualcode.tui.screens.retrieval import RetrievalScreen
+
         codings = self.reader.codings_at_cursor()
         self.app.push_screen(RetrievalScreen(self.store, codings[0].code_key if codings else "", self.coder,
                                              pseudonyms=self.reader.pseudonyms), self.jump)
@@ -565,6 +629,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             else:
                 self.show_coders("all")
 
+        from qualcode.tui.screens.coder_choice import CoderChoice
+
         coders = workbench.coders_with_counts(self.store)
         self.app.push_screen(CoderChoice(coders, self.chosen_coders or [c.name for c in coders]), chosen)
 
@@ -587,6 +653,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         return " / ".join(self.app.get_key_display(Binding(k, binding.description)) for k in keys)
 
     def help_screen(self) -> HelpScreen:
+        from qualcode.tui.screens.help import HelpScreen
+
         keys = list(dict.fromkeys(
             (self._keys_shown(b), b.description)
             for b in [*self.app.BINDINGS, *self.BINDINGS, *TranscriptReader.BINDINGS]

@@ -8,10 +8,11 @@ was chosen there.
 
 from __future__ import annotations
 
-from qualcode.core.codebook import Code
-from qualcode.services import pseudonyms
-from qualcode.tui.screens.pseudonym_table import PseudonymTable
-from qualcode.tui.screens.search import Jump
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qualcode.core.codebook import Code
+    from qualcode.tui.screens.jump import Jump
 
 
 class AnalysisActions:
@@ -68,6 +69,9 @@ class AnalysisActions:
         self.app.push_screen(ExportDialog(self.store, codebook=self._active_slug()))
 
     def action_pseudonym_table(self) -> None:
+        from qualcode.services import pseudonyms
+        from qualcode.tui.screens.pseudonym_table import PseudonymTable
+
         def closed(changed: bool | None) -> None:
             if changed and self.reader.pseudonyms is not None:  # draw the new table, or names if it is empty now
                 renderer = pseudonyms.renderer(self.store)
@@ -78,6 +82,8 @@ class AnalysisActions:
 
     def action_toggle_pseudonyms(self) -> None:
         """Names on screen as their pseudonyms, or as written again."""
+        from qualcode.services import pseudonyms
+
         if self.reader.pseudonyms is not None:
             self.reader.show_pseudonyms(None)
             self.notify("Names as written.", title="Pseudonyms off")

@@ -13,8 +13,7 @@ from textual import work
 from textual.worker import get_current_worker
 
 from qualcode.errors import QualcodeError
-from qualcode.services.coding import Span
-from qualcode.tui.screens.search import Jump
+from qualcode.tui.screens.jump import Jump
 from qualcode.tui.widgets.suggestion_panel import SuggestionPanel
 
 if TYPE_CHECKING:
@@ -33,6 +32,9 @@ class SuggestionActions:
             return
         if not self.suggestions_on:
             self.query_one(SuggestionPanel).waiting("Suggestions are off.")
+            return
+        if self.store is None:  # asked again once the store is open
+            self.query_one(SuggestionPanel).waiting("Preparing suggestions…")
             return
         span = reader.target_span()
         if span.end <= span.start:
@@ -94,6 +96,7 @@ class SuggestionActions:
             return
         found, top = chosen
         from qualcode.services import suggestions
+        from qualcode.services.coding import Span
 
         try:
             made = suggestions.accept(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),
@@ -112,6 +115,7 @@ class SuggestionActions:
             return
         found, top = chosen
         from qualcode.services import suggestions
+        from qualcode.services.coding import Span
 
         try:
             suggestions.reject(self.store, found.document_id, self._code_reference(top.code_id, top.code_key),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,17 +13,7 @@ from textual.widgets.option_list import Option
 from qualcode.errors import QualcodeError
 from qualcode.services import retrieval
 from qualcode.storage.store import Store
-
-
-@dataclass(frozen=True)
-class Jump:
-    """Where to go: a document and a span in it; ``hits`` lets 'next hit' go on."""
-
-    document_id: int
-    start: int
-    end: int
-    hits: tuple[tuple[int, int, int], ...] = ()
-
+from qualcode.tui.screens.jump import Jump  # noqa: F401 (named from here too)
 
 TITLE = "Search (every word, any inflection)"
 TITLE_WITH_HEADS = "Search (every word, any inflection, compounds by their head)"
