@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from qualcode.core.model import SegmentKind
+from qualcode.core.model import CodedPassage, SegmentKind
 
 # Built-in grouping keys of the code matrix, besides the attributes.
 BUILT_IN_GROUPS = ("document", "speaker", "coder")
@@ -127,3 +127,20 @@ class Feedback:
     verdict: str  # "accepted" | "rejected"
     score: float | None
     at: datetime
+
+
+def coded_passages(rows: Sequence[Sequence], document_attributes: dict[int, dict[str, str]],
+                   speaker_attributes: dict[int, dict[str, str]]) -> list[CodedPassage]:
+    """Passages from the rows of the retrieval query (on either read path), each with its
+    document's attributes overlaid by its speaker's."""
+    passages = []
+    for (cid, doc_id, doc_name, code_id, key, label, coder, start, end, origin, speaker,
+         speaker_id, weight, text, before, after) in rows:
+        attributes = dict(document_attributes.get(doc_id, {}))
+        attributes.update(speaker_attributes.get(speaker_id, {}))
+        passages.append(CodedPassage(
+            coding_id=cid, document_id=doc_id, document_name=doc_name, code_id=code_id,
+            code_key=key, code_label=label, coder=coder, start=start, end=end, text=text,
+            origin=origin, speaker=speaker, attributes=attributes, before=before or "",
+            after=after or "", weight=weight))
+    return passages

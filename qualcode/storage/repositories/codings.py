@@ -22,7 +22,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from qualcode.core.model import CodedPassage, Coding, CodingOrigin
-from qualcode.storage.records import CodingFilter  # noqa: F401 (named by callers from here too)
+from qualcode.storage.records import CodingFilter, coded_passages  # noqa: F401 (named by callers from here too)
 from qualcode.storage.schema import (
     CodeRow,
     CoderRow,
@@ -243,17 +243,7 @@ class CodingRepository:
             query = query.limit(limit).offset(offset)
         rows = self.session.execute(query).all()
         doc_attrs = self._attributes_for({r[1] for r in rows}, {r[11] for r in rows if r[11]})
-        passages = []
-        for (cid, doc_id, doc_name, code_id, key, label, coder, start, end, origin, speaker,
-             speaker_id, weight, text, before, after) in rows:
-            attributes = dict(doc_attrs[0].get(doc_id, {}))
-            attributes.update(doc_attrs[1].get(speaker_id, {}))
-            passages.append(CodedPassage(
-                coding_id=cid, document_id=doc_id, document_name=doc_name, code_id=code_id,
-                code_key=key, code_label=label, coder=coder, start=start, end=end, text=text,
-                origin=origin, speaker=speaker, attributes=attributes, before=before or "",
-                after=after or "", weight=weight))
-        return passages
+        return coded_passages(rows, *doc_attrs)
 
     def _attributes_for(self, document_ids: set[int], speaker_ids: set[int]
                         ) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
