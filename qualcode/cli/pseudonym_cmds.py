@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
+from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import AttrOption, CoderOption, DbOption, JsonOption, QuietOption, project
 from qualcode.cli.output import console, print_json
-from qualcode.services import pseudonyms as service
-from qualcode.storage.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.services import pseudonyms as service
+    from qualcode.storage.store import Store
+else:
+    service = lazy_module("qualcode.services.pseudonyms")
 
 app = typer.Typer(no_args_is_help=True, help="The project's pseudonym table: names and what replaces them on "
                   "output; candidates from the corpus, and a check before export.")
