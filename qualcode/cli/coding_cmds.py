@@ -9,6 +9,7 @@ import typer
 from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
+    CodeOption,
     CoderOption,
     DbOption,
     JsonOption,
@@ -90,7 +91,7 @@ def remove(
 @code_app.command("list")
 def list_command(
     document: Annotated[str | None, typer.Option("--doc", help="Only this document.")] = None,
-    code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")] = None,
+    code: CodeOption = None,
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders (repeatable).")] = None,
     attr: AttrOption = None,
     limit: Annotated[int, typer.Option(help="Show at most this many.")] = 100,

@@ -12,7 +12,9 @@ from qualcode.cli.options import (
     AttrOption,
     CodebookOption,
     DbOption,
+    DocOption,
     JsonOption,
+    MatrixCodersOption,
     PseudonymiseOption,
     QuietOption,
     SetOption,
@@ -39,10 +41,6 @@ else:
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top level).")]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="A code's row also counts its sub-codes' codings.")]
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes as rows (repeatable).")]
-CodersOption = Annotated[list[str] | None, typer.Option(
-    "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
-    "coder if it covers as many documents as anyone, else the coder who coded the most documents.")]
-DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
 CiteOption = Annotated[str, typer.Option("--cite", help="Attribution template, e.g. '({role}, {school})'.")]
 
 
@@ -79,7 +77,7 @@ def compare(
     level: LevelOption = None,
     rollup: RollupOption = False,
     code: CodeOption = None,
-    coder: CodersOption = None,
+    coder: MatrixCodersOption = None,
     attr: AttrOption = None,
     document: DocOption = None,
     set_: SetOption = None,
@@ -176,7 +174,7 @@ def cooccur(
     level: LevelOption = None,
     rollup: RollupOption = False,
     code: CodeOption = None,
-    coder: CodersOption = None,
+    coder: MatrixCodersOption = None,
     attr: AttrOption = None,
     document: DocOption = None,
     set_: SetOption = None,

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import DbOption, JsonOption, PseudonymiseOption, QuietOption, project
+from qualcode.cli.options import (
+    DbOption,
+    JsonOption,
+    PseudonymiseOption,
+    QuietOption,
+    ReplaceFileOption,
+    project,
+)
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.errors import StoreError
 
@@ -38,7 +45,7 @@ def export_group() -> typer.Typer:
 
 def export_qdpx(
     path: Annotated[Path, typer.Argument(help="The .qdpx file to write.")],
-    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    force: ReplaceFileOption = False,
     pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,

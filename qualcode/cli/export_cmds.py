@@ -13,9 +13,14 @@ import typer
 from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
+    CodeOption,
+    CodersOption,
     DbOption,
+    DocOption,
+    MatrixCodersOption,
     PseudonymiseOption,
     QuietOption,
+    ReplaceFileOption,
     parse_filters,
     project,
 )
@@ -32,12 +37,8 @@ export_app = typer.Typer(help="Write coded passages, matrices, figures and a met
                          no_args_is_help=True)
 
 PathArg = Annotated[Path, typer.Argument(help="File to write; its ending picks the format.")]
-ForceOption = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
 FormatOption = Annotated[str | None, typer.Option("--format", help="Format, when the file name does not say it.")]
 CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug.")]
-CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
-CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")]
-DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
 
 
 def _done(result: export.Exported, what: str, quiet: bool) -> None:
@@ -63,7 +64,7 @@ def quotes(
     language: Annotated[str, typer.Option("--language", help="Word appendix labels: en or sv.")] = "en",
     fmt: FormatOption = None,
     pseudonymise: PseudonymiseOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -84,9 +85,6 @@ def _query(codebook: str, by: str, measure: str, level: int | None, rollup: bool
         groups=tuple(group or ()))
 
 
-MatrixCodersOption = Annotated[list[str] | None, typer.Option(
-    "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
-    "coder if it covers as many documents as anyone, else the coder who coded the most documents.")]
 CodebookArg = Annotated[str, typer.Option("--codebook", "-c", help="Codebook slug.")]
 ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
 MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]
@@ -109,7 +107,7 @@ def matrix(
     group: GroupOption = None,
     fmt: FormatOption = None,
     pseudonymise: PseudonymiseOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -141,7 +139,7 @@ def figure(
     dpi: Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)] = 300,
     fmt: FormatOption = None,
     pseudonymise: PseudonymiseOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -166,7 +164,7 @@ def methods(
     by: Annotated[list[str] | None, typer.Option("--by", help="Break the corpus down by these attributes "
                                                  "(repeatable; default level).")] = None,
     pseudonymise: PseudonymiseOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -201,7 +199,7 @@ def codeline(
     empty: Annotated[bool, typer.Option("--empty", help="Keep codes without a coding in the document.")] = False,
     dpi: DpiOption = 200,
     fmt: FormatOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -233,7 +231,7 @@ def code_matrix(
     document: DocOption = None,
     dpi: DpiOption = 200,
     fmt: FormatOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -267,7 +265,7 @@ def network(
     document: DocOption = None,
     dpi: DpiOption = 200,
     fmt: FormatOption = None,
-    force: ForceOption = False,
+    force: ReplaceFileOption = False,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:

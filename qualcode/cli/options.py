@@ -38,6 +38,14 @@ AttrOption = Annotated[list[str] | None, typer.Option(
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="Only the documents (or passages) of this saved set (repeatable: any of them); "
     "see 'qualcode set list'.")]
+DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")]
+CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")]
+CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
+ReplaceFileOption = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
+# The coders a matrix counts (compare, cooccur, export matrix and figures): see services/coder_scope.py.
+MatrixCodersOption = Annotated[list[str] | None, typer.Option(
+    "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "
+    "coder if it covers as many documents as anyone, else the coder who coded the most documents.")]
 
 
 @contextmanager

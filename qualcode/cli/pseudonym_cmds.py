@@ -15,7 +15,17 @@ import typer
 from rich.markup import escape
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import AttrOption, CoderOption, DbOption, JsonOption, QuietOption, project
+from qualcode.cli.options import (
+    AttrOption,
+    CodeOption,
+    CoderOption,
+    CodersOption,
+    DbOption,
+    DocOption,
+    JsonOption,
+    QuietOption,
+    project,
+)
 from qualcode.cli.output import console, print_json
 
 if TYPE_CHECKING:
@@ -211,12 +221,10 @@ def reject(names: Annotated[list[str], typer.Argument(help="Candidates that are 
 @app.command()
 def check(codebook: Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug, as for "
                                                        "'export quotes'.")] = None,
-          code: Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")] = None,
-          coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings "
-                                                          "(repeatable).")] = None,
+          code: CodeOption = None,
+          coder: CodersOption = None,
           attr: AttrOption = None,
-          document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents "
-                                                             "(repeatable).")] = None,
+          document: DocOption = None,
           corpus: Annotated[bool, typer.Option("--corpus", help="Check every document whole, as a .qdpx "
                                                "export carries them, instead of the quotes.")] = False,
           lang: LangOption = None, db: DbOption = None, as_json: JsonOption = False,

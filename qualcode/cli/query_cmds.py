@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qualcode.cli.lazy import lazy_module
-from qualcode.cli.options import CoderOption, DbOption, JsonOption, QuietOption, project
+from qualcode.cli.options import (
+    CoderOption,
+    DbOption,
+    JsonOption,
+    QuietOption,
+    ReplaceFileOption,
+    project,
+)
 from qualcode.cli.output import console, escape, print_json
 from qualcode.errors import QualcodeError
 
@@ -82,7 +89,7 @@ def run(ctx: typer.Context, name: NameArgument, db: DbOption = None, as_json: Js
 @app.command("export", context_settings=PASS_ON)
 def export(ctx: typer.Context, name: NameArgument,
            file: Annotated[Path, typer.Argument(help="Where to write: .csv (the rows) or .json (query and result).")],
-           force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+           force: ReplaceFileOption = False,
            db: DbOption = None, quiet: QuietOption = False) -> None:
     """Run a saved query and write its whole result to a file, every page of a retrieval,
     search or concordance (never over a file unless --force)."""

@@ -11,6 +11,7 @@ from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
     AttrOption,
     DbOption,
+    DocOption,
     JsonOption,
     PseudonymiseOption,
     QuietOption,
@@ -39,7 +40,7 @@ CiteOption = Annotated[str, typer.Option(
 def retrieve(
     code: Annotated[str, typer.Argument(help="Code key, e.g. lc.bypassed (or codebook:key).")],
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders (repeatable).")] = None,
-    document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
+    document: DocOption = None,
     attr: AttrOption = None,
     set_: SetOption = None,
     page: Annotated[int, typer.Option(help="Page number, from 1.", min=1)] = 1,
@@ -96,7 +97,7 @@ def retrieve(
 @saveable("search")
 def search(
     query: Annotated[str, typer.Argument(help="Words to find; inflected forms match (e.g. 'rektor' finds 'rektorerna').")],
-    document: Annotated[list[str] | None, typer.Option("--doc", help="Only these documents (repeatable).")] = None,
+    document: DocOption = None,
     attr: AttrOption = None,
     set_: SetOption = None,
     limit: Annotated[int, typer.Option(help="Show at most this many sentences.", min=1)] = 50,

@@ -18,6 +18,7 @@ from qualcode.cli.options import (
     DbOption,
     JsonOption,
     QuietOption,
+    ReplaceFileOption,
     coder_name,
     parse_filters,
     project,
@@ -185,7 +186,7 @@ def delete(name: NameArgument,
 @app.command("export")
 def export(name: NameArgument,
            file: Annotated[Path, typer.Argument(help="Where to write: .csv or .json.")],
-           force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+           force: ReplaceFileOption = False,
            db: DbOption = None, quiet: QuietOption = False) -> None:
     """Write a set's members to a file (never over one unless --force)."""
     with project(db) as store:

@@ -13,6 +13,7 @@ import typer
 
 from qualcode.cli.lazy import lazy_module
 from qualcode.cli.options import (
+    CodersOption,
     DbOption,
     JsonOption,
     PseudonymiseOption,
@@ -307,7 +308,7 @@ def codes(
     run: RunArg,
     codebook: Annotated[list[str] | None, typer.Option(
         "--codebook", "-c", help="Count only these codebooks' codes (repeatable); default every codebook.")] = None,
-    coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")] = None,
+    coder: CodersOption = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Uncoded share above which a topic is a "
                                              "blind spot.")] = BLIND_SPOT,
     top: Annotated[int, typer.Option("--top", help="Codes listed per topic.", min=1)] = 3,
