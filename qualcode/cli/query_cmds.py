@@ -24,6 +24,7 @@ from qualcode.cli.output import console, escape, print_json
 from qualcode.errors import QualcodeError
 
 if TYPE_CHECKING:
+    from qualcode.core.sets import SavedQuery
     from qualcode.services import queries
 else:
     queries = lazy_module("qualcode.services.queries")
@@ -39,6 +40,11 @@ def _db_args(db: str | None) -> list[str]:
     return ["--db", db] if db else []
 
 
+def _as_dict(q: SavedQuery) -> dict:
+    return {"name": q.name, "kind": q.kind, "args": list(q.args), "command": q.command_line(),
+            "created_by": q.created_by, "created_at": q.created_at}
+
+
 def _author(store, coder: str | None) -> str | None:  # type: ignore[no-untyped-def]
     from qualcode.cli.saving import author
 
@@ -51,8 +57,7 @@ def list_queries(db: DbOption = None, as_json: JsonOption = False) -> None:
     with project(db) as store:
         found = queries.list_queries(store)
     if as_json:
-        print_json([{"name": q.name, "kind": q.kind, "args": list(q.args), "command": q.command_line(),
-                     "created_by": q.created_by, "created_at": q.created_at} for q in found])
+        print_json([_as_dict(q) for q in found])
         return
     if not found:
         console.print("No saved queries yet: add --save NAME to retrieve, search, kwic, words, keyness or compare.")
@@ -67,8 +72,7 @@ def show(name: NameArgument, db: DbOption = None, as_json: JsonOption = False) -
     with project(db) as store:
         q = queries.get(store, name)
     if as_json:
-        print_json({"name": q.name, "kind": q.kind, "args": list(q.args), "command": q.command_line(),
-                    "created_by": q.created_by, "created_at": q.created_at})
+        print_json(_as_dict(q))
         return
     console.print(f"[bold]{escape(q.name)}[/] ({q.kind})\n  {escape(q.command_line())}\n"
                   f"  saved {q.created_at:%Y-%m-%d %H:%M}" + (f" by {escape(q.created_by)}" if q.created_by else ""),
