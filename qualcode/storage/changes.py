@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
+def _unreachable(exc: Exception) -> StoreError:
+    return StoreError(f"Cannot ask the project whether it changed: {exc}",
+                      "Check that the project file or its server is still reachable.")
+
+
 class DataVersion:
     """A number that changes when the project's content has been committed anew."""
 
@@ -32,8 +37,7 @@ class DataVersion:
             try:
                 return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error as exc:
-                raise StoreError(f"Cannot ask the project whether it changed: {exc}",
-                                 "Check that the project file or its server is still reachable.") from exc
+                raise _unreachable(exc) from exc
         from sqlalchemy import func, select
         from sqlalchemy.exc import DBAPIError
 
@@ -43,8 +47,7 @@ class DataVersion:
             with self.engine.connect() as connection:
                 return int(connection.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
         except DBAPIError as exc:
-            raise StoreError(f"Cannot ask the project whether it changed: {exc}",
-                             "Check that the project file or its server is still reachable.") from exc
+            raise _unreachable(exc) from exc
 
     def close(self) -> None:
         if self._sqlite is not None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from functools import partial
-from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
@@ -20,16 +18,16 @@ from sqlalchemy.pool import QueuePool
 from qualcode.errors import StoreError
 from qualcode.storage.locations import (  # noqa: F401 (the engine's callers use them)
     APPLICATION_ID,
+    BUSY_TIMEOUT_MS,
     Location,
     OpenMode,
     backup_sqlite,
     check_sqlite_file,
+    connect_read_only,
     copy_file,
     locate,
     sqlite_open_mode,
 )
-
-BUSY_TIMEOUT_MS = 15_000
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: object, *,
@@ -55,11 +53,6 @@ def _sqlite_begin_reading(connection) -> None:  # type: ignore[no-untyped-def]
     connection.exec_driver_sql("BEGIN")  # a read-only file cannot take the write lock
 
 
-def _connect_read_only(path: Path, mode: OpenMode) -> sqlite3.Connection:
-    flag = "immutable=1" if mode is OpenMode.IMMUTABLE else "mode=ro"
-    return sqlite3.connect(f"file:{quote(str(path))}?{flag}", uri=True, check_same_thread=False)
-
-
 def make_engine(location: Location, mode: OpenMode = OpenMode.READ_WRITE) -> Engine:
     if location.is_sqlite:
         if mode.writable:
@@ -69,7 +62,7 @@ def make_engine(location: Location, mode: OpenMode = OpenMode.READ_WRITE) -> Eng
         else:
             assert location.path is not None
             # "sqlite://" would mean an in-memory database, which gets a one-connection pool.
-            engine = create_engine("sqlite://", creator=partial(_connect_read_only, location.path, mode),
+            engine = create_engine("sqlite://", creator=partial(connect_read_only, location.path, mode),
                                    poolclass=QueuePool)
             event.listen(engine, "connect", partial(_sqlite_on_connect, writable=False))
             event.listen(engine, "begin", _sqlite_begin_reading)

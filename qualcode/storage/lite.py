@@ -19,7 +19,6 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from qualcode.errors import StoreError
 from qualcode.storage import locations
@@ -28,7 +27,6 @@ from qualcode.storage import locations
 # this module does not import the migrations' module.
 SCHEMA_REVISION = "0025"
 INDEX_SETTING = "search.lemmatizer"
-BUSY_TIMEOUT_MS = 15_000
 
 
 @dataclass
@@ -73,15 +71,13 @@ def open_reader(target: str | Path, *, index_version: str) -> LiteReader | None:
     locations.check_sqlite_file(path, must_exist=True)
     if path.stat().st_size == 0:
         return None  # the store explains an empty file
-    mode = locations.sqlite_open_mode(path)
-    flag = "immutable=1" if mode is locations.OpenMode.IMMUTABLE else "mode=ro"
     try:
-        connection = sqlite3.connect(f"file:{quote(str(path))}?{flag}", uri=True, check_same_thread=False)
+        connection = locations.connect_read_only(path, locations.sqlite_open_mode(path))
     except sqlite3.Error:
         return None
     reader = LiteReader(path, connection)
     try:
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute(f"PRAGMA busy_timeout = {locations.BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA query_only = 1")
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         current = (revision is not None and revision[0] == SCHEMA_REVISION

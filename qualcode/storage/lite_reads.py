@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -36,7 +36,8 @@ class NeedsFullStore(Exception):
     """A read the light path does not make: the full store must make it."""
 
 
-def _datetime(value: str | None) -> datetime | None:
+def timestamp(value: str | None) -> datetime | None:
+    """A stored timestamp as the store reads it back (SQLite keeps ISO text)."""
     return None if value is None else datetime.fromisoformat(value)
 
 
@@ -44,17 +45,36 @@ def _json(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
 
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
+def marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
 
 
-class LiteDocuments:
-    # Every column the ORM would load but the text, which no summary needs.
-    COLUMNS = ("documents.id, documents.name, documents.sha256, documents.format, documents.language, "
-               "documents.word_count, documents.imported_at")
+class LiteRepository:
+    """A repository over the reader's connection."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql, tuple(parameters)).fetchall()
+
+    def attributes_of(self, owner: str, ids: Collection[int] | None = None) -> dict[int, dict[str, str]]:
+        """The attributes of every ``owner`` (``document`` or ``speaker``), or of those in ``ids``."""
+        table, column = f"{owner}_attributes", f"{owner}_id"
+        sql = f'SELECT {table}.{column}, {table}."key", {table}.value FROM {table}'
+        parameters = [] if ids is None else list(ids)
+        if ids is not None:
+            sql += f" WHERE {table}.{column} IN ({marks(parameters)})"
+        result: dict[int, dict[str, str]] = {}
+        for owner_id, key, value in self.connection.execute(sql, parameters):
+            result.setdefault(owner_id, {})[key] = value
+        return result
+
+
+class LiteDocuments(LiteRepository):
+    # Every column the ORM would load but the text, which no summary needs.
+    COLUMNS = ("documents.id, documents.name, documents.sha256, documents.format, documents.language, "
+               "documents.word_count, documents.imported_at")
 
     def find_by_name(self, name: str) -> DocumentSummary | None:
         row = self.connection.execute(f"SELECT {self.COLUMNS} FROM documents WHERE documents.name = ?",
@@ -68,12 +88,7 @@ class LiteDocuments:
         return {k: v for k, v in rows}
 
     def all_attributes(self) -> dict[int, dict[str, str]]:
-        result: dict[int, dict[str, str]] = {}
-        for doc_id, key, value in self.connection.execute(
-                'SELECT document_attributes.document_id, document_attributes."key", document_attributes.value '
-                "FROM document_attributes"):
-            result.setdefault(doc_id, {})[key] = value
-        return result
+        return self.attributes_of("document")
 
     def list(self) -> list[DocumentSummary]:
         rows = self.connection.execute(f"SELECT {self.COLUMNS} FROM documents ORDER BY documents.name").fetchall()
@@ -85,7 +100,7 @@ class LiteDocuments:
         def per_document(table: str, where: str = "", params: tuple[Any, ...] = ()) -> dict[int, int]:
             conditions = [where] if where else []
             if only is not None:
-                conditions.append(f"{table}.document_id IN ({_marks(only)})")
+                conditions.append(f"{table}.document_id IN ({marks(only)})")
                 params = (*params, *only)
             clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
             return dict(self.connection.execute(
@@ -107,15 +122,12 @@ class LiteDocuments:
             counts = self._counts([doc_id]).get(doc_id, (0, 0, 0))
         return DocumentSummary(
             id=doc_id, name=name, format=format_, language=language, sha256=sha256,
-            imported_at=_datetime(imported_at), word_count=word_count,  # type: ignore[arg-type]
+            imported_at=timestamp(imported_at), word_count=word_count,  # type: ignore[arg-type]
             attributes=attributes, turn_count=counts[0], sentence_count=counts[1], speaker_count=counts[2],
         )
 
 
-class LiteCoders:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
+class LiteCoders(LiteRepository):
     def find(self, name: str) -> Coder | None:
         """The coder of that name; a name merged into another coder stands for that coder."""
         row = self.connection.execute("SELECT coders.id, coders.name, coders.merged_into FROM coders "
@@ -130,15 +142,12 @@ class LiteCoders:
             "SELECT coders.id, coders.name FROM coders WHERE coders.merged_into IS NULL ORDER BY coders.name")]
 
 
-class LiteCodebooks:
+class LiteCodebooks(LiteRepository):
     CODE_COLUMNS = ('codes.id, codes.codebook_id, codes."key", codes.label_en, codes.label_sv, codes.parent_id, '
                     "codes.definition, codes.inclusion, codes.exclusion, codes.examples, codes.colour, "
                     "codes.shortcut, codes.active")
     BOOK_COLUMNS = "codebooks.id, codebooks.slug, codebooks.name, codebooks.version, codebooks.languages, " \
                    "codebooks.description"
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
 
     @staticmethod
     def _code(row: tuple[Any, ...]) -> Code:
@@ -188,10 +197,7 @@ class LiteCodebooks:
         return [self._code(r) for r in self.connection.execute(query, params)]
 
 
-class LiteCodings:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
+class LiteCodings(LiteRepository):
     @staticmethod
     def _filtered(flt: CodingFilter) -> tuple[str, list[Any], str, list[Any]]:
         """The joins and conditions of ``flt``, each with its parameters in the text's order."""
@@ -206,7 +212,7 @@ class LiteCodings:
                 values = list(values)
                 if not values:
                     raise NeedsFullStore("an empty list of values")  # SQLAlchemy's own empty IN
-                conditions.append(f"codings.{column} IN ({_marks(values)})")
+                conditions.append(f"codings.{column} IN ({marks(values)})")
                 params += values
         joins: list[str] = []
         join_params: list[Any] = []
@@ -220,7 +226,7 @@ class LiteCodings:
                          f"LEFT OUTER JOIN document_attributes AS {da} ON {da}.document_id = codings.document_id "
                          f'AND {da}."key" = ?')
             join_params += [key, key]
-            conditions.append(f"coalesce({sa}.value, {da}.value) IN ({_marks(values)})")
+            conditions.append(f"coalesce({sa}.value, {da}.value) IN ({marks(values)})")
             params += values
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         return (" " + " ".join(joins) if joins else ""), join_params, where, params
@@ -262,37 +268,18 @@ class LiteCodings:
 
     def _attributes_for(self, document_ids: set[int], speaker_ids: set[int]
                         ) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
-        docs: dict[int, dict[str, str]] = {}
-        speakers: dict[int, dict[str, str]] = {}
-        if document_ids:
-            ids = list(document_ids)
-            for doc_id, key, value in self.connection.execute(
-                    'SELECT document_attributes.document_id, document_attributes."key", document_attributes.value '
-                    f"FROM document_attributes WHERE document_attributes.document_id IN ({_marks(ids)})", ids):
-                docs.setdefault(doc_id, {})[key] = value
-        if speaker_ids:
-            ids = list(speaker_ids)
-            for sp_id, key, value in self.connection.execute(
-                    'SELECT speaker_attributes.speaker_id, speaker_attributes."key", speaker_attributes.value '
-                    f"FROM speaker_attributes WHERE speaker_attributes.speaker_id IN ({_marks(ids)})", ids):
-                speakers.setdefault(sp_id, {})[key] = value
-        return docs, speakers
+        return (self.attributes_of("document", document_ids) if document_ids else {},
+                self.attributes_of("speaker", speaker_ids) if speaker_ids else {})
 
 
-class LiteSettings:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
+class LiteSettings(LiteRepository):
     def get(self, key: str, default: str | None = None) -> str | None:
         row = self.connection.execute('SELECT settings."key", settings.value FROM settings '
                                       'WHERE settings."key" = ?', (key,)).fetchone()
         return row[1] if row else default
 
 
-class LitePseudonyms:
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
+class LitePseudonyms(LiteRepository):
     def entries(self) -> list[Pseudonym]:
         from qualcode.core.pseudonyms import Pseudonym
 

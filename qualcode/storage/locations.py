@@ -16,6 +16,7 @@ import stat
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from urllib.parse import quote
 
 from qualcode.errors import StoreError
 
@@ -81,6 +82,17 @@ class OpenMode(Enum):
     @property
     def writable(self) -> bool:
         return self is OpenMode.READ_WRITE
+
+
+# How long a connection waits for another's lock before SQLite reports it as locked.
+BUSY_TIMEOUT_MS = 15_000
+
+
+def connect_read_only(path: Path, mode: OpenMode) -> sqlite3.Connection:
+    """A connection to ``path`` that cannot write: ``immutable=1`` where ``mode`` is
+    :attr:`OpenMode.IMMUTABLE`, else ``mode=ro``."""
+    flag = "immutable=1" if mode is OpenMode.IMMUTABLE else "mode=ro"
+    return sqlite3.connect(f"file:{quote(str(path))}?{flag}", uri=True, check_same_thread=False)
 
 
 def sqlite_open_mode(path: Path) -> OpenMode:
