@@ -11,12 +11,12 @@ from threading import Event
 from typing import TYPE_CHECKING
 
 from qualcode.analysis.lemma_version import LEMMATIZER_VERSION
+from qualcode.storage.lite import INDEX_SETTING
 
 if TYPE_CHECKING:
     from qualcode.services.lemmas import Progress
     from qualcode.storage.store import Store
 
-INDEX_SETTING = "search.lemmatizer"
 
 
 def index_is_current(store: Store) -> bool:

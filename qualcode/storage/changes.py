@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import StoreError
+from qualcode.storage import locations
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -28,7 +29,7 @@ class DataVersion:
 
     def __init__(self, engine: Engine, path: Path | None) -> None:
         self.engine = engine
-        self._sqlite = (sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._sqlite = (locations.connect_read_only(path, locations.OpenMode.READ_ONLY)
                         if path is not None else None)
 
     def current(self) -> int:

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from qualcode.errors import StoreError
 from qualcode.storage import locations
+from qualcode.storage.migrate import HEAD_REVISION
 
-# Kept in step with qualcode.storage.migrate.HEAD_REVISION (a test checks it), so that
-# this module does not import the migrations' module.
-SCHEMA_REVISION = "0025"
+SCHEMA_REVISION = HEAD_REVISION  # the migrations' module names it without importing SQLAlchemy
+# The settings row that names the lemmatizer the search index was made by.
 INDEX_SETTING = "search.lemmatizer"
 
 
