@@ -109,18 +109,15 @@ class QualcodeApp(App[None]):
             error = event.worker.error
             message = error.message if isinstance(error, QualcodeError) else str(error)
             hint = getattr(error, "hint", None)
-            if event.worker.group == "store":
+            text = message + (f"\n{hint}" if hint else "")
+            if event.worker.group not in ("open", "store"):
+                self.notify(text, title="Something failed", severity="error", timeout=15)
+                return
+            self.notify(text, title="Cannot open the project", severity="error", timeout=30)
+            if event.worker.group == "store":  # the main screen stays; keys that need the store say why not
                 self._store_failed = True
                 self._held.clear()
-                self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
-                            severity="error", timeout=30)
                 return
-            if event.worker.group != "open":
-                self.notify(message + (f"\n{hint}" if hint else ""), title="Something failed",
-                            severity="error", timeout=15)
-                return
-            self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
-                        severity="error", timeout=30)
             self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
             self._stop_spinner_timer()
             self.query_one(LoadingIndicator).display = False
