@@ -54,6 +54,18 @@ def rate(count: int, total: int) -> float:
     return (count or 0.5) * 10_000 / total
 
 
+def _rates(plot: TermPlot) -> tuple[list[float], list[float], float, float]:
+    """Each point's rate in B (x) and in A (y), and the axes' common range around them."""
+    xs = [rate(p.count_b, plot.total_b) for p in plot.points]
+    ys = [rate(p.count_a, plot.total_a) for p in plot.points]
+    return xs, ys, min(min(xs), min(ys)) / 1.5, max(max(xs), max(ys)) * 1.5
+
+
+def _drawing_order(plot: TermPlot) -> list[int]:
+    """The points' indices, key words last so that they are drawn on top."""
+    return sorted(range(len(plot.points)), key=lambda i: plot.points[i].key)
+
+
 def _colour(point: TermPoint) -> str:
     if not point.key:
         return COLOUR_OTHER
@@ -129,14 +141,11 @@ def write_term_plot(plot: TermPlot, stream: IO, *, fmt: str = "png") -> None:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    xs = [rate(p.count_b, plot.total_b) for p in plot.points]
-    ys = [rate(p.count_a, plot.total_a) for p in plot.points]
+    xs, ys, low, high = _rates(plot)
     fig, ax = plt.subplots(figsize=(7.5, 6.5), constrained_layout=True)
-    order = sorted(range(len(plot.points)), key=lambda i: plot.points[i].key)  # key words on top
+    order = _drawing_order(plot)
     ax.scatter([xs[i] for i in order], [ys[i] for i in order], s=14, alpha=0.7, linewidths=0,
                c=[_colour(plot.points[i]) for i in order])
-    low = min(min(xs), min(ys)) / 1.5
-    high = max(max(xs), max(ys)) * 1.5
     ax.plot([low, high], [low, high], linestyle="--", linewidth=0.8, color="#555555")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -213,10 +222,7 @@ def _number(value: float) -> str:
 
 def term_plot_html(plot: TermPlot) -> str:
     """The page as one string: inline SVG, the points' data as JSON, no external files."""
-    xs = [rate(p.count_b, plot.total_b) for p in plot.points]
-    ys = [rate(p.count_a, plot.total_a) for p in plot.points]
-    low = min(min(xs), min(ys)) / 1.5
-    high = max(max(xs), max(ys)) * 1.5
+    xs, ys, low, high = _rates(plot)
     span = math.log10(high) - math.log10(low)
     inner = SIZE - 2 * MARGIN
 
@@ -248,8 +254,7 @@ def term_plot_html(plot: TermPlot) -> str:
                  f'<text x="{SIZE - MARGIN - 8}" y="{SIZE - MARGIN - 10}" font-size="12" fill="{COLOUR_B}" '
                  f'text-anchor="end">more in {html.escape(plot.b)}</text>')
     data = []
-    order = sorted(range(len(plot.points)), key=lambda i: plot.points[i].key)
-    for i in order:
+    for i in _drawing_order(plot):
         point = plot.points[i]
         parts.append(f'<circle data-i="{len(data)}" cx="{x_of(xs[i]):.1f}" cy="{y_of(ys[i]):.1f}" '
                      f'r="{4 if point.key else 3}" fill="{_colour(point)}" fill-opacity="0.75"/>')

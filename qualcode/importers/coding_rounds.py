@@ -65,7 +65,10 @@ def _names(path: Path, line: int, value: object, what: str) -> tuple[str, ...]:
 
 def read_round_sets(path: Path) -> tuple[RecordedSet, ...]:
     """The sets of documents a rounds file records (none if it has no 'sets')."""
-    data = load_with_lines(path)
+    return _round_sets(path, load_with_lines(path))
+
+
+def _round_sets(path: Path, data: object) -> tuple[RecordedSet, ...]:
     entries = data.get("sets", []) if isinstance(data, dict) else []
     if not isinstance(entries, list):
         raise SourceFileError(f"{path}: 'sets' must be a list of sets, each with a 'name' and 'documents'.")
@@ -85,7 +88,7 @@ def read_rounds(path: Path) -> tuple[RoundSpec, ...]:
     data = load_with_lines(path)
     if not isinstance(data, dict) or not isinstance(data.get("rounds"), list):
         raise SourceFileError(f"{path}: expected a mapping with a list of 'rounds'.")
-    known_sets = {s.name for s in read_round_sets(path)}
+    known_sets = {s.name for s in _round_sets(path, data)}
     found = []
     for entry in data["rounds"]:
         line = entry.get("__line__", 0) if isinstance(entry, dict) else 0

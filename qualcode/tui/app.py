@@ -26,7 +26,7 @@ from textual.widgets import Label, LoadingIndicator
 from textual.worker import Worker, WorkerState
 
 from qualcode.errors import QualcodeError
-from qualcode.services.project import remember_coder, remembered_coder
+from qualcode.services.project import remember_coder
 from qualcode.tui.screens.coder_prompt import CoderPrompt
 
 if TYPE_CHECKING:
@@ -109,18 +109,15 @@ class QualcodeApp(App[None]):
             error = event.worker.error
             message = error.message if isinstance(error, QualcodeError) else str(error)
             hint = getattr(error, "hint", None)
-            if event.worker.group == "store":
+            text = message + (f"\n{hint}" if hint else "")
+            if event.worker.group not in ("open", "store"):
+                self.notify(text, title="Something failed", severity="error", timeout=15)
+                return
+            self.notify(text, title="Cannot open the project", severity="error", timeout=30)
+            if event.worker.group == "store":  # the main screen stays; keys that need the store say why not
                 self._store_failed = True
                 self._held.clear()
-                self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
-                            severity="error", timeout=30)
                 return
-            if event.worker.group != "open":
-                self.notify(message + (f"\n{hint}" if hint else ""), title="Something failed",
-                            severity="error", timeout=15)
-                return
-            self.notify(message + (f"\n{hint}" if hint else ""), title="Cannot open the project",
-                        severity="error", timeout=30)
             self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
             self._stop_spinner_timer()
             self.query_one(LoadingIndicator).display = False
@@ -133,7 +130,7 @@ class QualcodeApp(App[None]):
                 self._show_before_store(opening)
                 return
             self.store, self._first = opening.store, opening.view
-            self._choose_coder()
+            self._choose_coder(opening.coder)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "store":
             self._store_opened(event.worker.result)
 
@@ -222,9 +219,8 @@ class QualcodeApp(App[None]):
         screen = self._main_screen()
         return screen is not None and screen.store is None and not screen.works_without_store(event.key)
 
-    def _choose_coder(self) -> None:
-        assert self.store is not None
-        name = self.coder or remembered_coder(self.store)
+    def _choose_coder(self, name: str | None) -> None:
+        """``name``: the coder given or remembered (read with the first screen); else ask."""
         if name:
             self._start(name)
         else:

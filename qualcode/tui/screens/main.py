@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Label
 
 from qualcode.errors import QualcodeError
 from qualcode.services import workbench
-from qualcode.services.workbench import FirstView, first_view  # noqa: F401 (named from here too)
+from qualcode.services.workbench import FirstView
 from qualcode.tui.commands import CodeCommands
 from qualcode.tui.screens.jump import Jump
 from qualcode.tui.screens.main_analyses import AnalysisActions

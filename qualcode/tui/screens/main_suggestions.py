@@ -63,10 +63,13 @@ class SuggestionActions:
             with self._suggester_lock:
                 found = suggester.for_span(document_id, start, end, top=3)
         except QualcodeError as error:
-            self.app.call_from_thread(self.query_one(SuggestionPanel).waiting, error.message)
+            self.app.call_from_thread(self._suggestions_waiting, error.message)
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_suggestions, found)
+
+    def _suggestions_waiting(self, message: str) -> None:
+        self.query_one(SuggestionPanel).waiting(message)
 
     def _show_suggestions(self, found: suggestions.PassageSuggestions) -> None:
         span = self.reader.target_span()

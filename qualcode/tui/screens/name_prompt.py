@@ -1,12 +1,19 @@
-"""Asks for a name (of a saved query); Escape leaves without one."""
+"""Asks for a name (of a saved query; Escape leaves without one), and keeps the query under it."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label
+
+from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.storage.store import Store
 
 
 class NamePrompt(ModalScreen[str | None]):
@@ -32,3 +39,22 @@ class NamePrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def save_query(screen: Screen, store: Store, title: str, command: str, args: list[str],
+               coder: str | None) -> None:
+    """Ask for a name, then keep ``qualcode COMMAND ARGS`` as a saved query under it."""
+
+    def save(name: str | None) -> None:
+        from qualcode.services import queries
+
+        if not name:
+            return
+        try:
+            saved = queries.save(store, name, command, args, coder=coder)
+        except QualcodeError as error:
+            screen.notify(error.message, title="Save query", severity="error")
+            return
+        screen.notify(f"Saved as '{saved.name}': qualcode query run {saved.name}", title="Save query")
+
+    screen.app.push_screen(NamePrompt(title, "query name"), save)

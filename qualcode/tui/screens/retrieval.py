@@ -13,10 +13,10 @@ from textual.widgets.option_list import Option
 from qualcode.core.model import CodedPassage
 from qualcode.core.pseudonyms import Renderer
 from qualcode.errors import QualcodeError
-from qualcode.services import queries, retrieval, sets
+from qualcode.services import retrieval, sets
 from qualcode.services.pseudonyms import render_passage
 from qualcode.storage.store import Store
-from qualcode.tui.screens.name_prompt import NamePrompt
+from qualcode.tui.screens.name_prompt import save_query
 from qualcode.tui.screens.search import Jump
 
 SET_KEY = "set"  # ``set=NAME`` in a filter box picks a saved set, not an attribute
@@ -144,18 +144,7 @@ class RetrievalScreen(ModalScreen[Jump | None]):
         except QualcodeError as error:
             self.notify(error.message, title="Save query", severity="error")
             return
-
-        def save(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                saved = queries.save(self.store, name, "retrieve", args, coder=self.coder)
-            except QualcodeError as error:
-                self.notify(error.message, title="Save query", severity="error")
-                return
-            self.notify(f"Saved as '{saved.name}': qualcode query run {saved.name}", title="Save query")
-
-        self.app.push_screen(NamePrompt("Save this retrieval as a query", "query name"), save)
+        save_query(self, self.store, "Save this retrieval as a query", "retrieve", args, self.coder)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         p = self.passages[int(event.option.id or 0)]

@@ -78,22 +78,9 @@ class SearchScreen(ModalScreen[Jump | None]):
             self.notify("Type what to search for first.", severity="warning")
             return
         args = [query, "--limit", "200", *(["--heads"] if self.heads else [])]
+        from qualcode.tui.screens.name_prompt import save_query
 
-        def save(name: str | None) -> None:
-            from qualcode.services import queries
-
-            if not name:
-                return
-            try:
-                saved = queries.save(self.store, name, "search", args, coder=self.coder)
-            except QualcodeError as error:
-                self.notify(error.message, title="Save query", severity="error")
-                return
-            self.notify(f"Saved as '{saved.name}': qualcode query run {saved.name}", title="Save query")
-
-        from qualcode.tui.screens.name_prompt import NamePrompt
-
-        self.app.push_screen(NamePrompt("Save this search as a query", "query name"), save)
+        save_query(self, self.store, "Save this search as a query", "search", args, self.coder)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         hit = self.hits[int(event.option.id or 0)]
