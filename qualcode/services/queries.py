@@ -20,6 +20,7 @@ from typing import Any
 
 from qualcode.core.sets import QUERY_KINDS, SavedQuery, clean_name
 from qualcode.errors import ExportError, NotFoundError, QualcodeError
+from qualcode.services.coders import optional_coder_id
 from qualcode.services.files import write_with
 from qualcode.storage.store import Store, UnitOfWork
 
@@ -64,7 +65,7 @@ def save(store: Store, name: str, kind: str, args: Sequence[str], *, coder: str 
         taken = uow.saved_queries.find(name)
         if taken is not None:
             raise _taken(taken)
-        coder_id = uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+        coder_id = optional_coder_id(uow, coder)
         query_id = uow.saved_queries.add(name, kind, list(args), coder_id)
         saved = uow.saved_queries.get(query_id)
         assert saved is not None
@@ -91,7 +92,7 @@ def remove(store: Store, name: str, *, coder: str | None = None) -> SavedQuery:
         author = uow.coders.find(query.created_by) if query.created_by else None
         created_by = author.id if author is not None else None
         uow.saved_queries.delete(query.id)
-        coder_id = uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+        coder_id = optional_coder_id(uow, coder)
         uow.events.append("query.removed", {"query_id": query.id, "name": query.name, "kind": query.kind,
                                             "args": list(query.args), "created_at": query.created_at.isoformat(),
                                             "created_by": created_by}, coder_id)
