@@ -43,15 +43,15 @@ def check_free(store: Store, name: str) -> str:
     """The name, cleaned, if no saved query has it yet (checked before a command runs)."""
     name = clean_name(name, "saved query")
     with store.unit_of_work() as uow:
-        taken = uow.saved_queries.find(name)
-        if taken is not None:
-            raise _taken(taken)
+        _refuse_taken(uow, name)
     return name
 
 
-def _taken(taken: SavedQuery) -> QueryError:
-    return QueryError(f"A saved query named '{taken.name}' exists already ({taken.command_line()}).",
-                      f"Choose another name, or remove it first: qualcode query remove {taken.name} --force")
+def _refuse_taken(uow: UnitOfWork, name: str) -> None:
+    taken = uow.saved_queries.find(name)
+    if taken is not None:
+        raise QueryError(f"A saved query named '{taken.name}' exists already ({taken.command_line()}).",
+                         f"Choose another name, or remove it first: qualcode query remove {taken.name} --force")
 
 
 def save(store: Store, name: str, kind: str, args: Sequence[str], *, coder: str | None = None) -> SavedQuery:
@@ -62,9 +62,7 @@ def save(store: Store, name: str, kind: str, args: Sequence[str], *, coder: str 
     if not all(isinstance(a, str) for a in args):
         raise QueryError("A saved query's arguments must be text.")
     with store.unit_of_work() as uow:
-        taken = uow.saved_queries.find(name)
-        if taken is not None:
-            raise _taken(taken)
+        _refuse_taken(uow, name)
         coder_id = optional_coder_id(uow, coder)
         query_id = uow.saved_queries.add(name, kind, list(args), coder_id)
         saved = uow.saved_queries.get(query_id)
