@@ -45,9 +45,13 @@ def _known(language: str, method: str = KNOWN_WORDS_METHOD):  # type: ignore[no-
     return known
 
 
+def _rejected_in(uow) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(json.loads(uow.settings.get(REJECTIONS) or "[]"))
+
+
 def rejections(store: Store) -> list[str]:
     with store.unit_of_work() as uow:
-        return list(json.loads(uow.settings.get(REJECTIONS) or "[]"))
+        return _rejected_in(uow)
 
 
 def corpus_texts(store: Store, language: str | None = None) -> tuple[list[tuple[str, str]], list[str], str]:
@@ -121,7 +125,7 @@ def accept(store: Store, candidate: Candidate, replacement: str | None = None, *
 def reject(store: Store, texts: Iterable[str], *, coder: str | None = None) -> list[str]:
     """Remember candidates as not names, so they are not proposed again; those newly remembered."""
     with store.unit_of_work() as uow:
-        kept = list(json.loads(uow.settings.get(REJECTIONS) or "[]"))
+        kept = _rejected_in(uow)
         new = [key for key in dict.fromkeys(form_key(t) for t in texts if t.strip()) if key not in kept]
         if new:
             uow.settings.set(REJECTIONS, json.dumps(kept + new, ensure_ascii=False))
