@@ -23,6 +23,12 @@ def list_coders(store: Store) -> list[CoderSummary]:
         return uow.coder_work.summaries()
 
 
+def optional_coder_id(uow: UnitOfWork, coder: str | None) -> int | None:
+    """The id of the coder named (added if new); None when no name is given, for a change
+    that may be logged without its author."""
+    return uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+
+
 def _known(uow: UnitOfWork) -> str:
     return ", ".join(c.name for c in uow.coders.list()) or "none yet"
 

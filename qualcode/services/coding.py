@@ -90,17 +90,19 @@ def apply_in(uow, document: str | int, code: str, coder: str, span: Span, *,  # 
     return coding
 
 
-def apply_many_in(uow, spans: list[tuple[int, int, int]], code: str, coder: str, *,  # type: ignore[no-untyped-def]
-                  origin: CodingOrigin = CodingOrigin.MANUAL, codebook: str | None = None) -> list[Coding]:
-    """Apply one code to many ``(document id, start, end)`` spans as one change: one
-    ``codings.added`` event, so one ``undo`` removes them all again."""
-    target = resolve_code(uow, code, codebook)
+def apply_many_in(uow, spans: list[tuple[int, int, int]], target: Code, coder_id: int, *,  # type: ignore[no-untyped-def]
+                  origin: CodingOrigin = CodingOrigin.MANUAL) -> list[Coding]:
+    """Apply one code (resolved by the caller, see :func:`resolve_code`) to many
+    ``(document id, start, end)`` spans as one change: one ``codings.added`` event, so
+    one ``undo`` removes them all again."""
     if not target.active:
         raise CodingError(f"Code '{target.key}' is retired in the current codebook version.")
-    coder_id = coder_id_for(uow, coder)
     made = []
+    lengths: dict[int, int] = {}
     for doc_id, start, end in spans:
-        if not 0 <= start < end <= len(uow.documents.text(doc_id)):
+        if doc_id not in lengths:
+            lengths[doc_id] = len(uow.documents.text(doc_id))
+        if not 0 <= start < end <= lengths[doc_id]:
             raise CodingError(f"Span [{start}, {end}) is not inside document {doc_id}.")
         made.append(uow.codings.add(doc_id, target.id, coder_id, start, end, origin))
     if made:

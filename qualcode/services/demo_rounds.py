@@ -74,6 +74,7 @@ def replay_rounds(store: Store, corpus_dir: Path, add_memos) -> RoundsReport:  #
     if not rounds_path.exists():
         return report
     specs = read_rounds(rounds_path)
+    names = {d.id: d.name for d in corpus.list_documents(store)}  # the rounds add no documents
     for recorded in read_round_sets(rounds_path):
         try:
             sets.create(store, recorded.name, "documents", documents=recorded.documents,
@@ -88,7 +89,6 @@ def replay_rounds(store: Store, corpus_dir: Path, add_memos) -> RoundsReport:  #
         sample = agreement.draw_sample(store, spec.name, spec.coders, size=spec.size, seed=spec.seed,
                                        stratify_by=spec.stratify_by, supervisor=spec.supervisor,
                                        exclude_samples=spec.exclude, documents=pool)
-        names = {d.id: d.name for d in corpus.list_documents(store)}
         drawn = tuple(sorted(names[i] for i in sample.document_ids))
         if spec.documents and drawn != tuple(sorted(spec.documents)):
             raise QualcodeError(f"{rounds_path}:{spec.line}: round '{spec.name}' now draws "

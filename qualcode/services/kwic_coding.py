@@ -17,6 +17,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qualcode.core.codebook import Code
 from qualcode.core.model import Coding
 from qualcode.services.codebook import resolve_code
 from qualcode.services.coding import apply_many_in, coder_id_for
@@ -61,15 +62,15 @@ def code_concordance(store: Store, query: str, code: str, coder: str, selection:
     _check_unit(unit)
     index_words(store)
     with store.unit_of_work() as uow:
-        resolve_code(uow, code, codebook)  # an unknown code fails before anything else
+        target = resolve_code(uow, code, codebook)  # an unknown code fails before anything else
         page = kwic_in(uow, query, selection, lemma=lemma, sort=sort, limit=None)
         numbers = list(range(1, len(page.lines) + 1)) if lines is None else sorted(set(lines))
         outside = [n for n in numbers if not 1 <= n <= len(page.lines)]
         if outside:
             raise WordsError(f"The concordance of '{query}' has {len(page.lines)} lines; there is no line {outside[0]}.",
                              "Number the lines as 'qualcode kwic' shows them, with the same --sort and filters.")
-        key, made, already = _code_in(uow, [page.lines[n - 1] for n in numbers], code, coder, unit, codebook)
-    return ConcordanceCoding(query, key, unit, numbers, made, already, len(page.lines))
+        made, already = _code_in(uow, [page.lines[n - 1] for n in numbers], target, coder, unit)
+    return ConcordanceCoding(query, target.key, unit, numbers, made, already, len(page.lines))
 
 
 def code_lines(store: Store, lines: Sequence[KwicLine], code: str, coder: str, *, unit: str = "sentence",
@@ -79,8 +80,9 @@ def code_lines(store: Store, lines: Sequence[KwicLine], code: str, coder: str, *
     if not lines:
         raise WordsError("No concordance lines chosen.", "Mark the lines to code first.")
     with store.unit_of_work() as uow:
-        key, made, already = _code_in(uow, lines, code, coder, unit, codebook)
-    return ConcordanceCoding("", key, unit, list(range(1, len(lines) + 1)), made, already, len(lines))
+        target = resolve_code(uow, code, codebook)
+        made, already = _code_in(uow, lines, target, coder, unit)
+    return ConcordanceCoding("", target.key, unit, list(range(1, len(lines) + 1)), made, already, len(lines))
 
 
 def _check_unit(unit: str) -> None:
@@ -88,10 +90,9 @@ def _check_unit(unit: str) -> None:
         raise WordsError(f"Cannot code the '{unit}' of a line.", "Use --unit sentence, match or turn.")
 
 
-def _code_in(uow, lines: Sequence[KwicLine], code: str, coder: str, unit: str,  # type: ignore[no-untyped-def]
-             codebook: str | None) -> tuple[str, list[Coding], int]:
-    """(code key, codings made, passages already coded) for ``lines``, in the caller's transaction."""
-    target = resolve_code(uow, code, codebook)
+def _code_in(uow, lines: Sequence[KwicLine], target: Code, coder: str,  # type: ignore[no-untyped-def]
+             unit: str) -> tuple[list[Coding], int]:
+    """(codings made, passages already coded) for ``lines``, in the caller's transaction."""
     spans: list[tuple[int, int, int]] = []
     pieces: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
     for line in lines:
@@ -102,8 +103,8 @@ def _code_in(uow, lines: Sequence[KwicLine], code: str, coder: str, unit: str,  
     have = {(c.document_id, c.start, c.end) for doc in {s[0] for s in spans}
             for c in uow.codings.for_document(doc, [coder_id]) if c.code_id == target.id}
     new = [s for s in spans if s not in have]
-    made = apply_many_in(uow, new, code, coder, codebook=codebook)
-    return target.key, made, len(spans) - len(new)
+    made = apply_many_in(uow, new, target, coder_id)
+    return made, len(spans) - len(new)
 
 
 def _passage(uow, line: KwicLine, unit: str,  # type: ignore[no-untyped-def]

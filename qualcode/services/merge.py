@@ -28,6 +28,7 @@ from qualcode.core.model import CodingOrigin, ParsedDocument, ParsedTurn
 from qualcode.core.team import Action
 from qualcode.errors import CodingError, QualcodeError, StoreError
 from qualcode.services import roles
+from qualcode.services.coders import optional_coder_id
 from qualcode.services.undo import Refused
 from qualcode.storage.store import Store, UnitOfWork
 
@@ -402,7 +403,7 @@ def merge_project(store: Store, other: str, *, rule: str | None = None, dry_run:
 
                 kept = str(engines.backup_sqlite(store.location.path))
             writer = _Writer(uow, plan, theirs.coders, store.dialect)
-            merger = uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+            merger = optional_coder_id(uow, coder)
             writer.documents(prepared)
             writer.codebooks()
             writer.codes()

@@ -23,6 +23,7 @@ from qualcode.analysis.lemmas import DEFAULT_METHOD
 from qualcode.analysis.name_candidates import DEFAULT_REPLACEMENT, Candidate, find_candidates
 from qualcode.core.pseudonyms import Pseudonym, Renderer, form_key
 from qualcode.services import pseudonyms
+from qualcode.services.coders import optional_coder_id
 from qualcode.services.pseudonyms import PseudonymError, make_entry
 from qualcode.storage.store import Store
 
@@ -44,9 +45,13 @@ def _known(language: str, method: str = KNOWN_WORDS_METHOD):  # type: ignore[no-
     return known
 
 
+def _rejected_in(uow) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(json.loads(uow.settings.get(REJECTIONS) or "[]"))
+
+
 def rejections(store: Store) -> list[str]:
     with store.unit_of_work() as uow:
-        return list(json.loads(uow.settings.get(REJECTIONS) or "[]"))
+        return _rejected_in(uow)
 
 
 def corpus_texts(store: Store, language: str | None = None) -> tuple[list[tuple[str, str]], list[str], str]:
@@ -119,14 +124,12 @@ def accept(store: Store, candidate: Candidate, replacement: str | None = None, *
 
 def reject(store: Store, texts: Iterable[str], *, coder: str | None = None) -> list[str]:
     """Remember candidates as not names, so they are not proposed again; those newly remembered."""
-    from qualcode.services.pseudonyms import _coder_id
-
     with store.unit_of_work() as uow:
-        kept = list(json.loads(uow.settings.get(REJECTIONS) or "[]"))
+        kept = _rejected_in(uow)
         new = [key for key in dict.fromkeys(form_key(t) for t in texts if t.strip()) if key not in kept]
         if new:
             uow.settings.set(REJECTIONS, json.dumps(kept + new, ensure_ascii=False))
-            uow.events.append("pseudonym.rejected", {"candidates": new}, _coder_id(uow, coder))
+            uow.events.append("pseudonym.rejected", {"candidates": new}, optional_coder_id(uow, coder))
     return new
 
 

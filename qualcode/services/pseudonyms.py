@@ -71,7 +71,10 @@ def renderer(store: Store) -> Renderer:
 
 
 def _coder_id(uow: UnitOfWork, coder: str | None) -> int | None:
-    return uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+    # imported here: retrieve and search use this module, without the store's
+    from qualcode.services.coders import optional_coder_id
+
+    return optional_coder_id(uow, coder)
 
 
 def _put(uow: UnitOfWork, entry: Pseudonym, coder_id: int | None) -> str:

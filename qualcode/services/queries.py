@@ -20,6 +20,7 @@ from typing import Any
 
 from qualcode.core.sets import QUERY_KINDS, SavedQuery, clean_name
 from qualcode.errors import ExportError, NotFoundError, QualcodeError
+from qualcode.services.coders import optional_coder_id
 from qualcode.services.files import write_with
 from qualcode.storage.store import Store, UnitOfWork
 
@@ -42,15 +43,15 @@ def check_free(store: Store, name: str) -> str:
     """The name, cleaned, if no saved query has it yet (checked before a command runs)."""
     name = clean_name(name, "saved query")
     with store.unit_of_work() as uow:
-        taken = uow.saved_queries.find(name)
-        if taken is not None:
-            raise _taken(taken)
+        _refuse_taken(uow, name)
     return name
 
 
-def _taken(taken: SavedQuery) -> QueryError:
-    return QueryError(f"A saved query named '{taken.name}' exists already ({taken.command_line()}).",
-                      f"Choose another name, or remove it first: qualcode query remove {taken.name} --force")
+def _refuse_taken(uow: UnitOfWork, name: str) -> None:
+    taken = uow.saved_queries.find(name)
+    if taken is not None:
+        raise QueryError(f"A saved query named '{taken.name}' exists already ({taken.command_line()}).",
+                         f"Choose another name, or remove it first: qualcode query remove {taken.name} --force")
 
 
 def save(store: Store, name: str, kind: str, args: Sequence[str], *, coder: str | None = None) -> SavedQuery:
@@ -61,10 +62,8 @@ def save(store: Store, name: str, kind: str, args: Sequence[str], *, coder: str 
     if not all(isinstance(a, str) for a in args):
         raise QueryError("A saved query's arguments must be text.")
     with store.unit_of_work() as uow:
-        taken = uow.saved_queries.find(name)
-        if taken is not None:
-            raise _taken(taken)
-        coder_id = uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+        _refuse_taken(uow, name)
+        coder_id = optional_coder_id(uow, coder)
         query_id = uow.saved_queries.add(name, kind, list(args), coder_id)
         saved = uow.saved_queries.get(query_id)
         assert saved is not None
@@ -91,7 +90,7 @@ def remove(store: Store, name: str, *, coder: str | None = None) -> SavedQuery:
         author = uow.coders.find(query.created_by) if query.created_by else None
         created_by = author.id if author is not None else None
         uow.saved_queries.delete(query.id)
-        coder_id = uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
+        coder_id = optional_coder_id(uow, coder)
         uow.events.append("query.removed", {"query_id": query.id, "name": query.name, "kind": query.kind,
                                             "args": list(query.args), "created_at": query.created_at.isoformat(),
                                             "created_by": created_by}, coder_id)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from qualcode.core.sets import SET_KINDS, NamedSet, Passage, clean_name
 from qualcode.errors import ExportError, NotFoundError, QualcodeError
+from qualcode.services.coders import optional_coder_id
 from qualcode.services.corpus import find_document
 from qualcode.services.files import write_with
 from qualcode.services.scopes import Scope
@@ -31,10 +32,6 @@ from qualcode.storage.store import Store, UnitOfWork
 
 class SetError(QualcodeError):
     """A set cannot be made, changed or used as asked."""
-
-
-def _coder_id(uow: UnitOfWork, coder: str | None) -> int | None:
-    return uow.coders.get_or_create(coder.strip()).id if coder and coder.strip() else None
 
 
 def find(uow: UnitOfWork, name: str) -> NamedSet:
@@ -148,7 +145,7 @@ def create(store: Store, name: str, kind: str, *, documents: Sequence[str] = (),
             uow.sets.add_passages(set_id, check_passages(uow, passages))
         made = uow.sets.get(set_id)
         assert made is not None
-        uow.events.append("set.created", _payload(made), _coder_id(uow, coder))
+        uow.events.append("set.created", _payload(made), optional_coder_id(uow, coder))
         return made
 
 
@@ -175,7 +172,7 @@ def change(store: Store, name: str, *, add_documents: Sequence[str] = (),
             uow.events.append("set.changed", {
                 "set_id": named.id, "name": named.name, "added_documents": added_docs,
                 "removed_documents": removed_docs, "added_passages": [[p.document_id, p.start, p.end] for p in added],
-                "removed_passages": [[p.document_id, p.start, p.end] for p in removed]}, _coder_id(uow, coder))
+                "removed_passages": [[p.document_id, p.start, p.end] for p in removed]}, optional_coder_id(uow, coder))
         return changed, len(added_docs) + len(added), len(removed_docs) + len(removed)
 
 
@@ -184,7 +181,7 @@ def delete(store: Store, name: str, *, coder: str | None = None) -> NamedSet:
     with store.unit_of_work() as uow:
         named = find(uow, name)
         uow.sets.delete(named.id)
-        uow.events.append("set.deleted", _payload(named), _coder_id(uow, coder))
+        uow.events.append("set.deleted", _payload(named), optional_coder_id(uow, coder))
         return named
 
 

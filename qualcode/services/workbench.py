@@ -149,9 +149,13 @@ def codebook_view(store: Store, slug: str, coders: str | list[str] | None = None
     else:
         totals = {}
         book, nodes = code_tree(store, slug, None)
-        for name in coders:
-            for node in code_tree(store, slug, name)[1]:
-                totals[node.code.id] = totals.get(node.code.id, 0) + node.count
+        with store.unit_of_work() as uow:
+            for name in coders:
+                found = uow.coders.find(name)
+                if found is None:
+                    continue
+                for code_id, count in uow.codebooks.coding_counts(book.id, found.id).items():
+                    totals[code_id] = totals.get(code_id, 0) + count
     if viewer:
         for code_id, count in _hidden_counts(store, viewer, [coders] if isinstance(coders, str) else coders).items():
             if code_id in totals:
