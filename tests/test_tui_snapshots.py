@@ -20,7 +20,7 @@ from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.services import codebook, coding, corpus, workbench
 from qualcode.services.project import create_project
 from qualcode.tui.app import QualcodeApp
-from qualcode.tui.screens.main import MainScreen
+from tests.tui_support import opened
 
 TRANSCRIPT = """---
 title: Snapshot interview
@@ -106,13 +106,7 @@ def app(project_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 async def _opened(pilot: Pilot) -> None:
-    app = pilot.app
-    await app.workers.wait_for_complete()
-    for _ in range(200):
-        if isinstance(app.screen, MainScreen):
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
+    await opened(pilot)
 
 
 async def _quiet(pilot: Pilot) -> None:

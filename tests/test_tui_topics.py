@@ -26,6 +26,7 @@ from qualcode.tui.screens.main import MainScreen
 from qualcode.tui.screens.search import Jump
 from qualcode.tui.screens.topics import TopicsScreen, quick_settings
 
+from .tui_support import settle
 from .tui_support import until as _until
 
 CODER = "lena"
@@ -70,7 +71,7 @@ def run_app(path: Path, scenario: Scenario) -> None:
         app = QualcodeApp(str(path), coder=CODER, suggestions=False)
         async with app.run_test(size=SIZE) as pilot:
             await _until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
-            await pilot.pause()
+            await settle(app, pilot)
             await scenario(app, pilot)
 
     asyncio.run(drive())

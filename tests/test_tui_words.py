@@ -24,7 +24,7 @@ from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
 from qualcode.tui.screens.main import MainScreen
 from qualcode.tui.screens.words import WordsScreen
 from tests.test_tui_snapshots import BOOKS, CODINGS, SPEAKERS, TRANSCRIPT
-from tests.tui_support import settle, until
+from tests.tui_support import opened, settle, until
 
 OWNER = """---
 title: Owner interview
@@ -93,10 +93,7 @@ def app(copy: Path) -> QualcodeApp:
 
 
 async def _opened(pilot: Pilot) -> None:
-    app = pilot.app
-    await app.workers.wait_for_complete()
-    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
-    await pilot.pause()
+    await opened(pilot)
 
 
 async def _quiet(pilot: Pilot) -> None:

@@ -59,6 +59,7 @@ class QualcodeApp(App[None]):
         self._held: list[events.Key] = []  # keys pressed before the store was open
         self._replaying: events.Key | None = None
         self._store_failed = False
+        self._open_failed = False
         self._store_asked = False
         self._spinner_timer: Timer | None = None
 
@@ -118,6 +119,7 @@ class QualcodeApp(App[None]):
                 self._store_failed = True
                 self._held.clear()
                 return
+            self._open_failed = True
             self.query_one("#opening", Label).update(f"Could not open {self.target}. Press q to quit.")
             self._stop_spinner_timer()
             self.query_one(LoadingIndicator).display = False
@@ -147,8 +149,11 @@ class QualcodeApp(App[None]):
 
     @property
     def store_pending(self) -> bool:
-        """Whether the main screen is up and the store is still being opened for it."""
-        return (self._opening is not None or bool(self._held)) and not self._store_failed
+        """Whether the store is still to come (or keys wait for it): false once it is open
+        and every held key is on its way, or once opening failed."""
+        if self._store_failed or self._open_failed:
+            return False
+        return self.store is None or self._opening is not None or bool(self._held)
 
     def on_main_screen_drawn(self) -> None:
         """The first screen is painted: the store's import no longer competes with it,
