@@ -148,3 +148,19 @@ def test_keyness_one_side_keeps_the_correction_over_every_word(two_levels: Store
     assert all(by_word[k.word] == k.p_adjusted for k in only_a.words)
     with pytest.raises(QualcodeError, match="no side"):
         words.keyness(two_levels, "level", "state", "school", side="c")
+
+
+def test_term_plot_pseudonymised_renders_the_words_and_the_lines(two_levels: Store) -> None:
+    from qualcode.services import pseudonyms
+
+    table = words.keyness(two_levels, "level", "state", "school", lemma=False, min_freq=5, limit=None)
+    plain = words.term_plot(two_levels, table, lemma=False, label=1)
+    with pytest.raises(QualcodeError, match="pseudonym table is empty"):
+        words.term_plot(two_levels, table, lemma=False, label=1, pseudonymise=True)
+    pseudonyms.add(two_levels, pseudonyms.make_entry("huvudman", "ägare", "other"))
+    masked = words.term_plot(two_levels, table, lemma=False, label=1, pseudonymise=True)
+    assert [p.word for p in masked.points] == ["ägare" if p.word == "huvudman" else p.word for p in plain.points]
+    point = next(p for p in masked.points if p.word == "ägare")
+    assert point.examples_a and all("[ägare]" in line and "[Huvudman]" not in line for line in point.examples_a)
+    assert [(p.count_a, p.count_b, p.g2) for p in masked.points] == [(p.count_a, p.count_b, p.g2) for p in plain.points]
+    assert words.term_plot(two_levels, table, lemma=False, label=1, pseudonymise=False) == plain

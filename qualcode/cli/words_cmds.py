@@ -256,12 +256,7 @@ def keyness(
             if suffix not in FORMATS:  # before the concordance lines are looked up
                 raise ExportError(f"Cannot draw '{plot.name}': unknown picture type.", "Name the file .png, .svg or .html.")
             data = service.term_plot(store, table, selection, lemma=lemma, label=label,
-                                     examples=40 if suffix == "html" else 0)
-            masked = _renderer(store, pseudonymise, plot)
-            if masked:  # the words and the concordance lines shown on hover
-                data = dataclasses.replace(data, points=[dataclasses.replace(
-                    point, word=masked.render(point.word), examples_a=tuple(masked.render_many(point.examples_a)),
-                    examples_b=tuple(masked.render_many(point.examples_b))) for point in data.points])
+                                     examples=40 if suffix == "html" else 0, pseudonymise=pseudonymise)
             _picture(plot, force, lambda stream, fmt: write_term_plot(data, stream, fmt=fmt), kinds=FORMATS)
             shown = [k for k in table.words if side == "both" or (k.log_ratio > 0) == (side == "a")]
             table = dataclasses.replace(table, words=shown[:limit])

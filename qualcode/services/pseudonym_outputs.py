@@ -1,6 +1,6 @@
 """Pseudonyms applied to every kind of output: matrices and figures, the methods summary,
-topic runs, agreement reports and disagreements, codebooks, and a whole project for
-REFI-QDA exchange.
+topic runs, the keyness term plot, agreement reports and disagreements, codebooks, and a
+whole project for REFI-QDA exchange.
 
 Each function takes a compiled :class:`~qualcode.core.pseudonyms.Renderer` and the plain
 shape an exporter writes, and returns the same shape with every human-readable string
@@ -21,6 +21,7 @@ from qualcode.core.codebook import CodebookSpec
 from qualcode.core.exchange import ExchangeCoding, ExchangeDocument, ExchangeMemo, ExchangeProject
 from qualcode.core.model import ParsedTurn
 from qualcode.core.pseudonyms import Renderer
+from qualcode.exporters.keyness_plot import TermPlot
 from qualcode.exporters.methods import CorpusBreakdown, MethodsSummary
 from qualcode.exporters.tabular import MatrixTable
 from qualcode.services.compare import ComparisonMatrix
@@ -60,6 +61,14 @@ def render_topic(compiled: Renderer, topic: Topic) -> Topic:
     terms = tuple((compiled.render(term), weight) for term, weight in topic.terms)
     label = compiled.render(topic.label) if topic.label else topic.label
     return replace(topic, terms=terms, label=label)
+
+
+def render_term_plot(compiled: Renderer, plot: TermPlot) -> TermPlot:
+    """A term plot's words and the concordance lines its page shows on hover rendered;
+    the counts and statistics stay as they are."""
+    points = [replace(point, word=compiled.render(point.word), examples_a=tuple(compiled.render_many(point.examples_a)),
+                      examples_b=tuple(compiled.render_many(point.examples_b))) for point in plot.points]
+    return replace(plot, points=points)
 
 
 def render_values(compiled: Renderer, value: Any) -> Any:

@@ -500,10 +500,16 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
 
 def term_plot(store: Store, table: KeynessTable, selection: Selection | None = None, *, lemma: bool = True,
               label: int = 10, alpha: float = 0.05, examples: int = 40, width: int = 45,
-              cite: str = "({role}, {school})") -> TermPlot:
+              cite: str = "({role}, {school})", pseudonymise: bool | None = False) -> TermPlot:
     """A keyness table (made with ``limit=None`` to plot every word tested) as the
     two-group term plot's data: the ``label`` key words of highest G² each way are
-    labelled, and up to ``examples`` key words get a concordance line from each group."""
+    labelled, and up to ``examples`` key words get a concordance line from each group.
+    With ``pseudonymise`` (``None``: the project's setting) the words and the lines are
+    rendered through the pseudonym table, as the plot is to leave the project."""
+    from qualcode.services import pseudonyms
+    from qualcode.services.pseudonym_outputs import render_term_plot
+
+    compiled = pseudonyms.output_renderer(store, pseudonymise)  # an empty table refused before the work
     base = selection or Selection()
     ranked = sorted((k for k in table.words if k.p_adjusted < alpha), key=lambda k: (-k.g2, k.word))
     chosen = {k.word for k in [k for k in ranked if k.log_ratio > 0][:label]}
@@ -521,5 +527,6 @@ def term_plot(store: Store, table: KeynessTable, selection: Selection | None = N
     points = [TermPoint(k.word, k.count_a, k.count_b, k.g2, k.p_adjusted, k.log_ratio, k.p_adjusted < alpha,
                         k.word in chosen, lines.get((k.word, table.a), ()), lines.get((k.word, table.b), ()))
               for k in table.words]
-    return TermPlot(f"{table.by}={table.a}", f"{table.by}={table.b}", table.total_a, table.total_b,
+    plot = TermPlot(f"{table.by}={table.a}", f"{table.by}={table.b}", table.total_a, table.total_b,
                     table.correction, alpha, points)
+    return render_term_plot(compiled, plot) if compiled is not None else plot
