@@ -77,12 +77,15 @@ def test_help_imports_no_store_no_rich_and_no_analysis() -> None:
     assert sorted(n for n in names if n.startswith("qualcode.cli.") and n.endswith("_cmds")) == []
 
 
-def test_a_group_help_loads_only_its_own_module() -> None:
-    names, done = imported_by("codebook", "--help")
-    assert done.returncode == 0 and "export-qdc" in done.stdout
+@pytest.mark.parametrize(("group", "module", "listed"), [("codebook", "codebook_cmds", "export-qdc"),
+                                                         ("lexicon", "lexicon_cmds", "lemmatize")])
+def test_a_group_help_loads_only_its_own_module(group: str, module: str, listed: str) -> None:
+    names, done = imported_by(group, "--help")
+    assert done.returncode == 0 and listed in done.stdout
     modules = sorted(n for n in names if n.startswith("qualcode.cli.") and n.endswith("_cmds"))
-    assert modules == ["qualcode.cli.codebook_cmds"]
+    assert modules == [f"qualcode.cli.{module}"]
     assert loaded(names, (*NEVER_AT_START, "sqlalchemy", "qualcode.storage", "qualcode.analysis")) == []
+    assert loaded(names, LEMMATIZER) == []
 
 
 READ_ARGV = (("docs",), ("docs", "--json"), ("retrieve", "c01"), ("retrieve", "c01", "--json", "--attr", "school=s1"))

@@ -14,7 +14,6 @@ from rich.markup import escape
 from qualcode.cli.options import DbOption, JsonOption, QuietOption, project
 from qualcode.cli.output import console, print_json, progress_bar
 from qualcode.errors import QualcodeError
-from qualcode.services import lemmas as service
 
 app = typer.Typer(no_args_is_help=True, help="Stop words, fillers and lemmas of the project: list, change, "
                   "look words up, rebuild the search index.")
@@ -28,6 +27,8 @@ LanguageOption = Annotated[str, typer.Option("--language", help="The list's lang
 def list_words(kind: KindArg, language: LanguageOption = "sv", db: DbOption = None,
                as_json: JsonOption = False) -> None:
     """The words on a list as the project has it, and what the project changed."""
+    from qualcode.services import lemmas as service
+
     with project(db) as store:
         view = service.list_words(store, kind, language)
     if as_json:
@@ -46,6 +47,8 @@ def add(kind: KindArg,
         language: LanguageOption = "sv", db: DbOption = None, quiet: QuietOption = False) -> None:
     """Add words to the stop or filler list, or give word forms the project's own lemma
     (the search index of the language's documents is rebuilt)."""
+    from qualcode.services import lemmas as service
+
     with project(db) as store:
         if kind == "lemma":
             pairs = [_pair(word) for word in words]
@@ -64,6 +67,8 @@ def remove(kind: KindArg,
            language: LanguageOption = "sv", db: DbOption = None, quiet: QuietOption = False) -> None:
     """Take words off the stop or filler list (qualcode's defaults too), or drop the
     project's own lemma for word forms."""
+    from qualcode.services import lemmas as service
+
     with project(db) as store:
         if kind == "lemma":
             with progress_bar("Re-indexing for search", quiet=quiet) as update:
@@ -80,6 +85,8 @@ def remove(kind: KindArg,
 def lemmatize(words: Annotated[list[str], typer.Argument(help="Words to look up.")],
               language: LanguageOption = "sv", db: DbOption = None, as_json: JsonOption = False) -> None:
     """Each word's lemma, and a compound's head, as the project's lemmatizer gives them."""
+    from qualcode.services import lemmas as service
+
     with project(db) as store:
         found = service.lemmatize(store, language, words)
     if as_json:
@@ -93,6 +100,8 @@ def lemmatize(words: Annotated[list[str], typer.Argument(help="Words to look up.
 @app.command()
 def reindex(db: DbOption = None, quiet: QuietOption = False) -> None:
     """Rebuild every sentence's search terms with the project's lemmatizer."""
+    from qualcode.services import lemmas as service
+
     with project(db) as store, progress_bar("Re-indexing for search", quiet=quiet) as update:
         count = service.reindex(store, update)
     if not quiet:
