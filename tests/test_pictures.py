@@ -253,3 +253,20 @@ def test_console_script_draws_and_refuses(drawn: Store, target: str, tmp_path: P
                     "--quiet", "--db", db)
     assert net.returncode == 0, net.stderr
     assert net.stdout.strip().endswith("n.svg") and (tmp_path / "n.svg").stat().st_size > 0
+
+
+def test_every_figure_exporter_loads_matplotlib_on_first_draw_with_the_agg_backend() -> None:
+    """A server or an SSH session has no display: each exporter draws with Agg, and
+    importing one costs no matplotlib."""
+    check = ("import sys\n"
+             "import qualcode.exporters.coding_pictures, qualcode.exporters.figures, "
+             "qualcode.exporters.keyness_plot, qualcode.exporters.reliability_figure, "
+             "qualcode.exporters.topic_figures\n"
+             "assert 'matplotlib' not in sys.modules, 'imported with an exporter'\n"
+             "from qualcode.exporters.headless import pyplot\n"
+             "print(pyplot().get_backend())\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "MPLBACKEND": "svg"}  # another backend asked for: the exporters still draw with Agg
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().lower() == "agg"

@@ -12,19 +12,11 @@ from typing import IO, Any
 
 from qualcode.core.pictures import CodeDocumentMatrix, Codeline, CodeNetwork
 from qualcode.errors import ExportError
+from qualcode.exporters.headless import pyplot
 
 FORMATS = ("png", "svg")
 INTERVIEWER_GREY = "#d9d9d9"
 SPEAKER_GREY = "#8c8c8c"
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def colours(given: list[str | None]) -> list[str]:
@@ -45,7 +37,7 @@ def colours(given: list[str | None]) -> list[str]:
 
 def save(fig: Any, stream: IO[bytes], fmt: str, dpi: int) -> None:
     """Write the figure and close it; an unwritable stream becomes an ExportError."""
-    plt = _pyplot()
+    plt = pyplot()
     if fmt not in FORMATS:
         plt.close(fig)
         raise ExportError(f"Figures are PNG or SVG, not '{fmt}'.", "Name the file .png or .svg.")
@@ -65,7 +57,7 @@ def save(fig: Any, stream: IO[bytes], fmt: str, dpi: int) -> None:
 
 
 def codeline_figure(data: Codeline) -> Any:
-    plt = _pyplot()
+    plt = pyplot()
     rows = data.rows
     labels = [r.key + (f" ({r.coder})" if r.coder else "") for r in rows]
     fill = colours([r.colour for r in rows])
@@ -102,7 +94,7 @@ def code_matrix_figure(data: CodeDocumentMatrix) -> Any:
     import matplotlib
     import numpy as np
 
-    plt = _pyplot()
+    plt = pyplot()
     values = np.array(data.values(), dtype=float).reshape(len(data.row_keys), len(data.documents))
     rows, cols = values.shape
     width = max(5.0, 2.2 + 0.42 * cols + 0.07 * max(len(k) for k in data.row_keys))
@@ -154,7 +146,7 @@ def network_layout(data: CodeNetwork, *, seed: int = 7, min_pairs: int = 1) -> d
 
 
 def network_figure(data: CodeNetwork, *, seed: int = 7, min_pairs: int = 1) -> Any:
-    plt = _pyplot()
+    plt = pyplot()
     where = network_layout(data, seed=seed, min_pairs=min_pairs)
     edges = [(a, b, w) for a, b, w in data.edges if w >= min_pairs]
     fig, ax = plt.subplots(figsize=(8, 6.5), constrained_layout=True)

@@ -12,6 +12,7 @@ import math
 from typing import IO
 
 from qualcode.errors import ExportError
+from qualcode.exporters.headless import pyplot
 from qualcode.exporters.tabular import MatrixTable
 
 FORMATS = ("png", "svg")
@@ -24,10 +25,9 @@ def write_heatmap(table: MatrixTable, stream: IO[bytes], *, fmt: str = "png",
     ``subtitle`` goes on a second title line: whose codings the figure counts.
     """
     import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    plt = pyplot()
 
     if fmt not in FORMATS:
         raise ExportError(f"Figures are PNG or SVG, not '{fmt}'.", "Name the file .png or .svg.")

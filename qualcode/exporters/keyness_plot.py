@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from qualcode.errors import ExportError
+from qualcode.exporters.headless import pyplot
 
 FORMATS = ("png", "svg", "html")
 COLOUR_A, COLOUR_B, COLOUR_OTHER = "#b35806", "#542788", "#9a9a9a"  # orange / purple: safe for colour blindness
@@ -136,10 +137,7 @@ def write_term_plot(plot: TermPlot, stream: IO, *, fmt: str = "png") -> None:
     if fmt == "html":
         stream.write(term_plot_html(plot))
         return
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     xs, ys, low, high = _rates(plot)
     fig, ax = plt.subplots(figsize=(7.5, 6.5), constrained_layout=True)

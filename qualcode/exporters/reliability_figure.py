@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import IO, Protocol
 
 from qualcode.errors import ExportError
+from qualcode.exporters.headless import pyplot
 
 
 class Reliability(Protocol):
@@ -28,10 +29,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
 
 def write_reliability(panels: Sequence[Panel], stream: IO[bytes], *, dpi: int = 150) -> None:
     """Draw one reliability diagram per panel into ``stream`` as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     if not panels:
         raise ExportError("There is nothing to draw: no embedder could be evaluated.")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from qualcode.errors import ExportError
+from qualcode.exporters.headless import pyplot
 
 FORMATS = ("png", "svg")
 HTML_VIEWS = ("terms", "map", "documents", "hierarchy", "heatmap")
@@ -63,10 +64,7 @@ def write_topic_figure(topics: Sequence[TopicBar], stream: IO[bytes], *, fmt: st
         raise ExportError(f"Figures are PNG or SVG, not '{fmt}'.", "Name the file .png or .svg.")
     if not topics:
         raise ExportError("The run has no topics to draw.")
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     shown = [t for t in topics if t.number != -1]
     panels = len(shown)

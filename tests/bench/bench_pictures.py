@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from qualcode.exporters import coding_pictures  # noqa: E402
+from qualcode.exporters.headless import pyplot  # noqa: E402
 from qualcode.services import coder_scope, pictures  # noqa: E402
 from qualcode.services.project import open_project  # noqa: E402
 
@@ -45,7 +46,7 @@ def save_ms(fig, fmt: str, dpi: int) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     fig.savefig(io.BytesIO(), format=fmt, dpi=dpi)
     elapsed = (time.perf_counter() - started) * 1000
-    coding_pictures._pyplot().close(fig)
+    pyplot().close(fig)
     return elapsed
 
 
