@@ -13,9 +13,11 @@ from qualcode.cli.options import (
     AttrOption,
     CoderOption,
     DbOption,
+    FormatOption,
     JsonOption,
     PseudonymiseOption,
     QuietOption,
+    ReplaceFileOption,
     SetOption,
     coder_name,
     in_sets,
@@ -166,8 +168,8 @@ def report(
 @app.command("export")
 def export(
     path: Annotated[Path, typer.Argument(help="Output file: .csv, .md or .docx.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv, md or docx (default: from the name).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    fmt: FormatOption = None,
+    force: ReplaceFileOption = False,
     coders: CodersOption = None,
     unit: UnitOption = "segment",
     by: ByOption = "code",

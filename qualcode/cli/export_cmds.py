@@ -17,6 +17,7 @@ from qualcode.cli.options import (
     CodersOption,
     DbOption,
     DocOption,
+    FormatOption,
     MatrixCodersOption,
     PseudonymiseOption,
     QuietOption,
@@ -37,7 +38,6 @@ export_app = typer.Typer(help="Write coded passages, matrices, figures and a met
                          no_args_is_help=True)
 
 PathArg = Annotated[Path, typer.Argument(help="File to write; its ending picks the format.")]
-FormatOption = Annotated[str | None, typer.Option("--format", help="Format, when the file name does not say it.")]
 CodebookOption = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook slug.")]
 
 

@@ -42,6 +42,7 @@ DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only these d
 CodeOption = Annotated[list[str] | None, typer.Option("--code", help="Only these codes (repeatable).")]
 CodersOption = Annotated[list[str] | None, typer.Option("--coder", help="Only these coders' codings (repeatable).")]
 ReplaceFileOption = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
+FormatOption = Annotated[str | None, typer.Option("--format", help="Format, when the file name does not say it.")]
 # The coders a matrix counts (compare, cooccur, export matrix and figures): see services/coder_scope.py.
 MatrixCodersOption = Annotated[list[str] | None, typer.Option(
     "--coder", help="These coders' codings (repeatable); 'all' pools every coder. Default: the consensus "

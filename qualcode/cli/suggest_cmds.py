@@ -242,6 +242,7 @@ def evaluate(
     embedder: Annotated[list[str] | None, typer.Option(
         "--embedder", help="Embedder to measure (repeatable); default every one available.")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Number of folds (documents are kept whole).", min=2)] = 5,
+    # A filter, not who is coding: the shared CoderOption would default to $QUALCODE_CODER.
     coder: Annotated[str | None, typer.Option("--coder", help="Only this coder's codings.")] = None,
     codebook: CodebookOption = None,
     per_code: Annotated[bool, typer.Option("--per-code", help="Also print precision and recall per code.")] = False,
