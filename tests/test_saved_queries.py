@@ -152,8 +152,11 @@ def test_a_set_made_from_a_saved_query(cli, schools: Store) -> None:  # type: ig
     assert cli("words", "--save", "w", "--json")[0] == 0
     code, _, err = cli("set", "create", "bad", "--from-query", "w")
     assert code != 0 and "finds words, not passages" in err
-    code, _, err = cli("words", "--set", "numbers")
-    assert code != 0 and "holds passages" in err
+    code, out, err = cli("words", "--set", "numbers", "--form", "--json")
+    assert code == 0, err
+    assert {w["word"] for w in json.loads(out)["words"]} <= {"arbetslagen", "får", "siffrorna", "oktober"}
+    code, _, err = cli("compare", "--by", "school", "--set", "numbers")
+    assert code != 0 and "holds passages; compare filters whole documents" in err
 
 
 def test_queries_are_kept_in_the_project(schools: Store) -> None:

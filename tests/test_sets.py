@@ -12,7 +12,7 @@ from qualcode.core.sets import Passage
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services import corpus, retrieval, sets, undo
 from qualcode.services.project import open_project
-from qualcode.services.words import Selection, frequencies
+from qualcode.services.words import Selection, frequencies, in_sets
 from qualcode.storage import migrate
 from qualcode.storage.engine import locate, make_engine
 from qualcode.storage.store import Store
@@ -71,9 +71,18 @@ def test_a_passage_set_keeps_retrieval_and_search_to_its_passages(schools: Store
     hits = retrieval.search(schools, "lärarna", documents=scope.documents, passage_set_ids=scope.passage_set_ids)
     assert hits.total == 1 and hits.hits[0].document_name == "skola3_rektorer"
     assert retrieval.search(schools, "siffrorna", passage_set_ids=scope.passage_set_ids).total == 0
-    # Commands that filter whole documents refuse a passage set, saying why.
-    with pytest.raises(QualcodeError, match="holds passages; words filters whole documents"):
-        sets.scope(schools, [made.name], command="words")
+    # The word analyses count the passage's words; commands that filter whole
+    # documents refuse a passage set, saying why.
+    sets.create(schools, "teachers' words", "passages",
+                passages=[Passage(doc.id, start, start + len("Lärarna ser sällan und"))])
+    counted = frequencies(schools, in_sets(schools, Selection(), ["teachers' words"]), lemma=False,
+                          keep_stop_words=True)
+    assert counted.total_words == 3  # "underlagen" is cut by the passage's edge: not one of its words
+    assert {w.word for w in counted.words} == {"lärarna", "ser", "sällan"}
+    with pytest.raises(QualcodeError, match="No words match"):  # "Lärar": no whole word inside
+        frequencies(schools, in_sets(schools, Selection(), [made.name]))
+    with pytest.raises(QualcodeError, match="holds passages; compare filters whole documents"):
+        sets.scope(schools, [made.name], command="compare")
     with pytest.raises(QualcodeError, match="outside document"):
         sets.create(schools, "bad", "passages", passages=[Passage(doc.id, 0, len(text) + 1)])
 

@@ -16,7 +16,17 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
-from qualcode.services import codebook, coding, collocations, corpus, pictures, words, workbench
+from qualcode.core.sets import Passage
+from qualcode.services import (
+    codebook,
+    coding,
+    collocations,
+    corpus,
+    pictures,
+    sets,
+    words,
+    workbench,
+)
 from qualcode.services.project import create_project, open_project
 from qualcode.tui import screens
 from qualcode.tui.app import QualcodeApp
@@ -147,6 +157,29 @@ async def test_frequencies_show_the_service_counts(app: QualcodeApp, copy: Path)
         await settle(app, pilot)
         owner = _rows(app.screen.query_one("#freq-table", DataTable))
         assert owner[0][0] == "förvaltning" and owner != shown
+
+
+@drive
+async def test_frequencies_keep_to_a_passage_set_named_in_the_filter(app: QualcodeApp, copy: Path) -> None:
+    store = open_project(str(copy))
+    try:
+        owner = workbench.open_document(store, 2).sentences
+        sets.create(store, "mallen", "passages", passages=[Passage(2, owner[0].start, owner[1].end)])
+        expected = words.frequencies(store, words.in_sets(store, words.Selection(), ["mallen"]), limit=200)
+    finally:
+        store.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: isinstance(app.screen, WordsScreen), "the words screen")
+        await settle(app, pilot)
+        everything = _rows(app.screen.query_one("#freq-table", DataTable))
+        app.screen.query_one("#freq-filter").focus()
+        await pilot.press(*"set=mallen", "enter")
+        await settle(app, pilot)
+        shown = _rows(app.screen.query_one("#freq-table", DataTable))
+        assert [(r[0], int(r[1])) for r in shown] == [(w.word, w.count) for w in expected.words]
+        assert shown != everything and "passages of 1 set" in str(app.screen.query_one("#freq-summary").render())
 
 
 @drive

@@ -22,7 +22,6 @@ from qualcode.cli.options import (
     PseudonymiseOption,
     SetOption,
     coder_name,
-    in_sets,
     parse_filters,
     project,
 )
@@ -54,11 +53,12 @@ def _picture(path: Path, force: bool, draw, *, kinds: tuple[str, ...]) -> None: 
 
 
 def _selection(attr, role, code, coder, include_interviewer, store=None, sets=None, command=""):  # type: ignore[no-untyped-def]
-    from qualcode.services.words import Selection
+    """The words the options choose; ``--set`` keeps to a document set's documents or to
+    a passage set's passages."""
+    from qualcode.services.words import Selection, in_sets
 
-    documents = in_sets(store, sets, None, command=command).documents if sets else None
-    return Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer,
-                     documents=tuple(documents or ()))
+    chosen = Selection(parse_filters(attr), list(role or []), list(code or []), list(coder or []), include_interviewer)
+    return in_sets(store, chosen, sets, command=command) if sets else chosen
 
 
 def _renderer(store, pseudonymise: bool | None, out: Path | None):  # type: ignore[no-untyped-def]

@@ -4,7 +4,10 @@ The node is a word or a pattern, as for a concordance (``kvalitet*``; with ``lem
 every form of its lemma). Its window is ``window`` running words each side, inside
 the same document and the same speaker's words: a window stops at a word the
 selection leaves out (another speaker's turn, an interviewer turn, a word outside the
-code's passages). Every running word counts for
+code's passages) and, with a passage set, at the edge of the passages that hold the
+node, so that no window joins the words of two separate passages even where nothing
+stands between them (a word counts inside a passage when it lies wholly within it, as
+in :mod:`qualcode.services.words`). Every running word counts for
 the window and for the totals, stop words too; stop words and fillers are then not
 listed as collocates, and neither are the node's own forms. A word standing in two
 overlapping windows counts twice, as in corpus tools. Only collocates seen more
@@ -27,6 +30,7 @@ from qualcode.services.words import (
     _forms_for,
     _pattern_words,
     index_words,
+    passage_reach,
 )
 from qualcode.storage.store import Store
 
@@ -92,6 +96,7 @@ def collocations(store: Store, node: str, selection: Selection | None = None, *,
     with store.unit_of_work() as uow:
         lexicon = read_lexicon(uow)
         ctx = _context(uow, selection)
+        set_ids = ctx.filter.passage_set_ids
         forms = set(_forms_for(uow, lexicon, parts[0], lemma=lemma))
         counted, total = _counts(uow, lexicon, ctx, lemma=lemma)
         node_count = 0
@@ -99,18 +104,23 @@ def collocations(store: Store, node: str, selection: Selection | None = None, *,
         near: dict[str, list[int]] = {}  # word -> [left, right]
         for document_id in uow.words.documents_with(sorted(forms), ctx.filter):
             sequence = uow.words.sequence(document_id, ctx.filter)
+            spans = uow.words.set_passages(set_ids, document_id) if set_ids else None
             language = ctx.languages.get(document_id, "")
-            words, hidden = _words_of(lexicon, language, {f for _, f, _ in sequence}, lemma=lemma)
-            for at, (speaker, form, kept) in enumerate(sequence):
+            words, hidden = _words_of(lexicon, language, {f for _, f, _, _, _ in sequence}, lemma=lemma)
+            for at, (speaker, form, kept, start, end) in enumerate(sequence):
                 if not kept or form not in forms:
                     continue
                 node_count += 1
+                lowest, highest = (0, None) if spans is None else (passage_reach(spans, start, end) or (start, end))
                 for step in (-1, 1):
                     other = at + step
                     # A window stops at a word left out (another speaker, an interviewer
-                    # turn, a word outside the code's passages) and at the document's edge.
+                    # turn, a word outside the code's passages), at the edge of the node's
+                    # passages and at the document's edge.
                     while (0 <= other < len(sequence) and abs(other - at) <= window
-                           and sequence[other][2] and sequence[other][0] == speaker):
+                           and sequence[other][2] and sequence[other][0] == speaker
+                           and sequence[other][3] >= lowest
+                           and (highest is None or sequence[other][4] <= highest)):
                         window_words += 1
                         near_form = sequence[other][1]
                         if near_form not in forms and near_form not in hidden:

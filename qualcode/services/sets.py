@@ -9,7 +9,8 @@ can revert it and a deleted set can come back. A deleted document leaves every s
 
 :func:`scope` is the one way commands filter by sets: it turns ``--set NAME`` (with
 ``--doc``) into the document names every service already filters by, and a passage
-set into the set ids that retrieval and search filter passages by.
+set into the set ids that retrieval, search and the word analyses (words, kwic,
+keyness, collocations) filter passages and running words by.
 """
 
 from __future__ import annotations
@@ -191,7 +192,8 @@ def delete(store: Store, name: str, *, coder: str | None = None) -> NamedSet:
 def scope(store: Store, set_names: Sequence[str] | None, documents: Sequence[str] | None = None, *,
           passages: bool = False, command: str = "this command") -> Scope:
     """``--set`` names (any of them) narrowed by ``--doc``. ``passages``: the command can
-    filter by passages (retrieve, search); elsewhere a passage set is refused."""
+    filter by passages (retrieve, search, the word analyses); elsewhere a passage set
+    is refused."""
     if not set_names:
         return Scope(list(documents) if documents else None)
     with store.unit_of_work() as uow:

@@ -6,6 +6,12 @@ call) and counts them in SQL, grouped by form, document and speaker. Lemmas, sto
 words and fillers come from the project's lexicon (``services/lemmas.py``) when
 counted, so a lexicon change needs no rebuild. Interviewer turns are left out unless
 asked for: the study is of what the interviewees say.
+
+A passage set narrows every count to its passages: a running word counts when it lies
+wholly inside one of them (``start <= word start`` and ``word end <= end``); a word
+across a passage's edge is left out, as a word across a coded passage's edge is for
+``--code``. A phrase in a concordance lies wholly inside one passage, and a
+collocation window stays inside the passages that hold its node.
 """
 
 from __future__ import annotations
@@ -46,10 +52,13 @@ class Selection:
     coders: list[str] = field(default_factory=list)
     include_interviewer: bool = False
     documents: tuple[str, ...] = ()  # only these documents (names or ids), e.g. a set's
+    passage_sets: tuple[int, ...] = ()  # only words inside these passage sets' passages (set ids)
 
     def described(self) -> str:
         parts = [f"{k}={'|'.join(v)}" for k, v in self.attributes.items()]
         parts += [f"{len(self.documents)} documents"] if self.documents else []
+        parts += [f"passages of {len(self.passage_sets)} set{'s' if len(self.passage_sets) > 1 else ''}"] \
+            if self.passage_sets else []
         parts += [f"role={'|'.join(self.roles)}"] if self.roles else []
         parts += [f"code={'|'.join(self.codes)}"] if self.codes else []
         parts += [f"coder={'|'.join(self.coders)}"] if self.coders else []
@@ -158,9 +167,34 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
     # Words outside any turn count unless roles are asked for; with --attr, only in
     # documents that match (by their own attributes or a speaker's).
     flt = WordFilter(document_ids=document_ids, speaker_ids=speaker_ids, unspoken=not roles,
-                     code_ids=code_ids, coder_ids=coder_ids)
+                     code_ids=code_ids, coder_ids=coder_ids,
+                     passage_set_ids=list(selection.passage_sets) if selection.passage_sets else None)
     return _Context(flt, {doc_id: language for doc_id, _name, language in documents}, speakers, doc_attrs,
                     {doc_id: name for doc_id, name, _language in documents})
+
+
+def in_sets(store: Store, selection: Selection, set_names: Sequence[str] | None, *,
+            command: str = "words") -> Selection:
+    """The selection kept to the sets named (any of them): a document set's documents,
+    or a passage set's passages (and their documents), narrowing its own documents."""
+    if not set_names:
+        return selection
+    from qualcode.services.scopes import scope
+
+    found = scope(store, set_names, list(selection.documents) or None, passages=True, command=command)
+    return replace(selection, documents=tuple(found.documents or ()),
+                   passage_sets=tuple(found.passage_set_ids or ()))
+
+
+def passage_reach(spans: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """Where words standing with ``[start, end)`` may lie to share a passage with it: from
+    the earliest start to the latest end of the passages (``spans``) that hold it
+    wholly; None when none does. The passages holding a span all overlap it, so the
+    words between any two of them share one."""
+    holding = [(s, e) for s, e in spans if s <= start and end <= e]
+    if not holding:
+        return None
+    return min(s for s, _ in holding), max(e for _, e in holding)
 
 
 # ------------------------------------------------------------------ frequencies
@@ -327,7 +361,10 @@ def kwic(store: Store, query: str, selection: Selection | None = None, *, lemma:
          sort: str | None = None, width: int = 40, limit: int | None = 50, offset: int = 0,
          cite: str = "({role}, {school})") -> KwicPage:
     """Every occurrence of a word, phrase or pattern with ``width`` characters of
-    context each side, in reading order or sorted by the words right or left of it."""
+    context each side, in reading order or sorted by the words right or left of it.
+
+    With a passage set the matches are those inside its passages; the context around a
+    match is the text's, reaching past the passage as a concordance line does."""
     index_words(store)
     with store.unit_of_work() as uow:
         return kwic_in(uow, query, selection, lemma=lemma, sort=sort, width=width, limit=limit, offset=offset,
@@ -353,9 +390,13 @@ def kwic_in(uow: UnitOfWork, query: str, selection: Selection | None = None, *, 
     else:
         hits = uow.words.hits(forms, ctx.filter)
     texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
+    set_ids = ctx.filter.passage_set_ids
+    spans = {d: uow.words.set_passages(set_ids, d) for d in texts} if set_ids and len(parts) > 1 else {}
     found = []  # (hit, end of the match)
     for hit in hits:
         end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])
+        if end is not None and spans and passage_reach(spans[hit.document_id], hit.start, end) is None:
+            end = None  # the phrase runs out of the passage its first word stands in
         if end is not None:
             found.append((hit, end))
     if not paged:

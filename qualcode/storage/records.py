@@ -43,6 +43,9 @@ class WordFilter:
     unspoken: bool = True  # words outside any speaker's turn
     code_ids: Sequence[int] | None = None  # only words inside passages coded with one of these
     coder_ids: Sequence[int] | None = None
+    # Only words lying wholly inside a passage of one of these passage sets (a word
+    # across a passage's edge is outside it, as a word across a coded passage's edge is).
+    passage_set_ids: Sequence[int] | None = None
 
 
 class NewSegment(NamedTuple):

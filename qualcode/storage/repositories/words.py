@@ -13,7 +13,13 @@ from sqlalchemy import ColumnElement, and_, case, distinct, exists, false, func,
 from sqlalchemy.orm import Session
 
 from qualcode.storage.records import WordFilter  # noqa: F401 (named by callers from here too)
-from qualcode.storage.schema import CodingRow, DocumentRow, WordIndexedRow, WordTokenRow
+from qualcode.storage.schema import (
+    CodingRow,
+    DocumentRow,
+    SetPassageRow,
+    WordIndexedRow,
+    WordTokenRow,
+)
 
 T = WordTokenRow
 
@@ -71,6 +77,10 @@ class WordRepository:
             if flt.coder_ids is not None:
                 inside.append(CodingRow.coder_id.in_(list(flt.coder_ids)))
             conditions.append(exists().where(*inside))
+        if flt.passage_set_ids is not None:
+            conditions.append(exists().where(
+                SetPassageRow.set_id.in_(list(flt.passage_set_ids)), SetPassageRow.document_id == T.document_id,
+                SetPassageRow.start <= T.start, SetPassageRow.end >= T.end) if flt.passage_set_ids else false())
         return and_(true(), *conditions)
 
     def grouped_counts(self, flt: WordFilter) -> list[tuple[str, int, int | None, int]]:
@@ -156,9 +166,18 @@ class WordRepository:
                  .order_by(T.document_id))
         return list(self.session.scalars(query))
 
-    def sequence(self, document_id: int, flt: WordFilter) -> list[tuple[int | None, str, bool]]:
-        """``(speaker id, form, counted)`` of every word of a document in reading order;
-        ``counted`` tells whether the filter lets the word through."""
-        query = (select(T.speaker_id, T.form, case((self._where(flt), 1), else_=0))
+    def sequence(self, document_id: int, flt: WordFilter) -> list[tuple[int | None, str, bool, int, int]]:
+        """``(speaker id, form, counted, start, end)`` of every word of a document in
+        reading order; ``counted`` tells whether the filter lets the word through."""
+        query = (select(T.speaker_id, T.form, case((self._where(flt), 1), else_=0), T.start, T.end)
                  .where(T.document_id == document_id).order_by(T.start))
-        return [(speaker, form, bool(counted)) for speaker, form, counted in self.session.execute(query)]
+        return [(speaker, form, bool(counted), start, end)
+                for speaker, form, counted, start, end in self.session.execute(query)]
+
+    def set_passages(self, set_ids: Sequence[int], document_id: int) -> list[tuple[int, int]]:
+        """``(start, end)`` of a document's passages in these passage sets, in reading
+        order: where a concordance line or a collocation window may reach."""
+        query = (select(SetPassageRow.start, SetPassageRow.end).distinct()
+                 .where(SetPassageRow.set_id.in_(list(set_ids)), SetPassageRow.document_id == document_id)
+                 .order_by(SetPassageRow.start, SetPassageRow.end))
+        return [(start, end) for start, end in self.session.execute(query)]

@@ -4,8 +4,9 @@ collocations.
 Open it from the main screen with ``WordsScreen(store, coder, codes)`` (``codes``: the
 codebooks' codes as (slug, code) pairs, for coding concordance lines). Four tabs:
 
-* **Frequencies**: the selection's words (attribute filters, a code's passages, lemma
-  or form), interviewer turns left out as on the command line.
+* **Frequencies**: the selection's words (attribute filters, ``set=NAME`` for a saved
+  set's documents or passages, a code's passages, lemma or form), interviewer turns
+  left out as on the command line.
 * **KWIC**: a word, phrase or pattern in context with each line's attribution. Enter
   jumps to the line in the reader; space marks lines and ``c`` codes every marked line
   with a code from the code finder, in one step that one undo (``u``) takes back.
@@ -41,7 +42,7 @@ from qualcode.services import collocations as collocation_service
 from qualcode.services import words as service
 from qualcode.storage.store import Store
 from qualcode.tui.screens.code_finder import CodeFinder
-from qualcode.tui.screens.retrieval import parse_filters
+from qualcode.tui.screens.retrieval import parse_filters, split_sets
 from qualcode.tui.screens.search import Jump
 
 UNITS = (("lemmas", "lemma"), ("word forms", "form"))
@@ -198,16 +199,19 @@ class WordsScreen(ModalScreen[Jump | None]):
 
     def count_words(self) -> None:
         try:
-            filters = parse_filters(self.query_one("#freq-filter", Input).value)
+            filters, set_names = split_sets(parse_filters(self.query_one("#freq-filter", Input).value))
         except QualcodeError as error:
             self._error(error, "Word frequencies")
             return
         codes = [c for c in self.query_one("#freq-code", Input).value.replace(",", " ").split() if c]
         lemma = self.query_one("#freq-unit", Select).value == "lemma"
         self.counted = "lemma" if lemma else "form"
-        self.in_background("words-freq", "Word frequencies", lambda: service.frequencies(
-            self.store, service.Selection(filters, codes=codes), lemma=lemma, limit=200), self.show_words,
-            "#freq-summary")
+
+        def count() -> service.WordTable:  # the sets are read in the worker too: a set's name may be wrong
+            selection = service.in_sets(self.store, service.Selection(filters, codes=codes), set_names)
+            return service.frequencies(self.store, selection, lemma=lemma, limit=200)
+
+        self.in_background("words-freq", "Word frequencies", count, self.show_words, "#freq-summary")
 
     def show_words(self, table: service.WordTable) -> None:
         grid = self.query_one("#freq-table", DataTable)
