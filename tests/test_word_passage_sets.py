@@ -103,6 +103,39 @@ def test_keyness_groups_count_only_the_passages(duplicated: Store) -> None:
     assert {k.word for k in table.words} <= {form for _, _, form in inside}
 
 
+def _report_set(store: Store) -> None:
+    """A second passage set, 'rapporten': the lead teacher's sentence about the monthly report."""
+    document = corpus.list_documents(store)[0]
+    text = corpus.view_document(store, document.name).text
+    start = text.index("Rapporten skrivs")
+    sets.create(store, "rapporten", "passages",
+                passages=[Passage(document.id, start, start + len("Rapporten skrivs om varje månad."))])
+
+
+def test_keyness_sets_a_passage_set_against_another_set(duplicated: Store) -> None:
+    inside, _ = _by_hand(duplicated)
+    document = corpus.list_documents(duplicated)[0]
+    _report_set(duplicated)
+    sets.create(duplicated, "hela", "documents", documents=[document.name])
+    table = words.keyness(duplicated, "set", "dubbelarbete", "rapporten", Selection(include_interviewer=True),
+                          lemma=False, min_freq=1, correction="none", limit=None)
+    assert (table.total_a, table.total_b) == (len(inside), 5)
+    rows = {k.word: k for k in table.words}
+    assert (rows["skrivs"].count_a, rows["skrivs"].count_b) == (1, 1)
+    assert (rows["rapporten"].count_a, rows["rapporten"].count_b) == (0, 1)
+    plot = words.term_plot(duplicated, table, Selection(include_interviewer=True), lemma=False, alpha=1.01,
+                           examples=50)
+    examples = {p.word: (p.examples_a, p.examples_b) for p in plot.points}
+    assert not examples["rapporten"][0] and "[Rapporten]" in examples["rapporten"][1][0]
+    assert "[tid]" in examples["tid"][0][0] and not examples["tid"][1]
+    against_all = words.keyness(duplicated, "set", "dubbelarbete", "hela", lemma=False, min_freq=1, limit=None)
+    assert against_all.total_a == len(inside) and against_all.total_b > against_all.total_a
+    with pytest.raises(QualcodeError, match="groups are sets"):
+        words.keyness(duplicated, "set", "dubbelarbete", "rapporten", _selection(duplicated))
+    with pytest.raises(QualcodeError, match="No set 'nothing'"):
+        words.keyness(duplicated, "set", "dubbelarbete", "nothing")
+
+
 def test_kwic_lines_come_from_inside_the_passages(duplicated: Store) -> None:
     _, spans = _by_hand(duplicated)
     page = words.kwic(duplicated, "skrivs", _selection(duplicated))
@@ -158,6 +191,15 @@ def test_word_commands_take_a_passage_set_in_the_installed_script(duplicated: St
                     "--json", *db, cwd=tmp_path)
     assert key.returncode == 0, key.stderr
     assert (json.loads(key.stdout)["total_a"], json.loads(key.stdout)["total_b"]) == (9, 4)
+    _report_set(duplicated)
+    grouped = _qualcode("keyness", "--by", "set", "--a", "dubbelarbete", "--b", "rapporten", "--min-freq", "1",
+                        "--json", "--db", duplicated.location.url, cwd=tmp_path)
+    assert grouped.returncode == 0, grouped.stderr
+    assert (json.loads(grouped.stdout)["total_a"], json.loads(grouped.stdout)["total_b"]) == (len(inside), 5)
+    unknown = _qualcode("keyness", "--by", "set", "--a", "dubbelarbete", "--b", "dubbelarbete-rest",
+                        "--db", duplicated.location.url, cwd=tmp_path)
+    assert unknown.returncode != 0 and "No set 'dubbelarbete-rest'" in unknown.stderr + unknown.stdout
+    assert "Traceback" not in unknown.stderr
     refused = _qualcode("compare", "--by", "role", "--set", "dubbelarbete", "--db", duplicated.location.url, cwd=tmp_path)
     assert refused.returncode != 0 and "holds passages" in refused.stderr + refused.stdout
     assert "Traceback" not in refused.stderr

@@ -215,9 +215,10 @@ def _code_lines(query, code, coder, codebook, lines_chosen, unit, lemma, sort, f
 
 @saveable("keyness")
 def keyness(
-    by: Annotated[str, typer.Option("--by", help="The attribute that makes the groups (level, role, school, ...).")],
-    a: Annotated[str, typer.Option("--a", help="Group A: a value of --by.")],
-    b: Annotated[str, typer.Option("--b", help="Group B: a value of --by.")],
+    by: Annotated[str, typer.Option("--by", help="The attribute that makes the groups (level, role, school, ...), "
+                                    "or 'set': groups A and B are saved sets (a passage set: its passages' words).")],
+    a: Annotated[str, typer.Option("--a", help="Group A: a value of --by (a set's name with --by set).")],
+    b: Annotated[str, typer.Option("--b", help="Group B: a value of --by (a set's name with --by set).")],
     lemma: LemmaOption = True,
     min_freq: Annotated[int, typer.Option("--min-freq", help="Test words used at least this often in A and B together.", min=1)] = 5,
     min_docs: Annotated[int, typer.Option("--min-docs", help="Dispersion: the word in at least this many documents of the group that uses it more.", min=1)] = 1,

@@ -35,6 +35,7 @@ from qualcode.storage.store import Store, UnitOfWork
 WORD = re.compile(r"\w*[^\W\d_]\w*", re.UNICODE)  # a running word: at least one letter
 INTERVIEWER_ROLES = frozenset({"intervjuare", "interviewer", "forskare", "researcher"})
 PATTERN = re.compile(r"[\w*?]+", re.UNICODE)
+SET_GROUPS = "set"  # keyness --by set: groups A and B are saved sets, not an attribute's values
 ANALYZE_AFTER = 50_000  # running words stored at once, after which the planner's statistics are refreshed
 
 
@@ -490,6 +491,18 @@ class KeynessTable:
     min_docs: int
 
 
+def groups_of(store: Store, base: Selection, by: str, values: Sequence[str]) -> list[Selection]:
+    """The selection of each keyness group: ``base`` with ``by`` set to the value, or,
+    when ``by`` is ``set``, kept to the saved set of that name (a document set's
+    documents, a passage set's passages)."""
+    if by != SET_GROUPS:
+        return [replace(base, attributes={**base.attributes, by: [value]}) for value in values]
+    if base.documents or base.passage_sets:
+        raise WordsError("Grouped by set, the two groups are sets: a --set filter besides would be ambiguous.",
+                         "Leave --set out, or group by an attribute with --by.")
+    return [in_sets(store, base, [value], command="keyness") for value in values]
+
+
 def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None = None, *,
             lemma: bool = True, min_freq: int = 5, min_docs: int = 1, correction: str = "bh",
             limit: int | None = 50, side: str = "both") -> KeynessTable:
@@ -498,7 +511,9 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     A word is tested when both groups together use it ``min_freq`` times or more and
     it occurs in at least ``min_docs`` documents of the group that uses it more.
     ``side`` "a" or "b" lists only the words that group uses more (the correction
-    still counts every word tested)."""
+    still counts every word tested). With ``by`` "set", ``a`` and ``b`` name saved
+    sets: a passage set's group is the words inside its passages, so the passages on
+    one theme can be set against another set's, or against a document set."""
     if side not in ("a", "b", "both"):
         raise WordsError(f"There is no side '{side}'.", "Use --side a, --side b or --side both.")
     if correction not in stats.CORRECTIONS:
@@ -506,15 +521,16 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     if a == b:
         raise WordsError("--a and --b are the same group.", f"Give two different values of '{by}'.")
     base = selection or Selection()
+    chosen = groups_of(store, base, by, (a, b))
     index_words(store)
     with store.unit_of_work() as uow:
         lexicon = read_lexicon(uow)
-        chosen = [replace(base, attributes={**base.attributes, by: [value]}) for value in (a, b)]
         groups = _counts_of(uow, lexicon, [_context(uow, c) for c in chosen], lemma=lemma)
         for value, group, (_found, total) in zip((a, b), chosen, groups, strict=True):
             if total == 0:
                 raise WordsError(f"The group {by}={value} has no words ({group.described()}).",
-                                 f"Check the values of '{by}' with 'qualcode docs'.")
+                                 "See the sets with 'qualcode set list'." if by == SET_GROUPS
+                                 else f"Check the values of '{by}' with 'qualcode docs'.")
     (found_a, total_a), (found_b, total_b) = groups
     tested = []
     for word in found_a.keys() | found_b.keys():
@@ -556,9 +572,9 @@ def term_plot(store: Store, table: KeynessTable, selection: Selection | None = N
     chosen = {k.word for k in [k for k in ranked if k.log_ratio > 0][:label]}
     chosen |= {k.word for k in [k for k in ranked if k.log_ratio <= 0][:label]}
     lines: dict[tuple[str, str], tuple[str, ...]] = {}
+    groups = groups_of(store, base, table.by, (table.a, table.b)) if ranked[:examples] else []
     for row in ranked[:examples]:
-        for value in (table.a, table.b):
-            group = replace(base, attributes={**base.attributes, table.by: [value]})
+        for value, group in zip((table.a, table.b), groups, strict=True):
             try:
                 page = kwic(store, row.word, group, lemma=lemma, width=width, limit=1, cite=cite)
             except WordsError:  # the word is absent from this group, or its lemma is no pattern
