@@ -382,6 +382,107 @@ async def test_code_matrix_counts_share_and_jump(app: QualcodeApp, copy: Path) -
         assert isinstance(main, MainScreen) and main.document_id == expected.document_ids[1]
 
 
+
+# ------------------------------------------------------------------ Pilot: the filter in every tab
+
+
+@drive
+async def test_kwic_filtered_by_an_attribute_shows_only_those_documents_lines(app: QualcodeApp, copy: Path) -> None:
+    store = open_project(str(copy))
+    try:
+        everything = words.kwic(store, "mallen", limit=500)
+        owner = words.kwic(store, "mallen", words.Selection({"level": ["owner"]}, include_interviewer=True), limit=500)
+        coded = words.kwic(store, "mallen", words.Selection(codes=["cp.tight"], include_interviewer=True), limit=500)
+    finally:
+        store.close()
+    assert 0 < len(owner.lines) < len(everything.lines) and {x.document for x in owner.lines} == {"forvaltning"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", *"mallen", "tab", *"level=owner", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, WordsScreen)
+        assert screen.lines == owner.lines
+        assert screen.query_one("#kwic-table", DataTable).row_count == len(owner.lines)
+        assert "in level=owner" in str(screen.query_one("#kwic-summary").render())
+        kwic_filter = screen.query_one("#kwic-filter", Input)
+        kwic_filter.value = "code=cp.tight"  # a code's passages, as in the other tabs
+        kwic_filter.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.lines == coded.lines and len(coded.lines) < len(everything.lines)
+
+
+@drive
+async def test_collocations_filtered_by_a_set_equal_the_service_result(app: QualcodeApp, copy: Path) -> None:
+    store = open_project(str(copy))
+    try:
+        owner = workbench.open_document(store, 2).sentences
+        sets.create(store, "mallen", "passages", passages=[Passage(2, owner[0].start, owner[2].end)])
+        selection = words.in_sets(store, words.Selection(), ["mallen"])
+        expected = collocations.collocations(store, "förvaltningen", selection, window=5, min_count=1, lemma=True,
+                                             sort="ll", limit=200)
+        unfiltered = collocations.collocations(store, "förvaltningen", words.Selection(), window=5, min_count=1,
+                                               lemma=True, sort="ll", limit=200)
+    finally:
+        store.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", "ctrl+t", *"förvaltningen", "tab", *"set=mallen", "tab",
+                          "tab", "1", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, WordsScreen)
+        shown = _rows(screen.query_one("#coll-table", DataTable))
+        assert shown and [r[0] for r in shown] == [c.word for c in expected.collocates]
+        assert [[int(v) for v in r[1:4]] for r in shown] == [[c.count, c.left, c.right] for c in expected.collocates]
+        assert screen.collocation_table is not None and screen.collocation_table.node_count == expected.node_count
+        assert expected.node_count < unfiltered.node_count
+        assert "passages of 1 set" in str(screen.query_one("#coll-summary").render())
+        # Enter on a collocate: its KWIC lines keep to the same set.
+        table = screen.query_one("#coll-table", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.query_one("#kwic-filter", Input).value == "set=mallen"
+        assert screen.lines and all(owner[0].start <= x.start and x.end <= owner[2].end for x in screen.lines)
+
+
+@drive
+async def test_a_bad_filter_is_the_same_message_in_every_tab(app: QualcodeApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, WordsScreen)
+        for tab, field in (("words-freq", "#freq-filter"), ("words-kwic", "#kwic-filter"),
+                           ("words-coll", "#coll-filter")):
+            app.clear_notifications()
+            screen.query_one(TabbedContent).active = tab
+            await pilot.pause()
+            if tab == "words-kwic":
+                screen.query_one("#kwic-pattern", Input).value = "mallen"
+            if tab == "words-coll":
+                screen.query_one("#coll-node", Input).value = "förvaltningen"
+            box = screen.query_one(field, Input)
+            box.value = "level"
+            box.focus()
+            await pilot.press("enter")
+            await settle(app, pilot)
+            messages = [n.message for n in app._notifications]
+            assert any("'level' is not key=value." in m and "level=school or set=NAME" in m for m in messages), tab
+            app.clear_notifications()
+            box.value = "set=nosuchset"  # read in the worker: a message too
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert any("nosuchset" in n.message for n in app._notifications), tab
+            summary = str(screen.query_one(f"#{field[1:].split('-')[0]}-summary").render())
+            assert "Counting" not in summary, tab  # back to what the table shows
+        assert isinstance(app.screen, WordsScreen) and screen.lines == [] and screen.collocation_table is None
+
+
 # ------------------------------------------------------------------ snapshots
 
 
@@ -418,8 +519,8 @@ def test_words_keyness_wide(snap_compare, app: QualcodeApp) -> None:  # type: ig
 def test_words_collocations(snap_compare, app: QualcodeApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot: Pilot) -> None:
         await _opened(pilot)
-        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", "ctrl+t", *"förvaltningen", "tab", "3", "tab", "1",
-                          "enter")  # a field takes the focus with its text selected: typing replaces it
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", "ctrl+t", *"förvaltningen", "tab", "tab", "3", "tab",
+                          "1", "enter")  # a field takes the focus with its text selected: typing replaces it
         await _quiet(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=before)

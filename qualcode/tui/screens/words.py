@@ -4,9 +4,8 @@ collocations.
 Open it from the main screen with ``WordsScreen(store, coder, codes)`` (``codes``: the
 codebooks' codes as (slug, code) pairs, for coding concordance lines). Four tabs:
 
-* **Frequencies**: the selection's words (attribute filters, ``set=NAME`` for a saved
-  set's documents or passages, a code's passages, lemma or form), interviewer turns
-  left out as on the command line.
+* **Frequencies**: the selection's words (lemma or form), interviewer turns left out as
+  on the command line.
 * **KWIC**: a word, phrase or pattern in context with each line's attribution. Enter
   jumps to the line in the reader; space marks lines and ``c`` codes every marked line
   with a code from the code finder, in one step that one undo (``u``) takes back.
@@ -14,6 +13,12 @@ codebooks' codes as (slug, code) pairs, for coding concordance lines). Four tabs
 * **Collocations**: the words near a node word, by G², MI or count. Enter on a collocate
   shows the node's lines in the KWIC tab, sorted by the side the collocate mostly stands
   on, with the cursor on the first line it stands in.
+
+Frequencies, KWIC and Collocations each have a filter box read by
+:func:`~qualcode.tui.screens.word_selection.word_selection`: attribute filters
+(``level=school``), ``code=KEY`` for a code's passages and ``set=NAME`` for a saved
+set's documents or passages, the selection of the command line's ``--attr``, ``--code``
+and ``--set``.
 
 It returns a :class:`~qualcode.tui.screens.search.Jump` (Enter on a concordance line,
 with every line as hits so 'next hit' goes on), or None when closed. All counting is
@@ -42,8 +47,11 @@ from qualcode.services import collocations as collocation_service
 from qualcode.services import words as service
 from qualcode.storage.store import Store
 from qualcode.tui.screens.code_finder import CodeFinder
-from qualcode.tui.screens.retrieval import parse_filters, split_sets
 from qualcode.tui.screens.search import Jump
+from qualcode.tui.screens.word_selection import FILTER_HINT, word_selection
+
+FILTER_PLACEHOLDER = "filter: level=school"
+NARROW_FILTER_PLACEHOLDER = "level=school"  # at 80 columns a filter box shows twelve characters
 
 UNITS = (("lemmas", "lemma"), ("word forms", "form"))
 SORTS = (("reading order", "none"), ("sort by right", "right"), ("sort by left", "left"))
@@ -58,6 +66,8 @@ class WordsScreen(ModalScreen[Jump | None]):
     WordsScreen TabbedContent { height: 1fr; }
     WordsScreen TabPane { padding: 0; }
     WordsScreen .fields Select { width: 24; }
+    WordsScreen.-narrow .fields Select { width: 21; }
+    WordsScreen.-narrow #coll-sort { width: 16; }
     WordsScreen DataTable { height: 1fr; min-height: 4; }
     WordsScreen .words-summary { width: 100%; color: $text-muted; }
     """
@@ -99,6 +109,8 @@ class WordsScreen(ModalScreen[Jump | None]):
                 with TabPane("KWIC", id="words-kwic"):
                     with Horizontal(classes="fields"):
                         yield Input(placeholder="word, phrase or pattern: kvalitet*", id="kwic-pattern")
+                        yield Input(placeholder=FILTER_PLACEHOLDER, id="kwic-filter", classes="word-filter",
+                                    tooltip=FILTER_HINT)
                         yield Select(SORTS, value="none", allow_blank=False, id="kwic-sort")
                         yield Select(CODE_UNITS, value="sentence", allow_blank=False, id="kwic-unit")
                     yield Label("Enter shows the lines; on a line: Enter reads it in context, space marks it, "
@@ -115,21 +127,31 @@ class WordsScreen(ModalScreen[Jump | None]):
                 with TabPane("Collocations", id="words-coll"):
                     with Horizontal(classes="fields"):
                         yield Input(placeholder="node word: kvalitet*", id="coll-node")
+                        yield Input(placeholder=FILTER_PLACEHOLDER, id="coll-filter", classes="word-filter",
+                                    tooltip=FILTER_HINT)
                         yield Input("5", placeholder="window", type="integer", id="coll-window",
                                     classes="number", tooltip="Running words each side of the node")
                         yield Input("2", placeholder="min count", type="integer", id="coll-min",
                                     classes="number", tooltip="List collocates seen at least this often")
                         yield Select(COLLOCATION_SORTS, value="ll", allow_blank=False, id="coll-sort")
-                    yield Label("Node word, window (words each side), minimum count, sort; Enter lists the words "
-                                "near the node. On a collocate, Enter shows its lines in KWIC.",
+                    yield Label("Node word, filter, window (words each side), minimum count, sort; Enter lists the "
+                                "words near the node. On a collocate, Enter shows its lines in KWIC.",
                                 id="coll-summary", classes="words-summary")
                     yield DataTable(id="coll-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#freq-filter", Input).focus()
-        for number in self.query(".number"):
-            number.styles.width = 12  # a number needs less room than the node word (.fields Input is 1fr)
+        self.fit_fields()
         self.count_words()
+
+    def fit_fields(self) -> None:
+        """A number needs less room than the node word (.fields Input is 1fr); at 80 columns
+        a tab's fields still share one row, so the numbers and the filters' hints shrink."""
+        narrow = self.has_class("-narrow")
+        for number in self.query(".number"):
+            number.styles.width = 9 if narrow else 12
+        for box in self.query(".word-filter").results(Input):
+            box.placeholder = NARROW_FILTER_PLACEHOLDER if narrow else FILTER_PLACEHOLDER
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -143,6 +165,7 @@ class WordsScreen(ModalScreen[Jump | None]):
         narrow = event.size.width < 100
         if narrow != self.has_class("-narrow"):
             self.set_class(narrow, "-narrow")
+            self.fit_fields()
             if self.lines:
                 self.show_lines()
 
@@ -183,33 +206,48 @@ class WordsScreen(ModalScreen[Jump | None]):
     def in_background(self, group: str, title: str, compute: Callable[[], T], show: Callable[[T], None],
                       summary: str) -> None:
         """Count in a worker (a million words take a second or two); draw on the UI thread.
-        A newer request of the same kind cancels the older one; errors become a message."""
-        self.query_one(summary, Label).update("Counting…")
+        A newer request of the same kind cancels the older one; errors become a message,
+        and the summary goes back to the table still on show."""
+        label = self.query_one(summary, Label)
+        before = label.content
+        label.update("Counting…")
+
+        def failed(error: QualcodeError) -> None:
+            label.update(before)
+            self._error(error, title)
 
         def work() -> None:
             try:
                 result = compute()
             except QualcodeError as error:
-                self.app.call_from_thread(self._error, error, title)
+                self.app.call_from_thread(failed, error)
                 return
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(show, result)
 
         self.run_worker(work, thread=True, exclusive=True, group=group, exit_on_error=False)
 
-    def count_words(self) -> None:
+    def selection(self, field: str, title: str, command: str, *, codes: list[str] | None = None,
+                  include_interviewer: bool = False) -> Callable[[], service.Selection] | None:
+        """The selection a tab's filter box asks for (made in the worker), or None when
+        the filter cannot be read: said in a message, as in every tab."""
         try:
-            filters, set_names = split_sets(parse_filters(self.query_one("#freq-filter", Input).value))
+            return word_selection(self.store, self.query_one(field, Input).value, codes=codes or [],
+                                  include_interviewer=include_interviewer, command=command)
         except QualcodeError as error:
-            self._error(error, "Word frequencies")
-            return
+            self._error(error, title)
+            return None
+
+    def count_words(self) -> None:
         codes = [c for c in self.query_one("#freq-code", Input).value.replace(",", " ").split() if c]
+        chosen = self.selection("#freq-filter", "Word frequencies", "words", codes=codes)
+        if chosen is None:
+            return
         lemma = self.query_one("#freq-unit", Select).value == "lemma"
         self.counted = "lemma" if lemma else "form"
 
-        def count() -> service.WordTable:  # the sets are read in the worker too: a set's name may be wrong
-            selection = service.in_sets(self.store, service.Selection(filters, codes=codes), set_names)
-            return service.frequencies(self.store, selection, lemma=lemma, limit=200)
+        def count() -> service.WordTable:
+            return service.frequencies(self.store, chosen(), lemma=lemma, limit=200)
 
         self.in_background("words-freq", "Word frequencies", count, self.show_words, "#freq-summary")
 
@@ -234,18 +272,28 @@ class WordsScreen(ModalScreen[Jump | None]):
         pattern = self.query_one("#kwic-pattern", Input).value
         sort = self.query_one("#kwic-sort", Select).value
         lemma = self.kwic_lemma
-        self.in_background("words-kwic", "Keywords in context", lambda: service.kwic(
-            self.store, pattern, lemma=lemma, sort=None if sort == "none" else str(sort), limit=500),
-            self.show_page, "#kwic-summary")
+        # The interviewer's lines stay in, as in `qualcode kwic`: a question can hold the word too.
+        chosen = self.selection("#kwic-filter", "Keywords in context", "kwic", include_interviewer=True)
+        if chosen is None:
+            return
 
-    def show_page(self, page: service.KwicPage) -> None:
+        def find() -> tuple[service.KwicPage, str]:
+            selection = chosen()
+            return service.kwic(self.store, pattern, selection, lemma=lemma,
+                                sort=None if sort == "none" else str(sort), limit=500), selection.described()
+
+        self.in_background("words-kwic", "Keywords in context", find, self.show_page, "#kwic-summary")
+
+    def show_page(self, found: tuple[service.KwicPage, str]) -> None:
+        page, described = found
         self.lines = page.lines
         self.marked = set()
         self.show_lines()
         shown = f", first {len(page.lines)} shown" if page.total > len(page.lines) else ""
         forms = ", ".join(page.forms[:6]) + ("…" if len(page.forms) > 6 else "")
+        among = f" in {described}" if described != "all words" else ""
         self.query_one("#kwic-summary", Label).update(
-            f"{page.total} lines of '{page.query}' ({forms}){shown}. Enter: read in context · space: mark · "
+            f"{page.total} lines of '{page.query}' ({forms}){among}{shown}. Enter: read in context · space: mark · "
             "c: code the marked lines")
         table = self.query_one("#kwic-table", DataTable)
         if self.seek is not None:
@@ -396,8 +444,11 @@ class WordsScreen(ModalScreen[Jump | None]):
                 return
             numbers[name] = int(text)
         sort = str(self.query_one("#coll-sort", Select).value)
+        chosen = self.selection("#coll-filter", "Collocations", "collocations")
+        if chosen is None:
+            return
         self.in_background("words-coll", "Collocations", lambda: collocation_service.collocations(
-            self.store, node, service.Selection(), window=numbers["window"], min_count=numbers["minimum count"],
+            self.store, node, chosen(), window=numbers["window"], min_count=numbers["minimum count"],
             lemma=True, sort=sort, limit=200), self.show_collocates, "#coll-summary")
 
     def show_collocates(self, table: collocation_service.CollocationTable) -> None:
@@ -423,14 +474,16 @@ class WordsScreen(ModalScreen[Jump | None]):
 
     @on(DataTable.RowSelected, "#coll-table")
     def _collocate_chosen(self, event: DataTable.RowSelected) -> None:
-        """The node's lines in KWIC (every form, as counted here), sorted by the side the
-        collocate mostly stands on, the cursor on the first line it stands in."""
+        """The node's lines in KWIC (every form, as counted here, in the same filter),
+        sorted by the side the collocate mostly stands on, the cursor on the first line it
+        stands in."""
         table = self.collocation_table
         if table is None:
             return
         chosen = next(c for c in table.collocates if c.word == event.row_key.value)
         side = "right" if chosen.right >= chosen.left else "left"
         self.query_one("#kwic-pattern", Input).value = table.node
+        self.query_one("#kwic-filter", Input).value = self.query_one("#coll-filter", Input).value  # the same words
         sort = self.query_one("#kwic-sort", Select)
         with sort.prevent(Select.Changed):
             sort.value = side
