@@ -458,12 +458,15 @@ async def test_a_bad_filter_is_the_same_message_in_every_tab(app: QualcodeApp) -
         screen = app.screen
         assert isinstance(screen, WordsScreen)
         for tab, field in (("words-freq", "#freq-filter"), ("words-kwic", "#kwic-filter"),
-                           ("words-coll", "#coll-filter")):
+                           ("words-keyness", "#key-filter"), ("words-coll", "#coll-filter")):
             app.clear_notifications()
             screen.query_one(TabbedContent).active = tab
             await pilot.pause()
             if tab == "words-kwic":
                 screen.query_one("#kwic-pattern", Input).value = "mallen"
+            if tab == "words-keyness":
+                screen.query_one("#key-a", Input).value = "owner"
+                screen.query_one("#key-b", Input).value = "school"
             if tab == "words-coll":
                 screen.query_one("#coll-node", Input).value = "förvaltningen"
             box = screen.query_one(field, Input)
@@ -481,6 +484,74 @@ async def test_a_bad_filter_is_the_same_message_in_every_tab(app: QualcodeApp) -
             summary = str(screen.query_one(f"#{field[1:].split('-')[0]}-summary").render())
             assert "Counting" not in summary, tab  # back to what the table shows
         assert isinstance(app.screen, WordsScreen) and screen.lines == [] and screen.collocation_table is None
+        assert screen.keyness_table is None
+
+
+def _keyness_rows(table: words.KeynessTable) -> list[list[str]]:
+    """The rows the Keyness tab draws at 120 columns, from the service's table."""
+    rows = []
+    for w in table.words:
+        p = "<0.001" if w.p_adjusted < 0.001 else f"{w.p_adjusted:.3f}"
+        rows.append([w.word, table.a if w.log_ratio > 0 else table.b, f"{w.g2:.1f}", p, f"{w.log_ratio:+.2f}",
+                     str(w.count_a), str(w.count_b), f"{w.per_10k_a:.1f}", f"{w.per_10k_b:.1f}"])
+    return rows
+
+
+async def _filtered_keyness(app: QualcodeApp, pilot: Pilot, text: str) -> WordsScreen:
+    await _opened(pilot)
+    await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", *"owner", "tab", *"school", "tab", *text, "enter")
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, WordsScreen)
+    return screen
+
+
+@drive
+async def test_keyness_filtered_by_an_attribute_equals_the_service_result(app: QualcodeApp, copy: Path) -> None:
+    selection = words.Selection({"role": ["rektor", "verksamhetschef"]})
+    store = open_project(str(copy))
+    try:
+        expected = words.keyness(store, "level", "owner", "school", selection, limit=200)
+        unfiltered = words.keyness(store, "level", "owner", "school", limit=200)
+    finally:
+        store.close()
+    assert expected.words and expected.total_b < unfiltered.total_b  # the förstelärare's words left out
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _filtered_keyness(app, pilot, "role=rektor role=verksamhetschef")
+        assert _rows(screen.query_one("#key-table", DataTable)) == _keyness_rows(expected)
+        assert screen.keyness_table is not None and screen.keyness_table.total_b == expected.total_b
+        assert "in role=rektor|verksamhetschef" in str(screen.query_one("#key-summary").render())
+
+
+@drive
+async def test_keyness_filtered_by_a_set_equals_the_service_result(app: QualcodeApp, copy: Path) -> None:
+    store = open_project(str(copy))
+    try:
+        school = workbench.open_document(store, 1).sentences
+        owner = workbench.open_document(store, 2).sentences
+        sets.create(store, "rubriker", "passages", passages=[Passage(1, school[0].start, school[4].end),
+                                                              Passage(2, owner[0].start, owner[3].end)])
+        selection = words.in_sets(store, words.Selection(), ["rubriker"], command="keyness")
+        expected = words.keyness(store, "level", "owner", "school", selection, limit=200)
+        unfiltered = words.keyness(store, "level", "owner", "school", limit=200)
+    finally:
+        store.close()
+    assert expected.total_a < unfiltered.total_a and expected.total_b < unfiltered.total_b
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _filtered_keyness(app, pilot, "set=rubriker")
+        assert _rows(screen.query_one("#key-table", DataTable)) == _keyness_rows(expected)
+        assert screen.keyness_table is not None and screen.keyness_table.total_a == expected.total_a
+        assert "passages of 1 set" in str(screen.query_one("#key-summary").render())
+        # Grouped by set, the groups are sets already: a set filter besides is a message.
+        shown = _rows(screen.query_one("#key-table", DataTable))
+        app.clear_notifications()
+        by = screen.query_one("#key-by", Input)
+        by.value = "set"
+        by.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert any("ambiguous" in n.message for n in app._notifications)
+        assert _rows(screen.query_one("#key-table", DataTable)) == shown and isinstance(app.screen, WordsScreen)
 
 
 # ------------------------------------------------------------------ snapshots
@@ -513,6 +584,16 @@ def test_words_keyness_wide(snap_compare, app: QualcodeApp) -> None:  # type: ig
         await _quiet(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+def test_words_keyness_narrow(snap_compare, app: QualcodeApp) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t", "ctrl+t", *"owner", "tab", *"school", "tab",
+                          *"role=rektor role=verksamhetschef", "enter")
+        await _quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])

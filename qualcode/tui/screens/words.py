@@ -9,12 +9,13 @@ codebooks' codes as (slug, code) pairs, for coding concordance lines). Four tabs
 * **KWIC**: a word, phrase or pattern in context with each line's attribution. Enter
   jumps to the line in the reader; space marks lines and ``c`` codes every marked line
   with a code from the code finder, in one step that one undo (``u``) takes back.
-* **Keyness**: the words one group (an attribute's value) uses more than another.
+* **Keyness**: the words one group (an attribute's value, or a saved set with ``by`` set)
+  uses more than another, both groups narrowed by the filter.
 * **Collocations**: the words near a node word, by G², MI or count. Enter on a collocate
   shows the node's lines in the KWIC tab, sorted by the side the collocate mostly stands
   on, with the cursor on the first line it stands in.
 
-Frequencies, KWIC and Collocations each have a filter box read by
+Every tab has a filter box read by
 :func:`~qualcode.tui.screens.word_selection.word_selection`: attribute filters
 (``level=school``), ``code=KEY`` for a code's passages and ``set=NAME`` for a saved
 set's documents or passages, the selection of the command line's ``--attr``, ``--code``
@@ -52,6 +53,9 @@ from qualcode.tui.screens.word_selection import FILTER_HINT, word_selection
 
 FILTER_PLACEHOLDER = "filter: level=school"
 NARROW_FILTER_PLACEHOLDER = "level=school"  # at 80 columns a filter box shows twelve characters
+# Keyness at 80 columns: the groups take twelve characters each, leaving the filter the most room.
+GROUP_PLACEHOLDERS = {"key-by": ("by: level, role, school", "by: level"),
+                      "key-a": ("group A: state", "A: state"), "key-b": ("group B: school", "B: school")}
 
 UNITS = (("lemmas", "lemma"), ("word forms", "form"))
 SORTS = (("reading order", "none"), ("sort by right", "right"), ("sort by left", "left"))
@@ -119,10 +123,12 @@ class WordsScreen(ModalScreen[Jump | None]):
                     yield Label("", id="kwic-line", classes="words-summary")
                 with TabPane("Keyness", id="words-keyness"):
                     with Horizontal(classes="fields"):
-                        yield Input(by, placeholder="by: level, role, school", id="key-by")
-                        yield Input(a, placeholder="group A: state", id="key-a")
-                        yield Input(b, placeholder="group B: school", id="key-b")
-                    yield Label("Enter compares group A with group B.", id="key-summary", classes="words-summary")
+                        for field, value in zip(GROUP_PLACEHOLDERS, (by, a, b), strict=True):
+                            yield Input(value, placeholder=GROUP_PLACEHOLDERS[field][0], id=field, classes="group")
+                        yield Input(placeholder=FILTER_PLACEHOLDER, id="key-filter", classes="word-filter",
+                                    tooltip=FILTER_HINT)
+                    yield Label("Enter compares group A with group B, both within the filter.", id="key-summary",
+                                classes="words-summary")
                     yield DataTable(id="key-table", cursor_type="row", zebra_stripes=True)
                 with TabPane("Collocations", id="words-coll"):
                     with Horizontal(classes="fields"):
@@ -146,12 +152,16 @@ class WordsScreen(ModalScreen[Jump | None]):
 
     def fit_fields(self) -> None:
         """A number needs less room than the node word (.fields Input is 1fr); at 80 columns
-        a tab's fields still share one row, so the numbers and the filters' hints shrink."""
+        a tab's fields still share one row, so the numbers, the keyness groups and the
+        fields' hints shrink."""
         narrow = self.has_class("-narrow")
         for number in self.query(".number"):
             number.styles.width = 9 if narrow else 12
         for box in self.query(".word-filter").results(Input):
             box.placeholder = NARROW_FILTER_PLACEHOLDER if narrow else FILTER_PLACEHOLDER
+        for box in self.query(".group").results(Input):
+            box.styles.width = 16 if narrow else "1fr"
+            box.placeholder = GROUP_PLACEHOLDERS[box.id or ""][narrow]
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -405,10 +415,18 @@ class WordsScreen(ModalScreen[Jump | None]):
         if not a or not b:
             self.notify("Name both groups: a value of the attribute for A and one for B.", severity="warning")
             return
-        self.in_background("words-keyness", "Keyness", lambda: service.keyness(self.store, by, a, b, limit=200),
-                           self.show_keyness, "#key-summary")
+        chosen = self.selection("#key-filter", "Keyness", "keyness")
+        if chosen is None:
+            return
 
-    def show_keyness(self, table: service.KeynessTable) -> None:
+        def compare() -> tuple[service.KeynessTable, str]:
+            selection = chosen()  # narrows both groups, as --attr, --code and --set do
+            return service.keyness(self.store, by, a, b, selection, limit=200), selection.described()
+
+        self.in_background("words-keyness", "Keyness", compare, self.show_keyness, "#key-summary")
+
+    def show_keyness(self, found: tuple[service.KeynessTable, str]) -> None:
+        table, described = found
         by, a, b = table.by, table.a, table.b
         self.keyness_table = table
         grid = self.query_one("#key-table", DataTable)
@@ -421,8 +439,9 @@ class WordsScreen(ModalScreen[Jump | None]):
             values = [f"{w.g2:.1f}", p, f"{w.log_ratio:+.2f}", str(w.count_a), str(w.count_b)]
             values += [f"{w.per_10k_a:.1f}", f"{w.per_10k_b:.1f}"] if wide else []
             grid.add_row(w.word, a if w.log_ratio > 0 else b, *(Text(v, justify="right") for v in values))
+        among = f" in {described}" if described != "all words" else ""
         self.query_one("#key-summary", Label).update(
-            f"{by}={a} ({table.total_a:,} words) against {by}={b} ({table.total_b:,} words): {table.tested} words "
+            f"{by}={a} ({table.total_a:,} words) against {by}={b} ({table.total_b:,} words){among}: {table.tested} words "
             f"tested (at least {table.min_freq} uses), p corrected by {table.correction}; "
             "log ratio > 0: more in A.")
         if table.words:
