@@ -128,12 +128,96 @@ def test_keyness_sets_a_passage_set_against_another_set(duplicated: Store) -> No
     examples = {p.word: (p.examples_a, p.examples_b) for p in plot.points}
     assert not examples["rapporten"][0] and "[Rapporten]" in examples["rapporten"][1][0]
     assert "[tid]" in examples["tid"][0][0] and not examples["tid"][1]
-    against_all = words.keyness(duplicated, "set", "dubbelarbete", "hela", lemma=False, min_freq=1, limit=None)
-    assert against_all.total_a == len(inside) and against_all.total_b > against_all.total_a
+    for value, total in (("dubbelarbete", table.total_a), ("rapporten", table.total_b)):
+        alone = words.frequencies(duplicated, words.in_sets(duplicated, Selection(include_interviewer=True), [value]),
+                                  lemma=False, limit=None)
+        assert alone.total_words == total
+        assert {w.word: w.count for w in alone.words} == {
+            k.word: (k.count_a if value == "dubbelarbete" else k.count_b) for k in table.words
+            if (k.count_a if value == "dubbelarbete" else k.count_b)}
     with pytest.raises(QualcodeError, match="groups are sets"):
         words.keyness(duplicated, "set", "dubbelarbete", "rapporten", _selection(duplicated))
     with pytest.raises(QualcodeError, match="No set 'nothing'"):
         words.keyness(duplicated, "set", "dubbelarbete", "nothing")
+
+
+FOLLOW_UP = """---
+title: Follow-up
+school: skola 6
+level: school
+---
+
+Intervjuare: Och uppföljningen?
+
+Rektor: Vi följer upp varje termin och skriver en rapport.
+
+Förstelärare: Ingen läser den.
+"""
+
+
+def _second_interview(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "skola6_uppfoljning.md"
+    path.write_text(FOLLOW_UP, encoding="utf-8")
+    report = corpus.import_paths(store, [path], speaker_map=tmp_path / "speakers.yaml")
+    assert not report.failed, report.failed
+
+
+def _turn_words(store: Store, name: str, *, interviewer: bool = False) -> int:
+    """The running words of a document's turns, counted here on its text: what follows
+    a speaker's label on each line, the interviewer's lines only when asked for."""
+    text = corpus.view_document(store, name).text
+    labels = ("Rektor:", "Förstelärare:", *(("Intervjuare:",) if interviewer else ()))
+    return sum(len(RUNNING_WORD.findall(line.split(":", 1)[1])) for line in text.splitlines()
+               if line.startswith(labels))
+
+
+def test_document_sets_that_share_documents_are_refused(duplicated: Store, tmp_path: Path) -> None:
+    _second_interview(duplicated, tmp_path)
+    names = sorted(d.name for d in corpus.list_documents(duplicated))
+    sets.create(duplicated, "båda", "documents", documents=names)
+    sets.create(duplicated, "samma", "documents", documents=names)
+    second = next(n for n in names if "skola6" in n)
+    sets.create(duplicated, "uppföljning", "documents", documents=[second])
+    spoken = {name: _turn_words(duplicated, name) for name in names}
+    assert spoken[second] == 12
+    both = sum(spoken.values())
+    with pytest.raises(words.WordsError, match=f"share {both} running words in 2 documents") as refused:
+        words.keyness(duplicated, "set", "båda", "samma")
+    assert all(f"'{name}'" in refused.value.message for name in names)
+    assert "two separate groups" in refused.value.message and "qualcode set remove" in (refused.value.hint or "")
+    with pytest.raises(words.WordsError, match=f"share {spoken[second]} running words in 1 document "):
+        words.keyness(duplicated, "set", "båda", "uppföljning")
+    # Counted as the groups' totals are: with the interviewer's turns, their words too.
+    with_interviewer = _turn_words(duplicated, second, interviewer=True)
+    assert with_interviewer > spoken[second]
+    with pytest.raises(words.WordsError, match=f"share {with_interviewer} running words in 1 document "):
+        words.keyness(duplicated, "set", "uppföljning", "båda", Selection(include_interviewer=True))
+
+
+def test_a_passage_set_inside_a_document_sets_document_is_refused(duplicated: Store) -> None:
+    inside, _ = _by_hand(duplicated)
+    document = corpus.list_documents(duplicated)[0]
+    sets.create(duplicated, "hela", "documents", documents=[document.name])
+    with pytest.raises(words.WordsError, match=f"share {len(inside)} running words in 1 document "
+                                               f"\\('{re.escape(document.name)}'\\)"):
+        words.keyness(duplicated, "set", "dubbelarbete", "hela", lemma=False, min_freq=1)
+    with pytest.raises(words.WordsError, match="share"):
+        words.term_plot(duplicated, words.keyness(duplicated, "set", "hela", "dubbelarbete", limit=None))
+
+
+def test_passage_sets_that_only_touch_are_compared(duplicated: Store) -> None:
+    inside, spans = _by_hand(duplicated)
+    document = corpus.list_documents(duplicated)[0]
+    text = corpus.view_document(duplicated, document.name).text
+    before = text.index("Vi gör")
+    first = min(s for s, _ in spans)
+    last = max(e for s, e in spans if s < text.index("Förstelärare:"))
+    end_of_turn = text.index("\n", last)
+    sets.create(duplicated, "runt", "passages", passages=[Passage(document.id, before, first),
+                                                          Passage(document.id, last, end_of_turn)])
+    table = words.keyness(duplicated, "set", "dubbelarbete", "runt", lemma=False, min_freq=1, limit=None)
+    around = RUNNING_WORD.findall(text[before:first]) + RUNNING_WORD.findall(text[last:end_of_turn])
+    assert (table.total_a, table.total_b) == (len(inside), len(around)) == (13, 5)
 
 
 def test_kwic_lines_come_from_inside_the_passages(duplicated: Store) -> None:
@@ -200,6 +284,14 @@ def test_word_commands_take_a_passage_set_in_the_installed_script(duplicated: St
                         "--db", duplicated.location.url, cwd=tmp_path)
     assert unknown.returncode != 0 and "No set 'dubbelarbete-rest'" in unknown.stderr + unknown.stdout
     assert "Traceback" not in unknown.stderr
+    document = corpus.list_documents(duplicated)[0]
+    sets.create(duplicated, "hela", "documents", documents=[document.name])
+    shared = _qualcode("keyness", "--by", "set", "--a", "hela", "--b", "dubbelarbete",
+                       "--db", duplicated.location.url, cwd=tmp_path)
+    told = shared.stderr + shared.stdout
+    assert shared.returncode == 1, told
+    assert f"share {len(inside)} running words in 1 document" in " ".join(told.split())
+    assert "qualcode set remove" in told and "Traceback" not in shared.stderr
     refused = _qualcode("compare", "--by", "role", "--set", "dubbelarbete", "--db", duplicated.location.url, cwd=tmp_path)
     assert refused.returncode != 0 and "holds passages" in refused.stderr + refused.stdout
     assert "Traceback" not in refused.stderr

@@ -503,6 +503,31 @@ def groups_of(store: Store, base: Selection, by: str, values: Sequence[str]) -> 
     return [in_sets(store, base, [value], command="keyness") for value in values]
 
 
+SHARED_NAMED = 3  # documents named in the refusal of two sets that share words
+
+
+def refuse_shared_words(uow: UnitOfWork, a: str, b: str, group_a: _Context, group_b: _Context) -> None:
+    """Refuse two sets that share running words: G² and its p-values take the groups as
+    two separate samples, and a word in both would be counted twice. The shared words
+    are those both groups' filters let through, so they are counted as the totals are
+    (interviewer turns and the other rules of the selection apply). Values of one
+    attribute cannot share words and are not asked."""
+    shared = uow.words.shared(group_a.filter, group_b.filter)
+    if not shared:
+        return
+    words_shared = sum(n for _doc, n in shared)
+    names = [group_a.names.get(doc, str(doc)) for doc, _n in shared]
+    named = ", ".join(f"'{name}'" for name in names[:SHARED_NAMED])
+    more = f" and {len(names) - SHARED_NAMED} more" if len(names) > SHARED_NAMED else ""
+    documents = f"{len(names)} document{'s' if len(names) > 1 else ''}"
+    raise WordsError(
+        f"The sets '{a}' and '{b}' share {words_shared} running word{'s' if words_shared > 1 else ''} "
+        f"in {documents} ({named}{more}). Keyness compares two separate groups: a word in both would be "
+        "counted twice, and G² and its p-values would be wrong.",
+        f"Remove the shared documents or passages from one set ('qualcode set remove {b} --doc DOC' "
+        "or '--passage ...'), or compare two sets that do not overlap.")
+
+
 def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None = None, *,
             lemma: bool = True, min_freq: int = 5, min_docs: int = 1, correction: str = "bh",
             limit: int | None = 50, side: str = "both") -> KeynessTable:
@@ -513,7 +538,8 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     ``side`` "a" or "b" lists only the words that group uses more (the correction
     still counts every word tested). With ``by`` "set", ``a`` and ``b`` name saved
     sets: a passage set's group is the words inside its passages, so the passages on
-    one theme can be set against another set's, or against a document set."""
+    one theme can be set against another set's, or against a document set; two sets
+    that share running words are refused (:func:`refuse_shared_words`)."""
     if side not in ("a", "b", "both"):
         raise WordsError(f"There is no side '{side}'.", "Use --side a, --side b or --side both.")
     if correction not in stats.CORRECTIONS:
@@ -525,7 +551,10 @@ def keyness(store: Store, by: str, a: str, b: str, selection: Selection | None =
     index_words(store)
     with store.unit_of_work() as uow:
         lexicon = read_lexicon(uow)
-        groups = _counts_of(uow, lexicon, [_context(uow, c) for c in chosen], lemma=lemma)
+        contexts = [_context(uow, c) for c in chosen]
+        if by == SET_GROUPS:
+            refuse_shared_words(uow, a, b, *contexts)
+        groups = _counts_of(uow, lexicon, contexts, lemma=lemma)
         for value, group, (_found, total) in zip((a, b), chosen, groups, strict=True):
             if total == 0:
                 raise WordsError(f"The group {by}={value} has no words ({group.described()}).",

@@ -122,6 +122,17 @@ class WordRepository:
             rows.extend((form, doc, speaker) for form, doc, speaker in self.session.execute(query))
         return rows
 
+    def shared(self, a: WordFilter, b: WordFilter) -> list[tuple[int, int]]:
+        """``(document id, running words)`` of the words both filters let through, per
+        document in id order: what two groups that should be apart have in common.
+        One query; none at all when the filters keep to documents that do not meet."""
+        if a.document_ids is not None and b.document_ids is not None \
+                and not set(a.document_ids).intersection(b.document_ids):
+            return []
+        query = (select(T.document_id, func.count()).where(self._where(a), self._where(b))
+                 .group_by(T.document_id).order_by(T.document_id))
+        return [(doc, int(n)) for doc, n in self.session.execute(query)]
+
     def total(self, flt: WordFilter) -> int:
         return int(self.session.scalar(select(func.count()).select_from(T).where(self._where(flt))) or 0)
 
