@@ -218,6 +218,13 @@ def test_passage_sets_that_only_touch_are_compared(duplicated: Store) -> None:
     table = words.keyness(duplicated, "set", "dubbelarbete", "runt", lemma=False, min_freq=1, limit=None)
     around = RUNNING_WORD.findall(text[before:first]) + RUNNING_WORD.findall(text[last:end_of_turn])
     assert (table.total_a, table.total_b) == (len(inside), len(around)) == (13, 5)
+    # A passage that reaches into the first one overlaps it: the words both hold are shared.
+    reach = text.index("tiden.")
+    sets.create(duplicated, "över", "passages", passages=[Passage(document.id, reach, first + len("Samma rapport"))])
+    both = [w for w in inside if reach <= w[0] and w[1] <= first + len("Samma rapport")]
+    assert [w[2] for w in both] == ["samma", "rapport"]
+    with pytest.raises(words.WordsError, match=f"share {len(both)} running words in 1 document "):
+        words.keyness(duplicated, "set", "dubbelarbete", "över", lemma=False, min_freq=1)
 
 
 def test_kwic_lines_come_from_inside_the_passages(duplicated: Store) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, distinct, exists, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from qualcode.storage.records import WordFilter  # noqa: F401 (named by callers from here too)
 from qualcode.storage.schema import (
@@ -125,13 +125,34 @@ class WordRepository:
     def shared(self, a: WordFilter, b: WordFilter) -> list[tuple[int, int]]:
         """``(document id, running words)`` of the words both filters let through, per
         document in id order: what two groups that should be apart have in common.
-        One query; none at all when the filters keep to documents that do not meet."""
-        if a.document_ids is not None and b.document_ids is not None \
-                and not set(a.document_ids).intersection(b.document_ids):
+
+        One query over the running words, kept to the documents where the two can
+        meet: none when the filters keep to documents that do not meet, or when both
+        keep to passages and no passage of one overlaps a passage of the other (a word
+        wholly inside two passages lies where they overlap), read from the passages."""
+        meeting: set[int] | None = None
+        if a.document_ids is not None and b.document_ids is not None:
+            meeting = set(a.document_ids).intersection(b.document_ids)
+        if a.passage_set_ids and b.passage_set_ids:
+            overlapping = self._overlapping_passages(a.passage_set_ids, b.passage_set_ids)
+            meeting = overlapping if meeting is None else meeting & overlapping
+        if meeting is not None and not meeting:
             return []
         query = (select(T.document_id, func.count()).where(self._where(a), self._where(b))
                  .group_by(T.document_id).order_by(T.document_id))
+        if meeting is not None:
+            query = query.where(T.document_id.in_(sorted(meeting)))
         return [(doc, int(n)) for doc, n in self.session.execute(query)]
+
+    def _overlapping_passages(self, a_sets: Sequence[int], b_sets: Sequence[int]) -> set[int]:
+        """Documents where a passage of the sets ``a_sets`` and one of ``b_sets`` overlap
+        (share at least one code point; passages that only touch do not)."""
+        mine, theirs = aliased(SetPassageRow), aliased(SetPassageRow)
+        query = (select(mine.document_id).distinct()
+                 .join(theirs, and_(theirs.document_id == mine.document_id,
+                                    mine.start < theirs.end, theirs.start < mine.end))
+                 .where(mine.set_id.in_(list(a_sets)), theirs.set_id.in_(list(b_sets))))
+        return set(self.session.scalars(query))
 
     def total(self, flt: WordFilter) -> int:
         return int(self.session.scalar(select(func.count()).select_from(T).where(self._where(flt))) or 0)
