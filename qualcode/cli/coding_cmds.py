@@ -199,6 +199,8 @@ def memo_list(
     """List memos, all or those on one thing."""
     from rich.table import Table
 
+    if kind:
+        coding.check_memo_kind(kind)
     with project(db) as store:
         memos = (coding.memos_for(store, kind, coding.memo_target(store, kind, target))
                  if kind and (target or kind == "project") else coding.all_memos(store))

@@ -35,7 +35,23 @@ def coder_id_for(uow, coder: str) -> int:  # type: ignore[no-untyped-def]
     return uow.coders.get_or_create(coder.strip()).id
 
 
+def check_one_span(span: Span) -> None:
+    """Refuse a span named two ways (--turn with --segment, --start with --turn, ...) or half
+    named (--start without --end): quietly taking one of them coded something else than asked."""
+    named = [way for way, given in (("--start/--end", span.start is not None or span.end is not None),
+                                    ("--segment", span.segment_id is not None),
+                                    ("--turn", span.turn is not None)) if given]
+    if len(named) > 1:
+        raise CodingError(f"The span is given {len(named)} ways ({', '.join(named)}); give one.",
+                          "Pass --start and --end, or --segment, or --turn.")
+    if (span.start is None) != (span.end is None):
+        given, missing = ("--start", "--end") if span.end is None else ("--end", "--start")
+        raise CodingError(f"{given} is given without {missing}.",
+                          "Pass both: the span is [start, end) in characters of the stored text.")
+
+
 def resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    check_one_span(span)
     if span.segment_id is not None:
         segment = uow.documents.segment(span.segment_id)
         if segment is None or segment.document_id != document_id:
@@ -200,9 +216,21 @@ def check_memo_target(uow, kind: str, target_id: int | None) -> None:  # type: i
         raise NotFoundError(f"No {kind} {target_id} to attach the memo to.")
 
 
+def check_memo_kind(kind: str) -> None:
+    """Refuse a kind of thing memos cannot be on, before it filters a list down to nothing."""
+    if kind not in MEMO_TARGETS:
+        raise CodingError(f"Memos attach to {', '.join(MEMO_TARGETS)}; not '{kind}'.",
+                          "Write e.g. 'document 03_forvaltningschef', 'code lc.bypassed' or 'coding 12'.")
+
+
 def memo_target(store: Store, kind: str, reference: str | None) -> int | None:
     """The id a memo attaches to, from what a user types: a document name, a code key, an id."""
+    check_memo_kind(kind)
     if kind == "project":
+        if reference:
+            raise CodingError(f"A project memo is about the whole project; it takes no target ('{reference}').",
+                              "Leave the target out, or write e.g. 'document 03_forvaltningschef' "
+                              "or 'code lc.bypassed' for a memo on one thing.")
         return None
     if not reference:
         raise CodingError(f"Name the {kind} the memo is about.")

@@ -1,0 +1,161 @@
+"""Mistakes a new researcher makes at the real ``qualcode`` script: refused with a message
+that says what is wrong and how to fix it, a documented exit code, no traceback, nothing
+written.
+
+Each case here once went wrong: a traceback, or a command that did something else than
+asked and exited 0. The script runs in a subprocess, as a user runs it (see
+test_cli_usage_errors.py for why CliRunner is not enough).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli_usage_errors import SCRIPT, qualcode
+
+pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="the qualcode console script is not installed next to python")
+
+REPO = Path(__file__).resolve().parents[1]
+TRANSCRIPT = ("Intervjuare: Hur följer ni upp resultaten?\n\n"
+              "Rektor: Vi har en dialog varje höst med lärarna.\n\n"
+              "Intervjuare: Och sedan?\n\n"
+              "Rektor: Sedan skriver vi en plan.\n")
+TOO_LARGE = "99999999999999999999999"  # past SQLite's 64-bit INTEGER
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with one transcript, the template codebook and one coding by 'anna'."""
+    where = tmp_path_factory.mktemp("bad-input")
+    (where / "intervju.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    shutil.copy(REPO / "codebooks" / "template.yaml", where / "codebook.yaml")
+    for argv in (["init", "study.qualcode"], ["import", "intervju.txt"], ["codebook", "load", "codebook.yaml"],
+                 ["code", "apply", "intervju", "theme", "--turn", "1", "--coder", "anna"]):
+        done = qualcode(*argv, cwd=where)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return where
+
+
+@pytest.fixture
+def project_dir(built: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built project for each case, so a refused command is seen to
+    have changed nothing."""
+    shutil.copy(built / "study.qualcode", tmp_path / "study.qualcode")
+    return tmp_path
+
+
+def codings(where: Path) -> list[dict[str, object]]:
+    done = qualcode("code", "list", "--json", cwd=where)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["codings"]
+
+
+def refused(where: Path, *argv: str, code: int) -> str:
+    done = qualcode(*argv, cwd=where)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output
+    assert done.returncode == code, output
+    return output
+
+
+SPAN_CONFLICTS = [
+    (["--turn", "1", "--segment", "1"], "given 2 ways (--segment, --turn)"),
+    (["--turn", "1", "--start", "0", "--end", "4"], "given 2 ways (--start/--end, --turn)"),
+    (["--start", "0"], "--start is given without --end"),
+    (["--end", "4"], "--end is given without --start"),
+]
+
+
+@pytest.mark.parametrize(("span", "message"), SPAN_CONFLICTS, ids=[" ".join(s) for s, _ in SPAN_CONFLICTS])
+def test_a_span_given_two_ways_or_half_is_refused(project_dir: Path, span: list[str], message: str) -> None:
+    """Once, --turn with --segment coded the segment and --start with --turn the turn, exit 0."""
+    before = codings(project_dir)
+    output = refused(project_dir, "code", "apply", "intervju", "theme", *span, "--coder", "anna", code=7)
+    assert message in output and "Hint:" in output
+    assert codings(project_dir) == before
+
+
+def test_a_memo_list_of_an_unknown_kind_is_refused(project_dir: Path) -> None:
+    """Once an empty table and exit 0, as if there were no memos."""
+    output = refused(project_dir, "memo", "list", "cods", code=7)
+    assert "Memos attach to project, document, code, coding; not 'cods'" in output
+
+
+def test_a_project_memo_with_a_target_is_refused(project_dir: Path) -> None:
+    """Once the target was dropped without a word and the memo went on the project."""
+    output = refused(project_dir, "memo", "add", "project", "intervju", "-t", "A note", "--coder", "anna", code=7)
+    assert "takes no target ('intervju')" in output
+    listed = qualcode("memo", "list", "--json", cwd=project_dir)
+    assert json.loads(listed.stdout) == []
+
+
+@pytest.mark.parametrize("resamples", ["-5", "100000000"])
+def test_resamples_out_of_range_are_refused(project_dir: Path, resamples: str) -> None:
+    """-5 once ran with '-5 resamples' in the notes; 10^8 died allocating 143 GiB."""
+    output = refused(project_dir, "agreement", "--resamples", resamples, code=10)
+    assert f"--resamples {resamples} is not between 0 and 100,000" in output
+    output = refused(project_dir, "agreement", "rounds", "--resamples", resamples, code=10)
+    assert "is not between 0 and 100,000" in output
+
+
+TOO_LARGE_NUMBERS = [
+    ["code", "remove", TOO_LARGE],
+    ["code", "weight", TOO_LARGE, "5"],
+    ["memo", "delete", TOO_LARGE],
+    ["code", "apply", "intervju", "theme", "--segment", TOO_LARGE, "--coder", "anna"],
+    ["topics", "show", TOO_LARGE],
+    ["agreement", "sample", "r1", "--coders", "anna,bo", "--size", "1", "--seed", TOO_LARGE],
+]
+
+
+@pytest.mark.parametrize("argv", TOO_LARGE_NUMBERS, ids=[" ".join(a[:2]) for a in TOO_LARGE_NUMBERS])
+def test_a_number_too_large_to_store_is_a_usage_error(project_dir: Path, argv: list[str]) -> None:
+    """Once the driver's OverflowError ('Python int too large to convert to SQLite INTEGER')."""
+    output = refused(project_dir, *argv, code=2)
+    assert f"{TOO_LARGE} is too large to store" in output
+    assert "Usage: qualcode" in output
+
+
+def test_the_largest_storable_number_is_still_looked_up(project_dir: Path) -> None:
+    output = refused(project_dir, "code", "remove", str(2 ** 63 - 1), "--coder", "anna", code=6)
+    assert f"No coding {2 ** 63 - 1}" in output
+
+
+FOLDER_OUTPUTS = [
+    ["export", "quotes", "OUT"],
+    ["export", "methods", "OUT"],
+    ["codebook", "export", "-c", "my-codebook", "OUT"],
+    ["export", "quotes", "OUT", "--force"],
+]
+
+
+@pytest.mark.parametrize("argv", FOLDER_OUTPUTS, ids=[" ".join(a) for a in FOLDER_OUTPUTS])
+def test_a_folder_as_the_output_is_named_a_folder(project_dir: Path, argv: list[str]) -> None:
+    """Once "format 'none' is not one of csv, ...", "cannot export a codebook as 'out'", or,
+    for a folder named like a file, "already exists: pass --force"."""
+    (project_dir / "out.csv").mkdir()
+    for folder in ("out", "out.csv"):
+        (project_dir / folder).mkdir(exist_ok=True)
+        output = refused(project_dir, *[folder if a == "OUT" else a for a in argv], code=9)
+        assert f"{folder} is a folder; the output needs a file name" in output
+        assert "Name a file inside it" in output
+        assert list((project_dir / folder).iterdir()) == []
+
+
+def test_a_command_in_a_hint_quotes_a_name_with_a_space(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hint to copy once read 'Run: qualcode set delete my set --force', which deletes nothing."""
+    monkeypatch.setenv("QUALCODE_CODER", "anna")
+    made = qualcode("set", "create", "my set", "--doc", "intervju", cwd=project_dir)
+    assert made.returncode == 0, made.stderr
+    output = refused(project_dir, "set", "delete", "my set", code=1)
+    assert "Run: qualcode set delete 'my set' --force" in output
+    output = refused(project_dir, "set", "create", "my set", "--doc", "intervju", code=1)
+    assert "add to it with: qualcode set add 'my set' ..." in output
+    saved = qualcode("words", "--save", "my words", "--limit", "1", cwd=project_dir)
+    assert "run it again with: qualcode query run 'my words'" in saved.stdout, saved.stdout + saved.stderr
+    output = refused(project_dir, "query", "remove", "my words", code=1)
+    assert "Run: qualcode query remove 'my words' --force" in output
