@@ -159,3 +159,12 @@ def test_a_command_in_a_hint_quotes_a_name_with_a_space(project_dir: Path, monke
     assert "run it again with: qualcode query run 'my words'" in saved.stdout, saved.stdout + saved.stderr
     output = refused(project_dir, "query", "remove", "my words", code=1)
     assert "Run: qualcode query remove 'my words' --force" in output
+
+
+def test_removing_a_word_not_on_the_stop_list_is_refused(project_dir: Path) -> None:
+    """A misspelt word was once reported 'Removed from the sv stop list' and stored as removed."""
+    output = refused(project_dir, "lexicon", "remove", "stop", "ochh", "och", code=1)
+    assert "Not on the sv stop list: ochh; nothing was removed" in output
+    listed = qualcode("lexicon", "list", "stop", "--json", cwd=project_dir)
+    assert json.loads(listed.stdout)["removed"] == []
+    assert qualcode("lexicon", "remove", "stop", "och", cwd=project_dir).returncode == 0
