@@ -10,7 +10,9 @@ test_cli_usage_errors.py for why CliRunner is not enough).
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,32 @@ def test_removing_a_word_not_on_the_stop_list_is_refused(project_dir: Path) -> N
     listed = qualcode("lexicon", "list", "stop", "--json", cwd=project_dir)
     assert json.loads(listed.stdout)["removed"] == []
     assert qualcode("lexicon", "remove", "stop", "och", cwd=project_dir).returncode == 0
+
+
+def test_a_database_qualcode_does_not_keep_projects_in_is_named(tmp_path: Path) -> None:
+    """Once "Cannot use database URL mysql://x/y: No module named 'MySQLdb'"."""
+    output = refused(tmp_path, "docs", "--db", "mysql://anna:secret@localhost/study", code=5)
+    assert "qualcode keeps projects in SQLite or PostgreSQL, not in mysql" in output
+    assert "secret" not in output and "postgresql://" in output
+
+
+UNREACHABLE = "postgresql://anna:secret@127.0.0.1:1/study"  # port 1: refused at once
+UNREACHABLE_SHOWN = "postgresql+psycopg://anna:***@127.0.0.1:1/study"
+
+
+@pytest.mark.parametrize("argv", [["init", UNREACHABLE], ["docs", "--db", UNREACHABLE],
+                                  ["copy", "study.qualcode", UNREACHABLE]], ids=["init", "docs", "copy"])
+def test_a_server_that_cannot_be_reached_is_named_with_a_hint(project_dir: Path, argv: list[str]) -> None:
+    """Once "Cannot read the project store: connection failed: ..." with no hint, for init too."""
+    output = refused(project_dir, *argv, code=5)
+    assert f"Cannot connect to the database at {UNREACHABLE_SHOWN}" in output
+    assert "Hint: Check that the server is running" in output and "secret" not in output
+
+
+def test_an_unreachable_server_in_qualcode_db_is_named(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "QUALCODE_DB": UNREACHABLE}
+    done = subprocess.run([str(SCRIPT), "docs"], cwd=tmp_path, env=environment, capture_output=True,
+                          text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 5 and "Traceback" not in output, output
+    assert f"Cannot connect to the database at {UNREACHABLE_SHOWN}" in output
