@@ -199,3 +199,23 @@ def test_an_unreachable_server_in_qualcode_db_is_named(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 5 and "Traceback" not in output, output
     assert f"Cannot connect to the database at {UNREACHABLE_SHOWN}" in output
+
+
+def test_similar_takes_one_query(project_dir: Path) -> None:
+    """--text beside a document, or --segment beside --start/--end, once used one and dropped the other."""
+    output = refused(project_dir, "similar", "intervju", "--text", "en plan", code=10)
+    assert "--text is compared on its own" in output
+    output = refused(project_dir, "similar", "intervju", "--segment", "1", "--start", "0", "--end", "5", code=7)
+    assert "given 2 ways (--start/--end, --segment)" in output and "Keep one of --start/--end or --segment" in output
+
+
+def test_an_embedder_that_fails_to_load_is_not_made_the_projects(project_dir: Path) -> None:
+    """'embed --embedder st:FOLDER' with no model there once stored the choice before loading it,
+    so every later 'similar' and 'suggest' failed on that folder too."""
+    (project_dir / "no-model").mkdir()
+    output = refused(project_dir, "embed", "--embedder", f"st:{project_dir / 'no-model'}", code=10)
+    assert "Cannot load the embedding model" in output
+    done = qualcode("similar", "--text", "en plan", "--embedder", "tfidf", "--top", "1", cwd=project_dir)
+    assert done.returncode == 0, done.stderr
+    done = qualcode("similar", "--text", "en plan", "--top", "1", cwd=project_dir)
+    assert "no-model" not in done.stdout + done.stderr

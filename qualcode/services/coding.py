@@ -43,7 +43,7 @@ def check_one_span(span: Span) -> None:
                                     ("--turn", span.turn is not None)) if given]
     if len(named) > 1:
         raise CodingError(f"The span is given {len(named)} ways ({', '.join(named)}); give one.",
-                          "Pass --start and --end, or --segment, or --turn.")
+                          f"Keep one of {' or '.join(named)}.")
     if (span.start is None) != (span.end is None):
         given, missing = ("--start", "--end") if span.end is None else ("--end", "--start")
         raise CodingError(f"{given} is given without {missing}.",
