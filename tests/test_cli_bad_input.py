@@ -219,3 +219,21 @@ def test_an_embedder_that_fails_to_load_is_not_made_the_projects(project_dir: Pa
     assert done.returncode == 0, done.stderr
     done = qualcode("similar", "--text", "en plan", "--top", "1", cwd=project_dir)
     assert "no-model" not in done.stdout + done.stderr
+
+
+TOPIC_SETTINGS = [
+    (["--seed", "-1"], 10, "The seed -1 is not between 0 and 4,294,967,295"),
+    (["--seed", str(2 ** 32)], 10, f"The seed {2 ** 32} is not between 0 and 4,294,967,295"),
+    (["--language", "de"], 10, "not for 'de' (--language sv or --language en)"),
+    (["--exclude", "intervjuare"], 1, "--exclude 'intervjuare' is not KEY=VALUE"),
+]
+
+
+@pytest.mark.parametrize(("options", "code", "message"), TOPIC_SETTINGS,
+                         ids=[" ".join(o) for o, _, _ in TOPIC_SETTINGS])
+def test_topic_settings_that_cannot_work_are_refused_first(project_dir: Path, options: list[str], code: int,
+                                                           message: str) -> None:
+    """A seed out of range once failed inside the reducer with a hint to lower --min-size; an
+    unknown language fitted with no stop words; --exclude's mistake was blamed on --attr."""
+    output = refused(project_dir, "topics", "fit", "--reducer", "pca", *options, code=code)
+    assert message in output

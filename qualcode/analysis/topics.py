@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from qualcode.analysis.lemmas import LEMMA_LANGUAGES
 from qualcode.analysis.terms import TOKEN, LemmaTokenizer, stop_words  # noqa: F401 - the vectorizer's parts
 
 REDUCERS = ("umap", "pca")
@@ -105,6 +106,10 @@ class TopicFit:
     model: Any = None  # the BERTopic object, for its interactive views; never stored
 
 
+# The random seeds UMAP, PCA, HDBSCAN and k-means accept (NumPy's legacy RandomState).
+MAX_SEED = 2 ** 32 - 1
+
+
 def check_settings(settings: TopicSettings) -> None:
     if settings.reducer not in REDUCERS:
         raise TopicFitError(f"Unknown reducer '{settings.reducer}': choose {' or '.join(REDUCERS)}.")
@@ -116,6 +121,11 @@ def check_settings(settings: TopicSettings) -> None:
         raise TopicFitError("The minimum topic size must be at least 2.")
     if settings.n_topics is not None and settings.n_topics < 2:
         raise TopicFitError("A fixed number of topics must be at least 2 (or leave it to 'auto').")
+    if not 0 <= settings.seed <= MAX_SEED:  # else the reducer refuses it half-way, in its own words
+        raise TopicFitError(f"The seed {settings.seed} is not between 0 and {MAX_SEED:,} (e.g. --seed 42).")
+    if settings.language not in LEMMA_LANGUAGES:  # else its stop words and lemmas are quietly none
+        raise TopicFitError(f"Topics have stop words and lemmas for {' and '.join(LEMMA_LANGUAGES)}, "
+                            f"not for '{settings.language}' (--language sv or --language en).")
 
 
 def kmeans_clusters(settings: TopicSettings, count: int) -> int:

@@ -112,12 +112,12 @@ def parse_pairs(pairs: list[str] | None, *, what: str = "--attr") -> dict[str, s
     return result
 
 
-def parse_filters(pairs: list[str] | None) -> dict[str, list[str]]:
+def parse_filters(pairs: list[str] | None, option: str = "--attr") -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise QualcodeError(f"--attr '{pair}' is not KEY=VALUE.", "Write e.g. --attr level=school.")
+            raise QualcodeError(f"{option} '{pair}' is not KEY=VALUE.", f"Write e.g. {option} level=school.")
         result.setdefault(key.strip(), []).append(value.strip())
     return result
 
