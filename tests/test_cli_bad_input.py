@@ -237,3 +237,16 @@ def test_topic_settings_that_cannot_work_are_refused_first(project_dir: Path, op
     unknown language fitted with no stop words; --exclude's mistake was blamed on --attr."""
     output = refused(project_dir, "topics", "fit", "--reducer", "pca", *options, code=code)
     assert message in output
+
+
+@pytest.mark.parametrize("size", ["inf", "1e400", "nan", "-1"])
+def test_a_file_size_limit_that_is_no_size_is_explained(project_dir: Path, size: str) -> None:
+    """QUALCODE_MAX_FILE_MB=inf once died converting infinity to bytes (OverflowError)."""
+    (project_dir / "ny.txt").write_text(TRANSCRIPT.replace("plan", "rapport"), encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "QUALCODE_MAX_FILE_MB": size}
+    environment.pop("QUALCODE_DB", None)
+    done = subprocess.run([str(SCRIPT), "import", "ny.txt"], cwd=project_dir, env=environment,
+                          capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode == 3 and "Traceback" not in output, output
+    assert f"QUALCODE_MAX_FILE_MB='{size}' is not a size in megabytes" in output
