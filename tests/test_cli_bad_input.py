@@ -250,3 +250,27 @@ def test_a_file_size_limit_that_is_no_size_is_explained(project_dir: Path, size:
     output = done.stdout + done.stderr
     assert done.returncode == 3 and "Traceback" not in output, output
     assert f"QUALCODE_MAX_FILE_MB='{size}' is not a size in megabytes" in output
+
+
+SEEDS = [
+    ["agreement", "--seed", "-1"],
+    ["agreement", "--unit", "gamma", "--seed", "-1"],
+    ["export", "network", "net.png", "-c", "my-codebook", "--seed", "-1"],
+    ["export", "network", "net.png", "-c", "my-codebook", "--seed", str(2 ** 32)],
+]
+
+
+@pytest.mark.parametrize("argv", SEEDS, ids=[" ".join(a) for a in SEEDS])
+def test_a_seed_no_generator_takes_is_refused_first(project_dir: Path, argv: list[str]) -> None:
+    """Once NumPy's 'expected non-negative integer' or 'Seed must be between 0 and 2**32 - 1'
+    as a traceback, after the work had begun."""
+    output = refused(project_dir, *argv, code=10)
+    assert "is not between 0 and 4,294,967,295" in output and "Hint: Write e.g. --seed 42." in output
+    assert not (project_dir / "net.png").exists()
+
+
+@pytest.mark.parametrize("argv", [["code", "list"], ["agreement", "disagreements"]])
+def test_a_limit_below_one_is_a_usage_error(project_dir: Path, argv: list[str]) -> None:
+    """--limit -1 once listed all rows but the last (a Python slice)."""
+    output = refused(project_dir, *argv, "--limit", "-1", code=2)
+    assert "Invalid value for '--limit': -1 is not in the range x>=1" in output

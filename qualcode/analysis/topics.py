@@ -24,6 +24,7 @@ import numpy as np
 
 from qualcode.analysis.lemmas import LEMMA_LANGUAGES
 from qualcode.analysis.terms import TOKEN, LemmaTokenizer, stop_words  # noqa: F401 - the vectorizer's parts
+from qualcode.core.seeds import MAX_SEED
 
 REDUCERS = ("umap", "pca")
 CLUSTERERS = ("hdbscan", "kmeans")
@@ -104,10 +105,6 @@ class TopicFit:
     settings: TopicSettings
     versions: dict[str, str] = field(default_factory=dict)
     model: Any = None  # the BERTopic object, for its interactive views; never stored
-
-
-# The random seeds UMAP, PCA, HDBSCAN and k-means accept (NumPy's legacy RandomState).
-MAX_SEED = 2 ** 32 - 1
 
 
 def check_settings(settings: TopicSettings) -> None:

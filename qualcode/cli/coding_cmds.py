@@ -94,7 +94,7 @@ def list_command(
     code: CodeOption = None,
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders (repeatable).")] = None,
     attr: AttrOption = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 100,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=1)] = 100,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
