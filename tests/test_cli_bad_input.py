@@ -274,3 +274,13 @@ def test_a_limit_below_one_is_a_usage_error(project_dir: Path, argv: list[str]) 
     """--limit -1 once listed all rows but the last (a Python slice)."""
     output = refused(project_dir, *argv, "--limit", "-1", code=2)
     assert "Invalid value for '--limit': -1 is not in the range x>=1" in output
+
+
+@pytest.mark.parametrize("cite", ["{role:>99999999999}", "{role.__class__}", "{role!r}"])
+def test_a_citation_template_field_with_more_than_a_name_stays_as_written(project_dir: Path, cite: str) -> None:
+    """A format spec once made 'retrieve --cite' die of MemoryError; attribute access showed
+    "<class 'str'>"."""
+    done = qualcode("retrieve", "theme", "--cite", cite, "--page-size", "1", cwd=project_dir)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "Traceback" not in output, output
+    assert "<class" not in output and cite in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -175,12 +176,24 @@ def attribution(passage_attributes: dict[str, str], speaker: str | None,
     for piece in inner.split(","):
         piece = piece.strip()
         try:
-            rendered = piece.format_map(_Missing(values)).strip()
+            rendered = piece.format_map(_Missing(values)).strip() if _plain_fields(piece) else piece
         except (ValueError, IndexError):
             rendered = piece
         if rendered:
             parts.append(rendered)
     return f"{opening}{', '.join(parts)}{closing}" if parts else ""
+
+
+def _plain_fields(piece: str) -> bool:
+    """Whether every field of ``piece`` is a bare name such as {role}: a format spec, a
+    conversion or attribute access ({role:>99999999999}, {role.__class__}) would let a
+    template exhaust memory or show Python internals, so such a piece stays as written."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(piece)
+                  if name is not None]
+    except ValueError:
+        return True  # malformed: format_map refuses it in the same words
+    return all(not spec and conversion is None and not any(c in name for c in ".[") for name, spec, conversion in fields)
 
 
 class _Missing(dict):
