@@ -284,3 +284,18 @@ def test_a_citation_template_field_with_more_than_a_name_stays_as_written(projec
     output = done.stdout + done.stderr
     assert done.returncode == 0 and "Traceback" not in output, output
     assert "<class" not in output and cite in output
+
+
+@pytest.mark.parametrize("report", ["missing/report.md", "notes.md", "folder"])
+def test_a_demo_report_that_cannot_be_written_is_refused_before_the_build(tmp_path: Path, report: str) -> None:
+    """'demo --rebuild --force --report missing/report.md' once replaced the project (keeping a
+    .bak), built the demo for a minute, and only then refused the report."""
+    (tmp_path / "sbs-demo.qualcode").write_text("my own notes, not a project\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("No report markers here.\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    output = refused(tmp_path, "demo", "--no-open", "--quiet", "--bare", "--rebuild", "--force",
+                     "--report", report, code=9)
+    assert {"missing/report.md": "does not exist", "notes.md": "has no demo report section",
+            "folder": "is a folder"}[report] in output
+    assert (tmp_path / "sbs-demo.qualcode").read_text(encoding="utf-8") == "my own notes, not a project\n"
+    assert not (tmp_path / "sbs-demo.qualcode.bak").exists()

@@ -67,6 +67,10 @@ def register(app: typer.Typer) -> None:
         if english and report_to is not None:
             raise QualcodeError("--report describes the Swedish demo (its rounds and comparison by level).",
                                 "Leave out --english to write the report.")
+        if report_to is not None:
+            from qualcode.services import demo_report
+
+            demo_report.check_report_target(report_to)
         target = Path.cwd() / demo.DEMO_CORPORA[corpus_name]
         if target.exists() and rebuild:
             work = demo.work_beyond_build(target)
