@@ -299,3 +299,17 @@ def test_a_demo_report_that_cannot_be_written_is_refused_before_the_build(tmp_pa
             "folder": "is a folder"}[report] in output
     assert (tmp_path / "sbs-demo.qualcode").read_text(encoding="utf-8") == "my own notes, not a project\n"
     assert not (tmp_path / "sbs-demo.qualcode.bak").exists()
+
+
+def test_a_blank_label_or_a_key_that_is_not_one_is_refused(project_dir: Path) -> None:
+    """'code rename --label "   "' once stored a blank label; 'code split X "Bad Key"' made a
+    code whose key no codebook file and no SLUG:KEY reference can name."""
+    output = refused(project_dir, "code", "rename", "theme", "--label", "   ", "--coder", "anna", code=7)
+    assert "A code's label cannot be blank" in output
+    coding_id = str(codings(project_dir)[0]["coding_id"])
+    for key, label, message in (("Bad Key", "Parts", "'Bad Key' is not a code key"),
+                                ("theme.new", "  ", "The new code's label cannot be blank")):
+        output = refused(project_dir, "code", "split", "theme", key, "--label", label, "--coding", coding_id,
+                         "--coder", "anna", code=7)
+        assert message in output
+    assert [c["code_key"] for c in codings(project_dir)] == ["theme"]

@@ -309,9 +309,11 @@ def rename_code(store: Store, code: str, coder: str, *, label_en: str | None = N
         target = resolve_code(uow, code)
         require(uow, coder, Action.SUPERVISE, "rename a code (a change of the codebook)")
         coder_id = coder_id_for(uow, coder)
-        fields = {k: v for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
+        fields = {k: v.strip() for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
         if not fields:
             raise CodingError("Nothing to rename.", "Pass --label and/or --label-sv.")
+        if not all(fields.values()):
+            raise CodingError("A code's label cannot be blank.", "Give the label in words, e.g. --label 'Loose coupling'.")
         uow.codebooks.set_fields(target.id, **fields)
         uow.events.append("code.renamed", {"code_id": target.id, "old": {
             "label_en": target.label_en, "label_sv": target.label_sv}, "new": fields}, coder_id)
@@ -341,7 +343,13 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
                coding_ids: list[int], definition: str = "") -> Code:
     """Create ``new_key`` beside ``source`` and move the chosen codings to it."""
     from qualcode.core.codebook import CodeSpec
+    from qualcode.importers.codebook_yaml import CODE_ID_PATTERN
 
+    if not CODE_ID_PATTERN.match(new_key):  # as a codebook file's 'id:' must be, so SLUG:KEY works
+        raise CodingError(f"'{new_key}' is not a code key: use lowercase letters a-z, digits, '.', '-' "
+                          "and '_', starting with a letter or digit.", "Write e.g. lc.loose-formal.")
+    if not label.strip():
+        raise CodingError("The new code's label cannot be blank.", "Give it in words, e.g. --label 'Formal ties'.")
     with store.unit_of_work() as uow:
         src = resolve_code(uow, source)
         if uow.codebooks.find_codes(new_key, src.codebook_id):
@@ -353,7 +361,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
         if stray:
             raise CodingError(f"Codings {stray} are not codings of '{src.key}'.",
                               f"List them with 'qualcode code list --code {src.key}'.")
-        spec = CodeSpec(key=new_key, label_en=label, definition=definition or src.definition,
+        spec = CodeSpec(key=new_key, label_en=label.strip(), definition=definition or src.definition,
                         colour=src.colour)
         new = uow.codebooks.add_code(src.codebook_id, spec, src.parent_id,
                                      uow.codebooks.max_position(src.codebook_id) + 1)
