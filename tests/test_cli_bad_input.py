@@ -313,3 +313,11 @@ def test_a_blank_label_or_a_key_that_is_not_one_is_refused(project_dir: Path) ->
                          "--coder", "anna", code=7)
         assert message in output
     assert [c["code_key"] for c in codings(project_dir)] == ["theme"]
+
+
+def test_a_sample_needs_a_name(project_dir: Path) -> None:
+    """A blank name was once drawn and listed, and no command could name that sample again."""
+    output = refused(project_dir, "agreement", "sample", "  ", "--coders", "anna,bo", "--size", "1", code=10)
+    assert "A sample needs a name" in output
+    listed = qualcode("agreement", "samples", "--json", cwd=project_dir)
+    assert json.loads(listed.stdout) == []

@@ -96,6 +96,9 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
     round is coded on documents the coders have not compared yet. ``documents`` (names,
     e.g. the members of a set) is the pool drawn from: with the same seed, a draw from
     the same pool gives the same sample however many documents were imported since."""
+    name = name.strip()
+    if not name:  # a blank name could never be named again (--sample, agreement done)
+        raise AnalysisError("A sample needs a name.", "Name it after the round, e.g. round3.")
     if unit not in ("document", "segment"):
         raise AnalysisError(f"A sample is of documents or segments, not '{unit}'.", "Pass --unit document|segment.")
     if size < 1:
