@@ -321,3 +321,15 @@ def test_a_sample_needs_a_name(project_dir: Path) -> None:
     assert "A sample needs a name" in output
     listed = qualcode("agreement", "samples", "--json", cwd=project_dir)
     assert json.loads(listed.stdout) == []
+
+
+@pytest.mark.parametrize("alpha", ["0", "5", "nan", "-1"])
+def test_a_significance_level_outside_zero_and_one_is_refused(project_dir: Path, alpha: str) -> None:
+    """Once a table flagging residuals "beyond ±inf" (or ±nan), exit 0."""
+    output = refused(project_dir, "compare", "-c", "my-codebook", "--by", "level", "--alpha", alpha, code=10)
+    assert "is not a significance level between 0 and 1" in output and "--alpha 0.05" in output
+
+
+def test_a_cooccurrence_cell_hint_shows_two_codes(project_dir: Path) -> None:
+    output = refused(project_dir, "cooccur", "-c", "my-codebook", "--cell", "theme", code=1)
+    assert "--cell 'theme' is not CODE=CODE" in output and "lc.bypassed=lc.contested" in output

@@ -229,6 +229,9 @@ def compare(store: Store, query: ComparisonQuery) -> ComparisonMatrix:
     """The code-by-group matrix of ``query.measure``, with a chi-square test."""
     if query.measure not in MEASURES:
         raise AnalysisError(f"Unknown measure '{query.measure}'.", f"Use one of: {', '.join(MEASURES)}.")
+    if not 0 < query.alpha < 1:  # else the flagged residuals are "beyond ±inf" or "±nan"
+        raise AnalysisError(f"--alpha {query.alpha} is not a significance level between 0 and 1.",
+                            "Write e.g. --alpha 0.05.")
     with store.unit_of_work() as uow:
         book = get_codebook(uow, query.codebook)
         check_attributes(uow, [query.by], "--by")
