@@ -333,3 +333,12 @@ def test_a_significance_level_outside_zero_and_one_is_refused(project_dir: Path,
 def test_a_cooccurrence_cell_hint_shows_two_codes(project_dir: Path) -> None:
     output = refused(project_dir, "cooccur", "-c", "my-codebook", "--cell", "theme", code=1)
     assert "--cell 'theme' is not CODE=CODE" in output and "lc.bypassed=lc.contested" in output
+
+
+def test_topic_tables_refuse_an_alpha_or_share_that_is_none(project_dir: Path) -> None:
+    """topics actors --alpha 0 flagged residuals 'beyond ±inf'; topics codes --threshold 5 could
+    never find a blind spot. Both are refused before the run is read."""
+    output = refused(project_dir, "topics", "actors", "1", "--by", "level", "--alpha", "0", code=10)
+    assert "--alpha 0.0 is not a significance level between 0 and 1" in output
+    output = refused(project_dir, "topics", "codes", "1", "--threshold", "5", code=10)
+    assert "--threshold 5.0 is not a share between 0 and 1" in output
