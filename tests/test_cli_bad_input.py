@@ -342,3 +342,11 @@ def test_topic_tables_refuse_an_alpha_or_share_that_is_none(project_dir: Path) -
     assert "--alpha 0.0 is not a significance level between 0 and 1" in output
     output = refused(project_dir, "topics", "codes", "1", "--threshold", "5", code=10)
     assert "--threshold 5.0 is not a share between 0 and 1" in output
+
+
+@pytest.mark.parametrize("command", [["export", "figure", "f.png", "-c", "my-codebook", "--by", "level"],
+                                     ["export", "network", "f.png", "-c", "my-codebook"]])
+def test_a_resolution_no_figure_can_have_is_a_usage_error(project_dir: Path, command: list[str]) -> None:
+    """--dpi 99999999 once reached matplotlib: 'Image size of 735999992x575999994 pixels is too large'."""
+    output = refused(project_dir, *command, "--dpi", "99999999", code=2)
+    assert "99999999 is not in the range 72<=x<=1200" in output
