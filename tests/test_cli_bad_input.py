@@ -350,3 +350,16 @@ def test_a_resolution_no_figure_can_have_is_a_usage_error(project_dir: Path, com
     """--dpi 99999999 once reached matplotlib: 'Image size of 735999992x575999994 pixels is too large'."""
     output = refused(project_dir, *command, "--dpi", "99999999", code=2)
     assert "99999999 is not in the range 72<=x<=1200" in output
+
+
+def test_a_page_past_every_row_is_an_empty_page(project_dir: Path) -> None:
+    """--page 2^63-1 once made an OFFSET past SQLite's INTEGER: OverflowError."""
+    done = qualcode("retrieve", "theme", "--page", str(2 ** 63 - 1), "--json", cwd=project_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["passages"] == []
+
+
+def test_a_concordance_width_is_bounded(project_dir: Path) -> None:
+    """--width 100000000 once padded every line with 200 MB of spaces."""
+    output = refused(project_dir, "kwic", "plan", "--width", "100000000", code=2)
+    assert "is not in the range 5<=x<=1000" in output

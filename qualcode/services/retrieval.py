@@ -54,6 +54,10 @@ def _filter(uow, *, codes: list[str] | None, coders: list[str] | None,  # type: 
     )
 
 
+# More rows than any project holds, and a number SQLite and PostgreSQL both take.
+MAX_ROWS = 2 ** 62
+
+
 def retrieve(store: Store, code: str, *, coders: list[str] | None = None,
              documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
              limit: int | None = 50, offset: int = 0, context: int = 80,
@@ -70,6 +74,10 @@ def passages(store: Store, *, codes: list[str] | None = None, coders: list[str] 
              limit: int | None = 50, offset: int = 0, context: int = 80,
              with_total: bool = True, passage_set_ids: list[int] | None = None) -> RetrievalPage:
     """Coded passages matching every given filter (none given: all of them)."""
+    # A far page (--page 2^63-1 times --page-size) is past every row, but as an OFFSET it
+    # is past what SQLite's INTEGER holds: read it as the last page there could be.
+    offset = min(offset, MAX_ROWS)
+    limit = None if limit is None else min(limit, MAX_ROWS)
     with store.unit_of_work() as uow:
         flt = _filter(uow, codes=codes, coders=coders, documents=documents, attributes=attributes,
                       passage_set_ids=passage_set_ids)
