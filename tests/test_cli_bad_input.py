@@ -363,3 +363,9 @@ def test_a_concordance_width_is_bounded(project_dir: Path) -> None:
     """--width 100000000 once padded every line with 200 MB of spaces."""
     output = refused(project_dir, "kwic", "plan", "--width", "100000000", code=2)
     assert "is not in the range 5<=x<=1000" in output
+
+
+def test_a_malformed_codebook_map_is_shown_its_own_form(project_dir: Path) -> None:
+    """'--map bad' was once told to write '--map level=school', an attribute filter."""
+    output = refused(project_dir, "codebook", "load", "codebook.yaml", "--map", "theme", code=1)
+    assert "--map 'theme' is not OLD=NEW" in output and "--map lc.old=lc.new" in output
