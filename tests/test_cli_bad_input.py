@@ -369,3 +369,10 @@ def test_a_malformed_codebook_map_is_shown_its_own_form(project_dir: Path) -> No
     """'--map bad' was once told to write '--map level=school', an attribute filter."""
     output = refused(project_dir, "codebook", "load", "codebook.yaml", "--map", "theme", code=1)
     assert "--map 'theme' is not OLD=NEW" in output and "--map lc.old=lc.new" in output
+
+
+def test_a_demo_file_that_is_no_project_points_to_rebuild(tmp_path: Path) -> None:
+    """The hint once said "Pass the .qualcode file made by 'qualcode init'" to a demo user."""
+    (tmp_path / "sbs-demo.qualcode").write_text("not a project\n", encoding="utf-8")
+    output = refused(tmp_path, "demo", "--no-open", "--quiet", "--bare", code=5)
+    assert "is not a qualcode project" in output and "qualcode demo --rebuild --force" in output

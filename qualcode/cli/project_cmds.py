@@ -86,7 +86,13 @@ def register(app: typer.Typer) -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(target) + suffix).unlink(missing_ok=True)
         if target.exists():
-            store = open_project(target)
+            from qualcode.errors import StoreError
+
+            try:
+                store = open_project(target)
+            except StoreError as exc:  # the hint of 'open' would send a demo user to 'qualcode init'
+                raise StoreError(exc.message, f"Build the demo anew with 'qualcode demo --rebuild --force' "
+                                 f"(the old {target.name} is kept as a .bak file).") from exc
             if not quiet:
                 console.print(f"Using the existing {target.name} (pass --rebuild to build it anew).")
         else:
