@@ -230,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     older Typer raised ``click.ClickException``. Both are caught by type, nothing wider.
     """
     _replace_unprintable_output()
+    if argv is not None and any("\x00" in argument for argument in argv):
+        # A command line from a shell cannot hold NUL; a caller's list can, and the parser's
+        # path checks then raise ValueError ("embedded null byte").
+        sys.stderr.write("Error: an argument holds a NUL character, which no name, path or value may contain.\n")
+        return USAGE_EXIT_CODE
     try:
         result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:
