@@ -78,3 +78,10 @@ def test_in_process_usage_errors_return_two(capsys: pytest.CaptureFixture[str]) 
     assert main(["frobnicate"]) == USAGE_EXIT_CODE
     assert main(["--version"]) == 0
     assert "No such command" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["import", "\x00"], ["init", "\x00"], ["docs", "--db", "a\x00b"]])
+def test_a_nul_character_in_an_argument_is_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by the fuzz test: the parser's path check raised ValueError('embedded null byte')."""
+    assert main(argv) == USAGE_EXIT_CODE
+    assert "an argument holds a NUL character" in capsys.readouterr().err

@@ -77,8 +77,11 @@ def test_other_files_are_refused(tmp_path: Path) -> None:
 def test_bad_urls_are_explained() -> None:
     with pytest.raises(StoreError, match="not a valid database URL"):
         locate("postgresql://host:notaport/x")
-    with pytest.raises(StoreError, match="project store.*127.0.0.1"):
+    with pytest.raises(StoreError, match="Cannot connect to the database at .*127.0.0.1") as refused:
         open_project("postgresql://127.0.0.1:1/nowhere?connect_timeout=2")
+    assert "server is running" in (refused.value.hint or "")
+    with pytest.raises(StoreError, match="in SQLite or PostgreSQL, not in mysql"):
+        locate("mysql://host/x")
 
 
 def test_first_schema_project_opens_and_is_upgraded(tmp_path: Path) -> None:

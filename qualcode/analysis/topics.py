@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from qualcode.analysis.lemmas import LEMMA_LANGUAGES
 from qualcode.analysis.terms import TOKEN, LemmaTokenizer, stop_words  # noqa: F401 - the vectorizer's parts
+from qualcode.core.seeds import MAX_SEED
 
 REDUCERS = ("umap", "pca")
 CLUSTERERS = ("hdbscan", "kmeans")
@@ -116,6 +118,11 @@ def check_settings(settings: TopicSettings) -> None:
         raise TopicFitError("The minimum topic size must be at least 2.")
     if settings.n_topics is not None and settings.n_topics < 2:
         raise TopicFitError("A fixed number of topics must be at least 2 (or leave it to 'auto').")
+    if not 0 <= settings.seed <= MAX_SEED:  # else the reducer refuses it half-way, in its own words
+        raise TopicFitError(f"The seed {settings.seed} is not between 0 and {MAX_SEED:,} (e.g. --seed 42).")
+    if settings.language not in LEMMA_LANGUAGES:  # else its stop words and lemmas are quietly none
+        raise TopicFitError(f"Topics have stop words and lemmas for {' and '.join(LEMMA_LANGUAGES)}, "
+                            f"not for '{settings.language}' (--language sv or --language en).")
 
 
 def kmeans_clusters(settings: TopicSettings, count: int) -> int:

@@ -334,7 +334,7 @@ def disagreements_command(
     codebook: CodebookOption = None,
     code: CodeOption = None,
     open_only: Annotated[bool, typer.Option("--open", help="Hide disagreements already settled.")] = False,
-    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 100,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.", min=1)] = 100,
     pseudonymise: PseudonymiseOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,

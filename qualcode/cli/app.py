@@ -18,6 +18,7 @@ from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 
 from qualcode import __version__
+from qualcode.cli.whole_numbers import bound_whole_numbers
 from qualcode.errors import QualcodeError
 
 
@@ -159,6 +160,7 @@ def build_command(name: str) -> typer.main.TyperCommand | TyperGroup:
     single.registered_groups = [g for g in holder.registered_groups if g.name == name]
     built = typer.main.get_command(single)
     assert isinstance(built, TyperGroup)
+    bound_whole_numbers(built.commands[name])
     return built.commands[name]  # type: ignore[return-value]
 
 
@@ -228,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     older Typer raised ``click.ClickException``. Both are caught by type, nothing wider.
     """
     _replace_unprintable_output()
+    if argv is not None and any("\x00" in argument for argument in argv):
+        # A command line from a shell cannot hold NUL; a caller's list can, and the parser's
+        # path checks then raise ValueError ("embedded null byte").
+        sys.stderr.write("Error: an argument holds a NUL character, which no name, path or value may contain.\n")
+        return USAGE_EXIT_CODE
     try:
         result = app(args=argv, standalone_mode=False)
     except QualcodeError as error:

@@ -47,8 +47,8 @@ def load(
 ) -> None:
     """Load a codebook, or a new version of one already loaded."""
     with project(db) as store:
-        report = codebooks.load_file(store, path, remap=parse_pairs(map_, what="--map"), drop=set(drop or []),
-                                     coder=coder)
+        remap = parse_pairs(map_, what="--map", form="OLD=NEW", example="lc.old=lc.new")
+        report = codebooks.load_file(store, path, remap=remap, drop=set(drop or []), coder=coder)
     _print_report(report)
 
 

@@ -94,7 +94,7 @@ def list_command(
     code: CodeOption = None,
     coder: Annotated[list[str] | None, typer.Option("--coder", help="Only these coders (repeatable).")] = None,
     attr: AttrOption = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 100,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=1)] = 100,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -199,6 +199,8 @@ def memo_list(
     """List memos, all or those on one thing."""
     from rich.table import Table
 
+    if kind:
+        coding.check_memo_kind(kind)
     with project(db) as store:
         memos = (coding.memos_for(store, kind, coding.memo_target(store, kind, target))
                  if kind and (target or kind == "project") else coding.all_memos(store))

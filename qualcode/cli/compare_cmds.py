@@ -58,10 +58,10 @@ def _passages(passages: list[CodedPassage], cite: str, as_json: bool, title: str
         console.print(f"  {escape(p.text)} {escape(cited)}", soft_wrap=True)
 
 
-def _cell(value: str, what: str) -> tuple[str, str]:
+def _cell(value: str, what: str, example: str) -> tuple[str, str]:
     row, sep, column = value.partition("=")
     if not sep or not row or not column:
-        raise QualcodeError(f"--cell '{value}' is not {what}.", "Write e.g. --cell lc.bypassed=school.")
+        raise QualcodeError(f"--cell '{value}' is not {what}.", f"Write e.g. --cell {example}.")
     return row.strip(), column.strip()
 
 
@@ -105,7 +105,7 @@ def compare(
             include_empty=empty, alpha=alpha)
         compiled = pseudonyms.output_renderer(store, pseudonymise)
         if cell:
-            row, column = _cell(cell, "CODE=COLUMN")
+            row, column = _cell(cell, "CODE=COLUMN", "lc.bypassed=school")
             found = service.cell_passages(store, query, row, column, context=0)
             title = f"{row} x {by}={column}"
             if compiled is not None:
@@ -194,7 +194,7 @@ def cooccur(
             codes=tuple(code or ()), coders=tuple(coder or ()),
             attributes=service.ComparisonQuery.attrs(parse_filters(attr)), documents=tuple(documents or ()))
         if cell:
-            first, second = _cell(cell, "CODE=CODE")
+            first, second = _cell(cell, "CODE=CODE", "lc.bypassed=lc.contested")
             pairs = service.cooccurrence_passages(store, query, first, second)
             compiled = pseudonyms.output_renderer(store, pseudonymise)
             if compiled is not None:

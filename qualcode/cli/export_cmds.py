@@ -89,6 +89,8 @@ CodebookArg = Annotated[str, typer.Option("--codebook", "-c", help="Codebook slu
 ByOption = Annotated[str, typer.Option("--by", help="Columns: an attribute, or document, speaker, coder.")]
 MeasureOption = Annotated[str, typer.Option("--measure", help="codings | documents | speakers | segments | per1000.")]
 LevelOption = Annotated[int | None, typer.Option("--level", help="Only codes at this depth (0 = top).")]
+# 1200 dpi is what journals ask of line art; far more makes a figure matplotlib cannot allocate.
+DpiOption = Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72, max=1200)]
 RollupOption = Annotated[bool, typer.Option("--rollup", help="Rows also count their sub-codes.")]
 GroupOption = Annotated[list[str] | None, typer.Option("--group", help="Only these columns, in order (repeatable).")]
 
@@ -136,7 +138,7 @@ def figure(
     attr: AttrOption = None,
     group: GroupOption = None,
     values: Annotated[bool, typer.Option("--values", help="Draw the values instead of the residuals.")] = False,
-    dpi: Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)] = 300,
+    dpi: DpiOption = 300,
     fmt: FormatOption = None,
     pseudonymise: PseudonymiseOption = None,
     force: ReplaceFileOption = False,
@@ -176,7 +178,6 @@ def methods(
 
 # ------------------------------------------------------------------ coding as a picture
 
-DpiOption = Annotated[int, typer.Option("--dpi", help="Resolution of PNG figures.", min=72)]
 
 
 def _picture_done(result: export.Exported, what: str, unit: str, note: str, quiet: bool) -> None:

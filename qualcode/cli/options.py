@@ -103,22 +103,23 @@ def coder_name(store: Store, coder: str | None) -> str:
     return name
 
 
-def parse_pairs(pairs: list[str] | None, *, what: str = "--attr") -> dict[str, str]:
+def parse_pairs(pairs: list[str] | None, *, what: str = "--attr", form: str = "KEY=VALUE",
+                example: str = "level=school") -> dict[str, str]:
     result: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise QualcodeError(f"{what} '{pair}' is not KEY=VALUE.", f"Write e.g. {what} level=school.")
+            raise QualcodeError(f"{what} '{pair}' is not {form}.", f"Write e.g. {what} {example}.")
         result[key.strip()] = value.strip()
     return result
 
 
-def parse_filters(pairs: list[str] | None) -> dict[str, list[str]]:
+def parse_filters(pairs: list[str] | None, option: str = "--attr") -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise QualcodeError(f"--attr '{pair}' is not KEY=VALUE.", "Write e.g. --attr level=school.")
+            raise QualcodeError(f"{option} '{pair}' is not KEY=VALUE.", f"Write e.g. {option} level=school.")
         result.setdefault(key.strip(), []).append(value.strip())
     return result
 

@@ -67,6 +67,10 @@ def register(app: typer.Typer) -> None:
         if english and report_to is not None:
             raise QualcodeError("--report describes the Swedish demo (its rounds and comparison by level).",
                                 "Leave out --english to write the report.")
+        if report_to is not None:
+            from qualcode.services import demo_report
+
+            demo_report.check_report_target(report_to)
         target = Path.cwd() / demo.DEMO_CORPORA[corpus_name]
         if target.exists() and rebuild:
             work = demo.work_beyond_build(target)
@@ -82,7 +86,13 @@ def register(app: typer.Typer) -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(target) + suffix).unlink(missing_ok=True)
         if target.exists():
-            store = open_project(target)
+            from qualcode.errors import StoreError
+
+            try:
+                store = open_project(target)
+            except StoreError as exc:  # the hint of 'open' would send a demo user to 'qualcode init'
+                raise StoreError(exc.message, f"Build the demo anew with 'qualcode demo --rebuild --force' "
+                                 f"(the old {target.name} is kept as a .bak file).") from exc
             if not quiet:
                 console.print(f"Using the existing {target.name} (pass --rebuild to build it anew).")
         else:

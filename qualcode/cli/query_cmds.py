@@ -6,6 +6,7 @@ own command (:mod:`qualcode.cli.saving`), so its output is that command's.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -118,7 +119,7 @@ def remove(name: NameArgument,
         q = queries.get(store, name)
         if not force:
             raise QualcodeError(f"Removing saved query '{q.name}' ({q.command_line()}) needs --force.",
-                                f"Run: qualcode query remove {q.name} --force")
+                                f"Run: qualcode query remove {shlex.quote(q.name)} --force")
         queries.remove(store, q.name, coder=_author(store, coder))
     if not quiet:
         console.print(f"Removed saved query '{escape(q.name)}'; 'qualcode code undo' brings it back.")

@@ -14,6 +14,7 @@ import functools
 import inspect
 import io
 import json
+import shlex
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from enum import Enum
@@ -107,8 +108,8 @@ def saveable(kind: str) -> Callable[[F], F]:
             if not kwargs.get("as_json") and not kwargs.get("quiet"):
                 from qualcode.cli.output import console, escape
 
-                console.print(f"Saved as query '{escape(saved.name)}': run it again with "
-                              f"'qualcode query run {escape(saved.name)}'.")
+                console.print(f"Saved as query '{escape(saved.name)}': run it again with: "
+                              f"qualcode query run {escape(shlex.quote(saved.name))}")
             return result
 
         run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]

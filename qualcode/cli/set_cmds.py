@@ -6,6 +6,7 @@ retrieve, search, kwic, words, keyness, compare, cooccur and agreement.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -177,7 +178,7 @@ def delete(name: NameArgument,
         named = sets.get(store, name)
         if not force:
             raise QualcodeError(f"Deleting set '{named.name}' ({named.size} {named.kind}) needs --force.",
-                                f"Run: qualcode set delete {named.name} --force")
+                                f"Run: qualcode set delete {shlex.quote(named.name)} --force")
         sets.delete(store, named.name, coder=coder_name(store, coder))
     if not quiet:
         console.print(f"Deleted set '{escape(named.name)}'; its documents stay. 'qualcode code undo' brings it back.")

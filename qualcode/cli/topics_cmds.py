@@ -95,7 +95,7 @@ def fit(
     with project(db) as store, progress_bar("Topics", quiet=quiet or as_json) as progress:
         settings = _settings(topics, min_size, reducer, clusterer, seed, selection, language, store)
         view = service.fit_topics(store, settings, unit=unit, embedder=embedder, label=label,
-                                  attributes=parse_filters(attr), exclude=parse_filters(exclude),
+                                  attributes=parse_filters(attr), exclude=parse_filters(exclude, "--exclude"),
                                   progress=progress)
     if as_json:
         print_json(_run_dict(view))

@@ -16,6 +16,7 @@ each undecodable byte as U+FFFD.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from collections.abc import Iterator
@@ -55,7 +56,7 @@ def max_file_bytes() -> int:
         megabytes = float(configured)
     except ValueError:
         megabytes = -1.0
-    if not megabytes > 0:
+    if not 0 < megabytes < math.inf:  # 'nan' and 'inf' parse as floats too
         raise SourceFileError(f"{MAX_SIZE_VARIABLE}={configured!r} is not a size in megabytes.",
                               f"Set it to a positive number such as 500, or unset it for {DEFAULT_MAX_MB}.")
     return int(megabytes * 1_000_000)

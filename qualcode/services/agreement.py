@@ -27,6 +27,7 @@ from qualcode.core.agreement import (
 )
 from qualcode.core.codebook import Code
 from qualcode.core.model import Coding, CodingOrigin, SegmentKind
+from qualcode.core.seeds import check_seed
 from qualcode.core.team import Action
 from qualcode.errors import AnalysisError, CodingError, NotFoundError, QualcodeError
 from qualcode.services.codebook import get_codebook, resolve_code
@@ -95,6 +96,9 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
     round is coded on documents the coders have not compared yet. ``documents`` (names,
     e.g. the members of a set) is the pool drawn from: with the same seed, a draw from
     the same pool gives the same sample however many documents were imported since."""
+    name = name.strip()
+    if not name:  # a blank name could never be named again (--sample, agreement done)
+        raise AnalysisError("A sample needs a name.", "Name it after the round, e.g. round3.")
     if unit not in ("document", "segment"):
         raise AnalysisError(f"A sample is of documents or segments, not '{unit}'.", "Pass --unit document|segment.")
     if size < 1:
@@ -286,8 +290,21 @@ def _domains(uow: UnitOfWork, codes: Sequence[Code]) -> tuple[tuple[str, str, tu
     return tuple(domains)
 
 
+# Ten thousand resamples already fix a 95 % interval to the third decimal; far more only
+# exhausts memory (the bootstrap holds every resample of every code at once).
+MAX_RESAMPLES = 100_000
+
+
+def check_resamples(resamples: int, seed: int) -> None:
+    """The bootstrap's size and seed, refused before any work (rounds checks them once)."""
+    check_seed(seed)
+    if not 0 <= resamples <= MAX_RESAMPLES:
+        raise AnalysisError(f"--resamples {resamples} is not between 0 and {MAX_RESAMPLES:,}.",
+                            "Write e.g. --resamples 1000 (0: no bootstrap intervals).")
+
+
 def _check_options(unit: str, by: str, segment_kind: str, threshold: float, convention: str,
-                   overlap: str, weight_level: str) -> None:
+                   overlap: str, weight_level: str, resamples: int, seed: int) -> None:
     from qualcode.analysis.agreement.compute import BY, CONVENTIONS, UNITS
     from qualcode.analysis.agreement.levels import LEVELS
     from qualcode.analysis.agreement.overlap import OVERLAPS
@@ -300,6 +317,7 @@ def _check_options(unit: str, by: str, segment_kind: str, threshold: float, conv
         raise AnalysisError(f"Segments are sentences or turns, not '{segment_kind}'.")
     if not 0 < threshold <= 1:
         raise AnalysisError(f"Overlap threshold {threshold} is not in (0, 1].", "Write e.g. --threshold 0.9.")
+    check_resamples(resamples, seed)
     if convention not in CONVENTIONS:
         raise AnalysisError(f"Unknown convention '{convention}'.", f"Use one of: {', '.join(CONVENTIONS)}.")
     if overlap not in OVERLAPS:
@@ -326,7 +344,7 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
     from qualcode.analysis.agreement.units import Units
     from qualcode.services import pseudonyms
 
-    _check_options(unit, by, segment_kind, threshold, convention, overlap, weight_level)
+    _check_options(unit, by, segment_kind, threshold, convention, overlap, weight_level, resamples, seed)
     compiled = pseudonyms.output_renderer(store, pseudonymise)  # an empty table refused before the work
     if progress:
         progress(0, 3, "reading codings")
@@ -429,6 +447,7 @@ class Round:
 
 def rounds(store: Store, *, resamples: int = 200, seed: int = 2024) -> list[Round]:
     """Pooled agreement per sample in the order drawn, to see coders converge."""
+    check_resamples(resamples, seed)  # refused once, not once per sample
     result = []
     for info in list_samples(store):
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 from qualcode.core.codebook import CodebookSpec
 from qualcode.errors import ExchangeError, ExportError
 from qualcode.services import codebook as codebooks
-from qualcode.services.files import write_with
+from qualcode.services.files import refuse_folder, write_with
 from qualcode.storage.store import Store
 
 EXPORT_FORMATS = (".md", ".docx", ".qdc")
@@ -25,6 +25,7 @@ def export_codebook(store: Store, slug: str | None, output: Path, *, language: s
     compiled = pseudonyms.output_renderer(store, pseudonymise)
     if compiled is not None:
         spec = pseudonym_outputs.render_spec(compiled, spec)
+    refuse_folder(output)
     suffix = output.suffix.lower()
     if suffix == ".md":
         return write_with(output, lambda s: codebook_tables.write_markdown(spec, s, language=language),

@@ -35,7 +35,23 @@ def coder_id_for(uow, coder: str) -> int:  # type: ignore[no-untyped-def]
     return uow.coders.get_or_create(coder.strip()).id
 
 
+def check_one_span(span: Span) -> None:
+    """Refuse a span named two ways (--turn with --segment, --start with --turn, ...) or half
+    named (--start without --end): quietly taking one of them coded something else than asked."""
+    named = [way for way, given in (("--start/--end", span.start is not None or span.end is not None),
+                                    ("--segment", span.segment_id is not None),
+                                    ("--turn", span.turn is not None)) if given]
+    if len(named) > 1:
+        raise CodingError(f"The span is given {len(named)} ways ({', '.join(named)}); give one.",
+                          f"Keep one of {' or '.join(named)}.")
+    if (span.start is None) != (span.end is None):
+        given, missing = ("--start", "--end") if span.end is None else ("--end", "--start")
+        raise CodingError(f"{given} is given without {missing}.",
+                          "Pass both: the span is [start, end) in characters of the stored text.")
+
+
 def resolve_span(uow, document_id: int, text_length: int, span: Span) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    check_one_span(span)
     if span.segment_id is not None:
         segment = uow.documents.segment(span.segment_id)
         if segment is None or segment.document_id != document_id:
@@ -200,9 +216,21 @@ def check_memo_target(uow, kind: str, target_id: int | None) -> None:  # type: i
         raise NotFoundError(f"No {kind} {target_id} to attach the memo to.")
 
 
+def check_memo_kind(kind: str) -> None:
+    """Refuse a kind of thing memos cannot be on, before it filters a list down to nothing."""
+    if kind not in MEMO_TARGETS:
+        raise CodingError(f"Memos attach to {', '.join(MEMO_TARGETS)}; not '{kind}'.",
+                          "Write e.g. 'document 03_forvaltningschef', 'code lc.bypassed' or 'coding 12'.")
+
+
 def memo_target(store: Store, kind: str, reference: str | None) -> int | None:
     """The id a memo attaches to, from what a user types: a document name, a code key, an id."""
+    check_memo_kind(kind)
     if kind == "project":
+        if reference:
+            raise CodingError(f"A project memo is about the whole project; it takes no target ('{reference}').",
+                              "Leave the target out, or write e.g. 'document 03_forvaltningschef' "
+                              "or 'code lc.bypassed' for a memo on one thing.")
         return None
     if not reference:
         raise CodingError(f"Name the {kind} the memo is about.")
@@ -281,9 +309,11 @@ def rename_code(store: Store, code: str, coder: str, *, label_en: str | None = N
         target = resolve_code(uow, code)
         require(uow, coder, Action.SUPERVISE, "rename a code (a change of the codebook)")
         coder_id = coder_id_for(uow, coder)
-        fields = {k: v for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
+        fields = {k: v.strip() for k, v in (("label_en", label_en), ("label_sv", label_sv)) if v}
         if not fields:
             raise CodingError("Nothing to rename.", "Pass --label and/or --label-sv.")
+        if not all(fields.values()):
+            raise CodingError("A code's label cannot be blank.", "Give the label in words, e.g. --label 'Loose coupling'.")
         uow.codebooks.set_fields(target.id, **fields)
         uow.events.append("code.renamed", {"code_id": target.id, "old": {
             "label_en": target.label_en, "label_sv": target.label_sv}, "new": fields}, coder_id)
@@ -313,7 +343,13 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
                coding_ids: list[int], definition: str = "") -> Code:
     """Create ``new_key`` beside ``source`` and move the chosen codings to it."""
     from qualcode.core.codebook import CodeSpec
+    from qualcode.importers.codebook_yaml import CODE_ID_PATTERN
 
+    if not CODE_ID_PATTERN.match(new_key):  # as a codebook file's 'id:' must be, so SLUG:KEY works
+        raise CodingError(f"'{new_key}' is not a code key: use lowercase letters a-z, digits, '.', '-' "
+                          "and '_', starting with a letter or digit.", "Write e.g. lc.loose-formal.")
+    if not label.strip():
+        raise CodingError("The new code's label cannot be blank.", "Give it in words, e.g. --label 'Formal ties'.")
     with store.unit_of_work() as uow:
         src = resolve_code(uow, source)
         if uow.codebooks.find_codes(new_key, src.codebook_id):
@@ -325,7 +361,7 @@ def split_code(store: Store, source: str, new_key: str, coder: str, *, label: st
         if stray:
             raise CodingError(f"Codings {stray} are not codings of '{src.key}'.",
                               f"List them with 'qualcode code list --code {src.key}'.")
-        spec = CodeSpec(key=new_key, label_en=label, definition=definition or src.definition,
+        spec = CodeSpec(key=new_key, label_en=label.strip(), definition=definition or src.definition,
                         colour=src.colour)
         new = uow.codebooks.add_code(src.codebook_id, spec, src.parent_id,
                                      uow.codebooks.max_position(src.codebook_id) + 1)

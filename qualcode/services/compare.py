@@ -225,10 +225,18 @@ def words_per_group(uow, by: str, flt: CodingFilter) -> dict[str | None, int]:  
 # ------------------------------------------------------------------ the matrix
 
 
+def check_alpha(alpha: float) -> None:
+    """A significance level is in (0, 1): else the flagged residuals are "beyond ±inf" or "±nan"."""
+    if not 0 < alpha < 1:
+        raise AnalysisError(f"--alpha {alpha} is not a significance level between 0 and 1.",
+                            "Write e.g. --alpha 0.05.")
+
+
 def compare(store: Store, query: ComparisonQuery) -> ComparisonMatrix:
     """The code-by-group matrix of ``query.measure``, with a chi-square test."""
     if query.measure not in MEASURES:
         raise AnalysisError(f"Unknown measure '{query.measure}'.", f"Use one of: {', '.join(MEASURES)}.")
+    check_alpha(query.alpha)
     with store.unit_of_work() as uow:
         book = get_codebook(uow, query.codebook)
         check_attributes(uow, [query.by], "--by")

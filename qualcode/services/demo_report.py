@@ -194,16 +194,29 @@ def write_report(text: str, path: Path) -> str:
     Returns what was done, for the command to say. A file without the markers is never
     overwritten.
     """
+    current = check_report_target(path)
+    if current is not None:
+        start, end = current.find(START_MARK), current.find(END_MARK)
+        updated = current[:start + len(START_MARK)] + "\n" + text + current[end:]
+        path.write_text(updated, encoding="utf-8")
+        return f"Updated the demo report section of {path.name}."
+    path.write_text(text, encoding="utf-8")
+    return f"Wrote the demo report to {path.name}."
+
+
+def check_report_target(path: Path) -> str | None:
+    """Refuse a report file that cannot be written, before the demo is built (the build
+    replaces a project first); returns the text of an existing file with the markers."""
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; the report needs a file name.", f"Name e.g. {path / 'demo.md'}.")
     if path.exists():
         current = path.read_text(encoding="utf-8")
         start, end = current.find(START_MARK), current.find(END_MARK)
         if 0 <= start < end:
-            updated = current[:start + len(START_MARK)] + "\n" + text + current[end:]
-            path.write_text(updated, encoding="utf-8")
-            return f"Updated the demo report section of {path.name}."
+            return current
         raise ExportError(f"{path} exists and has no demo report section ({START_MARK} ... {END_MARK}).",
                           "Add the two markers where the report belongs, or name a new file.")
     if not path.parent.is_dir():
-        raise ExportError(f"The folder {path.parent} does not exist.")
-    path.write_text(text, encoding="utf-8")
-    return f"Wrote the demo report to {path.name}."
+        raise ExportError(f"The folder {path.parent} does not exist.", "Create it first, or name a file in "
+                          "an existing folder; nothing was built.")
+    return None

@@ -151,11 +151,11 @@ def embed_project(store: Store, embedder: str | Embedder | None = None, *,
                   ) -> EmbedReport:
     """Embed every segment of the given kinds (and every code description) once.
 
-    Naming an embedder records it as the project's choice.
+    Naming an embedder records it as the project's choice, once it has embedded (or found
+    cached) every text: a model that fails to load must not become the project's, or every
+    later suggestion and search by meaning fails on it too.
     """
     chosen = resolve(store, embedder)
-    if isinstance(embedder, str):
-        remember(store, embedder)
     texts: list[str] = []
     for kind in kinds:
         texts.extend(segment_texts(store, kind))
@@ -168,6 +168,8 @@ def embed_project(store: Store, embedder: str | Embedder | None = None, *,
             texts.append(uow.documents.text(f.document_id)[f.start:f.end])
     counts = [0, 0]
     vectors(store, chosen, texts, progress=progress, cancel=cancel, counts=counts)
+    if isinstance(embedder, str):
+        remember(store, embedder)
     return EmbedReport(chosen.name, stored_info(store, chosen), len(set(texts)), counts[0], counts[1])
 
 

@@ -19,7 +19,7 @@ from qualcode.exporters.quotes_docx import write_quotes_docx
 from qualcode.exporters.tabular import MatrixTable, Quote
 from qualcode.services import compare, pseudonym_outputs, pseudonyms, retrieval
 from qualcode.services.codebook import get_codebook, spec_of
-from qualcode.services.files import write_with
+from qualcode.services.files import refuse_folder, write_with
 from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
 
@@ -34,6 +34,7 @@ class Exported:
 
 
 def _format(path: Path, allowed: tuple[str, ...], fmt: str | None) -> str:
+    refuse_folder(path)
     chosen = (fmt or path.suffix.lstrip(".")).lower()
     chosen = {"markdown": "md"}.get(chosen, chosen)
     if chosen not in allowed:

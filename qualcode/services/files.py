@@ -12,11 +12,18 @@ from typing import IO
 from qualcode.errors import ExportError
 
 
+def refuse_folder(path: Path) -> None:
+    """A folder given where a file name belongs: said as such, before its missing suffix is
+    taken for an unknown format (or its existence for a file that --force would replace)."""
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; the output needs a file name.",
+                          f"Name a file inside it, e.g. {path / 'NAME'} with the file type's extension.")
+
+
 def check_target(path: Path, *, overwrite: bool) -> None:
+    refuse_folder(path)
     if path.exists() and not overwrite:
         raise ExportError(f"{path} already exists.", "Pass --force to replace it, or choose another name.")
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder.", "Give a file name.")
     if not path.parent.exists():
         raise ExportError(f"Cannot write {path}: folder {path.parent} does not exist.")
 

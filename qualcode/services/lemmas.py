@@ -185,10 +185,17 @@ def add_words(store: Store, kind: str, language: str, words: Sequence[str]) -> l
 
 
 def remove_words(store: Store, kind: str, language: str, words: Sequence[str]) -> list[str]:
-    """Take words off a project's stop or filler list (defaults included)."""
+    """Take words off a project's stop or filler list (defaults included). A word not on
+    the list is refused, all words with it: a misspelt word was once reported removed."""
     _check(kind, language, lists_only=True)
     cleaned = _clean(words)
     with store.unit_of_work() as uow:
+        lists = read_lexicon(uow).word_lists(language)
+        current = lists.stop_words if kind == "stop" else lists.fillers
+        missing = [word for word in cleaned if word not in current]
+        if missing:
+            raise LexiconError(f"Not on the {language} {kind} list: {', '.join(missing)}; nothing was removed.",
+                               f"See the list with 'qualcode lexicon list {kind} --language {language}'.")
         for word in cleaned:
             uow.lexicon.put(language, kind, word, removed=True)
     return cleaned

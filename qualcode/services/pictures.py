@@ -22,6 +22,7 @@ from qualcode.core.pictures import (
     NetworkNode,
     covered,
 )
+from qualcode.core.seeds import check_seed
 from qualcode.errors import AnalysisError, NotFoundError
 from qualcode.exporters import coding_pictures
 from qualcode.services import compare
@@ -208,6 +209,7 @@ def export_code_matrix(store: Store, path: Path, *, fmt: str | None = None, dpi:
 def export_network(store: Store, path: Path, *, fmt: str | None = None, dpi: int = 200, seed: int = 7,
                    min_pairs: int = 1, overwrite: bool = False, **options) -> Exported:  # type: ignore[no-untyped-def]
     """The co-occurrence network as PNG or SVG; ``options`` as :func:`code_network` takes them."""
+    check_seed(seed)
     chosen = _format(path, coding_pictures.FORMATS, fmt)
     data = code_network(store, **options)
     write_with(path, lambda s: coding_pictures.write_network(data, s, fmt=chosen, dpi=dpi, seed=seed,

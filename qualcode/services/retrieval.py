@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,10 @@ def _filter(uow, *, codes: list[str] | None, coders: list[str] | None,  # type: 
     )
 
 
+# More rows than any project holds, and a number SQLite and PostgreSQL both take.
+MAX_ROWS = 2 ** 62
+
+
 def retrieve(store: Store, code: str, *, coders: list[str] | None = None,
              documents: list[str] | None = None, attributes: dict[str, list[str]] | None = None,
              limit: int | None = 50, offset: int = 0, context: int = 80,
@@ -69,6 +74,10 @@ def passages(store: Store, *, codes: list[str] | None = None, coders: list[str] 
              limit: int | None = 50, offset: int = 0, context: int = 80,
              with_total: bool = True, passage_set_ids: list[int] | None = None) -> RetrievalPage:
     """Coded passages matching every given filter (none given: all of them)."""
+    # A far page (--page 2^63-1 times --page-size) is past every row, but as an OFFSET it
+    # is past what SQLite's INTEGER holds: read it as the last page there could be.
+    offset = min(offset, MAX_ROWS)
+    limit = None if limit is None else min(limit, MAX_ROWS)
     with store.unit_of_work() as uow:
         flt = _filter(uow, codes=codes, coders=coders, documents=documents, attributes=attributes,
                       passage_set_ids=passage_set_ids)
@@ -175,12 +184,24 @@ def attribution(passage_attributes: dict[str, str], speaker: str | None,
     for piece in inner.split(","):
         piece = piece.strip()
         try:
-            rendered = piece.format_map(_Missing(values)).strip()
+            rendered = piece.format_map(_Missing(values)).strip() if _plain_fields(piece) else piece
         except (ValueError, IndexError):
             rendered = piece
         if rendered:
             parts.append(rendered)
     return f"{opening}{', '.join(parts)}{closing}" if parts else ""
+
+
+def _plain_fields(piece: str) -> bool:
+    """Whether every field of ``piece`` is a bare name such as {role}: a format spec, a
+    conversion or attribute access ({role:>99999999999}, {role.__class__}) would let a
+    template exhaust memory or show Python internals, so such a piece stays as written."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(piece)
+                  if name is not None]
+    except ValueError:
+        return True  # malformed: format_map refuses it in the same words
+    return all(not spec and conversion is None and not any(c in name for c in ".[") for name, spec, conversion in fields)
 
 
 class _Missing(dict):

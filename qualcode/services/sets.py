@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,7 @@ def create(store: Store, name: str, kind: str, *, documents: Sequence[str] = (),
     with store.unit_of_work() as uow:
         if uow.sets.find(name) is not None:
             raise SetError(f"A set named '{name}' exists already.",
-                           f"Choose another name, or add to it with 'qualcode set add {name} ...'.")
+                           f"Choose another name, or add to it with: qualcode set add {shlex.quote(name)} ...")
         set_id = uow.sets.create(name, kind, description.strip())
         if kind == "documents":
             uow.sets.add_documents(set_id, _documents(uow, documents, attributes))
@@ -210,7 +211,7 @@ def scope(store: Store, set_names: Sequence[str] | None, documents: Sequence[str
         if not ids:
             raise SetError(f"Set{'s' if len(chosen) > 1 else ''} {', '.join(repr(s.name) for s in chosen)} "
                            f"{'are' if len(chosen) > 1 else 'is'} empty: nothing would be left.",
-                           f"Add members with 'qualcode set add {chosen[0].name} ...'.")
+                           f"Add members with: qualcode set add {shlex.quote(chosen[0].name)} ...")
         if documents:
             named = {find_document(uow, d).id for d in documents}
             ids &= named

@@ -23,6 +23,7 @@ from qualcode.errors import AnalysisError, QualcodeError
 from qualcode.services import embedding_cache as cache
 from qualcode.services import files
 from qualcode.services.codebook import get_codebook
+from qualcode.services.coding import Span, check_one_span
 from qualcode.services.corpus import find_document
 from qualcode.storage.records import CodingFilter
 from qualcode.storage.store import Store
@@ -166,9 +167,13 @@ def similar(store: Store, document: str | int | None = None, *, segment_id: int 
 def _query(store: Store, document: str | int | None, segment_id: int | None, start: int | None,
            end: int | None, text: str | None) -> tuple[str, tuple[int, int, int] | None]:
     if text is not None:
+        if document is not None or segment_id is not None or start is not None or end is not None:
+            raise AnalysisError("--text is compared on its own; a document or span beside it would be ignored.",
+                                "Leave out either --text or the document and its span.")
         if not text.strip():
             raise AnalysisError("The text to compare with is empty.")
         return text, None
+    check_one_span(Span(start, end, segment_id))
     with store.unit_of_work() as uow:
         if segment_id is not None and document is None:
             segment = uow.documents.segment(segment_id)

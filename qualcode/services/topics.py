@@ -26,7 +26,7 @@ from qualcode.core.model import SegmentKind, SegmentText
 from qualcode.errors import AnalysisError, NotFoundError
 from qualcode.services import embedding_cache
 from qualcode.services.codebook import get_codebook, resolve_code
-from qualcode.services.compare import natural_key
+from qualcode.services.compare import check_alpha, natural_key
 from qualcode.services.lemmas import project_lexicon, topic_tokenizer
 from qualcode.storage.records import Assignment, CodingFilter, NewTopic, Topic, TopicRun
 from qualcode.storage.store import Store
@@ -413,6 +413,7 @@ def topics_by(store: Store, run_id: int, by: str, *, include_outliers: bool = Fa
     chi-square test and adjusted residuals of the comparison matrices."""
     from qualcode.analysis import compare as stats
 
+    check_alpha(alpha)
     with store.unit_of_work() as uow:
         run = run_or_fail(uow, run_id)
         topics = [t for t in uow.topics.topics(run_id) if include_outliers or t.number != -1]
@@ -460,6 +461,9 @@ def topics_vs_codes(store: Store, run_id: int, *, codebook: str | Sequence[str] 
     a passage coded with a routines code is not a blind spot of the coupling codebook's
     topics. The view's ``codebook`` says which were counted.
     """
+    if not 0 <= threshold <= 1:  # a share: above 1 (or nan) no topic could ever be a blind spot
+        raise AnalysisError(f"--threshold {threshold} is not a share between 0 and 1.",
+                            f"Write e.g. --threshold {BLIND_SPOT}.")
     with store.unit_of_work() as uow:
         run_or_fail(uow, run_id)
         if codebook is None:

@@ -69,7 +69,10 @@ def make_engine(location: Location, mode: OpenMode = OpenMode.READ_WRITE) -> Eng
         return engine
     try:
         return create_engine(location.url, pool_pre_ping=True)
-    except (ArgumentError, SQLAlchemyError, ModuleNotFoundError) as exc:
+    except ModuleNotFoundError as exc:
+        raise StoreError(f"Cannot use database URL {location.display()}: its driver ({exc.name}) is not installed.",
+                         "Write it as postgresql://USER@HOST/DATABASE: qualcode connects with psycopg.") from exc
+    except (ArgumentError, SQLAlchemyError) as exc:
         raise StoreError(f"Cannot use database URL {location.display()}: {exc}") from exc
 
 
@@ -82,4 +85,10 @@ def has_tables(engine: Engine) -> bool:
     try:
         return bool(inspect(engine).get_table_names())
     except OperationalError as exc:
-        raise StoreError(f"Cannot read the project store: {exc.orig}") from exc
+        detail = " ".join(str(exc.orig).split())  # the server's message spans indented lines
+        if engine.dialect.name == "sqlite":
+            raise StoreError(f"Cannot read the project store: {detail}") from exc
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"Cannot connect to the database at {where}: {detail}",
+                         "Check that the server is running and reachable, and the host, port, database "
+                         "name, user and password in the URL.") from exc

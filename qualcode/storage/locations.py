@@ -21,6 +21,8 @@ from urllib.parse import quote
 from qualcode.errors import StoreError
 
 APPLICATION_ID = 0x51434F44  # "QCOD"
+# The databases a project may live in: the schema, its migrations and the tests know no other.
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ def locate(target: str | Path) -> Location:
         except (ArgumentError, ValueError) as exc:
             raise StoreError(f"'{text}' is not a valid database URL.",
                              "Use e.g. postgresql+psycopg://user@host:5432/dbname") from exc
+        if url.get_backend_name() not in SUPPORTED_BACKENDS:
+            raise StoreError(f"{url.render_as_string(hide_password=True)}: qualcode keeps projects in SQLite "
+                             f"or PostgreSQL, not in {url.get_backend_name()}.",
+                             "Give a .qualcode file or a postgresql://USER@HOST/DATABASE URL.")
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         if url.drivername.startswith("sqlite"):

@@ -313,7 +313,10 @@ class Store:
                              "Create one with 'qualcode init'.")
         current = None if fresh else migrate.current_revision(self.engine)
         if not fresh and current is None:
-            raise StoreError(f"{self.location.display()} is a database, but not a qualcode project.")
+            raise StoreError(f"{self.location.display()} is a database, but not a qualcode project "
+                             "(it has tables, none of them qualcode's).",
+                             "Pass the project made by 'qualcode init'; qualcode never writes into another "
+                             "program's database.")
         head = migrate.head_revision()
         if current != head and self._no_upgrade:
             raise StoreError(f"{self.location.display()} needs a schema upgrade (from {current} to {head}) "
