@@ -29,7 +29,7 @@ FLAGS = ("json", "quiet", "force")
 # Other spellings a contributor might reach for; none of them may appear anywhere.
 ALIASES = ("--book", "--codebooks", "--codebook-slug", "--document", "--documents", "--docs",
            "--attribute", "--attrs", "--project", "--database", "--overwrite", "--yes", "--silent",
-           "--as-json", "--coder-name", "-j", "-f")
+           "--as-json", "--coder-name", "--into", "-j", "-f")
 
 
 def commands() -> Iterator[tuple[str, object]]:

@@ -357,7 +357,7 @@ def test_the_console_script_merges_and_refuses(pair: tuple[Store, str]) -> None:
     if ours.location.path is None:
         pytest.skip("one backend is enough for the subprocess")
     env = {**os.environ, "PYTHONPATH": str(REPO), "QUALCODE_CODER": "lead"}
-    base = [sys.executable, "-m", "qualcode", "merge", other, "--into", str(ours.location.path)]
+    base = [sys.executable, "-m", "qualcode", "merge", other, "--db", str(ours.location.path)]
     refused = subprocess.run(base, capture_output=True, text=True, env=env, timeout=120)
     assert refused.returncode != 0
     assert "Traceback" not in refused.stderr and "--codes" in refused.stderr

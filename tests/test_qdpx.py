@@ -424,9 +424,9 @@ def test_cli_export_and_import(demo: tuple[Path, Path], foreign: Path, tmp_path:
     data = json.loads(capsys.readouterr().out)
     assert data["created"] and (tmp_path / "trial.qualcode").is_file()
     assert any("audio" in n["what"] for n in data["notices"])
-    assert main(["import-project", str(foreign)]) == 5  # trial.qualcode exists: say --into
-    assert "--into" in capsys.readouterr().err
-    assert main(["import-project", str(foreign), "--into", "trial.qualcode", "--coder", "kim"]) == 0
+    assert main(["import-project", str(foreign)]) == 5  # trial.qualcode exists: say --db
+    assert "--db" in capsys.readouterr().err
+    assert main(["import-project", str(foreign), "--db", "trial.qualcode", "--coder", "kim"]) == 0
     printed = capsys.readouterr().out
     assert "Imported into" in printed and "not imported" in printed
     bad = tmp_path / "bad.qdpx"

@@ -47,7 +47,7 @@ COMMANDS: dict[str, Entry] = {
     "compare": Entry("compare_cmds", "Codes by groups: counts with a chi-square test and adjusted residuals per cell."),
     "cooccur": Entry("compare_cmds", "Code by code: how many coding pairs occur together, and the passages behind a cell."),
     "import-project": Entry("exchange_cmds", "Import a REFI-QDA project (.qdpx, or a bare .qde) as a new project, "
-                                             "or into one with --into."),
+                                             "or into one with --db."),
     "codebook": Entry("codebook_cmds", "Load, inspect and exchange codebooks."),
     "code": Entry("coding_cmds", "Apply and remove codes; rename, merge and split them; undo."),
     "memo": Entry("coding_cmds", "Write memos on the project, documents, codes and codings."),

@@ -67,8 +67,9 @@ def export_qdpx(
 
 def import_project(
     path: Annotated[Path, typer.Argument(help="The .qdpx file (from NVivo, ATLAS.ti, MAXQDA, QualCoder or qualcode).")],
-    into: Annotated[str | None, typer.Option(
-        "--into", help="Add to this project (file or URL) instead of creating <name>.qualcode here.")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Project file (.qualcode) or database URL to import into; default: a new "
+                     "<name>.qualcode here.")] = None,
     coder: Annotated[str | None, typer.Option(
         "--coder", help="Coder for codings the file attributes to nobody (default: imported).")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -76,12 +77,12 @@ def import_project(
     quiet: QuietOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a REFI-QDA project (.qdpx, or a bare .qde) as a new project, or into one with --into."""
+    """Import a REFI-QDA project (.qdpx, or a bare .qde) as a new project, or into one with --db."""
     with progress_bar("Importing", quiet=quiet or as_json or dry_run) as bar:
         if dry_run:
             report = exchange.preview_project_file(path, default_coder=coder)
-        elif into:
-            store = open_project(into)
+        elif db:
+            store = open_project(db)
             try:
                 report = exchange.import_qdpx(store, path, default_coder=coder, progress=bar)
             finally:
@@ -90,7 +91,7 @@ def import_project(
             target = Path.cwd() / f"{path.stem}{PROJECT_SUFFIX}"
             if target.exists():
                 raise StoreError(f"{target} already exists.",
-                                 f"Import into it with --into {target.name}, or remove it first.")
+                                 f"Import into it with --db {target.name}, or remove it first.")
             store, report = exchange.import_qdpx_as_new(path, target, default_coder=coder, progress=bar)
             store.close()
     if as_json:

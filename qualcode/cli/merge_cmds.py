@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qualcode.cli.options import CoderOption, JsonOption, QuietOption, coder_name, project
+from qualcode.cli.options import CoderOption, DbOption, JsonOption, QuietOption, coder_name, project
 from qualcode.cli.output import console, print_json, progress_bar
 
 if TYPE_CHECKING:
@@ -61,8 +61,7 @@ def register(app: typer.Typer) -> None:
     def merge(
         other: Annotated[str, typer.Argument(help="The project to merge in: a .qualcode file, a database "
                                                   "URL or a .qdpx file.")],
-        into: Annotated[str | None, typer.Option(
-            "--into", help="The project to merge into; default $QUALCODE_DB or the one *.qualcode here.")] = None,
+        db: DbOption = None,
         dry_run: Annotated[bool, typer.Option(
             "--dry-run", help="Print what would be added, matched, changed and refused; write nothing.")] = False,
         codes: Annotated[str | None, typer.Option(
@@ -78,7 +77,7 @@ def register(app: typer.Typer) -> None:
         """Merge another coder's project into this one: documents matched by text, nothing doubled, one undo."""
         from qualcode.services.merge import merge_project
 
-        with project(into) as store:
+        with project(db) as store:
             who = None if dry_run else coder_name(store, coder)
             with progress_bar("Merging", quiet=quiet or as_json or dry_run) as update:
                 report = merge_project(store, other, rule=codes, dry_run=dry_run, force=force, coder=who,
