@@ -376,3 +376,11 @@ def test_a_demo_file_that_is_no_project_points_to_rebuild(tmp_path: Path) -> Non
     (tmp_path / "sbs-demo.qualcode").write_text("not a project\n", encoding="utf-8")
     output = refused(tmp_path, "demo", "--no-open", "--quiet", "--bare", code=5)
     assert "is not a qualcode project" in output and "qualcode demo --rebuild --force" in output
+
+
+def test_docs_refuses_an_attribute_no_document_has(project_dir: Path) -> None:
+    """A misspelt key once listed an empty table with exit 0, as if no document matched."""
+    output = refused(project_dir, "docs", "--attr", "nosuch=x", code=6)
+    assert "no document has the attribute 'nosuch'" in output and "Hint: Use one of:" in output
+    done = qualcode("docs", "--attr", "language=xx", "--json", cwd=project_dir)
+    assert done.returncode == 0 and json.loads(done.stdout) == [], done.stdout + done.stderr

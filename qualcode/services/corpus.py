@@ -328,12 +328,24 @@ def new_segments(turns: Sequence[ParsedTurn], units: DocumentUnits) -> Iterator[
 
 
 def list_documents(store: Store, *, attributes: dict[str, list[str]] | None = None) -> list[DocumentSummary]:
+    """The documents, narrowed by document attributes. A key no document has is refused:
+    a misspelt key would otherwise look like a filter that matched nothing."""
     with store.unit_of_work() as uow:
         documents = uow.documents.list()
     if attributes:
+        _check_document_keys(documents, attributes)
         documents = [d for d in documents
                      if all(d.attributes.get(k) in values for k, values in attributes.items())]
     return documents
+
+
+def _check_document_keys(documents: Sequence[DocumentSummary], attributes: dict[str, list[str]]) -> None:
+    known = sorted({key for d in documents for key in d.attributes})
+    for key in attributes:
+        if key not in known:
+            raise NotFoundError(f"--attr {key}: no document has the attribute '{key}'.",
+                                f"Use one of: {', '.join(known)}." if known
+                                else "No document has attributes yet; set them with 'qualcode attr'.")
 
 
 def document_id(uow, reference: str | int) -> int:  # type: ignore[no-untyped-def]
