@@ -384,3 +384,9 @@ def test_docs_refuses_an_attribute_no_document_has(project_dir: Path) -> None:
     assert "no document has the attribute 'nosuch'" in output and "Hint: Use one of:" in output
     done = qualcode("docs", "--attr", "language=xx", "--json", cwd=project_dir)
     assert done.returncode == 0 and json.loads(done.stdout) == [], done.stdout + done.stderr
+
+
+def test_a_compare_cell_in_no_column_is_refused(project_dir: Path) -> None:
+    """'compare --cell CODE=nosuch' once reported 0 passages, as if the cell were empty."""
+    output = refused(project_dir, "compare", "-c", "my-codebook", "--by", "speaker", "--cell", "theme=nosuch", code=6)
+    assert "--cell column 'nosuch' is not a value of speaker" in output and "Rektor" in output

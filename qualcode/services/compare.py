@@ -355,8 +355,10 @@ def cell_passages(store: Store, query: ComparisonQuery, row: str, column: str, *
             wanted_coder = _coder_ids(uow, (column,)) or []
             coder_ids = [c for c in wanted_coder if coder_ids is None or c in coder_ids]
         elif query.by == "speaker" or column == MISSING:
+            _check_column(uow, query.by, column)
             post[query.by] = None if column == MISSING else column
         else:
+            _check_column(uow, query.by, column)
             previous = attributes.get(query.by)
             attributes[query.by] = [column] if previous is None or column in previous else []
         narrowed = CodingFilter(code_ids=flt.code_ids, coder_ids=coder_ids, document_ids=doc_ids,
@@ -370,6 +372,17 @@ def cell_passages(store: Store, query: ComparisonQuery, row: str, column: str, *
             passages = [p for p in passages if p.attributes.get(key) == wanted_value]
         passages = passages[:limit] if limit is not None else passages
     return passages
+
+
+def _check_column(uow, by: str, column: str) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a column no part of the corpus has: a misspelt value would read as an empty cell."""
+    if column == MISSING:
+        return
+    values = sorted({g.group for g in uow.matrix.group_sizes(by) if g.group is not None}, key=natural_key)
+    if column not in values:
+        shown = ", ".join(values[:20]) + (", ..." if len(values) > 20 else "")
+        raise NotFoundError(f"--cell column '{column}' is not a value of {by} (columns: {shown or 'none'}).",
+                            f"Give a column as shown by 'qualcode compare --by {by}'.")
 
 
 # ------------------------------------------------------------------ co-occurrence
