@@ -255,6 +255,7 @@ def test_a_file_size_limit_that_is_no_size_is_explained(project_dir: Path, size:
 SEEDS = [
     ["agreement", "--seed", "-1"],
     ["agreement", "--unit", "gamma", "--seed", "-1"],
+    ["agreement", "sample", "r1", "--coders", "anna,bo", "--size", "1", "--seed", "-1"],
     ["export", "network", "net.png", "-c", "my-codebook", "--seed", "-1"],
     ["export", "network", "net.png", "-c", "my-codebook", "--seed", str(2 ** 32)],
 ]
@@ -390,3 +391,10 @@ def test_a_compare_cell_in_no_column_is_refused(project_dir: Path) -> None:
     """'compare --cell CODE=nosuch' once reported 0 passages, as if the cell were empty."""
     output = refused(project_dir, "compare", "-c", "my-codebook", "--by", "speaker", "--cell", "theme=nosuch", code=6)
     assert "--cell column 'nosuch' is not a value of speaker" in output and "Rektor" in output
+
+
+@pytest.mark.parametrize("argv", [["agreement"], ["agreement", "disagreements"]], ids=["report", "disagreements"])
+def test_coders_that_name_nobody_are_refused(project_dir: Path, argv: list[str]) -> None:
+    """'--coders ,' once fell back to every coder with codings, as if --coders were left out."""
+    output = refused(project_dir, *argv, "--coders", ",", code=10)
+    assert "--coders names no coder" in output and "--coders anna,bo" in output

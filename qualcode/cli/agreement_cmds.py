@@ -69,7 +69,9 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of the boot
 
 
 def _split(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+    """Comma-separated names; None only when the option was not given, so that '--coders ,'
+    reaches the service as no names rather than as the default."""
+    return [part.strip() for part in text.split(",") if part.strip()] if text is not None else None
 
 
 def _report(db: str | None, coders: str | None, unit: str, by: str, sample: str | None,

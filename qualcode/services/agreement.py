@@ -106,7 +106,7 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
     names = list(dict.fromkeys(c.strip() for c in coders if c.strip()))
     if len(names) < 2:
         raise AnalysisError("A double-coding sample needs two or more coders.", "Pass --coders anna,bo.")
-    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    seed = check_seed(seed) if seed is not None else random.SystemRandom().randrange(2**31)
     with store.unit_of_work() as uow:
         require(uow, supervisor, Action.SUPERVISE, "draw a double-coding sample")
         if uow.agreement.get(name) is not None:
@@ -221,6 +221,9 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
             codebook: str | None, codes: Sequence[str] | None, every_coder: bool,
             consensus: str = CONSENSUS) -> Selection:
     info = _sample(uow, sample) if sample else None
+    if coders is not None and not any(c.strip() for c in coders):  # e.g. --coders ,
+        raise AnalysisError("--coders names no coder.",
+                            "Name two or more, e.g. --coders anna,bo, or leave --coders out for every coder.")
     if coders:
         chosen = _coder_ids(uow, coders)
     elif info:
