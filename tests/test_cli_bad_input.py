@@ -398,3 +398,21 @@ def test_coders_that_name_nobody_are_refused(project_dir: Path, argv: list[str])
     """'--coders ,' once fell back to every coder with codings, as if --coders were left out."""
     output = refused(project_dir, *argv, "--coders", ",", code=10)
     assert "--coders names no coder" in output and "--coders anna,bo" in output
+
+
+SCORES = [
+    (["suggest", "next", "--min-score", "5"], "--min-score 5.0"),
+    (["suggest", "next", "--min-score", "nan"], "--min-score nan"),
+    (["suggest", "accept", "intervju", "theme", "--segment", "1", "--score", "nan", "--coder", "anna"], "--score nan"),
+    (["suggest", "reject", "intervju", "theme", "--segment", "1", "--score", "-1", "--coder", "anna"], "--score -1.0"),
+]
+
+
+@pytest.mark.parametrize(("argv", "shown"), SCORES, ids=[" ".join(a[:2] + a[-4:-2]) for a, _ in SCORES])
+def test_a_score_outside_zero_and_one_is_refused(project_dir: Path, argv: list[str], shown: str) -> None:
+    """'next --min-score 5' once searched every document for a score no suggestion has;
+    'accept --score nan' stored NaN with the verdict."""
+    before = codings(project_dir)
+    output = refused(project_dir, *argv, code=10)
+    assert f"{shown} is not a score between 0 and 1" in output
+    assert codings(project_dir) == before

@@ -298,7 +298,8 @@ def test_next_confident_skips_coded_and_weak_segments(coded_store: Store) -> Non
     coding.apply_code(coded_store, DOC, "voice", "anna", Span(first.start, first.end))
     second = engine.next_confident(DOC, min_score=0.0)
     assert second is not None and second.start > first.start
-    assert engine.next_confident(DOC, min_score=1.01) is None
+    with pytest.raises(AnalysisError, match="not a score between 0 and 1"):
+        engine.next_confident(DOC, min_score=1.01)  # a threshold no score can reach is refused
 
 
 def test_a_code_without_definition_is_suggested_from_its_label(store: Store, interview_files) -> None:  # type: ignore[no-untyped-def]

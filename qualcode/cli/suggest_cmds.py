@@ -169,6 +169,8 @@ def next_command(
     as_json: JsonOption = False,
 ) -> None:
     """The next uncoded segment with a confident suggestion (interviewer turns skipped)."""
+    if not uncertain:
+        suggestions.check_score(min_score, "--min-score")  # before the embedding, not after it
     with project(db) as store, progress_bar("Embedding", quiet=quiet or as_json) as progress:
         engine = suggestions.Suggester(store, embedder, codebook=codebook, progress=progress,
                                        include_interviewer=include_interviewer)

@@ -40,6 +40,13 @@ RECHOOSE_AFTER = 0.1  # share of coded spans added or removed since the last cho
 INTERVIEWER_ROLES = frozenset({"interviewer", "intervjuare", "intervieware"})
 
 
+def check_score(score: float | None, option: str) -> None:
+    """A suggestion's score is a share in [0, 1]: a threshold past it (or NaN) finds nothing,
+    and a verdict stored with one would skew the calibration that reads it back."""
+    if score is not None and not 0.0 <= score <= 1.0:  # NaN fails both comparisons
+        raise AnalysisError(f"{option} {score} is not a score between 0 and 1.", f"Write e.g. {option} 0.7.")
+
+
 def is_interviewer(speaker: Speaker | None) -> bool:
     """An interviewer's turn: role interviewer (or intervjuare), or the speaker map's
     ``interviewer: true`` flag. Such turns are rarely coded, so they are not suggested for."""
@@ -377,6 +384,7 @@ class Suggester:
                        top: int = 5) -> PassageSuggestions | None:
         """The first uncoded segment after offset ``after`` whose best suggestion reaches
         ``min_score``; without a document, searches documents in name order."""
+        check_score(min_score, "--min-score")
         self.refresh()
         with self.store.unit_of_work() as uow:
             names = [find_document(uow, document).name] if document is not None else \
@@ -412,6 +420,7 @@ class Suggester:
 def accept(store: Store, document: str | int, code: str, coder: str, span: Span, *,
            score: float | None = None, codebook: str | None = None) -> Coding:
     """Code the span as suggested (undoable like any coding) and record the verdict, at once."""
+    check_score(score, "--score")
     with store.unit_of_work() as uow:
         made = coding_service.apply_in(uow, document, code, coder, span,
                                        origin=CodingOrigin.SUGGESTION_ACCEPTED, codebook=codebook)
@@ -423,6 +432,7 @@ def accept(store: Store, document: str | int, code: str, coder: str, span: Span,
 def reject(store: Store, document: str | int, code: str, coder: str, span: Span, *,
            score: float | None = None, codebook: str | None = None) -> Feedback:
     """Record that ``code`` does not fit the span; it is not suggested there again."""
+    check_score(score, "--score")
     with store.unit_of_work() as uow:
         doc = find_document(uow, document)
         target = resolve_code(uow, code, codebook)
