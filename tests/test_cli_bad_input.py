@@ -416,3 +416,14 @@ def test_a_score_outside_zero_and_one_is_refused(project_dir: Path, argv: list[s
     output = refused(project_dir, *argv, code=10)
     assert f"{shown} is not a score between 0 and 1" in output
     assert codings(project_dir) == before
+
+
+@pytest.mark.parametrize("argv", [["cooccur", "-c", "my-codebook"], ["export", "network", "net.png", "-c", "my-codebook"]],
+                         ids=["cooccur", "export network"])
+def test_a_window_without_mode_near_is_refused(project_dir: Path, argv: list[str]) -> None:
+    """'--window 3' without '--mode near' was once dropped without a word: overlap was counted."""
+    output = refused(project_dir, *argv, "--window", "3", code=10)
+    assert "--window counts sentences for --mode near only, not --mode overlap" in output
+    assert "Hint: Add --mode near" in output and not (project_dir / "net.png").exists()
+    done = qualcode(*argv, "--mode", "near", "--window", "3", cwd=project_dir)
+    assert done.returncode == 0, done.stdout + done.stderr

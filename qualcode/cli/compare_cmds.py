@@ -170,7 +170,8 @@ def cooccur(
     codebook: CodebookOption = None,
     mode: Annotated[str, typer.Option("--mode", help="overlap (spans overlap) | segment (same sentence) "
                                       "| near (within --window sentences).")] = "overlap",
-    window: Annotated[int, typer.Option("--window", help="Sentences between codings for --mode near.", min=0)] = 1,
+    window: Annotated[int | None, typer.Option(
+        "--window", help="Sentences between codings for --mode near (default 1).", min=0)] = None,
     level: LevelOption = None,
     rollup: RollupOption = False,
     code: CodeOption = None,

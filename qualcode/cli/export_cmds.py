@@ -254,7 +254,8 @@ def network(
     codebook: CodebookArg,
     mode: Annotated[str, typer.Option("--mode", help="overlap (spans overlap) | segment (same sentence) "
                                       "| near (within --window sentences).")] = "overlap",
-    window: Annotated[int, typer.Option("--window", help="Sentences between codings for --mode near.", min=0)] = 1,
+    window: Annotated[int | None, typer.Option(
+        "--window", help="Sentences between codings for --mode near (default 1).", min=0)] = None,
     min_pairs: Annotated[int, typer.Option("--min-pairs", help="Draw edges of at least this many pairs.",
                                            min=1)] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the layout: the same seed, the same picture.")] = 7,

@@ -388,11 +388,14 @@ def _check_column(uow, by: str, column: str) -> None:  # type: ignore[no-untyped
 # ------------------------------------------------------------------ co-occurrence
 
 
+NEAR_WINDOW = 1  # sentences either side that --mode near counts without --window
+
+
 @dataclass(frozen=True)
 class CooccurrenceQuery:
     codebook: str | None
     mode: str = "overlap"
-    window: int = 1
+    window: int | None = None  # --mode near only; None: one sentence (NEAR_WINDOW)
     level: int | None = None
     rollup: bool = False
     codes: tuple[str, ...] = ()
@@ -400,6 +403,12 @@ class CooccurrenceQuery:
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     documents: tuple[str, ...] = ()
     include_empty: bool = False
+
+
+    @property
+    def sentences(self) -> int:
+        """The window of --mode near in sentences, the default where none was given."""
+        return NEAR_WINDOW if self.window is None else self.window
 
 
 @dataclass(frozen=True)
@@ -411,7 +420,7 @@ class CooccurrenceMatrix:
     pairs: dict[tuple[int, int], tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"codebook": self.codebook.slug, "mode": self.query.mode, "window": self.query.window,
+        return {"codebook": self.codebook.slug, "mode": self.query.mode, "window": self.query.sentences,
                 "codes": [r.key for r in self.rows], "counts": [list(r) for r in self.counts]}
 
 
@@ -419,7 +428,10 @@ def _cooccurrence(uow, query: CooccurrenceQuery) -> tuple[Codebook, list[MatrixR
     if query.mode not in COOCCURRENCE_MODES:
         raise AnalysisError(f"Unknown co-occurrence mode '{query.mode}'.",
                             f"Use one of: {', '.join(COOCCURRENCE_MODES)}.")
-    if query.window < 0:
+    if query.window is not None and query.mode != "near":  # else the window is dropped unseen
+        raise AnalysisError(f"--window counts sentences for --mode near only, not --mode {query.mode}.",
+                            "Add --mode near, or leave --window out.")
+    if query.sentences < 0:
         raise AnalysisError("--window must be 0 or more sentences.")
     if query.rollup and query.level is None:
         raise AnalysisError("--rollup needs --level for co-occurrence (each coding must count for one row).",
@@ -442,7 +454,7 @@ def _cooccurrence(uow, query: CooccurrenceQuery) -> tuple[Codebook, list[MatrixR
         first = max(bisect_right(begins, c.start) - 1, 0)
         last = max(bisect_left(begins, c.end) - 1, first)
         spans.append(stats.Span(c.id, row_of[c.code_id], c.document_id, c.start, c.end, first, last))
-    return book, rows, stats.cooccurrence(spans, len(rows), mode=query.mode, window=query.window)
+    return book, rows, stats.cooccurrence(spans, len(rows), mode=query.mode, window=query.sentences)
 
 
 def cooccur(store: Store, query: CooccurrenceQuery) -> CooccurrenceMatrix:

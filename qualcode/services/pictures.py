@@ -162,7 +162,7 @@ def code_matrix(store: Store, *, codebook: str | None, measure: str = "count", c
 # ------------------------------------------------------------------ network
 
 
-def code_network(store: Store, *, codebook: str | None, mode: str = "overlap", window: int = 1,
+def code_network(store: Store, *, codebook: str | None, mode: str = "overlap", window: int | None = None,
                  codes: Sequence[str] = (), coders: Sequence[str] = (),
                  attributes: dict[str, list[str]] | None = None, documents: Sequence[str] = (),
                  level: int | None = None, rollup: bool = False) -> CodeNetwork:
