@@ -427,3 +427,9 @@ def test_a_window_without_mode_near_is_refused(project_dir: Path, argv: list[str
     assert "Hint: Add --mode near" in output and not (project_dir / "net.png").exists()
     done = qualcode(*argv, "--mode", "near", "--window", "3", cwd=project_dir)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_rejecting_a_blank_candidate_is_refused(project_dir: Path) -> None:
+    """'pseudonyms reject ""' once reported 'Rejected 0 candidates' with exit 0."""
+    output = refused(project_dir, "pseudonyms", "reject", "", code=1)
+    assert "A candidate to reject cannot be blank" in output and "Hint:" in output

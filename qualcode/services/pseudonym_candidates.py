@@ -123,10 +123,15 @@ def accept(store: Store, candidate: Candidate, replacement: str | None = None, *
 
 
 def reject(store: Store, texts: Iterable[str], *, coder: str | None = None) -> list[str]:
-    """Remember candidates as not names, so they are not proposed again; those newly remembered."""
+    """Remember candidates as not names, so they are not proposed again; those newly remembered.
+    A blank text is refused: it names no candidate, and dropping it would read as done."""
+    texts = list(texts)
+    if not texts or any(not t.strip() for t in texts):
+        raise PseudonymError("A candidate to reject cannot be blank.",
+                             "Give the candidate as 'qualcode pseudonyms candidates' shows it, e.g. Bergby.")
     with store.unit_of_work() as uow:
         kept = _rejected_in(uow)
-        new = [key for key in dict.fromkeys(form_key(t) for t in texts if t.strip()) if key not in kept]
+        new = [key for key in dict.fromkeys(form_key(t) for t in texts) if key not in kept]
         if new:
             uow.settings.set(REJECTIONS, json.dumps(kept + new, ensure_ascii=False))
             uow.events.append("pseudonym.rejected", {"candidates": new}, optional_coder_id(uow, coder))
