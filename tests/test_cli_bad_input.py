@@ -433,3 +433,15 @@ def test_rejecting_a_blank_candidate_is_refused(project_dir: Path) -> None:
     """'pseudonyms reject ""' once reported 'Rejected 0 candidates' with exit 0."""
     output = refused(project_dir, "pseudonyms", "reject", "", code=1)
     assert "A candidate to reject cannot be blank" in output and "Hint:" in output
+
+
+@pytest.mark.parametrize(("target", "message"), [("", "The project needs a name; an empty one was given"),
+                                                 ("  ", "The project needs a name; an empty one was given"),
+                                                 ("folder", "folder is a folder; the project needs a file name")],
+                         ids=["empty", "blank", "folder"])
+def test_init_without_a_file_name_is_refused(tmp_path: Path, target: str, message: str) -> None:
+    """'qualcode init ""' once said '. already exists', naming the folder it was run in."""
+    (tmp_path / "folder").mkdir()
+    output = refused(tmp_path, "init", target, code=5)
+    assert message in output and "Hint:" in output
+    assert list(tmp_path.glob("*.qualcode")) == []

@@ -41,9 +41,17 @@ def resolve_target(db: str | None, *, cwd: Path | None = None) -> str:
 
 
 def create_project(target: str | Path, *, name: str | None = None) -> Store:
+    """A new, empty project at ``target`` (a file, ``.qualcode`` added if it has no suffix,
+    or a database URL); refused where a project or other file already is."""
     text = str(target)
+    if not text.strip():  # Path("") is the folder here: it would be "already exists"
+        raise StoreError("The project needs a name; an empty one was given.",
+                         "Name the file, e.g. qualcode init study.qualcode.")
     if "://" not in text:
         path = Path(text)
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder; the project needs a file name.",
+                             f"Name a file inside it, e.g. qualcode init {path / 'study.qualcode'}.")
         if path.suffix != PROJECT_SUFFIX and not path.exists():
             path = path.with_name(path.name + PROJECT_SUFFIX) if path.suffix == "" else path
         if path.exists() and path.stat().st_size > 0:
