@@ -445,3 +445,12 @@ def test_init_without_a_file_name_is_refused(tmp_path: Path, target: str, messag
     output = refused(tmp_path, "init", target, code=5)
     assert message in output and "Hint:" in output
     assert list(tmp_path.glob("*.qualcode")) == []
+
+
+def test_a_demo_rebuild_over_another_file_reads_as_one_sentence(tmp_path: Path) -> None:
+    """The refusal once ended '(not a SQLite database).).', the reason's full stop kept inside."""
+    (tmp_path / "sbs-demo.qualcode").write_text("not a project\n", encoding="utf-8")
+    output = refused(tmp_path, "demo", "--no-open", "--quiet", "--bare", "--rebuild", code=1)
+    assert "is not a qualcode project (not a SQLite database).\n" in output
+    assert ".)." not in output and ").)" not in output
+    assert (tmp_path / "sbs-demo.qualcode").read_text(encoding="utf-8") == "not a project\n"

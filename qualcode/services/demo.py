@@ -137,7 +137,8 @@ def work_beyond_build(target: Path) -> str | None:
     try:
         store = open_project(target)
     except QualcodeError as exc:
-        return f"it is not a demo project this version can read ({exc.message})"
+        # without the message's own full stop: the caller ends the sentence
+        return f"it is not a demo project this version can read: {exc.message.rstrip('.')}"
     try:
         with store.unit_of_work() as uow:
             built = uow.settings.get(_BUILT_KEY)
