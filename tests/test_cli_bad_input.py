@@ -454,3 +454,14 @@ def test_a_demo_rebuild_over_another_file_reads_as_one_sentence(tmp_path: Path) 
     assert "is not a qualcode project (not a SQLite database).\n" in output
     assert ".)." not in output and ").)" not in output
     assert (tmp_path / "sbs-demo.qualcode").read_text(encoding="utf-8") == "not a project\n"
+
+
+@pytest.mark.parametrize("argv", [["retrieve", "theme"], ["search", "plan"], ["code", "list"]],
+                         ids=["retrieve", "search", "code list"])
+def test_a_filter_on_an_attribute_nobody_has_is_refused(project_dir: Path, argv: list[str]) -> None:
+    """A misspelt --attr key once gave '0 passages' with exit 0, the same as a filter that
+    matched nothing; a key that exists but matches nothing stays an empty result."""
+    output = refused(project_dir, *argv, "--attr", "nosuch=x", code=6)
+    assert "no document or speaker has the attribute 'nosuch'" in output and "Hint: Use one of:" in output
+    done = qualcode(*argv, "--attr", "language=xx", cwd=project_dir)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -348,6 +348,20 @@ def _check_document_keys(documents: Sequence[DocumentSummary], attributes: dict[
                                 else "No document has attributes yet; set them with 'qualcode attr'.")
 
 
+def check_attribute_filter(uow, attributes: dict[str, list[str]] | None,  # type: ignore[no-untyped-def]
+                           option: str = "--attr") -> None:
+    """Refuse a filter key no document or speaker has, naming the keys that exist: a
+    misspelt key would otherwise read as a filter that matched nothing."""
+    if not attributes:
+        return
+    known = uow.documents.attribute_keys()
+    for key in attributes:
+        if key not in known:
+            raise NotFoundError(f"{option} {key}: no document or speaker has the attribute '{key}'.",
+                                f"Use one of: {', '.join(sorted(known))}." if known
+                                else "No document or speaker has attributes yet; see 'qualcode docs'.")
+
+
 def document_id(uow, reference: str | int) -> int:  # type: ignore[no-untyped-def]
     """The id of a document given by id, name or unique name prefix.
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from qualcode.core.model import CodedPassage, SegmentText
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services.codebook import resolve_code
-from qualcode.services.corpus import find_document
+from qualcode.services.corpus import check_attribute_filter, find_document
 from qualcode.storage.records import CodingFilter
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class SearchPage:
 def _filter(uow, *, codes: list[str] | None, coders: list[str] | None,  # type: ignore[no-untyped-def]
             documents: list[str] | None, attributes: dict[str, list[str]] | None,
             passage_set_ids: list[int] | None = None) -> CodingFilter:
+    check_attribute_filter(uow, attributes)
     coder_ids = None
     if coders:
         coder_ids = []
@@ -144,6 +145,7 @@ def search(store: Store, query: str, *, documents: list[str] | None = None,
         raise QualcodeError("The search has no words in it.", "Type at least one word.")
     with store.unit_of_work() as uow:
         doc_ids = [find_document(uow, d).id for d in documents] if documents else None
+        check_attribute_filter(uow, attributes)
         if attributes:
             matching = [d.id for d in uow.documents.list()
                         if all(d.attributes.get(k) in v for k, v in attributes.items())]

@@ -90,6 +90,12 @@ class LiteDocuments(LiteRepository):
     def all_attributes(self) -> dict[int, dict[str, str]]:
         return self.attributes_of("document")
 
+    def attribute_keys(self) -> set[str]:
+        """Every attribute key a document or a speaker has: what an --attr filter can name."""
+        rows = self.connection.execute('SELECT DISTINCT "key" FROM document_attributes '
+                                       'UNION SELECT DISTINCT "key" FROM speaker_attributes')
+        return {key for (key,) in rows}
+
     def list(self) -> list[DocumentSummary]:
         rows = self.connection.execute(f"SELECT {self.COLUMNS} FROM documents ORDER BY documents.name").fetchall()
         attributes = self.all_attributes()

@@ -231,6 +231,12 @@ class DocumentRepository:
             result.setdefault(doc_id, {})[key] = value
         return result
 
+    def attribute_keys(self) -> set[str]:
+        """Every attribute key a document or a speaker has: what an --attr filter can name."""
+        docs = self.session.scalars(select(DocumentAttributeRow.key).distinct())
+        speakers = self.session.scalars(select(SpeakerAttributeRow.key).distinct())
+        return set(docs) | set(speakers)
+
     def names(self) -> dict[int, str]:
         """Every document's name by id, one light query (no texts, no counts)."""
         return {i: name for i, name in self.session.execute(select(DocumentRow.id, DocumentRow.name))}
