@@ -465,3 +465,14 @@ def test_a_filter_on_an_attribute_nobody_has_is_refused(project_dir: Path, argv:
     assert "no document or speaker has the attribute 'nosuch'" in output and "Hint: Use one of:" in output
     done = qualcode(*argv, "--attr", "language=xx", cwd=project_dir)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("argv", [["agreement", "--coders", "anna,bo"],
+                                  ["agreement", "sample", "r1", "--coders", "anna,bo", "--size", "1"]],
+                         ids=["agreement", "agreement sample"])
+def test_agreement_names_an_attribute_nobody_has(project_dir: Path, argv: list[str]) -> None:
+    """Once 'No documents ... were coded' or 'No documents to sample from', blaming the coders."""
+    done = qualcode("code", "apply", "intervju", "theme", "--turn", "3", "--coder", "bo", cwd=project_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = refused(project_dir, *argv, "--attr", "nosuch=x", code=6)
+    assert "no document or speaker has the attribute 'nosuch'" in output

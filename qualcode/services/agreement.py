@@ -31,7 +31,7 @@ from qualcode.core.seeds import check_seed
 from qualcode.core.team import Action
 from qualcode.errors import AnalysisError, CodingError, NotFoundError, QualcodeError
 from qualcode.services.codebook import get_codebook, resolve_code
-from qualcode.services.corpus import find_document
+from qualcode.services.corpus import check_attribute_filter, find_document
 from qualcode.services.roles import require
 from qualcode.services.samples import hidden_coders_in
 from qualcode.storage.records import CodingFilter
@@ -116,6 +116,7 @@ def draw_sample(store: Store, name: str, coders: Sequence[str], *, size: int, un
         if documents is not None:
             wanted = {find_document(uow, ref).id for ref in documents}
             docs = [d for d in docs if d.id in wanted]
+        check_attribute_filter(uow, attributes)
         if attributes:
             docs = [d for d in docs if all(d.attributes.get(k) in v for k, v in attributes.items())]
         taken = {doc_id for earlier in exclude_samples for doc_id in _sample(uow, earlier).document_ids}
@@ -245,6 +246,7 @@ def _select(uow, *, coders: Sequence[str] | None, sample: str | None,  # type: i
     if documents:
         wanted = {find_document(uow, ref).id for ref in documents}
         docs = [d for d in docs if d.id in wanted]
+    check_attribute_filter(uow, attributes)
     if attributes:
         docs = [d for d in docs if all(d.attributes.get(k) in v for k, v in attributes.items())]
     notes: list[str] = []
