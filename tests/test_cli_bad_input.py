@@ -476,3 +476,22 @@ def test_agreement_names_an_attribute_nobody_has(project_dir: Path, argv: list[s
     assert done.returncode == 0, done.stdout + done.stderr
     output = refused(project_dir, *argv, "--attr", "nosuch=x", code=6)
     assert "no document or speaker has the attribute 'nosuch'" in output
+
+
+SAME_MISTAKE = [["words"], ["kwic", "plan"], ["keyness", "--by", "language", "--a", "x", "--b", "y"],
+                ["compare", "my-codebook", "--by", "language"], ["set", "create", "s", "--coder", "anna"],
+                ["topics", "fit", "--embedder", "tfidf"]]
+
+
+@pytest.mark.parametrize("argv", SAME_MISTAKE, ids=[" ".join(a[:2]) for a in SAME_MISTAKE])
+def test_every_command_names_an_unknown_attribute_key_alike(project_dir: Path, argv: list[str]) -> None:
+    """The word analyses, sets, comparisons and topics once each said it their own way,
+    with exit codes 1, 6 and 10 (topics blamed the filters for having no segments)."""
+    output = refused(project_dir, *argv, "--attr", "nosuch=x", code=6)
+    assert "--attr nosuch: no document" in output and "the attribute 'nosuch'" in output
+    assert "Hint: Use one of:" in output
+
+
+def test_topics_name_an_unknown_key_to_exclude(project_dir: Path) -> None:
+    output = refused(project_dir, "topics", "fit", "--embedder", "tfidf", "--exclude", "nosuch=x", code=6)
+    assert "--exclude nosuch: no document or speaker has the attribute 'nosuch'" in output

@@ -232,7 +232,7 @@ def test_cell_passages_carry_attribution_data(compared: Store) -> None:
 
 
 def test_bad_input_is_refused_clearly(compared: Store) -> None:
-    with pytest.raises(NotFoundError, match="no document or speaker has this attribute"):
+    with pytest.raises(NotFoundError, match="no document or speaker has the attribute"):
         compare.compare(compared, compare.ComparisonQuery("steering", "gender"))
     with pytest.raises(NotFoundError, match="No code"):
         compare.compare(compared, compare.ComparisonQuery("steering", "level", codes=("nope",)))

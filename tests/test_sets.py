@@ -53,7 +53,7 @@ def test_a_set_by_attribute_holds_the_matching_documents(schools: Store) -> None
     made = sets.create(schools, "skola 3", "documents", attributes={"school": ["skola 3", "skola 4"]})
     names = {m.document for m in sets.members(schools, made.name)[1]}
     assert names == {"skola3_rektorer", "skola4_rektorer"}
-    with pytest.raises(QualcodeError, match="No document has the attribute 'region'"):
+    with pytest.raises(QualcodeError, match="no document has the attribute 'region'"):
         sets.create(schools, "none", "documents", attributes={"region": ["north"]})
     with pytest.raises(QualcodeError, match="No document has school=skola 9"):
         sets.create(schools, "none", "documents", attributes={"school": ["skola 9"]})

@@ -136,7 +136,7 @@ def check_attributes(uow, keys: list[str], what: str) -> None:  # type: ignore[n
     for key in keys:
         if key not in known and key not in BUILT_IN_GROUPS:
             names = ", ".join(sorted(known | set(BUILT_IN_GROUPS)))
-            raise NotFoundError(f"{what} '{key}': no document or speaker has this attribute.",
+            raise NotFoundError(f"{what} {key}: no document or speaker has the attribute '{key}'.",
                                 f"Use one of: {names}.")
 
 

@@ -333,13 +333,15 @@ def list_documents(store: Store, *, attributes: dict[str, list[str]] | None = No
     with store.unit_of_work() as uow:
         documents = uow.documents.list()
     if attributes:
-        _check_document_keys(documents, attributes)
+        check_document_keys(documents, attributes)
         documents = [d for d in documents
                      if all(d.attributes.get(k) in values for k, values in attributes.items())]
     return documents
 
 
-def _check_document_keys(documents: Sequence[DocumentSummary], attributes: dict[str, list[str]]) -> None:
+def check_document_keys(documents: Sequence[DocumentSummary], attributes: dict[str, list[str]]) -> None:
+    """Refuse a filter key no document has (for filters of whole documents), naming the
+    keys that exist, in the words :func:`check_attribute_filter` uses."""
     known = sorted({key for d in documents for key in d.attributes})
     for key in attributes:
         if key not in known:

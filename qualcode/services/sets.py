@@ -26,7 +26,7 @@ from pathlib import Path
 from qualcode.core.sets import SET_KINDS, NamedSet, Passage, clean_name
 from qualcode.errors import ExportError, NotFoundError, QualcodeError
 from qualcode.services.coders import optional_coder_id
-from qualcode.services.corpus import find_document
+from qualcode.services.corpus import check_document_keys, find_document
 from qualcode.services.files import write_with
 from qualcode.services.scopes import Scope
 from qualcode.storage.store import Store, UnitOfWork
@@ -60,10 +60,7 @@ def _documents(uow: UnitOfWork, documents: Sequence[str], attributes: dict[str, 
     ids = [find_document(uow, d).id for d in documents]
     if attributes:
         summaries = uow.documents.list()
-        for key in attributes:
-            if not any(key in d.attributes for d in summaries):
-                raise SetError(f"No document has the attribute '{key}'.",
-                               "See the documents' attributes with 'qualcode docs'.")
+        check_document_keys(summaries, attributes)
         matching = [d.id for d in summaries if all(d.attributes.get(k) in v for k, v in attributes.items())]
         if not matching:
             wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in attributes.items())

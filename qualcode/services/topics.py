@@ -27,6 +27,7 @@ from qualcode.errors import AnalysisError, NotFoundError
 from qualcode.services import embedding_cache
 from qualcode.services.codebook import get_codebook, resolve_code
 from qualcode.services.compare import check_alpha, natural_key
+from qualcode.services.corpus import check_attribute_filter
 from qualcode.services.lemmas import project_lexicon, topic_tokenizer
 from qualcode.storage.records import Assignment, CodingFilter, NewTopic, Topic, TopicRun
 from qualcode.storage.store import Store
@@ -248,6 +249,8 @@ def prepare(store: Store, *, unit: str = "sentence", embedder: str | Embedder | 
     """
     kind = segment_kind_of(unit)
     with store.unit_of_work() as uow:
+        check_attribute_filter(uow, attributes)
+        check_attribute_filter(uow, exclude, option="--exclude")
         records = segment_records(uow, kind, attributes=attributes, exclude=exclude)
     if not records:
         raise AnalysisError(f"The project has no {unit} segments to fit topics on"

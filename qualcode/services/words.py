@@ -27,6 +27,7 @@ from qualcode.core.model import Speaker
 from qualcode.errors import QualcodeError
 from qualcode.exporters.keyness_plot import TermPlot, TermPoint
 from qualcode.services.codebook import resolve_code
+from qualcode.services.corpus import check_attribute_filter
 from qualcode.services.lemmas import Lexicon, read_lexicon
 from qualcode.services.retrieval import attribution
 from qualcode.storage.records import WordFilter
@@ -129,10 +130,7 @@ def _context(uow: UnitOfWork, selection: Selection) -> _Context:
     def matches(values: dict[str, str]) -> bool:
         return all(values.get(key) in options for key, options in wanted.items())
 
-    for key in wanted:
-        if not any(key in a for a in doc_attrs.values()) and not any(key in s.attributes for s in speakers.values()):
-            raise WordsError(f"No document or speaker has the attribute '{key}'.",
-                             "See the attributes with 'qualcode docs'.")
+    check_attribute_filter(uow, wanted)
     roles = {r.lower() for r in selection.roles}
     speaker_ids: list[int] | None = None
     if wanted or roles or not selection.include_interviewer:
