@@ -160,7 +160,7 @@ def test_code_matrix_filters_and_refusals(drawn: Store) -> None:
     assert rolled.counts[0][rolled.documents.index(SCHOOL)] == 2  # its own and its sub-code's
     with pytest.raises(AnalysisError, match="measure"):
         pictures.code_matrix(drawn, codebook="steering", measure="percent")
-    with pytest.raises(NotFoundError, match="--attr 'nosuch'"):
+    with pytest.raises(NotFoundError, match="--attr nosuch: no document or speaker has the attribute 'nosuch'"):
         pictures.code_matrix(drawn, codebook="steering", attributes={"nosuch": ["x"]})
     with pytest.raises(NotFoundError, match="nocode"):
         pictures.code_matrix(drawn, codebook="steering", codes=("nocode",))
