@@ -104,7 +104,7 @@ def collocations(store: Store, node: str, selection: Selection | None = None, *,
         near: dict[str, list[int]] = {}  # word -> [left, right]
         for document_id in uow.words.documents_with(sorted(forms), ctx.filter):
             sequence = uow.words.sequence(document_id, ctx.filter)
-            spans = uow.words.set_passages(set_ids, document_id) if set_ids else None
+            spans = uow.sets.passages_in(set_ids, document_id) if set_ids else None
             language = ctx.languages.get(document_id, "")
             words, hidden = _words_of(lexicon, language, {f for _, f, _, _, _ in sequence}, lemma=lemma)
             for at, (speaker, form, kept, start, end) in enumerate(sequence):

@@ -390,7 +390,7 @@ def kwic_in(uow: UnitOfWork, query: str, selection: Selection | None = None, *, 
         hits = uow.words.hits(forms, ctx.filter)
     texts = {d: uow.documents.text(d) for d in {hit.document_id for hit in hits}}
     set_ids = ctx.filter.passage_set_ids
-    spans = {d: uow.words.set_passages(set_ids, d) for d in texts} if set_ids and len(parts) > 1 else {}
+    spans = {d: uow.sets.passages_in(set_ids, d) for d in texts} if set_ids and len(parts) > 1 else {}
     found = []  # (hit, end of the match)
     for hit in hits:
         end = _phrase_end(texts[hit.document_id], hit.end, parts[1:])

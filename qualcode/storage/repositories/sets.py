@@ -129,6 +129,14 @@ class SetRepository:
                 SetDocumentRow.set_id == set_id, SetDocumentRow.document_id.in_(present)))
         return present
 
+    def passages_in(self, set_ids: Sequence[int], document_id: int) -> list[tuple[int, int]]:
+        """``(start, end)`` of a document's passages in these passage sets, in reading
+        order: where a concordance line or a collocation window may reach."""
+        query = (select(SetPassageRow.start, SetPassageRow.end).distinct()
+                 .where(SetPassageRow.set_id.in_(list(set_ids)), SetPassageRow.document_id == document_id)
+                 .order_by(SetPassageRow.start, SetPassageRow.end))
+        return [(start, end) for start, end in self.session.execute(query)]
+
     def add_passages(self, set_id: int, passages: Iterable[Passage]) -> list[Passage]:
         """Add the passages not in the set yet (whose documents still exist); those added."""
         wanted = sorted(set(passages), key=lambda p: (p.document_id, p.start, p.end))
@@ -162,3 +170,11 @@ def overlaps_set_passages(set_ids: Sequence[int], document_id, start, end):  # t
     return exists().where(and_(
         SetPassageRow.set_id.in_(list(set_ids)), SetPassageRow.document_id == document_id,
         SetPassageRow.start < end, start < SetPassageRow.end))
+
+
+def inside_set_passages(set_ids: Sequence[int], document_id, start, end):  # type: ignore[no-untyped-def]
+    """A WHERE clause: the span ``[start, end)`` of ``document_id`` lies wholly inside a
+    passage of one of these passage sets (how the word analyses keep to passages)."""
+    return exists().where(and_(
+        SetPassageRow.set_id.in_(list(set_ids)), SetPassageRow.document_id == document_id,
+        SetPassageRow.start <= start, SetPassageRow.end >= end))

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, exists, false, func,
 from sqlalchemy.orm import Session, aliased
 
 from qualcode.storage.records import WordFilter  # noqa: F401 (named by callers from here too)
+from qualcode.storage.repositories.sets import inside_set_passages
 from qualcode.storage.schema import (
     CodingRow,
     DocumentRow,
@@ -78,9 +79,8 @@ class WordRepository:
                 inside.append(CodingRow.coder_id.in_(list(flt.coder_ids)))
             conditions.append(exists().where(*inside))
         if flt.passage_set_ids is not None:
-            conditions.append(exists().where(
-                SetPassageRow.set_id.in_(list(flt.passage_set_ids)), SetPassageRow.document_id == T.document_id,
-                SetPassageRow.start <= T.start, SetPassageRow.end >= T.end) if flt.passage_set_ids else false())
+            conditions.append(inside_set_passages(flt.passage_set_ids, T.document_id, T.start, T.end)
+                              if flt.passage_set_ids else false())
         return and_(true(), *conditions)
 
     def grouped_counts(self, flt: WordFilter) -> list[tuple[str, int, int | None, int]]:
@@ -205,11 +205,3 @@ class WordRepository:
                  .where(T.document_id == document_id).order_by(T.start))
         return [(speaker, form, bool(counted), start, end)
                 for speaker, form, counted, start, end in self.session.execute(query)]
-
-    def set_passages(self, set_ids: Sequence[int], document_id: int) -> list[tuple[int, int]]:
-        """``(start, end)`` of a document's passages in these passage sets, in reading
-        order: where a concordance line or a collocation window may reach."""
-        query = (select(SetPassageRow.start, SetPassageRow.end).distinct()
-                 .where(SetPassageRow.set_id.in_(list(set_ids)), SetPassageRow.document_id == document_id)
-                 .order_by(SetPassageRow.start, SetPassageRow.end))
-        return [(start, end) for start, end in self.session.execute(query)]
