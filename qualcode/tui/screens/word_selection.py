@@ -1,6 +1,6 @@
 """The filter box of the Words screen's tabs, read into the selection the word services take.
 
-One reading for every tab (frequencies, KWIC, collocations), so that ``level=school``,
+One reading for every tab (frequencies, KWIC, keyness, collocations), so that ``level=school``,
 ``code=KEY`` and ``set=NAME`` mean the same words wherever they are typed, and a bad
 filter is the same message everywhere. The words are those of the command line's
 ``--attr``, ``--code`` and ``--set``: the selection goes to the same service calls.
