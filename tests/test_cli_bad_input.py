@@ -495,3 +495,18 @@ def test_every_command_names_an_unknown_attribute_key_alike(project_dir: Path, a
 def test_topics_name_an_unknown_key_to_exclude(project_dir: Path) -> None:
     output = refused(project_dir, "topics", "fit", "--embedder", "tfidf", "--exclude", "nosuch=x", code=6)
     assert "--exclude nosuch: no document or speaker has the attribute 'nosuch'" in output
+
+
+LONG_NAME = "x" * 300  # past the 255 bytes a file name may hold on Linux and macOS
+LONG_PATHS = [["init", LONG_NAME], ["init", f"{LONG_NAME}/study.qualcode"], ["import", f"{LONG_NAME}.txt"],
+              ["export", "quotes", f"{LONG_NAME}.csv", "--code", "theme"]]
+
+
+@pytest.mark.parametrize("argv", LONG_PATHS, ids=[a[0] for a in LONG_PATHS])
+def test_a_name_the_file_system_refuses_is_named_with_a_hint(project_dir: Path, argv: list[str]) -> None:
+    before = codings(project_dir)
+    message = refused(project_dir, *argv, code=1)
+    assert "File name too long" in message and "characters)" in message  # the name is cut short
+    assert "shorter name" in message
+    assert codings(project_dir) == before
+    assert sorted(p.name for p in project_dir.iterdir()) == ["study.qualcode"]
