@@ -104,6 +104,13 @@ def test_resamples_out_of_range_are_refused(project_dir: Path, resamples: str) -
     assert "is not between 0 and 100,000" in output
 
 
+
+@pytest.mark.parametrize("samples", ["1001", "99999999"])
+def test_gamma_samples_past_the_bound_are_refused_first(project_dir: Path, samples: str) -> None:
+    """A huge count once started an alignment per continuum, for hours, with no word."""
+    output = refused(project_dir, "agreement", "--unit", "gamma", "--gamma-samples", samples, code=10)
+    assert f"--gamma-samples {samples} is not between 2 and 1,000" in output
+
 TOO_LARGE_NUMBERS = [
     ["code", "remove", TOO_LARGE],
     ["code", "weight", TOO_LARGE, "5"],
@@ -510,3 +517,13 @@ def test_a_name_the_file_system_refuses_is_named_with_a_hint(project_dir: Path, 
     assert "shorter name" in message
     assert codings(project_dir) == before
     assert sorted(p.name for p in project_dir.iterdir()) == ["study.qualcode"]
+
+
+def test_an_unsupported_language_is_refused_once_before_any_file_is_read(project_dir: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (project_dir / name).write_text(TRANSCRIPT, encoding="utf-8")
+    message = refused(project_dir, "import", "a.txt", "b.txt", "--language", "xx", code=3)
+    assert message.count("Language 'xx' is not supported") == 1, message
+    assert "a.txt" not in message and "--language sv" in message
+    done = qualcode("docs", "--json", cwd=project_dir)
+    assert [d["name"] for d in json.loads(done.stdout)] == ["intervju"]

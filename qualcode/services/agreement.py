@@ -308,8 +308,13 @@ def check_resamples(resamples: int, seed: int) -> None:
                             "Write e.g. --resamples 1000 (0: no bootstrap intervals).")
 
 
+# Each random continuum of gamma is one more alignment of every unit; a thousand already
+# pins its expected disorder far past the figures reported, and more only runs for hours.
+MAX_GAMMA_SAMPLES = 1_000
+
+
 def _check_options(unit: str, by: str, segment_kind: str, threshold: float, convention: str,
-                   overlap: str, weight_level: str, resamples: int, seed: int) -> None:
+                   overlap: str, weight_level: str, resamples: int, seed: int, gamma_samples: int) -> None:
     from qualcode.analysis.agreement.compute import BY, CONVENTIONS, UNITS
     from qualcode.analysis.agreement.levels import LEVELS
     from qualcode.analysis.agreement.overlap import OVERLAPS
@@ -323,6 +328,9 @@ def _check_options(unit: str, by: str, segment_kind: str, threshold: float, conv
     if not 0 < threshold <= 1:
         raise AnalysisError(f"Overlap threshold {threshold} is not in (0, 1].", "Write e.g. --threshold 0.9.")
     check_resamples(resamples, seed)
+    if not 2 <= gamma_samples <= MAX_GAMMA_SAMPLES:
+        raise AnalysisError(f"--gamma-samples {gamma_samples} is not between 2 and {MAX_GAMMA_SAMPLES:,}.",
+                            "Write e.g. --gamma-samples 30 (the default).")
     if convention not in CONVENTIONS:
         raise AnalysisError(f"Unknown convention '{convention}'.", f"Use one of: {', '.join(CONVENTIONS)}.")
     if overlap not in OVERLAPS:
@@ -349,7 +357,8 @@ def agreement_report(store: Store, *, coders: Sequence[str] | None = None, unit:
     from qualcode.analysis.agreement.units import Units
     from qualcode.services import pseudonyms
 
-    _check_options(unit, by, segment_kind, threshold, convention, overlap, weight_level, resamples, seed)
+    _check_options(unit, by, segment_kind, threshold, convention, overlap, weight_level, resamples, seed,
+                   gamma_samples)
     compiled = pseudonyms.output_renderer(store, pseudonymise)  # an empty table refused before the work
     if progress:
         progress(0, 3, "reading codings")

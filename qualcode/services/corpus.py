@@ -121,6 +121,9 @@ def import_paths(
     from qualcode.services.segmentation import Segmentation
 
     check(store, None, Action.SUPERVISE, "import documents (a change of the corpus)")
+    if language is not None and language.lower() not in SEGMENTED_LANGUAGES:
+        # Refused once, before any file is read, not once per file after each was parsed.
+        raise _unsupported_language(language.lower())
     report = ImportReport()
     files, problems = expand_paths(Path(p) for p in paths)
     report.failed.extend(problems)
@@ -259,6 +262,15 @@ def _planned_documents(files: list[Path], report: ImportReport, attributes: dict
         del entry
 
 
+# The languages whose sentences the segmenter splits (blank spaCy pipelines it ships with).
+SEGMENTED_LANGUAGES = ("sv", "en")
+
+
+def _unsupported_language(language: str) -> SourceFileError:
+    return SourceFileError(f"Language '{language}' is not supported for segmentation.",
+                           "Use --language sv or --language en.")
+
+
 def _plan_document(item: _ParsedFile, attributes: dict[str, str], language: str | None,
                    segmentation: Segmentation) -> _PlannedDocument | SourceFileError:
     """Settle the language and start segmenting; an unsupported language is kept as the error."""
@@ -267,9 +279,8 @@ def _plan_document(item: _ParsedFile, attributes: dict[str, str], language: str 
     document = item.document
     merged = {**document.attributes, **attributes}
     lang = (language or merged.get("language") or document.language or detect_language(document.text)).lower()
-    if lang not in ("sv", "en"):
-        return SourceFileError(f"Language '{lang}' is not supported for segmentation.",
-                               "Use --language sv or --language en.")
+    if lang not in SEGMENTED_LANGUAGES:
+        return _unsupported_language(lang)
     merged["language"] = lang
     return _PlannedDocument(replace(document, attributes=merged), lang, segmentation.submit(document, lang))
 
