@@ -155,6 +155,29 @@ def test_a_folder_as_the_output_is_named_a_folder(project_dir: Path, argv: list[
         assert list((project_dir / folder).iterdir()) == []
 
 
+
+NAMELESS_OUTPUTS = [["codebook", "export-qdc", "-c", "my-codebook"], ["export", "quotes"],
+                    ["codebook", "export", "-c", "my-codebook"], ["export", "qdpx"]]
+
+
+@pytest.mark.parametrize("command", NAMELESS_OUTPUTS, ids=[" ".join(c[:2]) for c in NAMELESS_OUTPUTS])
+def test_an_output_with_no_name_is_refused(project_dir: Path, command: list[str]) -> None:
+    """'codebook export-qdc ""' and 'export qdpx ""' once died in pathlib, putting a file
+    ending on a path with no name; '.' is the folder it is."""
+    output = refused(project_dir, *command[:2], "", *command[2:], code=2)
+    assert "an empty path names no file or folder" in output
+    output = refused(project_dir, *command[:2], ".", *command[2:], code=8 if command[1] == "qdpx" else 9)
+    assert "is a folder" in output or "must end in .qdpx" in output
+    assert sorted(p.name for p in project_dir.iterdir()) == ["study.qualcode"]
+
+
+def test_an_empty_path_to_import_is_not_read_as_this_folder(project_dir: Path) -> None:
+    (project_dir / "other.txt").write_text(TRANSCRIPT.replace("plan", "budget"), encoding="utf-8")
+    output = refused(project_dir, "import", "", code=2)
+    assert "Invalid value for 'paths': an empty path names no file or folder" in output
+    done = qualcode("docs", "--json", cwd=project_dir)
+    assert [d["name"] for d in json.loads(done.stdout)] == ["intervju"]
+
 def test_a_command_in_a_hint_quotes_a_name_with_a_space(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A hint to copy once read 'Run: qualcode set delete my set --force', which deletes nothing."""
     monkeypatch.setenv("QUALCODE_CODER", "anna")

@@ -258,10 +258,17 @@ def argument_lists(draw: st.DrawFn) -> list[str]:
 
 
 def fingerprint(project: Path) -> str:
-    """The project's content, whatever its file's bytes (a checkpoint may rewrite pages)."""
+    """The project's content, whatever its file's bytes (a checkpoint may rewrite pages),
+    leaving out the caches a reading command fills (the word index): ``kwic 0`` builds it
+    and then refuses a word that does not occur."""
+    from qualcode.storage.schema import DERIVED_TABLES
+
+    derived = tuple(f'INSERT INTO "{t}" ' for t in DERIVED_TABLES)
+    counters = tuple(f"INSERT INTO \"sqlite_sequence\" VALUES('{t}'," for t in DERIVED_TABLES)
     connection = sqlite3.connect(project)
     try:
-        return hashlib.sha256("\n".join(connection.iterdump()).encode("utf-8")).hexdigest()
+        kept = (line for line in connection.iterdump() if not line.startswith(derived + counters))
+        return hashlib.sha256("\n".join(kept).encode("utf-8")).hexdigest()
     finally:
         connection.close()
 

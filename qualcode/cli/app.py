@@ -19,7 +19,7 @@ from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
 
 from qualcode import __version__
-from qualcode.cli.whole_numbers import bound_whole_numbers
+from qualcode.cli.parsed_values import check_parsed_values
 from qualcode.errors import QualcodeError
 
 
@@ -161,7 +161,7 @@ def build_command(name: str) -> typer.main.TyperCommand | TyperGroup:
     single.registered_groups = [g for g in holder.registered_groups if g.name == name]
     built = typer.main.get_command(single)
     assert isinstance(built, TyperGroup)
-    bound_whole_numbers(built.commands[name])
+    check_parsed_values(built.commands[name])
     return built.commands[name]  # type: ignore[return-value]
 
 

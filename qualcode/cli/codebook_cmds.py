@@ -129,7 +129,7 @@ def export_qdc(
     db: DbOption = None,
 ) -> None:
     """Export a codebook in the REFI-QDA codebook exchange format (.qdc)."""
-    if output.suffix.lower() != ".qdc":
+    if output.name and output.suffix.lower() != ".qdc":  # no name ('', '.', 'x/..'): the service names the folder
         output = output.with_suffix(".qdc")
     with project(db) as store:
         from qualcode.services.codebook_exchange import export_codebook

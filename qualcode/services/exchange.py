@@ -128,7 +128,7 @@ def export_qdpx(store: Store, output: Path, *, overwrite: bool = False,
     output = Path(output)
     if output.suffix.lower() != ".qdpx":
         raise ExchangeError(f"{output}: a REFI-QDA project file must end in .qdpx.",
-                            f"Use e.g. {output.with_suffix('.qdpx').name}.")
+                            f"Use e.g. {output.stem if output.stem.strip('.') else 'project'}.qdpx.")
     compiled = pseudonyms.output_renderer(store, pseudonymise)
     snapshot = project_snapshot(store)
     if compiled is not None:

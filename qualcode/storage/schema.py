@@ -470,6 +470,11 @@ class WordIndexedRow(Base):
         ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
 
 
+# Tables a reading command may fill: rebuilt from the documents' text whenever missing, so
+# a command that warms them and then refuses has changed nothing the project says.
+DERIVED_TABLES = frozenset({WordTokenRow.__tablename__, WordIndexedRow.__tablename__})
+
+
 class PseudonymRow(Base):
     """One entry of the pseudonym table; ``forms`` are the other spellings of ``original``."""
 
