@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, TabbedContent
 
-from qualcode.core.pictures import CodeNetwork
+from qualcode.core.pictures import CodeNetwork, NetworkNode
 from qualcode.services import codebook, coder_scope, coding, compare, corpus, pictures
 from qualcode.services.project import create_project, open_project
 from qualcode.tui import screens
@@ -219,5 +219,26 @@ async def test_the_tab_reads_at_80_by_24(app: QualcodeApp) -> None:
         keys = [n.key for n in screen.network.nodes]  # type: ignore[union-attr]
         assert all(row[0] in keys and row[1] in keys for row in _rows(table))  # no key cut
         assert sum(c.get_render_width(table) for c in table.columns.values()) <= screen.size.width - 4
+        # a codebook's longest keys (26 characters) keep most of their name beside a bar
+        long = CodeNetwork("x", tuple(NetworkNode(k, k, None, 1) for k in ("or.process-leader-training",
+                                                                            "qs.responsibility-boundary")),
+                           ((0, 1, 1),), "overlap", "")
+        code, width = screen._network_widths(long)
+        assert code >= 18 and width >= 6 and 2 * code + width + 27 <= screen.size.width - 2
         await pilot.press("ctrl+t")
         assert screen.query_one(TabbedContent).active == "pic-codeline"
+
+
+# ------------------------------------------------------------------ snapshots
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["wide", "narrow"])
+def test_cooccurrence_view(snap_compare, app: QualcodeApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def before(pilot: Pilot) -> None:
+        await opened(pilot)
+        await pilot.press("f10", "ctrl+t", "ctrl+t", "m", "m")  # within 2 sentences: the most pairs
+        await settle(pilot.app, pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=before)

@@ -301,8 +301,8 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
         longest = max((len(n.key) for n in network.nodes), default=4)
         # 3 figures of 5 and 6 columns' padding of 2; the rest split between the keys and the bar
         rest = max(20, inner - 15 - 12 - 2)
-        code = max(6, min(longest, (rest - 8) // 2, 24))
-        return code, max(6, min(30, rest - 2 * code))
+        code = max(6, min(longest, (rest - 8) // 2, 30))
+        return code, max(6, min(40, rest - 2 * code))
 
     def draw_network(self, network: CodeNetwork) -> None:
         table = self.query_one("#network-table", DataTable)
