@@ -40,9 +40,9 @@ from qualcode.tui.screens.search import Jump
 
 SHADES = " ░▒▓█"
 EIGHTHS = " ▏▎▍▌▋▊▉█"  # a bar's last cell, by eighths
-# What ``m`` steps through: code_network's mode and window, and the key's own word.
-NETWORK_MODES = (("overlap", None, "overlapping codings"), ("segment", None, "same sentence"),
-                 ("near", 2, "within 2 sentences"))
+# What ``m`` steps through: code_network's mode and window, and what that mode counts.
+NETWORK_MODES = (("overlap", None, "overlapping codings"), ("segment", None, "codings in the same sentence"),
+                 ("near", 2, "codings within 2 sentences"))
 
 
 def bar(value: int, top: int, width: int) -> str:
