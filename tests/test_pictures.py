@@ -186,6 +186,19 @@ def test_network_nodes_and_edges_from_cooccurrence(drawn: Store) -> None:
     assert "every coder pooled" in pooled.caption
 
 
+def test_network_passages_are_the_codings_behind_an_edge(drawn: Store) -> None:
+    pooled = pictures.network_passages(drawn, "followup", "voice", codebook="steering")
+    # bo's 'Vi skickar en mall' inside both of anna's follow-ups in the owner interview
+    owner = corpus.view_document(drawn, OWNER).summary.id
+    assert pooled == tuple(sorted((owner, *where(drawn, OWNER, phrase)) for phrase in (
+        "Vi skickar en mall till skolorna varje vår.", "en mall till skolorna", "Vi skickar en mall")))
+    assert pictures.network_passages(drawn, "voice", "followup", codebook="steering") == pooled
+    assert pictures.network_passages(drawn, "followup", "voice", codebook="steering", coders=("anna",)) == ()
+    assert "within 1 sentence;" in pictures.code_network(drawn, codebook="steering", mode="near").caption
+    with pytest.raises(NotFoundError, match="nonesuch"):
+        pictures.network_passages(drawn, "followup", "nonesuch", codebook="steering")
+
+
 def test_network_layout_is_fixed_by_its_seed(drawn: Store) -> None:
     net = pictures.code_network(drawn, codebook="steering")
     assert network_layout(net, seed=3) == network_layout(net, seed=3)

@@ -168,9 +168,7 @@ def code_network(store: Store, *, codebook: str | None, mode: str = "overlap", w
                  level: int | None = None, rollup: bool = False) -> CodeNetwork:
     """Codes as nodes (sized by their codings) and co-occurring pairs as edges (weighted
     by how many coding pairs occur together), from :func:`compare.cooccur`."""
-    query = compare.CooccurrenceQuery(
-        codebook=codebook, mode=mode, window=window, level=level, rollup=rollup, codes=tuple(codes),
-        coders=tuple(coders), attributes=compare.ComparisonQuery.attrs(attributes), documents=tuple(documents))
+    query = _network_query(codebook, mode, window, codes, coders, attributes, documents, level, rollup)
     found = compare.cooccur(store, query)
     with store.unit_of_work() as uow:
         colours = {c.key: c.colour for c in uow.codebooks.codes(found.codebook.id)}
@@ -178,10 +176,31 @@ def code_network(store: Store, *, codebook: str | None, mode: str = "overlap", w
                   for i, r in enumerate(found.rows))
     edges = tuple((i, j, found.counts[i][j]) for i in range(len(nodes)) for j in range(i + 1, len(nodes))
                   if found.counts[i][j] > 0)
+    sentences = query.sentences  # the default window where none was given
     where = {"overlap": "overlapping codings", "segment": "codings in the same sentence",
-             "near": f"codings within {window} sentence{'s' if window != 1 else ''}"}[mode]
+             "near": f"codings within {sentences} sentence{'s' if sentences != 1 else ''}"}[mode]
     return CodeNetwork(found.codebook.slug, nodes, edges, mode,
                        f"{found.codebook.name}: {where}; {coders_caption(coders)}")
+
+
+def network_passages(store: Store, first: str, second: str, *, codebook: str | None, mode: str = "overlap",
+                     window: int | None = None, codes: Sequence[str] = (), coders: Sequence[str] = (),
+                     attributes: dict[str, list[str]] | None = None, documents: Sequence[str] = (),
+                     level: int | None = None, rollup: bool = False) -> tuple[tuple[int, int, int], ...]:
+    """The codings behind one edge of :func:`code_network` (the same options), as
+    ``(document id, start, end)`` in document and text order, each coding once: the
+    passages of :func:`compare.cooccurrence_passages` for that pair of codes."""
+    query = _network_query(codebook, mode, window, codes, coders, attributes, documents, level, rollup)
+    pairs = compare.cooccurrence_passages(store, query, first, second)
+    return tuple(sorted({(p.document_id, p.start, p.end) for pair in pairs for p in pair}))
+
+
+def _network_query(codebook: str | None, mode: str, window: int | None, codes: Sequence[str],
+                   coders: Sequence[str], attributes: dict[str, list[str]] | None, documents: Sequence[str],
+                   level: int | None, rollup: bool) -> compare.CooccurrenceQuery:
+    return compare.CooccurrenceQuery(
+        codebook=codebook, mode=mode, window=window, level=level, rollup=rollup, codes=tuple(codes),
+        coders=tuple(coders), attributes=compare.ComparisonQuery.attrs(attributes), documents=tuple(documents))
 
 
 # ------------------------------------------------------------------ files

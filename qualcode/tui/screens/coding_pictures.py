@@ -1,8 +1,9 @@
-"""Coding as a picture in the terminal: the open document's codeline and the codes by
-documents overview.
+"""Coding as a picture in the terminal: the open document's codeline, the codes by
+documents overview and the codes that co-occur.
 
 Open it from the main screen with ``CodingPicturesScreen(store, document_id, codebook)``
-(the open document and the active codebook's slug). Two tabs:
+(the open document and the active codebook's slug). Three tabs, ``ctrl+t`` goes on to
+the next:
 
 * **Codeline**: one strip of block characters per code along the document, in the
   code's colour, shaded by how much of each stretch is coded (``p`` splits the strips
@@ -10,6 +11,10 @@ Open it from the main screen with ``CodingPicturesScreen(store, document_id, cod
 * **Codes × documents**: codings per code and document (``s`` shows the share of the
   text instead), the cursor's cell named in full below; Enter jumps to that code's
   first coding in that document.
+* **Co-occurrence**: the pairs of codes that occur together, strongest first, with a bar
+  scaled to the strongest pair and each code's own codings; ``m`` counts overlapping
+  codings, codings in the same sentence or codings within two sentences in turn. Enter
+  jumps to the first coding behind the pair, the others as hits.
 
 Whose codings: one coder by default, as in every comparison (see
 :mod:`qualcode.services.coder_scope`); the note says which. Data from
@@ -27,13 +32,30 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, OptionList, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from qualcode.core.pictures import CodeDocumentMatrix, Codeline, strip
+from qualcode.core.pictures import CodeDocumentMatrix, Codeline, CodeNetwork, strip
 from qualcode.errors import QualcodeError
 from qualcode.services import coder_scope, pictures
 from qualcode.storage.store import Store
 from qualcode.tui.screens.search import Jump
 
 SHADES = " ░▒▓█"
+EIGHTHS = " ▏▎▍▌▋▊▉█"  # a bar's last cell, by eighths
+# What ``m`` steps through: code_network's mode and window, and what that mode counts.
+NETWORK_MODES = (("overlap", None, "overlapping codings"), ("segment", None, "codings in the same sentence"),
+                 ("near", 2, "codings within 2 sentences"))
+
+
+def bar(value: int, top: int, width: int) -> str:
+    """``value`` of ``top`` as a bar of block characters ``width`` cells long at most."""
+    if width <= 0 or top <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / top * width * 8))
+    full, part = divmod(min(eighths, width * 8), 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
+
+
+def _cut(key: str, width: int) -> str:
+    return key if len(key) <= width else key[:max(1, width - 1)] + "…"
 
 
 class CodingPicturesScreen(ModalScreen[Jump | None]):
@@ -42,14 +64,17 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
     CodingPicturesScreen TabPane { padding: 0; }
     CodingPicturesScreen #codeline-rows { height: 1fr; }
     CodingPicturesScreen #code-doc-table { height: 1fr; min-height: 4; }
+    CodingPicturesScreen #network-table { height: 1fr; min-height: 4; }
     CodingPicturesScreen .pictures-summary { width: 100%; color: $text-muted; }
     """
     BINDINGS = [
         Binding("escape", "back", "Close"),
-        Binding("ctrl+t", "next_tab", "Next tab", tooltip="Codeline, codes by documents in turn"),
+        Binding("ctrl+t", "next_tab", "Next tab", tooltip="Codeline, codes by documents, co-occurrence in turn"),
         Binding("p", "per_coder", "Per coder", tooltip="Codeline: one strip per code and coder"),
         Binding("s", "share", "Count / share", tooltip="Overview: codings or share of the text"),
+        Binding("m", "network_mode", "Mode", tooltip="Co-occurrence: overlapping, same sentence, within 2 sentences"),
     ]
+    TABS = ("pic-codeline", "pic-matrix", "pic-network")
 
     def __init__(self, store: Store, document_id: int | None, codebook: str | None) -> None:
         super().__init__()
@@ -61,6 +86,9 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
         self.measure = "count"
         self.line: Codeline | None = None
         self.matrix: CodeDocumentMatrix | None = None
+        self.network_mode = 0  # an index into NETWORK_MODES
+        self.network: CodeNetwork | None = None
+        self.pairs: list[tuple[int, int, int]] = []  # the network's edges, strongest first
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -73,25 +101,30 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
                     yield Label("", id="matrix-summary", classes="pictures-summary")
                     yield DataTable(id="code-doc-table", cursor_type="cell", cell_padding=0)
                     yield Label("", id="matrix-cell", classes="pictures-summary")
+                with TabPane("Co-occurrence", id="pic-network"):
+                    yield Label("", id="network-summary", classes="pictures-summary")
+                    yield DataTable(id="network-table", cursor_type="row", zebra_stripes=True)
+                    yield Label("", id="network-pair", classes="pictures-summary")
 
     def on_mount(self) -> None:
         self.show_codeline()
         self.show_overview()
+        self.show_network()
         self.query_one("#codeline-rows", OptionList).focus()
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.active = "pic-matrix" if tabs.active == "pic-codeline" else "pic-codeline"
-        if tabs.active == "pic-matrix":
-            self.query_one("#code-doc-table", DataTable).focus()
-        else:
-            self.query_one("#codeline-rows", OptionList).focus()
+        tabs.active = self.TABS[(self.TABS.index(tabs.active) + 1) % len(self.TABS)]
+        focus = {"pic-codeline": "#codeline-rows", "pic-matrix": "#code-doc-table", "pic-network": "#network-table"}
+        self.query_one(focus[tabs.active]).focus()
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < 100
         self.set_class(narrow, "-narrow")
         if self.line is not None:
             self.draw_codeline(self.line)
+        if self.network is not None:
+            self.draw_network(self.network)
 
     def _error(self, error: QualcodeError, where: str) -> None:
         self.query_one(where, Label).update(Text(error.message + (f" {error.hint}" if error.hint else ""),
@@ -241,6 +274,105 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
     def action_share(self) -> None:
         self.measure = "share" if self.measure == "count" else "count"
         self.show_overview()
+
+    # ------------------------------------------------------------ co-occurrence
+
+    def show_network(self) -> None:
+        self.network, self.pairs = None, []
+        self.query_one("#network-table", DataTable).clear(columns=True)
+        self.query_one("#network-pair", Label).update("")
+        if not self.codebook:
+            self.query_one("#network-summary", Label).update("No codebook loaded.")
+            return
+        mode, window, _ = NETWORK_MODES[self.network_mode]
+        try:
+            self.network = pictures.code_network(self.store, codebook=self.codebook, mode=mode, window=window,
+                                                 coders=self.scope.coders)
+        except QualcodeError as error:
+            self._error(error, "#network-summary")
+            return
+        self.pairs = sorted(self.network.edges, key=lambda e: (-e[2], e[0], e[1]))
+        self.draw_network(self.network)
+
+    def _network_widths(self, network: CodeNetwork) -> tuple[int, int]:
+        """The code columns' width and the bar's, from the screen's width."""
+        width = self.app.size.width
+        inner = width - 2 if self.has_class("-narrow") else int(width * 0.9) - 6
+        longest = max((len(n.key) for n in network.nodes), default=4)
+        # 3 figures of 5 and 6 columns' padding of 2; the rest split between the keys and the bar
+        rest = max(20, inner - 15 - 12 - 2)
+        code = max(6, min(longest, (rest - 8) // 2, 30))
+        return code, max(6, min(40, rest - 2 * code))
+
+    def draw_network(self, network: CodeNetwork) -> None:
+        table = self.query_one("#network-table", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        summary = self.query_one("#network-summary", Label)
+        head, note = network.caption.split(";")[0], self.scope.note.split(";")[0]
+        if not self.pairs:
+            summary.update(Text(f"{head}: no two codes co-occur this way; "
+                                f"m counts {NETWORK_MODES[(self.network_mode + 1) % len(NETWORK_MODES)][2]}. "
+                                f"{note}.", style="bold"))
+            return
+        code, width = self._network_widths(network)
+        table.add_column("code A", key="a", width=code)
+        table.add_column("code B", key="b", width=code)
+        table.add_column(Text("pairs", justify="right"), key="pairs", width=5)
+        table.add_column("", key="bar", width=width)
+        table.add_column(Text("A", justify="right"), key="na", width=5)
+        table.add_column(Text("B", justify="right"), key="nb", width=5)
+        top = self.pairs[0][2]
+        nodes = network.nodes
+        for i, (a, b, n) in enumerate(self.pairs):
+            table.add_row(Text(_cut(nodes[a].key, code), style=f"bold {nodes[a].colour or ''}"),
+                          Text(_cut(nodes[b].key, code), style=f"bold {nodes[b].colour or ''}"),
+                          Text(str(n), justify="right"), Text(bar(n, top, width)),
+                          Text(str(nodes[a].codings), justify="right", style="dim"),
+                          Text(str(nodes[b].codings), justify="right", style="dim"), key=str(i))
+        table.move_cursor(row=min(row, len(self.pairs) - 1))
+        count = len(self.pairs)
+        summary.update(f"{head}: {count} pair{'' if count == 1 else 's'} of codes, strongest first; A, B: each "
+                       f"code's codings. {note}. m: next mode · Enter: the passages")
+        self._describe_pair()
+
+    @on(DataTable.RowHighlighted, "#network-table")
+    def _pair_moved(self) -> None:
+        self._describe_pair()
+
+    def _describe_pair(self) -> None:
+        network, row = self.network, self.query_one("#network-table", DataTable).cursor_row
+        if network is None or not 0 <= row < len(self.pairs):
+            return
+        a, b, n = self.pairs[row]
+        first, second = network.nodes[a], network.nodes[b]
+        self.query_one("#network-pair", Label).update(
+            f"{first.key} ({first.label}, {first.codings}) with {second.key} ({second.label}, {second.codings}): "
+            f"{n} coding pair{'' if n == 1 else 's'}")
+
+    @on(DataTable.RowSelected, "#network-table")
+    def _pair_chosen(self, event: DataTable.RowSelected) -> None:
+        network = self.network
+        if network is None or not 0 <= event.cursor_row < len(self.pairs):
+            return
+        a, b, _ = self.pairs[event.cursor_row]
+        mode, window, _ = NETWORK_MODES[self.network_mode]
+        try:
+            hits = pictures.network_passages(self.store, network.nodes[a].key, network.nodes[b].key,
+                                             codebook=network.codebook, mode=mode, window=window,
+                                             coders=self.scope.coders)
+        except QualcodeError as error:
+            self.notify(error.message, severity="error")
+            return
+        if not hits:
+            self.notify("No passages behind this pair.", severity="warning", timeout=2)
+            return
+        document_id, start, end = hits[0]
+        self.dismiss(Jump(document_id, start, end, hits))
+
+    def action_network_mode(self) -> None:
+        self.network_mode = (self.network_mode + 1) % len(NETWORK_MODES)
+        self.show_network()
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -87,7 +87,7 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         Binding("ctrl+k", "words", "Words", show=False,
                 tooltip="Word frequencies, keywords in context (code marked lines), keyness"),
         Binding("f10,ctrl+e", "pictures", "Pictures", show=False,
-                tooltip="This document's codeline; codes by documents"),
+                tooltip="This document's codeline; codes by documents; codes that co-occur"),
         Binding("ctrl+s,f8", "export", "Export", show=False, tooltip="Write quotes, a matrix, a figure, methods or .qdpx"),
         Binding("plus", "accept_suggestion", "Accept", show=False, tooltip="Apply the first suggested code"),
         Binding("minus", "reject_suggestion", "Reject", show=False, tooltip="The first suggestion does not fit"),
