@@ -134,7 +134,8 @@ def memory(sizes: list[float], *, qdpx: bool = True) -> None:
 
 
 def fuzz(examples: int) -> None:
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "QUALCODE_FUZZ_EXAMPLES": str(examples)}
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "QUALCODE_FUZZ_EXAMPLES": str(examples),
+                   "QUALCODE_FUZZ_RANDOM": "1"}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            str(REPO / "tests" / "test_fuzz.py")], env=environment, cwd=REPO,
                           capture_output=True, text=True)
