@@ -7,6 +7,8 @@ TUI translate it once, at their boundary; nothing below them prints.
 
 from __future__ import annotations
 
+import errno
+
 
 class QualcodeError(Exception):
     """A problem the user can act on."""
@@ -84,3 +86,32 @@ class RoleError(QualcodeError):
     """A coder's role in the project does not allow the change they asked for."""
 
     exit_code = 12  # 11 is 'qualcode check' finding problems
+
+
+# What the user can do about each refusal the file system gives, by errno.
+_FILE_SYSTEM_HINTS = {
+    errno.ENAMETOOLONG: "Use a shorter name: most file systems allow 255 bytes per name and 4,096 per path.",
+    errno.EACCES: "Check the permissions of the file and of the folder it is in.",
+    errno.EPERM: "Check the permissions of the file and of the folder it is in.",
+    errno.ENOSPC: "Free some disk space, or write to another disk.",
+    errno.EROFS: "The disk is mounted read-only: write somewhere else.",
+    errno.ENOENT: "Check the path: a folder on the way to it does not exist.",
+    errno.ENOTDIR: "Check the path: a part of it that should be a folder is a file.",
+    errno.EISDIR: "Name a file, not a folder.",
+    errno.ELOOP: "The path runs through a loop of symbolic links.",
+}
+
+
+def file_system_refusal(error: OSError) -> QualcodeError:
+    """An OSError the file system raised on a user's path, as a message with what to do."""
+    reason = error.strerror or str(error)
+    where = error.filename
+    if isinstance(where, bytes):
+        where = where.decode("utf-8", "replace")
+    if where is not None:
+        shown = str(where) if len(str(where)) <= 80 else f"{str(where)[:60]}… ({len(str(where))} characters)"
+        message = f"The file system refused {shown!r}: {reason}."
+    else:
+        message = f"The file system refused the operation: {reason}."
+    hint = _FILE_SYSTEM_HINTS.get(error.errno or -1, "Check the path and try again.")
+    return QualcodeError(message, hint=hint)

@@ -361,6 +361,27 @@ def test_export_dialog_reports_a_wrong_ending_and_a_missing_codebook(project: Pa
     run_app(project, scenario)
 
 
+def test_export_dialog_says_what_is_wrong_with_a_folder_or_a_name_too_long(project: Path, tmp_path: Path) -> None:
+    """A folder is named as one (not 'tick Overwrite'), with Overwrite ticked or not; a
+    file name longer than the file system allows is a message, and the workbench stays."""
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        dialog = ExportDialog(store_of(app), codebook="loose-coupling")
+        await app.push_screen(dialog)
+        await pilot.pause()
+        for overwrite in (False, True):
+            app.clear_notifications()
+            await _export(app, pilot, dialog, "quotes", tmp_path, overwrite=overwrite)
+            assert errors(app) and "is a folder" in errors(app)[0] and "Overwrite" not in errors(app)[0]
+        for what, ending in (("quotes", "docx"), ("figure", "png"), ("qdpx", "qdpx")):
+            app.clear_notifications()
+            await _export(app, pilot, dialog, what, tmp_path / f"{'a' * 300}.{ending}")
+            assert errors(app) and "File name too long" in errors(app)[0] and "shorter name" in errors(app)[0]
+            assert app.screen is dialog
+        assert not [p for p in tmp_path.iterdir() if not p.name.startswith(project.name)]  # nothing written
+
+    run_app(project, scenario)
+
+
 # ------------------------------------------------------------------ snapshot
 
 BOOK = CodebookSpec(slug="coupling", name="Coupling", version="1", codes=(

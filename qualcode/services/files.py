@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from qualcode.errors import ExportError
+from qualcode.errors import ExportError, file_system_refusal
 
 
 def refuse_folder(path: Path) -> None:
@@ -21,11 +21,15 @@ def refuse_folder(path: Path) -> None:
 
 
 def check_target(path: Path, *, overwrite: bool) -> None:
-    refuse_folder(path)
-    if path.exists() and not overwrite:
-        raise ExportError(f"{path} already exists.", "Pass --force to replace it, or choose another name.")
-    if not path.parent.exists():
-        raise ExportError(f"Cannot write {path}: folder {path.parent} does not exist.")
+    try:
+        refuse_folder(path)
+        if path.exists() and not overwrite:
+            raise ExportError(f"{path} already exists.", "Pass --force to replace it, or choose another name.")
+        if not path.parent.exists():
+            raise ExportError(f"Cannot write {path}: folder {path.parent} does not exist.")
+    except OSError as exc:  # a name too long to look up, a folder that may not be read
+        refused = file_system_refusal(exc)
+        raise ExportError(refused.message, refused.hint) from exc
 
 
 @contextmanager

@@ -24,8 +24,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
-from qualcode.errors import ExportError, QualcodeError
-from qualcode.services import coder_scope, compare, exchange, export
+from qualcode.errors import ExportError, QualcodeError, file_system_refusal
+from qualcode.services import coder_scope, compare, exchange, export, files
 from qualcode.storage.store import Store
 from qualcode.tui.screens.retrieval import parse_filters
 
@@ -153,9 +153,8 @@ class ExportDialog(ModalScreen[None]):
     def action_write(self) -> None:
         try:
             request = self.request()
-            if request.path.exists() and not request.overwrite:
-                raise ExportError(f"{request.path} already exists.",
-                                  "Tick 'Overwrite' to replace it, or choose another name.")
+            # a folder, a missing folder, a name the file system refuses: said before writing
+            files.check_target(request.path, overwrite=request.overwrite)
         except QualcodeError as error:
             self._failed(error)
             return
@@ -180,6 +179,8 @@ class ExportDialog(ModalScreen[None]):
             self.notify(f"Wrote {what} to {request.path}", title="Exported", timeout=6)
 
     def _failed(self, error: BaseException) -> None:
+        if isinstance(error, OSError):  # the file system refused the path while writing
+            error = file_system_refusal(error)
         if isinstance(error, QualcodeError):
             hint = error.hint
             if hint and "--force" in hint:  # the command line's words; here it is a checkbox
