@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, Input, OptionList, Select
+from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Select
 
 from qualcode.core.codebook import CodebookSpec, CodeSpec
 from qualcode.exporters.agreement_report import figure
@@ -378,6 +378,29 @@ def test_export_dialog_says_what_is_wrong_with_a_folder_or_a_name_too_long(proje
             assert errors(app) and "File name too long" in errors(app)[0] and "shorter name" in errors(app)[0]
             assert app.screen is dialog
         assert not [p for p in tmp_path.iterdir() if not p.name.startswith(project.name)]  # nothing written
+
+    run_app(project, scenario)
+
+
+# ------------------------------------------------------------------ pictures
+
+
+def test_pictures_say_whose_codings_in_a_whole_sentence(project: Path) -> None:
+    """The demo's default coder is anna, with consensus on a few documents: each tab of
+    the pictures screen says so with its parenthesis closed and one full stop."""
+    from qualcode.tui.screens.coding_pictures import CodingPicturesScreen
+
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        await pilot.press("f10")
+        await _until(pilot, lambda: isinstance(app.screen, CodingPicturesScreen), "the pictures screen")
+        await pilot.pause()
+        for label in ("#codeline-summary", "#matrix-summary", "#network-summary"):
+            text = str(app.screen.query_one(label, Label).render())
+            said = text[text.index("Coder: anna"):]
+            assert said.startswith("Coder: anna (most documents coded of"), text
+            assert "consensus has agreed codings in only" in said, text
+            assert said.index(")") < said.index(". "), text  # the parenthesis closes before the sentence ends
+            assert ".." not in text and "--coder" not in text, text
 
     run_app(project, scenario)
 

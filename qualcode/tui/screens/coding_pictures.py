@@ -171,7 +171,7 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
             options.add_option(Option(text, id="turns", disabled=True))
         if line.rows:
             options.highlighted = min(highlighted or 0, len(line.rows) - 1)
-        note = "Every coder, one strip each" if self.per_coder else self.scope.note.split(";")[0]
+        note = "Every coder, one strip each" if self.per_coder else self.scope.who
         self.query_one("#codeline-summary", Label).update(
             f"{line.document}: {len(line.rows)} strip{'' if len(line.rows) == 1 else 's'}, "
             f"{line.length:,} characters left to right. {note}. "
@@ -232,7 +232,7 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
         what = "% of each document's text coded" if self.measure == "share" else "codings"
         self.query_one("#matrix-summary", Label).update(
             f"{matrix.codebook}: {what} per code (rows) and document (columns 1-{len(matrix.documents)}); "
-            f"{self.scope.note.split(';')[0]}. s: count / share · Enter: the passages")
+            f"{self.scope.who}. s: count / share · Enter: the passages")
         self._describe_cell()
 
     @on(DataTable.CellHighlighted, "#code-doc-table")
@@ -309,7 +309,7 @@ class CodingPicturesScreen(ModalScreen[Jump | None]):
         row = table.cursor_row
         table.clear(columns=True)
         summary = self.query_one("#network-summary", Label)
-        head, note = network.caption.split(";")[0], self.scope.note.split(";")[0]
+        head, note = network.caption.split(";")[0], self.scope.who
         if not self.pairs:
             summary.update(Text(f"{head}: no two codes co-occur this way; "
                                 f"m counts {NETWORK_MODES[(self.network_mode + 1) % len(NETWORK_MODES)][2]}. "

@@ -76,9 +76,9 @@ def write(store: Store, request: ExportRequest) -> str:
                                     coders=scope.coders, attributes=compare.ComparisonQuery.attrs(r.attributes))
     if r.what == "matrix":
         done = export.export_matrix(store, r.path, query, overwrite=r.overwrite)
-        return f"a matrix of {done.items} codes ({scope.note})"
+        return f"a matrix of {done.items} codes ({scope.who})"
     done = export.export_figure(store, r.path, query, overwrite=r.overwrite)
-    return f"a heatmap of {done.items} codes ({scope.note})"
+    return f"a heatmap of {done.items} codes ({scope.who})"
 
 
 class ExportDialog(ModalScreen[None]):
