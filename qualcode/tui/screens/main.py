@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 CHANGE_CHECK_S = 2.0  # how often the workbench asks whether someone else changed the project
 NARROW = 100  # columns under which the side panels become toggles
+NO_DOCUMENTS = ("No documents in this project yet: import transcripts with 'qualcode import PATH' "
+                "(in another terminal), then press F5.")
 # Keys that need no store: the reader's moves and selections, help, quit, the panels and
 # focus. Any other key pressed before the store is open waits for it (see QualcodeApp).
 WITHOUT_STORE = frozenset(
@@ -178,6 +180,8 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             self.query_one(DocumentList).show(first.documents, self.document_id, shown=self.reader.shown)
             if first.document is not None:
                 self.show_document(first.document)
+            elif not first.documents:
+                self.show_no_documents()
         elif self.store is not None:
             self._load_first()
         else:
@@ -235,6 +239,20 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         documents = self.load_documents()
         if documents:
             self.open_document(documents[0].document.id)
+        else:
+            self.show_no_documents()
+
+    def show_no_documents(self) -> None:
+        """An empty project says what to do, where the transcript would be."""
+        self.query_one("#document-title", Label).update(Text(NO_DOCUMENTS, style="bold"))
+
+    def _no_document(self) -> bool:
+        """True (and says why) when no document is open to code or write a memo on."""
+        if self.document_id is not None:
+            return False
+        self.notify(NO_DOCUMENTS if not self.query_one(DocumentList).option_count
+                    else "Open a document first: choose one in the list (ctrl+o).", severity="warning")
+        return True
 
     def on_unmount(self) -> None:
         if self.changes is not None:
@@ -388,10 +406,14 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     def action_reload(self) -> None:
         self.changed_elsewhere = False
         self.own_change_made()  # what is committed now is what the reload shows
-        self.load_documents()
+        documents = self.load_documents()
         self.load_codebooks()
         if self.document_id is not None:
             self.open_document(self.document_id, self.reader.target_span().start)
+        elif documents:  # imported since the project was opened empty
+            self.open_document(documents[0].document.id)
+        else:
+            self.show_no_documents()
         self.notify("Reloaded from the project.")
 
     # ---------------------------------------------------------------- messages
@@ -462,7 +484,7 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     # ----------------------------------------------------------------- actions
 
     def apply(self, code: Code) -> None:
-        if self.document_id is None:
+        if self._no_document():
             return
         from qualcode.services import coding
         from qualcode.services.coding import Span
@@ -534,7 +556,7 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         self.app.push_screen(CodeFinder(self._all_codes()), chosen)
 
     def action_memo(self) -> None:
-        if self.document_id is None:
+        if self._no_document():
             return
         from qualcode.services import coding
         from qualcode.tui.screens.memo_editor import MemoEditor
