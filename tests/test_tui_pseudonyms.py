@@ -89,7 +89,8 @@ def test_f4_with_an_empty_table_says_so_and_stays_off(project: Path) -> None:  #
         await pilot.press("f4")
         await pilot.pause()
         assert main_screen(app).reader.pseudonyms is None
-        assert any("pseudonym table is empty" in n.message for n in app._notifications)
+        said = [n.message for n in app._notifications if "pseudonym table is empty" in n.message]
+        assert said and "ctrl+y" in said[0]  # the way to fill it from here
 
     run_app(project, scenario)
 

@@ -90,8 +90,8 @@ class AnalysisActions:
         else:
             renderer = pseudonyms.renderer(self.store)
             if not renderer:
-                self.notify("The pseudonym table is empty: add names with 'qualcode pseudonyms add' or "
-                            "'qualcode pseudonyms candidates --accept'.", title="No pseudonyms", severity="warning")
+                self.notify("The pseudonym table is empty: ctrl+y opens it to add names (or use 'qualcode "
+                            "pseudonyms candidates --accept').", title="No pseudonyms", severity="warning")
                 return
             self.reader.show_pseudonyms(renderer)
             self.notify("Names shown as their pseudonyms.", title="Pseudonymised")
