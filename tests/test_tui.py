@@ -358,6 +358,19 @@ def test_the_finder_applies_the_code_typed(project: Path) -> None:
     assert (made[0].start, made[0].end) == _sentence_spans(project)[1]
 
 
+def test_the_finder_says_when_nothing_matches_what_was_typed(project: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        await pilot.press("enter")
+        assert isinstance(app.screen, CodeFinder)
+        await pilot.press(*"zzqx", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodeFinder)  # still open, to type again
+        assert any("No code matches 'zzqx'" in n.message for n in app._notifications)
+
+    run_app(project, scenario)
+    assert stored(project, coder=CODER) == []
+
+
 def test_the_finder_can_be_cancelled(project: Path) -> None:
     async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
         await pilot.press("enter")

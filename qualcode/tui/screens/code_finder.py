@@ -63,10 +63,15 @@ class CodeFinder(ModalScreen[Code | None]):
             current = options.highlighted or 0
             options.highlighted = min(max(current + step, 0), options.option_count - 1)
 
-    def on_input_submitted(self) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         options = self.query_one(OptionList)
         if options.highlighted is not None:
             self._choose(options.get_option_at_index(options.highlighted).id)
+        elif not self.codes:
+            self.notify("No codebook loaded: qualcode codebook load FILE.", severity="warning")
+        else:
+            self.notify(f"No code matches '{event.value.strip()}': type less of the label or key, or Esc.",
+                        severity="warning")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option.id)
