@@ -132,7 +132,7 @@ def test_units_match_and_turn_and_no_double_coding(coded_store: Store) -> None:
     assert _texts(coded_store, turn.codings)[0].startswith("Vi har en kvalitetsdialog")
     again = code_lines(coded_store, lines, "followup", "anna", unit="turn")
     assert again.codings == [] and again.already_coded == 1
-    assert "1 codings" in coding.undo(coded_store, "anna")  # the repeat logged nothing
+    assert "1 coding removed again" in coding.undo(coded_store, "anna")  # the repeat logged nothing
     assert coding.list_codings(coded_store, code="followup") == []
 
 

@@ -218,6 +218,24 @@ async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeA
 
 
 @drive
+async def test_one_marked_line_is_coded_and_undone_in_the_singular(app: QualcodeApp, copy: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _opened(pilot)
+        await pilot.press("ctrl+k", "ctrl+t")
+        screen = app.screen
+        assert isinstance(screen, WordsScreen)
+        await pilot.press(*"mallen", "enter")
+        await settle(app, pilot)
+        await pilot.press("space", "c", *"Ostensive", "enter")
+        await settle(app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Coded 1 sentence with ") and "u undoes it." in m for m in said), said
+        assert "Undone: 1 coding removed again" in said, said
+
+
+@drive
 async def test_a_bad_pattern_or_group_is_a_message_not_a_crash(app: QualcodeApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await _opened(pilot)

@@ -206,7 +206,8 @@ def _revert(uow: UnitOfWork, event: Event) -> str:
             _check_added(uow, coding)
         for coding in p["codings"]:
             uow.codings.delete(coding["coding_id"])
-        return f"{len(p['codings'])} codings removed again"
+        count = len(p["codings"])
+        return f"{count} coding{'' if count == 1 else 's'} removed again"
     if kind == "coding.removed":
         if uow.codings.get(p["coding_id"]) is not None:
             raise Refused(f"coding id {p['coding_id']} is taken by another coding")

@@ -386,7 +386,9 @@ class WordsScreen(ModalScreen[Jump | None]):
             self.marked = set()
             self.show_lines()
             already = f" ({done.already_coded} already coded so)" if done.already_coded else ""
-            self.notify(f"Coded {len(done.codings)} {unit}s with {code.label_en}{already}. u undoes them together.",
+            count = len(done.codings)
+            self.notify(f"Coded {count} {unit}{'' if count == 1 else 's'} with {code.label_en}{already}. "
+                        f"u undoes {'it' if count == 1 else 'them together'}.",
                         timeout=4)
 
         self.app.push_screen(CodeFinder(self.codes), apply)
