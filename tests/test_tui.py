@@ -17,7 +17,7 @@ import pytest
 import yaml
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from qualcode.core.model import Coding
 from qualcode.services import anchored, codebook, coding, corpus, retrieval, workbench
@@ -445,6 +445,28 @@ def test_delete_with_no_coding_under_the_cursor_is_refused(project: Path) -> Non
 
     run_app(project, scenario)
     assert stored(project, coder=CODER) == []
+
+
+def test_an_empty_memo_is_not_saved_and_an_emptied_one_is_said_to_be_deleted(project: Path) -> None:
+    async def scenario(app: QualcodeApp, pilot: Pilot) -> None:
+        await pilot.press("m", *"   ", "ctrl+s")  # blanks only: nothing to keep
+        assert isinstance(app.screen, MainScreen)
+        assert "The memo was empty: nothing saved." in notes(app)
+        await pilot.press("m", *"kort", "ctrl+s")
+        await pilot.press("m")
+        assert isinstance(app.screen, MemoEditor)
+        app.screen.query_one(TextArea).clear()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert notes(app)[-1] == "Memo deleted (it was emptied). Press u to undo."
+
+    run_app(project, scenario)
+    store = Store.open(project)
+    try:
+        document = workbench.documents_with_progress(store)[0].document
+        assert coding.memos_for(store, "document", document.id) == []
+    finally:
+        store.close()
 
 
 def test_a_memo_on_the_coding_under_the_cursor(project: Path) -> None:

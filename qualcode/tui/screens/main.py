@@ -570,20 +570,23 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
         def saved(text: str | None) -> None:
             if text is None:
                 return
+            done = "Memo saved."
             try:
                 if existing and text.strip():
                     coding.edit_memo(self.store, existing[-1].id, text, self.coder)
-                elif existing:
+                elif existing:  # emptied: the memo goes, and u brings it back
                     coding.delete_memo(self.store, existing[-1].id, self.coder)
+                    done = "Memo deleted (it was emptied). Press u to undo."
                 elif text.strip():
                     coding.add_memo(self.store, kind, target_id, text, self.coder)
                 else:
+                    self.notify("The memo was empty: nothing saved.", severity="warning", timeout=3)
                     return
             except QualcodeError as error:
                 self.notify(error.message, severity="error")
                 return
             self.show_context()
-            self.notify("Memo saved.", timeout=2)
+            self.notify(done, timeout=3)
 
         self.app.push_screen(MemoEditor(title, existing[-1].text if existing else ""), saved)
 
