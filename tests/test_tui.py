@@ -638,6 +638,10 @@ def test_filtering_the_document_list(project: Path) -> None:
         await pilot.press(*"level", "enter")  # not key=value
         assert any("not key=value" in m for m in notes(app))
         assert documents.option_count == len(DOCUMENTS)
+        screen.query_one("#document-filter", Input).value = ""
+        await pilot.press(*"level=nowhere", "enter")  # no such value: an empty list, and why
+        assert documents.option_count == 0
+        assert any(m.startswith("No document matches 'level=nowhere'.") for m in notes(app))
 
     run_app(project, scenario)
 

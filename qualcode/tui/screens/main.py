@@ -336,12 +336,17 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
     def load_documents(self) -> list[workbench.DocumentProgress]:
         from qualcode.tui.screens.retrieval import parse_filters, split_sets
 
+        typed = self.query_one("#document-filter", Input).value.strip()
         try:
-            filters, set_names = split_sets(parse_filters(self.query_one("#document-filter", Input).value))
+            filters, set_names = split_sets(parse_filters(typed))
             documents = workbench.documents_with_progress(self.store, filters, sets=set_names)
         except QualcodeError as error:
             self.notify(error.message, severity="warning")
             documents = workbench.documents_with_progress(self.store, {})
+        else:
+            if typed and not documents:  # an empty list would say nothing of why
+                self.notify(f"No document matches '{typed}'. Check the attribute and value ('qualcode docs' "
+                            "lists them), or clear the filter to list every document.", severity="warning")
         self.query_one(DocumentList).show(documents, self.document_id, shown=self.reader.shown)
         return documents
 
@@ -412,7 +417,7 @@ class MainScreen(SuggestionActions, AnalysisActions, Screen[None]):
             self.open_document(self.document_id, self.reader.target_span().start)
         elif documents:  # imported since the project was opened empty
             self.open_document(documents[0].document.id)
-        else:
+        elif not self.query_one("#document-filter", Input).value.strip():  # else the filter says why
             self.show_no_documents()
         self.notify("Reloaded from the project.")
 
