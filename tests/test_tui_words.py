@@ -182,16 +182,22 @@ async def test_frequencies_keep_to_a_passage_set_named_in_the_filter(app: Qualco
         assert shown != everything and "passages of 1 set" in str(app.screen.query_one("#freq-summary").render())
 
 
+async def _concordance_of(app: QualcodeApp, pilot: Pilot, pattern: str) -> WordsScreen:
+    """The Words screen opened on its concordance tab and run for ``pattern``."""
+    await _opened(pilot)
+    await pilot.press("ctrl+k", "ctrl+t")
+    screen = app.screen
+    assert isinstance(screen, WordsScreen)
+    await pilot.press(*pattern, "enter")
+    await settle(app, pilot)
+    return screen
+
+
 @drive
 async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeApp, copy: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await _opened(pilot)
-        await pilot.press("ctrl+k", "ctrl+t")
-        screen = app.screen
-        assert isinstance(screen, WordsScreen)
+        screen = await _concordance_of(app, pilot, "mallen")
         assert screen.query_one(TabbedContent).active == "words-kwic"
-        await pilot.press(*"mallen", "enter")
-        await settle(app, pilot)
         table = screen.query_one("#kwic-table", DataTable)
         assert table.row_count == len(screen.lines) >= 3
         assert all(line.match.lower() == "mallen" for line in screen.lines)
@@ -220,12 +226,7 @@ async def test_kwic_marks_lines_codes_them_in_one_step_and_undoes(app: QualcodeA
 @drive
 async def test_one_marked_line_is_coded_and_undone_in_the_singular(app: QualcodeApp, copy: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await _opened(pilot)
-        await pilot.press("ctrl+k", "ctrl+t")
-        screen = app.screen
-        assert isinstance(screen, WordsScreen)
-        await pilot.press(*"mallen", "enter")
-        await settle(app, pilot)
+        await _concordance_of(app, pilot, "mallen")
         await pilot.press("space", "c", *"Ostensive", "enter")
         await settle(app, pilot)
         await pilot.press("u")

@@ -209,7 +209,7 @@ def codeline(
 
     with project(db) as store:
         if per_coder and not coder:
-            scope = coder_scope.CoderScope((), "Every coder, one strip each.")
+            scope = coder_scope.scope_of((), "Every coder, one strip each")
         else:
             scope = coder_scope.resolve(store, coder)
         result = pictures.export_codeline(

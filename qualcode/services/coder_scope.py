@@ -31,14 +31,11 @@ class CoderScope:
 
     coders: tuple[str, ...]
     note: str
-    who: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.who:
-            object.__setattr__(self, "who", self.note.rstrip("."))
+    who: str
 
 
-def _scope(coders: tuple[str, ...], who: str, choose: str = "") -> CoderScope:
+def scope_of(coders: tuple[str, ...], who: str, choose: str = "") -> CoderScope:
+    """A scope from whose codings are counted and, optionally, how to choose otherwise."""
     return CoderScope(coders, f"{who}; {choose}" if choose else f"{who}.", who)
 
 
@@ -46,26 +43,26 @@ def resolve(store: Store, requested: Sequence[str] | None, *, by: str | None = N
     """The coders a comparison counts, from what was asked (``--coder``, possibly ``all``)."""
     asked = tuple(name.strip() for name in requested or () if name.strip())
     if any(name.lower() == ALL for name in asked):
-        return _scope((), "Every coder pooled (--coder all): a passage coded by two coders counts twice")
+        return scope_of((), "Every coder pooled (--coder all): a passage coded by two coders counts twice")
     if asked:
         pooled = " pooled: a passage coded by two of them counts twice" if len(asked) > 1 else ""
-        return _scope(asked, f"Coder{'s' if len(asked) > 1 else ''}: {', '.join(asked)}{pooled}")
+        return scope_of(asked, f"Coder{'s' if len(asked) > 1 else ''}: {', '.join(asked)}{pooled}")
     if by == "coder":
-        return _scope((), "Every coder, one column each")
+        return scope_of((), "Every coder, one column each")
     coders = [c for c in coders_with_counts(store) if c.codings]
     if not coders:
-        return _scope((), "No codings yet")
+        return scope_of((), "No codings yet")
     consensus = next((c for c in coders if c.name == CONSENSUS), None)
     # the widest coverage first: a coder of six documents of seventeen makes a thin matrix
     busiest = min((c for c in coders if c.name != CONSENSUS), key=lambda c: (-c.documents, -c.codings, c.name),
                   default=None)
     if consensus is not None and (busiest is None or consensus.documents >= busiest.documents):
-        return _scope((CONSENSUS,), f"Coder: {CONSENSUS} (the agreed codings)",
+        return scope_of((CONSENSUS,), f"Coder: {CONSENSUS} (the agreed codings)",
                       "--coder NAME for one coder, --coder all to pool every coder.")
     assert busiest is not None
     if len(coders) == 1:
-        return _scope((busiest.name,), f"Coder: {busiest.name} (the only coder)")
+        return scope_of((busiest.name,), f"Coder: {busiest.name} (the only coder)")
     partial = (f"; {CONSENSUS} has agreed codings in only {consensus.documents} of them"
                if consensus is not None else "")
-    return _scope((busiest.name,), f"Coder: {busiest.name} (most documents coded of {len(coders)} coders{partial})",
+    return scope_of((busiest.name,), f"Coder: {busiest.name} (most documents coded of {len(coders)} coders{partial})",
                   "--coder NAME for another, --coder all to pool every coder.")

@@ -50,6 +50,7 @@ from qualcode.storage.store import Store
 from qualcode.tui.screens.code_finder import CodeFinder
 from qualcode.tui.screens.search import Jump
 from qualcode.tui.screens.word_selection import FILTER_HINT, word_selection
+from qualcode.tui.widgets.context_panel import plural
 
 FILTER_PLACEHOLDER = "filter: level=school"
 NARROW_FILTER_PLACEHOLDER = "level=school"  # at 80 columns a filter box shows twelve characters
@@ -387,7 +388,7 @@ class WordsScreen(ModalScreen[Jump | None]):
             self.show_lines()
             already = f" ({done.already_coded} already coded so)" if done.already_coded else ""
             count = len(done.codings)
-            self.notify(f"Coded {count} {unit}{'' if count == 1 else 's'} with {code.label_en}{already}. "
+            self.notify(f"Coded {plural(count, unit)} with {code.label_en}{already}. "
                         f"u undoes {'it' if count == 1 else 'them together'}.",
                         timeout=4)
 
